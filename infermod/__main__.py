@@ -1,0 +1,3 @@
+from infermod.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,239 @@
+"""The command line: parse arguments, hand them to a command module, map errors to exit codes.
+
+Command modules are imported only when their command runs, so `infermod --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import click
+
+from infermod import __version__
+
+FORMATS = click.Choice(["text", "json", "markdown"])
+SEVERITY = click.Choice(["warning", "error"])
+
+
+def _files(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-f",
+        "--file",
+        "files",
+        multiple=True,
+        metavar="FILE|DIR",
+        help="Configuration file or directory (repeatable). Default: ./infermod.yaml.",
+    )(f)
+
+
+def _scaleway(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--profile", help="Profile of ~/.config/scw/config.yaml (default: SCW_PROFILE or default).")(f)
+    f = click.option(
+        "--sandbox", is_flag=True, help="Run against a local emulator kept in .infermod/sandbox/ (no account needed)."
+    )(f)
+    return f
+
+
+def _gates(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--fail-on", type=SEVERITY, help="Exit 1 when a finding is at least this severe.")(f)
+    f = click.option(
+        "--eol-horizon",
+        type=click.IntRange(min=0),
+        default=90,
+        show_default=True,
+        metavar="DAYS",
+        help="Deprecated models reaching End-of-Life within DAYS are warnings (errors inside the docs' notice window).",
+    )(f)
+    return f
+
+
+def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--codequality", type=click.Path(dir_okay=False), help="Write a GitLab Code Quality report.")(f)
+    f = click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="infermod")
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+def cli(no_color: bool) -> None:
+    """Declarative plan/apply for Scaleway Generative APIs - Dedicated Deployment."""
+    if no_color:
+        from infermod import output
+
+        output.set_color(False)
+
+
+@cli.command()
+@_files
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--catalog",
+    type=click.Choice(["auto", "live", "snapshot"]),
+    default="auto",
+    show_default=True,
+    help="Where compatibility rules read the catalog: the API (live), the shipped snapshot, or live when credentials are set.",
+)
+@_scaleway
+@_gates
+@_reports
+def validate(**kwargs: Any) -> int:
+    """Check the configuration: schema, structure, compatibility and lifecycle rules."""
+    from infermod.commands.validate import run
+
+    return run(**kwargs)
+
+
+@cli.command()
+@_files
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when none.")
+@click.option("--deny-destroy", is_flag=True, help="Fail when the plan deletes or replaces anything.")
+@click.option("--max-monthly-cost", type=float, metavar="AMOUNT", help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR).")
+@click.option("--gitlab-report", type=click.Path(dir_okay=False), help="Write a GitLab `artifacts:reports:terraform` file.")
+@click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
+@click.option("--comment-required", is_flag=True, help="Fail the command when the comment cannot be posted.")
+@_scaleway
+@_gates
+@_reports
+def plan(**kwargs: Any) -> int:
+    """Read the actual deployments, diff them with the configuration and show the plan."""
+    from infermod.commands.plan import run
+
+    return run(**kwargs)
+
+
+@cli.command()
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@_files
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
+@click.option("--timeout", default="45m", show_default=True, help="Per-resource time limit, e.g. 30s, 20m, 1h.")
+@_scaleway
+@_gates
+def apply(**kwargs: Any) -> int:
+    """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""
+    from infermod.commands.apply import run
+
+    return run(**kwargs)
+
+
+@cli.command()
+@_files
+@click.option("--auto-approve", is_flag=True, help="Destroy without asking for confirmation.")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
+@click.option("--timeout", default="45m", show_default=True)
+@_scaleway
+def destroy(**kwargs: Any) -> int:
+    """Delete everything this stack owns (respecting prevent_destroy); nothing else."""
+    from infermod.commands.apply import run_destroy
+
+    return run_destroy(**kwargs)
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+def show(plan_file: str, fmt: str) -> int:
+    """Render a saved plan file."""
+    from infermod.commands.show import run
+
+    return run(plan_file, fmt)
+
+
+@cli.command()
+@_files
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_scaleway
+def output(**kwargs: Any) -> int:
+    """List each deployment's status and endpoint URLs."""
+    from infermod.commands.output import run
+
+    return run(**kwargs)
+
+
+@cli.command(name="import")
+@click.argument("address")
+@click.argument("deployment_id")
+@_files
+@_scaleway
+def import_(**kwargs: Any) -> int:
+    """Adopt an existing deployment under ADDRESS (deployment.KEY) by tagging it."""
+    from infermod.commands.import_ import run
+
+    return run(**kwargs)
+
+
+@cli.command(name="check-model")
+@click.argument("source")
+@click.option("--type", "model_type", type=click.Choice(["chat", "vision", "multimodal", "embedding"]))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def check_model(source: str, model_type: str | None, fmt: str) -> int:
+    """Check a Hugging Face repository (ORG/NAME) or a local directory for compatibility."""
+    from infermod.commands.check_model import run
+
+    return run(source, model_type, fmt)
+
+
+@cli.command()
+def schema() -> int:
+    """Print the configuration's JSON Schema."""
+    from infermod.config.schema import schema_text
+
+    click.echo(schema_text(), nl=False)
+    return 0
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
+@click.option("--state-dir", type=click.Path(file_okay=False), help="Keep state here across restarts.")
+@click.option("--ready-after", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="SECONDS")
+@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
+@click.option("--lose-create-responses", type=click.IntRange(min=0), default=0, show_default=True)
+def emulator(**kwargs: Any) -> int:
+    """Serve a local emulator of the Scaleway Managed Inference and Product Catalog APIs."""
+    from infermod.commands.emulator import run
+
+    return run(**kwargs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from infermod.errors import FatalError
+
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="infermod", standalone_mode=False)
+    except click.exceptions.Abort:
+        _error("aborted")
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except FatalError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
+        _error(f"internal error: {type(exc).__name__}: {exc}. Please report it; set INFERMOD_DEBUG=1 for details.")
+        import os
+
+        if os.environ.get("INFERMOD_DEBUG"):
+            raise
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+def _error(message: str) -> None:
+    from infermod import output
+
+    output.error(message)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

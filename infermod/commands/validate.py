@@ -1,0 +1,61 @@
+"""`infermod validate`: schema, structure, compatibility and lifecycle findings; no API writes."""
+
+from __future__ import annotations
+
+import json
+
+from infermod import output
+from infermod.config.load import load_config
+from infermod.findings import fails_gate
+from infermod.render.findings import FINDINGS_FORMAT_VERSION, counts, findings_json, findings_text, summary_line
+
+
+def run(
+    files: tuple[str, ...],
+    fmt: str,
+    catalog: str,
+    profile: str | None,
+    sandbox: bool,
+    fail_on: str | None,
+    eol_horizon: int,
+    codequality: str | None,
+    junit: str | None,
+) -> int:
+    result = load_config(files)
+    findings = list(result.findings)
+    config = result.config
+    if config is not None:
+        output.register_secrets(config.sensitive_values)
+        if not any(f.severity == "error" for f in findings):
+            from infermod.rules.engine import catalog_findings
+            from infermod.scw.catalog import load_catalog
+
+            cat, notes = load_catalog(config, catalog, profile, sandbox)
+            findings.extend(notes)
+            findings.extend(catalog_findings(config, cat, eol_horizon))
+    failed = any(f.severity == "error" for f in findings) or bool(fail_on and fails_gate(findings, fail_on))
+    files_read = list(config.files) if config else list(files)
+    if codequality or junit:
+        from infermod.gitlab.reports import write_codequality, write_junit
+
+        if codequality:
+            write_codequality(codequality, findings)
+        if junit:
+            write_junit(junit, findings, [d.address for d in config.deployments] if config else [])
+    if fmt == "json":
+        body = {
+            "format_version": FINDINGS_FORMAT_VERSION,
+            "valid": not any(f.severity == "error" for f in findings),
+            "files": files_read,
+            "findings": findings_json(findings),
+            "summary": counts(findings),
+        }
+        output.out(json.dumps(body, indent=2))
+    else:
+        for line in findings_text(findings):
+            output.out(line)
+        if failed:
+            output.out(f"Invalid: {summary_line(findings)}.")
+        else:
+            output.out(f"Valid: {len(files_read)} file(s), {summary_line(findings)}.")
+    return 1 if failed else 0

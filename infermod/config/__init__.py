@@ -1,0 +1,1 @@
+"""Loading the user's YAML into the desired configuration (plain, typed data)."""

@@ -1,0 +1,256 @@
+"""From `-f` arguments to a Config: find files, read, schema-check, merge, build.
+
+Problems are returned as Findings, all of them at once; a resource whose part of the file
+failed the schema is left out of the Config so that later rules never see malformed data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
+
+from infermod.config.model import (
+    Config,
+    DeploymentSpec,
+    EndpointSpec,
+    Lifecycle,
+    ModelSpec,
+)
+from infermod.config.schema import schema_findings
+from infermod.config.yamlsource import LoadedFile, dotted, load_file
+from infermod.errors import ConfigError
+from infermod.findings import Finding, Location
+from infermod.secrets import Secret
+
+DEFAULT_FILE = "infermod.yaml"
+DEFAULT_REGION = "fr-par"
+
+
+class LoadResult(NamedTuple):
+    config: Config | None
+    findings: list[Finding]
+
+
+def find_files(args: Sequence[str]) -> list[str]:
+    """Expand `-f` arguments: a directory means every *.yaml/*.yml in it, sorted."""
+    if not args:
+        if not os.path.exists(DEFAULT_FILE):
+            raise ConfigError(
+                f"no {DEFAULT_FILE} in the current directory: give files with -f FILE or -f DIR"
+            )
+        return [DEFAULT_FILE]
+    files: list[str] = []
+    for arg in args:
+        if os.path.isdir(arg):
+            found = sorted(
+                os.path.join(arg, name)
+                for name in os.listdir(arg)
+                if name.endswith((".yaml", ".yml")) and os.path.isfile(os.path.join(arg, name))
+            )
+            if not found:
+                raise ConfigError(f"{arg}: directory has no *.yaml or *.yml file")
+            files.extend(found)
+        elif os.path.exists(arg):
+            files.append(arg)
+        else:
+            raise ConfigError(f"{arg}: no such file or directory")
+    return list(dict.fromkeys(files))
+
+
+def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
+    from infermod.rules.structural import structural_findings
+
+    files = find_files(args)
+    loaded = [load_file(path, environ) for path in files]
+    findings: list[Finding] = []
+    broken: set[str] = set()
+    for one in loaded:
+        findings.extend(one.findings)
+        if one.data is not None:
+            schema = schema_findings(one)
+            findings.extend(schema)
+            broken.update(f.resource for f in schema if f.resource)
+            if any(f.resource is None for f in schema):
+                broken.add("*")  # top-level problem: defaults may be wrong
+    usable = [one for one in loaded if one.data is not None]
+    merged, merge_findings = _merge(usable)
+    findings.extend(merge_findings)
+    if not usable or "*" in broken:
+        return LoadResult(None, findings)
+    config = _build(merged, files, broken)
+    findings.extend(structural_findings(config, merged.raw))
+    return LoadResult(config, findings)
+
+
+class _Merged(NamedTuple):
+    raw: dict[str, Any]  # version, stack, defaults, models, deployments
+    locations: dict[str, Location]
+    env_values: dict[str, list[str]]
+
+
+def _merge(files: list[LoadedFile]) -> tuple[_Merged, list[Finding]]:
+    raw: dict[str, Any] = {"models": {}, "deployments": {}, "defaults": {}}
+    locations: dict[str, Location] = {}
+    env_values: dict[str, list[str]] = {}
+    findings: list[Finding] = []
+    for one in files:
+        for path, loc in one.locations.items():
+            locations.setdefault(dotted(path), loc)
+        for path, values in one.env_values.items():
+            env_values.setdefault(dotted(path), []).extend(values)
+        for key, value in one.data.items():
+            loc = one.locations.get((key,))
+            if key in ("models", "deployments", "defaults") and isinstance(value, dict):
+                for name, item in value.items():
+                    if name in raw[key]:
+                        first = locations.get(f"{key}.{name}")
+                        findings.append(_dup(f"{key}.{name}", one.locations.get((key, name)), first))
+                        continue
+                    raw[key][name] = item
+            elif key in raw and raw[key] != value:
+                findings.append(_dup(key, loc, locations.get(key)))
+            else:
+                raw[key] = value
+    return _Merged(raw, locations, env_values), findings
+
+
+def _dup(field: str, loc: Location | None, first: Location | None) -> Finding:
+    where = f" (first defined at {first})" if first else ""
+    return Finding(
+        "duplicate-key",
+        "error",
+        f"`{field}` is defined more than once across the configuration files{where}",
+        location=loc,
+        field=field,
+        hint="each model, deployment and top-level setting may be defined in one file only",
+    )
+
+
+def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
+    raw = merged.raw
+    stack = str(raw.get("stack") or "")
+    defaults = raw.get("defaults") or {}
+    region = defaults.get("region", DEFAULT_REGION)
+    project = defaults.get("project_id")
+    sensitive: list[str] = []
+    models = []
+    for key, item in sorted(raw["models"].items()):
+        if f"model.{key}" in broken:
+            continue
+        secret = None
+        if "secret" in item:
+            from_env = merged.env_values.get(f"models.{key}.secret") or "${" in str(item["secret"])
+            origin = "env" if from_env else "literal"
+            secret = Secret(str(item["secret"]), origin)
+            sensitive.append(str(item["secret"]))
+            sensitive.extend(merged.env_values.get(f"models.{key}.secret", []))
+        repo = _repo_id(item["source"])
+        models.append(
+            ModelSpec(
+                key=key,
+                name=model_resource_name(stack, key, repo),
+                repo_id=repo,
+                secret=secret,
+                type=item["type"],
+                region=item.get("region", region),
+                project_id=item.get("project_id", project),
+                location=merged.locations.get(f"models.{key}"),
+            )
+        )
+    model_keys = {m.key for m in models} | set(raw["models"])
+    deployments = [
+        _deployment(key, item, defaults, region, project, model_keys, merged.locations)
+        for key, item in sorted(raw["deployments"].items())
+        if f"deployment.{key}" not in broken
+    ]
+    config = Config(
+        stack=stack,
+        files=tuple(files),
+        models=tuple(models),
+        deployments=tuple(deployments),
+        locations=merged.locations,
+        sensitive_values=tuple(sorted(set(v for v in sensitive if v))),
+        digest="",
+    )
+    return config._replace(digest=config_digest(config))
+
+
+def _deployment(
+    key: str,
+    item: dict[str, Any],
+    defaults: dict[str, Any],
+    region: str,
+    project: str | None,
+    model_keys: set[str],
+    locations: dict[str, Location],
+) -> DeploymentSpec:
+    min_size = item.get("size", item.get("min_size", 1))
+    max_size = item.get("size", item.get("max_size", min_size))
+    life = {**(defaults.get("lifecycle") or {}), **(item.get("lifecycle") or {})}
+    tags = list(dict.fromkeys([*(defaults.get("tags") or []), *(item.get("tags") or [])]))
+    return DeploymentSpec(
+        key=key,
+        name=item.get("name", key),
+        model=item["model"],
+        custom=item["model"] in model_keys,
+        node_type=item["node_type"],
+        min_size=min_size,
+        max_size=max_size,
+        quantization=item.get("quantization"),
+        context_size=item.get("context_size"),
+        features=tuple(item.get("features") or ()),
+        accept_eula=bool(item.get("accept_eula", defaults.get("accept_eula", False))),
+        region=item.get("region", region),
+        project_id=item.get("project_id", project),
+        endpoints=tuple(
+            EndpointSpec(
+                public=bool(e.get("public", False)),
+                private_network_id=e.get("private_network_id"),
+                disable_auth=bool(e.get("disable_auth", False)),
+            )
+            for e in item["endpoints"]
+        ),
+        tags=tuple(tags),
+        lifecycle=Lifecycle(**life),
+        location=locations.get(f"deployments.{key}"),
+    )
+
+
+def _repo_id(source: str) -> str:
+    for prefix in ("https://huggingface.co/", "hf://"):
+        if source.startswith(prefix):
+            source = source[len(prefix) :]
+    return source.strip("/")
+
+
+def model_resource_name(stack: str, key: str, repo_id: str) -> str:
+    """The Scaleway name of a custom model: it carries the stack (ownership, since models
+    cannot be tagged at creation) and a digest of the source (the API does not return the
+    source, so a changed source must show in the name to be noticed)."""
+    digest = hashlib.sha256(repo_id.encode()).hexdigest()[:8]
+    return f"{stack}--{key}--{digest}"
+
+
+def config_digest(config: Config) -> str:
+    """Digest of everything a plan depends on; a secret counts through its salted digest."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Secret):
+            return {"secret_digest": value.digest()}
+        if isinstance(value, tuple) and hasattr(value, "_asdict"):
+            return {k: plain(v) for k, v in value._asdict().items() if k != "location"}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    body = {"stack": config.stack, "models": plain(config.models), "deployments": plain(config.deployments)}
+    return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def require_config(result: LoadResult) -> Config:
+    if result.config is None or any(f.severity == "error" for f in result.findings):
+        raise ConfigError("the configuration is invalid: run `infermod validate` for details")
+    return result.config

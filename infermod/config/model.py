@@ -1,0 +1,100 @@
+"""The desired configuration as plain, immutable data."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from infermod.findings import Location
+from infermod.secrets import Secret
+
+CHAT_API = "/v1/chat/completions"
+EMBEDDINGS_API = "/v1/embeddings"
+
+
+class EndpointSpec(NamedTuple):
+    public: bool
+    private_network_id: str | None
+    disable_auth: bool
+
+    @property
+    def network(self) -> str:
+        """What identifies an endpoint: the network it is on (one endpoint per network)."""
+        return "public" if self.public else f"private:{self.private_network_id}"
+
+
+class Lifecycle(NamedTuple):
+    prevent_destroy: bool = False
+    create_before_destroy: bool = False
+
+
+class ModelSpec(NamedTuple):
+    key: str
+    name: str  # name in Scaleway: <stack>--<key>--<digest of source>, see ownership in README
+    repo_id: str  # Hugging Face ORG/NAME
+    secret: Secret | None
+    type: str
+    region: str
+    project_id: str | None
+    location: Location | None
+
+    @property
+    def address(self) -> str:
+        return f"model.{self.key}"
+
+    @property
+    def source_url(self) -> str:
+        return f"https://huggingface.co/{self.repo_id}"
+
+    @property
+    def api(self) -> str:
+        return EMBEDDINGS_API if self.type == "embedding" else CHAT_API
+
+
+class DeploymentSpec(NamedTuple):
+    key: str
+    name: str
+    model: str  # a key under models: (custom=True) or a catalog model name
+    custom: bool
+    node_type: str
+    min_size: int
+    max_size: int
+    quantization: int | None
+    context_size: int | None
+    features: tuple[str, ...]
+    accept_eula: bool
+    region: str
+    project_id: str | None
+    endpoints: tuple[EndpointSpec, ...]
+    tags: tuple[str, ...]
+    lifecycle: Lifecycle
+    location: Location | None
+
+    @property
+    def address(self) -> str:
+        return f"deployment.{self.key}"
+
+
+class Config(NamedTuple):
+    stack: str
+    files: tuple[str, ...]
+    models: tuple[ModelSpec, ...]
+    deployments: tuple[DeploymentSpec, ...]
+    locations: dict[str, Location]  # dotted field path -> where it is written
+    sensitive_values: tuple[str, ...]  # every value that must never be printed
+    digest: str
+
+    def model(self, key: str) -> ModelSpec | None:
+        return next((m for m in self.models if m.key == key), None)
+
+    def where(self, field: str) -> Location | None:
+        """The location of a field, or of its nearest written ancestor."""
+        parts = field.split(".")
+        while parts:
+            loc = self.locations.get(".".join(parts))
+            if loc is not None:
+                return loc
+            parts.pop()
+        return None
+
+    def regions(self) -> list[str]:
+        return sorted({d.region for d in self.deployments} | {m.region for m in self.models})

@@ -1,0 +1,33 @@
+"""The one family of errors that the CLI turns into messages and exit codes.
+
+Anything below FatalError is a known failure the user can act on: `cli.main` prints its
+message (never a traceback) and exits 1.
+"""
+
+from __future__ import annotations
+
+
+class FatalError(Exception):
+    """A known failure: its message is shown to the user as is."""
+
+    exit_code = 1
+
+
+class ConfigError(FatalError):
+    """The configuration files cannot be read or are invalid."""
+
+
+class CredentialsError(FatalError):
+    """Scaleway credentials are missing or malformed."""
+
+
+class ScalewayError(FatalError):
+    """The Scaleway API answered with an error or could not be reached."""
+
+
+class PlanError(FatalError):
+    """A plan cannot be made or cannot be applied (stale, refused by policy...)."""
+
+
+class ApplyError(FatalError):
+    """Some resources failed while applying; the report says which."""

@@ -1,0 +1,53 @@
+"""All user-facing output goes through here: colour only on a TTY, secrets always redacted."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TextIO
+
+from infermod.secrets import redact_text
+
+_secrets: list[str] = []
+_color: bool | None = None
+
+
+def register_secrets(values: tuple[str, ...] | list[str]) -> None:
+    """Values that must never be printed, whatever prints them."""
+    _secrets.extend(v for v in values if v and v not in _secrets)
+
+
+def set_color(enabled: bool | None) -> None:
+    global _color
+    _color = enabled
+
+
+def use_color(stream: TextIO) -> bool:
+    if _color is not None:
+        return _color
+    if os.environ.get("NO_COLOR"):
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def redact(text: str) -> str:
+    return redact_text(text, _secrets)
+
+
+def out(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    stream = sys.stderr if err else sys.stdout
+    stream.write(redact(text) + ("\n" if nl else ""))
+    stream.flush()
+
+
+def error(text: str) -> None:
+    out(style(f"Error: {text}", "red", err=True), err=True)
+
+
+_CODES = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1", "dim": "2"}
+
+
+def style(text: str, color: str, *, err: bool = False) -> str:
+    if not use_color(sys.stderr if err else sys.stdout):
+        return text
+    return f"\033[{_CODES[color]}m{text}\033[0m"

@@ -1,0 +1,1 @@
+"""Checks that produce Findings: structural, catalog fit, lifecycle, custom model files."""
