@@ -41,10 +41,9 @@ def _gates(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--eol-horizon",
         type=click.IntRange(min=0),
-        default=90,
-        show_default=True,
+        default=None,
         metavar="DAYS",
-        help="Deprecated models reaching End-of-Life within DAYS are warnings (errors inside the docs' notice window).",
+        help="Make it an error when a Deprecated model reaches End-of-Life within DAYS days.",
     )(f)
     return f
 

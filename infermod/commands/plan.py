@@ -1,0 +1,81 @@
+"""`infermod plan`: read, diff, show; optionally save, report to GitLab, and gate."""
+
+from __future__ import annotations
+
+import json
+
+from infermod import output
+from infermod.commands.common import gate_failed, load_valid_config
+from infermod.plan.build import Policy, build_plan
+from infermod.plan.model import Plan
+from infermod.scw.session import open_session
+
+
+def run(
+    files: tuple[str, ...],
+    fmt: str,
+    out_file: str | None,
+    detailed_exitcode: bool,
+    deny_destroy: bool,
+    max_monthly_cost: float | None,
+    gitlab_report: str | None,
+    comment: bool,
+    comment_required: bool,
+    profile: str | None,
+    sandbox: bool,
+    fail_on: str | None,
+    eol_horizon: int | None,
+    codequality: str | None,
+    junit: str | None,
+) -> int:
+    config, findings = load_valid_config(files)
+    with open_session(profile, sandbox, config) as session:
+        plan, _ = build_plan(
+            config, session, eol_horizon, policy=Policy(deny_destroy, max_monthly_cost), prior_findings=findings
+        )
+    output.out(render(plan, fmt))
+    write_reports(plan, gitlab_report, codequality, junit)
+    failed = gate_failed(plan.findings, fail_on)
+    if comment:
+        from infermod.gitlab.comment import post_plan_comment
+
+        if not post_plan_comment(plan) and comment_required:
+            failed = True
+    if failed:
+        output.error("the plan is refused: see the findings above" + ("" if not out_file else "; no plan file was written"))
+        return 1
+    if out_file:
+        from infermod.plan.planfile import save
+
+        save(plan, out_file)
+        output.out(f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text")
+    if detailed_exitcode and plan.has_changes:
+        return 2
+    return 0
+
+
+def render(plan: Plan, fmt: str) -> str:
+    if fmt == "json":
+        from infermod.render.json_view import to_json
+
+        return json.dumps(to_json(plan), indent=2)
+    if fmt == "markdown":
+        from infermod.render.markdown import render_markdown
+
+        return render_markdown(plan)
+    from infermod.render.text import render_text
+
+    return render_text(plan)
+
+
+def write_reports(plan: Plan, gitlab_report: str | None, codequality: str | None, junit: str | None) -> None:
+    if not (gitlab_report or codequality or junit):
+        return
+    from infermod.gitlab import reports
+
+    if gitlab_report:
+        reports.write_terraform_report(gitlab_report, plan)
+    if codequality:
+        reports.write_codequality(codequality, list(plan.findings))
+    if junit:
+        reports.write_junit(junit, list(plan.findings), [c.address for c in plan.changes])

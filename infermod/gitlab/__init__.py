@@ -1,0 +1,1 @@
+"""GitLab integration: report artifacts and the merge-request plan comment."""

@@ -1,0 +1,1 @@
+"""The plan: what will change, as frozen data (model), how it is computed (diff), saved (planfile)."""

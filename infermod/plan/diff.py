@@ -1,0 +1,356 @@
+"""Desired (Config) against actual (ActualState): one ResourceChange per resource.
+
+Deployments are matched by ownership tags (stack + key), never by name; models by their
+stack-carrying name. What the stack does not own is only ever reported as a conflict.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from infermod.catalog import Catalog
+from infermod.config.model import Config, DeploymentSpec, ModelSpec
+from infermod.findings import Finding
+from infermod.plan.model import (
+    CREATE,
+    DELETE,
+    NOOP,
+    REPLACE,
+    REPLACE_CBD,
+    UPDATE,
+    Cost,
+    EndpointChange,
+    FieldChange,
+    ResourceChange,
+)
+from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
+
+DOWNTIME = (
+    "the deployment is unavailable while it redeploys (15-30 minutes per the product docs); "
+    "set lifecycle.create_before_destroy for a zero-downtime replacement"
+)
+REPLACE_FIELDS = {"node_type": "node type", "region": "region", "project_id": "project"}
+DOWNTIME_FIELDS = {"model", "min_size", "max_size", "quantization"}
+TRANSIENT = {"creating", "deploying", "scaling", "locked"}
+KNOWN_AFTER_APPLY = "(known after apply)"
+
+
+def diff(
+    config: Config,
+    state: ActualState,
+    catalog: Catalog,
+    default_project: str,
+    destroy: bool = False,
+) -> tuple[list[ResourceChange], list[Finding]]:
+    findings: list[Finding] = []
+    model_changes, model_ids = _models(config, state, default_project, destroy)
+    changes: list[ResourceChange] = list(model_changes)
+    owned = state.owned_deployments(config.stack)
+    by_key: dict[str, list[ActualDeployment]] = {}
+    for dep in owned:
+        if dep.status != "deleting":
+            by_key.setdefault(dep.key or "", []).append(dep)
+    desired = [] if destroy else list(config.deployments)
+    for spec in desired:
+        project = spec.project_id or default_project
+        candidates = by_key.pop(spec.key, [])
+        primary, extras = _pick(candidates, spec, project)
+        for extra in extras:
+            changes.append(_delete(extra, f"duplicate of {spec.address} (left by an interrupted apply)", "delete_because_duplicate", catalog))
+        if primary is None:
+            findings.extend(_conflicts(config, spec, project, state))
+            changes.append(_create(spec, project, catalog, model_ids, config))
+        else:
+            changes.append(_compare(spec, project, primary, catalog, model_ids, config))
+    for key, leftovers in sorted(by_key.items()):
+        for dep in leftovers:
+            reason = "destroy requested" if destroy else f"`{key}` is no longer in the configuration"
+            changes.append(_delete(dep, reason, "delete_because_no_resource_config", catalog))
+    findings.extend(_prevent_destroy(config, changes))
+    findings.extend(_model_in_use(config, state, changes))
+    return _order(changes), findings
+
+
+# ---- models ---------------------------------------------------------------------------------
+def _models(
+    config: Config, state: ActualState, default_project: str, destroy: bool
+) -> tuple[list[ResourceChange], dict[str, str | None]]:
+    """Model changes, and each model key's id for deployments (None: known after apply)."""
+    owned = {(m.region, m.project_id, m.name): m for m in state.owned_models(config.stack)}
+    changes = []
+    ids: dict[str, str | None] = {}
+    for spec in [] if destroy else config.models:
+        project = spec.project_id or default_project
+        actual = owned.pop((spec.region, project, spec.name), None)
+        after = _model_after(spec, project)
+        if actual is None:
+            changes.append(_change(spec.address, "model", spec.key, spec.region, project, CREATE, None, after, reasons=("new custom model",)))
+            ids[spec.key] = None
+        elif actual.status == "error":
+            changes.append(
+                _change(spec.address, "model", spec.key, spec.region, project, REPLACE, actual, after,
+                        reason="replace_because_error", reasons=(f"the import failed: {actual.error_message}",))
+            )
+            ids[spec.key] = None
+        else:
+            changes.append(_change(spec.address, "model", spec.key, spec.region, project, NOOP, actual, after))
+            ids[spec.key] = actual.id
+    for (_, _, name), actual in sorted(owned.items()):
+        reason = "destroy requested" if destroy else "no longer in the configuration, or its source changed"
+        changes.append(
+            _change(f"model.{model_key(name)}", "model", model_key(name), actual.region, actual.project_id, DELETE, actual, None,
+                    reason="delete_because_no_resource_config", reasons=(reason,))
+        )
+    return changes, ids
+
+
+def _model_after(spec: ModelSpec, project: str) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "source": spec.source_url,
+        "secret": "(sensitive)" if spec.secret else None,
+        "type": spec.type,
+        "api": spec.api,
+        "region": spec.region,
+        "project_id": project,
+    }
+
+
+def _change(address: str, kind: str, key: str, region: str, project: str, actions: tuple[str, ...],
+            actual: ActualModel | None, after: dict[str, Any] | None, *, reason: str | None = None,
+            reasons: tuple[str, ...] = ()) -> ResourceChange:
+    before = None if actual is None else {"id": actual.id, "name": actual.name, "status": actual.status, "region": actual.region, "project_id": actual.project_id}
+    return ResourceChange(address, kind, key, region, project, actions, actual.id if actual else None,
+                          actual.status if actual else None, before, after, action_reason=reason, reasons=reasons)
+
+
+# ---- deployments ----------------------------------------------------------------------------
+def _pick(candidates: list[ActualDeployment], spec: DeploymentSpec, project: str) -> tuple[ActualDeployment | None, list[ActualDeployment]]:
+    if not candidates:
+        return None, []
+    ranked = sorted(
+        candidates,
+        key=lambda d: ((d.region, d.project_id) == (spec.region, project), d.status == "ready", d.created_at),
+        reverse=True,
+    )
+    return ranked[0], ranked[1:]
+
+
+def desired_fields(spec: DeploymentSpec, project: str, model_id: str | None) -> dict[str, Any]:
+    return {
+        "name": spec.name,
+        "model": spec.model if not spec.custom else KNOWN_AFTER_APPLY,
+        "model_id": model_id,
+        "node_type": spec.node_type,
+        "min_size": spec.min_size,
+        "max_size": spec.max_size,
+        "quantization": spec.quantization,
+        "region": spec.region,
+        "project_id": project,
+        "tags": sorted(spec.tags),
+        "endpoints": [e._asdict() for e in spec.endpoints],
+        "accept_eula": spec.accept_eula,
+    }
+
+
+def actual_fields(dep: ActualDeployment) -> dict[str, Any]:
+    return {
+        "id": dep.id,
+        "name": dep.name,
+        "model": dep.model_name,
+        "model_id": dep.model_id,
+        "node_type": dep.node_type,
+        "min_size": dep.min_size,
+        "max_size": dep.max_size,
+        "quantization": dep.quantization,
+        "region": dep.region,
+        "project_id": dep.project_id,
+        "tags": sorted(dep.user_tags),
+        "endpoints": [{"public": e.public, "private_network_id": e.private_network_id, "disable_auth": e.disable_auth, "url": e.url} for e in dep.endpoints],
+        "status": dep.status,
+    }
+
+
+def _after(spec: DeploymentSpec, project: str, model_ids: dict[str, str | None], config: Config, catalog: Catalog) -> dict[str, Any]:
+    if spec.custom:
+        model = config.model(spec.model)
+        model_id = model_ids.get(spec.model)
+        after = desired_fields(spec, project, model_id)
+        after["model"] = model.name if model else spec.model
+    else:
+        info = catalog.models.get((spec.region, spec.model))
+        after = desired_fields(spec, project, info.id if info and info.id else None)
+    if after["model_id"] is None:
+        after["model_id"] = KNOWN_AFTER_APPLY
+    return after
+
+
+def _create(spec: DeploymentSpec, project: str, catalog: Catalog, model_ids: dict[str, str | None], config: Config) -> ResourceChange:
+    after = _after(spec, project, model_ids, config, catalog)
+    return ResourceChange(
+        spec.address, "deployment", spec.key, spec.region, project, CREATE, None, None, None, after,
+        reasons=("new deployment",), depends_on=_deps(spec), cost=_cost(catalog, None, after),
+    )
+
+
+def _compare(spec: DeploymentSpec, project: str, actual: ActualDeployment, catalog: Catalog,
+             model_ids: dict[str, str | None], config: Config) -> ResourceChange:
+    after = _after(spec, project, model_ids, config, catalog)
+    before = actual_fields(actual)
+    comparable_before = {k: before[k] for k in after if k not in ("endpoints", "model_id", "accept_eula")}
+    comparable_after = {k: after[k] for k in comparable_before}
+    if comparable_after["quantization"] is None:  # not set: whatever the API chose is fine
+        comparable_after["quantization"] = comparable_before["quantization"]
+    changed = sorted(DeepDiff(comparable_before, comparable_after, ignore_order=True).affected_root_keys)
+    fields = tuple(
+        FieldChange(f, comparable_before[f], comparable_after[f], f in REPLACE_FIELDS, f in DOWNTIME_FIELDS) for f in changed
+    )
+    endpoints = _endpoint_changes(spec, actual)
+    base = ResourceChange(
+        spec.address, "deployment", spec.key, actual.region, actual.project_id, NOOP, actual.id, actual.status,
+        before, after, fields, endpoints, depends_on=_deps(spec), cost=_cost(catalog, before, after),
+    )
+    forced = [f for f in fields if f.forces_replacement]
+    if actual.status == "error":
+        return base._replace(
+            actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
+            endpoint_changes=(), action_reason="replace_because_error",
+            reasons=(f"the deployment is in error state: {actual.error_message or 'no message'}",),
+        )
+    if forced:
+        names = ", ".join(REPLACE_FIELDS[f.field] for f in forced)
+        return base._replace(
+            actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
+            endpoint_changes=(), action_reason="replace_because_cannot_update",
+            reasons=(f"{names} cannot be changed in place: the API has no update for it",),
+        )
+    downtime = [f for f in fields if f.downtime]
+    if downtime and spec.lifecycle.create_before_destroy:
+        return base._replace(
+            actions=REPLACE_CBD, endpoint_changes=(), action_reason="replace_for_zero_downtime",
+            reasons=(f"{', '.join(f.field for f in downtime)} changed and lifecycle.create_before_destroy is set: "
+                     "a new deployment is made ready before the old one is deleted",),
+        )
+    if not fields and not endpoints:
+        return base
+    reasons = []
+    if actual.status in TRANSIENT:
+        reasons.append(f"currently {actual.status}: apply waits until it is ready before changing it")
+    return base._replace(
+        actions=UPDATE,
+        reasons=tuple(reasons),
+        downtime=DOWNTIME if downtime else None,
+    )
+
+
+def _endpoint_changes(spec: DeploymentSpec, actual: ActualDeployment) -> tuple[EndpointChange, ...]:
+    have = {e.network: e for e in actual.endpoints}
+    out = []
+    for want in spec.endpoints:
+        current = have.pop(want.network, None)
+        wanted = want._asdict()
+        if current is None:
+            out.append(EndpointChange("create", want.network, None, None, wanted))
+        elif current.disable_auth != want.disable_auth:
+            before = {"public": current.public, "private_network_id": current.private_network_id, "disable_auth": current.disable_auth}
+            out.append(EndpointChange("update", want.network, current.id, before, wanted))
+    for network, current in have.items():
+        before = {"public": current.public, "private_network_id": current.private_network_id, "disable_auth": current.disable_auth}
+        out.append(EndpointChange("delete", network, current.id, before, None))
+    return tuple(out)
+
+
+def _delete(dep: ActualDeployment, reason: str, action_reason: str, catalog: Catalog) -> ResourceChange:
+    before = actual_fields(dep)
+    return ResourceChange(
+        f"deployment.{dep.key}", "deployment", dep.key or "", dep.region, dep.project_id, DELETE, dep.id, dep.status,
+        before, None, action_reason=action_reason, reasons=(reason,), cost=_cost(catalog, before, None),
+    )
+
+
+def _deps(spec: DeploymentSpec) -> tuple[str, ...]:
+    return (f"model.{spec.model}",) if spec.custom else ()
+
+
+def _cost(catalog: Catalog, before: dict[str, Any] | None, after: dict[str, Any] | None) -> Cost | None:
+    def hourly(fields: dict[str, Any] | None) -> float | None:
+        if fields is None:
+            return 0.0
+        price = catalog.prices.get((fields["region"], fields["node_type"]))
+        return None if price is None else round(price * fields["min_size"], 4)
+
+    b, a = hourly(before), hourly(after)
+    if (before is not None and b is None) or (after is not None and a is None):
+        return None
+    return Cost(catalog.currency, b, a)
+
+
+# ---- safety findings -------------------------------------------------------------------------
+def _conflicts(config: Config, spec: DeploymentSpec, project: str, state: ActualState) -> list[Finding]:
+    out = []
+    for dep in state.deployments:
+        if (dep.region, dep.project_id, dep.name) == (spec.region, project, spec.name) and dep.stack != config.stack:
+            owner = f"stack `{dep.stack}`" if dep.stack else "nothing managed by infermod"
+            out.append(
+                Finding(
+                    "ownership-conflict",
+                    "error",
+                    f"a deployment named `{spec.name}` already exists in {spec.region} ({dep.id}), owned by {owner}; "
+                    "infermod will not adopt or replace it",
+                    spec.address,
+                    config.where(f"deployments.{spec.key}"),
+                    f"deployments.{spec.key}",
+                    f"adopt it with `infermod import {spec.address} {dep.id}`, or set another `name:`",
+                )
+            )
+    return out
+
+
+def _prevent_destroy(config: Config, changes: list[ResourceChange]) -> list[Finding]:
+    guarded = {d.address: d for d in config.deployments if d.lifecycle.prevent_destroy}
+    out = []
+    for change in changes:
+        spec = guarded.get(change.address)
+        if spec is not None and "delete" in change.actions:
+            what = "replace" if change.is_replace else "delete"
+            out.append(
+                Finding(
+                    "lifecycle-prevent-destroy",
+                    "error",
+                    f"the plan would {what} {change.address} ({'; '.join(change.reasons)}), but lifecycle.prevent_destroy is set",
+                    change.address,
+                    config.where(f"deployments.{spec.key}.lifecycle.prevent_destroy"),
+                    f"deployments.{spec.key}.lifecycle.prevent_destroy",
+                    "revert the change, or remove prevent_destroy deliberately in a reviewed change",
+                )
+            )
+    return out
+
+
+def _model_in_use(config: Config, state: ActualState, changes: list[ResourceChange]) -> list[Finding]:
+    """A model this stack owns but a deployment outside the stack uses is never deleted."""
+    deleted = {c.resource_id: c for c in changes if c.type == "model" and "delete" in c.actions}
+    out = []
+    for dep in state.deployments:
+        change = deleted.get(dep.model_id)
+        if change is not None and dep.stack != config.stack:
+            out.append(
+                Finding(
+                    "model-in-use",
+                    "error",
+                    f"{change.address} would be deleted but deployment `{dep.name}` ({dep.id}), which this stack "
+                    "does not own, uses it",
+                    change.address,
+                    None,
+                    None,
+                    "move that deployment to another model first",
+                )
+            )
+    return out
+
+
+def _order(changes: list[ResourceChange]) -> list[ResourceChange]:
+    rank = {"model": 0, "deployment": 1}
+    return sorted(changes, key=lambda c: (rank[c.type], c.address, c.actions == DELETE))

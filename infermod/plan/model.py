@@ -1,0 +1,120 @@
+"""The plan as data. Nothing here prints: views in infermod.render read the same structure
+that `plan --format json` and saved plan files contain (see `to_json`)."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from infermod.findings import Finding
+
+FORMAT_VERSION = "1.0"
+
+CREATE = ("create",)
+UPDATE = ("update",)
+DELETE = ("delete",)
+NOOP = ("no-op",)
+REPLACE = ("delete", "create")  # delete first (the default for a replacement)
+REPLACE_CBD = ("create", "delete")  # create_before_destroy
+
+HOURS_PER_MONTH = 730
+
+
+class FieldChange(NamedTuple):
+    field: str
+    before: Any
+    after: Any
+    forces_replacement: bool = False
+    downtime: bool = False
+
+
+class EndpointChange(NamedTuple):
+    action: str  # create | update | delete
+    network: str  # "public" or "private:<id>"
+    endpoint_id: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class Cost(NamedTuple):
+    currency: str
+    hourly_before: float | None
+    hourly_after: float | None
+
+    @property
+    def monthly_before(self) -> float | None:
+        return None if self.hourly_before is None else round(self.hourly_before * HOURS_PER_MONTH, 2)
+
+    @property
+    def monthly_after(self) -> float | None:
+        return None if self.hourly_after is None else round(self.hourly_after * HOURS_PER_MONTH, 2)
+
+
+class ResourceChange(NamedTuple):
+    address: str
+    type: str  # "deployment" | "model"
+    key: str
+    region: str
+    project_id: str
+    actions: tuple[str, ...]
+    resource_id: str | None  # the existing resource, when there is one
+    status: str | None  # its current status
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    field_changes: tuple[FieldChange, ...] = ()
+    endpoint_changes: tuple[EndpointChange, ...] = ()
+    action_reason: str | None = None  # machine-readable, Terraform-like
+    reasons: tuple[str, ...] = ()  # human-readable why
+    downtime: str | None = None
+    depends_on: tuple[str, ...] = ()
+    cost: Cost | None = None
+
+    @property
+    def is_replace(self) -> bool:
+        return len(self.actions) == 2
+
+    @property
+    def changes_something(self) -> bool:
+        return self.actions != NOOP
+
+
+class Plan(NamedTuple):
+    stack: str
+    created_at: str
+    infermod_version: str
+    config_digest: str
+    state_fingerprint: str
+    files: tuple[str, ...]
+    changes: tuple[ResourceChange, ...]
+    findings: tuple[Finding, ...]
+    catalog_source: str
+    sandbox: bool = False
+    currency: str = "EUR"
+    destroy: bool = False
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.changes_something for c in self.changes)
+
+    def summary(self) -> dict[str, int]:
+        add = sum(1 for c in self.changes if "create" in c.actions)
+        change = sum(1 for c in self.changes if c.actions == UPDATE)
+        destroy = sum(1 for c in self.changes if "delete" in c.actions)
+        return {"add": add, "change": change, "destroy": destroy}
+
+    def monthly_cost(self) -> dict[str, float | None]:
+        before = after = 0.0
+        unknown = False
+        for c in self.changes:
+            if c.type != "deployment":
+                continue
+            if c.cost is None:
+                unknown = unknown or c.changes_something
+                continue
+            before += c.cost.monthly_before or 0.0
+            after += c.cost.monthly_after or 0.0
+        return {
+            "before": round(before, 2),
+            "after": round(after, 2),
+            "diff": round(after - before, 2),
+            "complete": not unknown,  # type: ignore[dict-item]
+        }

@@ -1,0 +1,39 @@
+"""Saved plans: written atomically, read back with a clear error for anything unreadable."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+from infermod.errors import PlanError
+from infermod.plan.model import FORMAT_VERSION, Plan
+from infermod.render.json_view import from_json, to_json
+
+
+def save(plan: Plan, path: str) -> None:
+    body = json.dumps({"kind": "infermod-plan", **to_json(plan)}, indent=2, sort_keys=False) + "\n"
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(body)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+def load(path: str) -> Plan:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read plan file: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError):
+        raise PlanError(f"{path}: not a plan file (expected JSON written by `infermod plan --out`)") from None
+    if not isinstance(data, dict) or data.get("kind") != "infermod-plan":
+        raise PlanError(f"{path}: not a plan file (expected JSON written by `infermod plan --out`)")
+    if str(data.get("format_version", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise PlanError(f"{path}: plan format {data.get('format_version')} is not supported (expected {FORMAT_VERSION})")
+    try:
+        return from_json(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanError(f"{path}: plan file is damaged ({type(exc).__name__}: {exc})") from None

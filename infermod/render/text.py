@@ -1,0 +1,104 @@
+"""The human view of a plan, in the manner of `terraform plan`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tabulate import tabulate
+
+from infermod.output import style
+from infermod.plan.model import Plan, ResourceChange
+from infermod.render.findings import findings_text
+from infermod.render.symbols import COLOR, SYMBOL, VERB, endpoint_label, interesting, money, show_value, signed, summary_line
+
+SHOWN_FIELDS = ("name", "model", "node_type", "min_size", "max_size", "quantization", "region", "project_id", "tags", "source", "type", "api", "secret")
+
+
+def render_text(plan: Plan) -> str:
+    lines: list[str] = []
+    if plan.sandbox:
+        lines.append(style("[sandbox] this plan is against the local sandbox emulator, not Scaleway", "cyan"))
+    changes = interesting(plan)
+    if changes:
+        lines += ["infermod will perform the following actions:", ""]
+        for change in changes:
+            lines += _resource(change) + [""]
+    for change in plan.changes:
+        if not change.changes_something and change.status and change.status != "ready":
+            lines.append(f"  # {change.address} is {change.status} (no changes planned)")
+    if plan.findings:
+        lines += ["Findings:"] + ["  " + line for line in findings_text(plan.findings)] + [""]
+    table = _table(plan)
+    if table:
+        lines += [table, ""]
+    lines.append(_cost_line(plan))
+    lines.append(style(summary_line(plan), "bold"))
+    return "\n".join(lines)
+
+
+def _resource(c: ResourceChange) -> list[str]:
+    symbol = SYMBOL[c.actions]
+    color = COLOR.get(symbol, "bold")
+    out = [style(f"  # {c.address} {VERB[c.actions]}", "bold")]
+    for reason in c.reasons:
+        out.append(f"  # ({reason})")
+    out.append(style(f"{symbol:>3} {c.type} \"{c.key}\" {{", color))
+    if c.actions == ("create",):
+        out += [f"      + {k:<13} = {show_value(v)}" for k, v in _fields(c.after)]
+        out += [f"      + endpoint {_ep(e)}" for e in (c.after or {}).get("endpoints", [])]
+    elif c.actions == ("delete",):
+        out += [f"      - {k:<13} = {show_value(v)}" for k, v in _fields(c.before)]
+    else:
+        for f in c.field_changes:
+            note = "  # forces replacement" if f.forces_replacement else ("  # redeploys: downtime" if f.downtime and c.actions == ("update",) else "")
+            out.append(f"      ~ {f.field:<13} = {show_value(f.before)} -> {show_value(f.after)}{note}")
+        for e in c.endpoint_changes:
+            mark = {"create": "+", "update": "~", "delete": "-"}[e.action]
+            if e.action == "update":
+                out.append(f"      ~ {endpoint_label(e.network)}: disable_auth = {show_value((e.before or {}).get('disable_auth'))} -> {show_value((e.after or {}).get('disable_auth'))}")
+            else:
+                out.append(f"      {mark} {endpoint_label(e.network)} (disable_auth = {show_value((e.after or e.before or {}).get('disable_auth'))})")
+    if c.resource_id:
+        out.append(f"        id            = \"{c.resource_id}\"")
+    out.append("    }")
+    if c.downtime:
+        out.append(style(f"    ! downtime: {c.downtime}", "yellow"))
+    return out
+
+
+def _fields(values: dict[str, Any] | None) -> list[tuple[str, Any]]:
+    values = values or {}
+    return [(k, values[k]) for k in SHOWN_FIELDS if k in values and values[k] not in (None, [])]
+
+
+def _ep(e: dict[str, Any]) -> str:
+    where = "public" if e.get("public") else f"private network {e.get('private_network_id')}"
+    return f"{where} (disable_auth = {show_value(e.get('disable_auth', False))})"
+
+
+def _table(plan: Plan) -> str:
+    rows = []
+    for c in plan.changes:
+        if c.type != "deployment":
+            continue
+        fields = c.after or c.before or {}
+        monthly = c.cost.monthly_after if c.cost and c.actions != ("delete",) else (c.cost.monthly_before if c.cost else None)
+        rows.append([
+            SYMBOL[c.actions].strip() or "=",
+            c.address,
+            c.region,
+            fields.get("node_type"),
+            fields.get("min_size"),
+            money(monthly, plan.currency),
+            c.status or "-",
+        ])
+    if not rows:
+        return ""
+    return tabulate(rows, headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"], tablefmt="simple")
+
+
+def _cost_line(plan: Plan) -> str:
+    cost = plan.monthly_cost()
+    note = "" if cost["complete"] else " (some prices unknown)"
+    return (f"Monthly cost: {money(cost['before'], plan.currency)} -> {money(cost['after'], plan.currency)} "
+            f"({signed(cost['diff'], plan.currency)}){note}, at 730 hours a month")

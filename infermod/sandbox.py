@@ -1,0 +1,30 @@
+"""--sandbox: a local emulator that infermod starts and stops itself, state in .infermod/sandbox/."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+SANDBOX_DIR = os.path.join(".infermod", "sandbox")
+READY_AFTER = 3.0
+BANNER = "[sandbox] local emulator, state in .infermod/sandbox/ — nothing is created on Scaleway"
+
+
+@contextmanager
+def running_sandbox() -> Iterator[str]:
+    from infermod import output
+    from infermod.emulator.server import Settings, make_server, url_of
+
+    os.makedirs(SANDBOX_DIR, exist_ok=True)
+    ready_after = float(os.environ.get("INFERMOD_SANDBOX_READY_AFTER", READY_AFTER))
+    server, _ = make_server("127.0.0.1", 0, Settings(ready_after=ready_after, state_dir=SANDBOX_DIR))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    output.out(output.style(BANNER, "cyan", err=True), err=True)
+    try:
+        yield url_of(server)
+    finally:
+        server.shutdown()
+        server.server_close()

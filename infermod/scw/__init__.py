@@ -1,0 +1,1 @@
+"""The one seam to Scaleway: the official SDK behind a small interface (Gateway)."""

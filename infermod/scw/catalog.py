@@ -1,0 +1,29 @@
+"""Where validate reads the catalog: live through the API, or the shipped dated snapshot."""
+
+from __future__ import annotations
+
+from infermod.catalog import Catalog, load_snapshot
+from infermod.config.model import Config
+from infermod.errors import FatalError
+from infermod.findings import Finding
+
+
+def load_catalog(config: Config, mode: str, profile: str | None, sandbox: bool) -> tuple[Catalog, list[Finding]]:
+    if mode == "snapshot":
+        return _snapshot("the shipped catalog snapshot was used (--catalog snapshot)")
+    try:
+        from infermod.scw.session import open_session
+
+        with open_session(profile, sandbox, config) as session:
+            _, catalog = session.read()
+            return catalog, []
+    except FatalError as exc:
+        if mode == "live":
+            raise
+        return _snapshot(f"the live catalog could not be read ({exc}); the shipped snapshot was used")
+
+
+def _snapshot(why: str) -> tuple[Catalog, list[Finding]]:
+    catalog = load_snapshot()
+    note = Finding("catalog-snapshot", "info", f"{why}, captured on {catalog.captured_at}")
+    return catalog, [note]

@@ -1,0 +1,289 @@
+"""Reading and writing Scaleway through the SDK: the only module that calls the API.
+
+Reads are list calls (paginated, pages after the first fetched in parallel, regions in
+parallel), never one GET per resource. Writes are retried on transient failures; a create
+whose response may have been lost is first looked up (by its create tag or name) so that a
+retry never makes a duplicate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, NamedTuple, TypeVar
+
+from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of
+from infermod.config.model import EndpointSpec
+from infermod.scw.errors import as_fatal
+from infermod.scw.retry import status_of, with_retries
+from infermod.state import CREATE_TAG, ActualDeployment, ActualEndpoint, ActualModel, ActualState
+
+PAGE_SIZE = 100
+T = TypeVar("T")
+
+
+class RegionRead(NamedTuple):
+    region: str
+    project_id: str
+    deployments: list[Any]
+    models: list[Any]
+    node_types: list[Any]
+
+
+class Gateway:
+    def __init__(self, client: Any) -> None:
+        from scaleway.inference.v1 import InferenceV1API
+        from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
+
+        self.client = client
+        self.api = InferenceV1API(client, bypass_validation=True)
+        self.products_api = ProductCatalogV2Alpha1PublicCatalogAPI(client, bypass_validation=True)
+
+    @property
+    def default_project_id(self) -> str | None:
+        return self.client.default_project_id  # type: ignore[no-any-return]
+
+    # ---- reads ---------------------------------------------------------------------------
+    def read(self, pairs: list[tuple[str, str]], with_products: bool = True) -> tuple[ActualState, Catalog]:
+        """Everything a plan needs, in parallel: per (region, project) the deployments, models
+        and node types, plus the Product Catalog once."""
+        with ThreadPoolExecutor(max_workers=max(1, len(pairs) * 3 + 1)) as pool:
+            products = pool.submit(self._products) if with_products else None
+            jobs = [
+                (
+                    region,
+                    project,
+                    pool.submit(self._all, lambda p, r=region, pr=project: self.api.list_deployments(region=r, project_id=pr, page=p, page_size=PAGE_SIZE), "deployments", f"list deployments in {region}"),
+                    pool.submit(self._all, lambda p, r=region, pr=project: self.api.list_models(region=r, project_id=pr, page=p, page_size=PAGE_SIZE), "models", f"list models in {region}"),
+                    pool.submit(self._all, lambda p, r=region: self.api.list_node_types(region=r, include_disabled_types=True, page=p, page_size=PAGE_SIZE), "node_types", f"list node types in {region}"),
+                )
+                for region, project in pairs
+            ]
+            reads = [RegionRead(r, pr, d.result(), m.result(), n.result()) for r, pr, d, m, n in jobs]
+            product_list = products.result() if products else []
+        return _state(reads), _catalog(reads, product_list)
+
+    def _all(self, fetch: Callable[[int], Any], key: str, doing: str) -> list[Any]:
+        try:
+            first = with_retries(lambda: fetch(1))
+            items = list(getattr(first, key))
+            pages = math.ceil(int(first.total_count or 0) / PAGE_SIZE)
+            if pages <= 1:
+                return items
+            with ThreadPoolExecutor(max_workers=min(8, pages - 1)) as pool:
+                rest = pool.map(lambda p: getattr(with_retries(lambda: fetch(p)), key), range(2, pages + 1))
+                for page in rest:
+                    items.extend(page)
+            return items
+        except Exception as exc:
+            raise as_fatal(exc, f"cannot {doing}") from None
+
+    def _products(self) -> list[Any]:
+        from scaleway.product_catalog.v2alpha1 import ListPublicCatalogProductsRequestProductType as PT
+
+        return self._all(
+            lambda p: self.products_api.list_public_catalog_products(
+                page=p, page_size=PAGE_SIZE, product_types=[PT.MANAGED_INFERENCE, PT.GENERATIVE_APIS]
+            ),
+            "products",
+            "read the Product Catalog",
+        )
+
+    def get_deployment(self, region: str, deployment_id: str) -> ActualDeployment | None:
+        try:
+            return to_deployment(with_retries(lambda: self.api.get_deployment(region=region, deployment_id=deployment_id)))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                return None
+            raise
+
+    def get_model(self, region: str, model_id: str) -> ActualModel | None:
+        try:
+            return to_model(with_retries(lambda: self.api.get_model(region=region, model_id=model_id)))
+        except Exception as exc:
+            if status_of(exc) == 404:
+                return None
+            raise
+
+    def find_deployments(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
+        found = with_retries(lambda: self.api.list_deployments_all(region=region, project_id=project_id, tags=tags, page_size=PAGE_SIZE))
+        return [to_deployment(d) for d in found]
+
+    # ---- writes --------------------------------------------------------------------------
+    def create_deployment(self, region: str, project_id: str, fields: dict[str, Any]) -> ActualDeployment:
+        from scaleway.inference.v1 import DeploymentQuantization
+
+        token = f"{CREATE_TAG}{uuid.uuid4().hex[:12]}"
+        tags = [*fields["tags"], token]
+        quantization = DeploymentQuantization(bits=fields["quantization"]) if fields.get("quantization") else None
+
+        def create() -> ActualDeployment:
+            return to_deployment(
+                self.api.create_deployment(
+                    region=region,
+                    project_id=project_id,
+                    name=fields["name"],
+                    model_id=fields["model_id"],
+                    node_type_name=fields["node_type"],
+                    endpoints=[endpoint_spec(e) for e in fields["endpoints"]],
+                    accept_eula=fields["accept_eula"],
+                    tags=tags,
+                    min_size=fields["min_size"],
+                    max_size=fields["max_size"],
+                    quantization=quantization,
+                )
+            )
+
+        def lookup(_: BaseException) -> ActualDeployment | None:
+            found = self.find_deployments(region, project_id, [token])
+            return found[0] if found else None
+
+        return with_retries(create, before_retry=lookup)
+
+    def update_deployment(self, region: str, deployment_id: str, **fields: Any) -> ActualDeployment:
+        from scaleway.inference.v1 import DeploymentQuantization
+
+        if fields.get("quantization") is not None:
+            fields["quantization"] = DeploymentQuantization(bits=fields["quantization"])
+        return to_deployment(with_retries(lambda: self.api.update_deployment(region=region, deployment_id=deployment_id, **fields)))
+
+    def delete_deployment(self, region: str, deployment_id: str) -> None:
+        _ignore_404(lambda: with_retries(lambda: self.api.delete_deployment(region=region, deployment_id=deployment_id)))
+
+    def create_endpoint(self, region: str, deployment_id: str, spec: EndpointSpec) -> None:
+        def lookup(_: BaseException) -> bool | None:
+            dep = self.get_deployment(region, deployment_id)
+            return True if dep and any(e.network == spec.network for e in dep.endpoints) else None
+
+        with_retries(
+            lambda: bool(self.api.create_endpoint(region=region, deployment_id=deployment_id, endpoint=endpoint_spec(spec))),
+            before_retry=lookup,
+        )
+
+    def update_endpoint(self, region: str, endpoint_id: str, disable_auth: bool) -> None:
+        with_retries(lambda: self.api.update_endpoint(region=region, endpoint_id=endpoint_id, disable_auth=disable_auth))
+
+    def delete_endpoint(self, region: str, endpoint_id: str) -> None:
+        _ignore_404(lambda: with_retries(lambda: self.api.delete_endpoint(region=region, endpoint_id=endpoint_id)))
+
+    def create_model(self, region: str, project_id: str, name: str, url: str, secret: str | None) -> ActualModel:
+        from scaleway.inference.v1 import ModelSource
+
+        def lookup(_: BaseException) -> ActualModel | None:
+            found = with_retries(lambda: self.api.list_models_all(region=region, project_id=project_id, name=name, page_size=PAGE_SIZE))
+            exact = [m for m in found if m.name == name and m.project_id == project_id]
+            return to_model(exact[0]) if exact else None
+
+        return with_retries(
+            lambda: to_model(self.api.create_model(region=region, project_id=project_id, name=name, source=ModelSource(url=url, secret=secret))),
+            before_retry=lookup,
+        )
+
+    def delete_model(self, region: str, model_id: str) -> None:
+        _ignore_404(lambda: with_retries(lambda: self.api.delete_model(region=region, model_id=model_id)))
+
+
+def _ignore_404(call: Callable[[], Any]) -> None:
+    try:
+        call()
+    except Exception as exc:
+        if status_of(exc) != 404:  # already gone is what we wanted
+            raise
+
+
+def endpoint_spec(spec: EndpointSpec) -> Any:
+    from scaleway.inference.v1 import EndpointPrivateNetworkDetails, EndpointPublicNetworkDetails
+    from scaleway.inference.v1 import EndpointSpec as SdkEndpointSpec
+
+    if spec.public:
+        return SdkEndpointSpec(disable_auth=spec.disable_auth, public_network=EndpointPublicNetworkDetails())
+    return SdkEndpointSpec(
+        disable_auth=spec.disable_auth,
+        private_network=EndpointPrivateNetworkDetails(private_network_id=spec.private_network_id or ""),
+    )
+
+
+def _iso(value: dt.datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def to_deployment(d: Any) -> ActualDeployment:
+    return ActualDeployment(
+        id=d.id,
+        name=d.name,
+        region=str(d.region),
+        project_id=d.project_id,
+        status=str(d.status),
+        tags=tuple(d.tags or ()),
+        node_type=d.node_type_name,
+        model_id=d.model_id,
+        model_name=d.model_name,
+        min_size=d.min_size,
+        max_size=d.max_size,
+        size=d.size,
+        quantization=d.quantization.bits if d.quantization else None,
+        endpoints=tuple(
+            ActualEndpoint(
+                id=e.id,
+                public=e.private_network is None,
+                private_network_id=e.private_network.private_network_id if e.private_network else None,
+                disable_auth=bool(e.disable_auth),
+                url=e.url or "",
+            )
+            for e in d.endpoints or ()
+        ),
+        error_message=d.error_message,
+        created_at=_iso(d.created_at),
+        updated_at=_iso(d.updated_at),
+    )
+
+
+def to_model(m: Any) -> ActualModel:
+    return ActualModel(m.id, m.name, str(m.region), m.project_id, str(m.status), m.error_message, _iso(m.updated_at))
+
+
+def to_model_info(m: Any) -> ModelInfo:
+    support = {
+        node.node_type_name: tuple(Quantization(q.quantization_bits, q.allowed, q.max_context_size) for q in node.quantizations)
+        for info in m.nodes_support or ()
+        for node in info.nodes
+    }
+    return ModelInfo(m.id, m.name, str(m.region), bool(m.has_eula), m.parameter_size_bits, m.size_bytes, support, str(m.status), m.error_message)
+
+
+def _state(reads: list[RegionRead]) -> ActualState:
+    deployments = [to_deployment(d) for r in reads for d in r.deployments if d.project_id == r.project_id]
+    models = [to_model(m) for r in reads for m in r.models if m.project_id == r.project_id]
+    return ActualState(tuple(deployments), tuple(models), tuple((r.region, r.project_id) for r in reads))
+
+
+def _catalog(reads: list[RegionRead], products: list[Any]) -> Catalog:
+    node_types = {
+        (r.region, n.name): NodeType(n.name, r.region, n.gpus, n.vram, str(n.stock_status), n.disabled, n.beta)
+        for r in reads
+        for n in r.node_types
+    }
+    models: dict[tuple[str, str], ModelInfo] = {}
+    for r in reads:
+        for m in r.models:
+            info = to_model_info(m)
+            models[(r.region, m.name)] = info  # custom models too: the rules look them up by name
+    prices: dict[tuple[str, str], float] = {}
+    lifecycle: dict[str, Lifecycle] = {}
+    currency = "EUR"
+    today = dt.date.today()
+    for p in products:
+        props = p.properties
+        if props and props.managed_inference and p.price and p.price.retail_price and p.locality and p.locality.region:
+            money = p.price.retail_price
+            name = props.managed_inference.deployment.instance_gpu_name if props.managed_inference.deployment else props.managed_inference.instance_gpu_name
+            prices[(str(p.locality.region), name)] = float(money.units) + money.nanos / 1e9
+            currency = money.currency_code
+        elif props and props.generative_apis:
+            eol = p.end_of_life_at.date() if p.end_of_life_at else None
+            eos = p.end_of_sale_at.date() if p.end_of_sale_at else None
+            lifecycle[p.variant] = Lifecycle(stage_of(str(p.status), eol, today), str(p.status), eol, eos)
+    return Catalog("live", None, node_types, models, prices, lifecycle, currency)

@@ -1,0 +1,58 @@
+"""A Scaleway session for one command: client, gateway, project, and the sandbox if asked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from infermod.catalog import Catalog
+from infermod.config.model import Config
+from infermod.errors import ConfigError
+from infermod.scw.gateway import Gateway
+from infermod.state import ActualState
+
+REGIONS = ("fr-par", "nl-ams", "pl-waw")
+
+
+class Session(NamedTuple):
+    gateway: Gateway
+    default_project: str
+    pairs: list[tuple[str, str]]
+    sandbox: bool
+
+    def read(self) -> tuple[ActualState, Catalog]:
+        return self.gateway.read(self.pairs)
+
+
+@contextmanager
+def open_session(profile: str | None, sandbox: bool, config: Config | None) -> Iterator[Session]:
+    from infermod.scw.client import make_client
+
+    if sandbox:
+        from infermod.sandbox import running_sandbox
+
+        with running_sandbox() as url:
+            yield _session(make_client(profile, url, sandbox=True), config, True)
+        return
+    yield _session(make_client(profile), config, False)
+
+
+def _session(client: object, config: Config | None, sandbox: bool) -> Session:
+    gateway = Gateway(client)
+    default = gateway.default_project_id
+    projects = set()
+    if config is not None:
+        projects = {d.project_id for d in config.deployments} | {m.project_id for m in config.models}
+    if None in projects or not projects:
+        if not default:
+            raise ConfigError(
+                "no project: set defaults.project_id in the configuration, or SCW_DEFAULT_PROJECT_ID / "
+                "default_project_id in your Scaleway profile"
+            )
+        projects.discard(None)
+        projects.add(default)
+    # Every region is read, not only those configured: a deployment whose region was changed
+    # or removed from the file must still be found, to be replaced or deleted.
+    pairs = [(region, project) for project in sorted(p for p in projects if p) for region in REGIONS]
+    return Session(gateway, default or sorted(p for p in projects if p)[0], pairs, sandbox)

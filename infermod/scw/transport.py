@@ -1,0 +1,70 @@
+"""HTTP under the SDK: bounded time, pooled connections, proxy errors made readable.
+
+The SDK calls `requests.request` with no timeout and a new connection each time. We give
+`scaleway_core.api` a drop-in `requests` whose `request` uses a per-thread pooled Session and
+a default timeout, and which turns non-JSON error bodies (proxies, load balancers) into
+Scaleway-shaped JSON so that the SDK raises a ScalewayException with the status code.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import requests
+
+DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
+
+
+class _BoundedRequests:
+    def __init__(self, timeout: tuple[float, float]) -> None:
+        self.timeout = timeout
+        self._local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:  # anything else the SDK uses from `requests`
+        return getattr(requests, name)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+        return session
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        response = self._session().request(method, url, **kwargs)
+        if response.status_code >= 400:
+            _ensure_json_error(response)
+        return response
+
+
+def _ensure_json_error(response: requests.Response) -> None:
+    try:
+        body = response.json()
+        if isinstance(body, dict) and "message" in body:
+            return
+    except ValueError:
+        pass
+    text = response.text.strip().replace("\n", " ")
+    message = f"HTTP {response.status_code} {response.reason or ''}".strip()
+    if text:
+        message += f": {text[:200]}"
+    response._content = json.dumps({"type": "non_json_error", "message": message}).encode()
+
+
+_installed: _BoundedRequests | None = None
+
+
+def install(timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
+    global _installed
+    import scaleway_core.api as core_api
+
+    if _installed is None:
+        _installed = _BoundedRequests(timeout)
+        core_api.requests = _installed  # type: ignore[assignment]
+    _installed.timeout = timeout
