@@ -234,19 +234,25 @@ def model_resource_name(stack: str, key: str, repo_id: str) -> str:
     return f"{stack}--{key}--{digest}"
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return {"secret_digest": value.digest()}
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):
+        return {k: _plain(v) for k, v in value._asdict().items() if k != "location"}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def resource_digests(config: Config) -> dict[str, str]:
+    """One digest per declared resource; a secret counts through its salted digest."""
+    resources = [*config.models, *config.deployments]
+    return {r.address: hashlib.sha256(json.dumps(_plain(r), sort_keys=True).encode()).hexdigest() for r in resources}
+
+
 def config_digest(config: Config) -> str:
-    """Digest of everything a plan depends on; a secret counts through its salted digest."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, Secret):
-            return {"secret_digest": value.digest()}
-        if isinstance(value, tuple) and hasattr(value, "_asdict"):
-            return {k: plain(v) for k, v in value._asdict().items() if k != "location"}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
-
-    body = {"stack": config.stack, "models": plain(config.models), "deployments": plain(config.deployments)}
+    """Digest of everything a plan depends on."""
+    body = {"stack": config.stack, "resources": resource_digests(config)}
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 

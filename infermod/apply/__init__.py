@@ -1,0 +1,1 @@
+"""Carrying a plan out: the executor, and how its progress is shown."""

@@ -1,0 +1,279 @@
+"""Carry out exactly the actions a plan records, in dependency order, in parallel.
+
+Order: custom models are imported (and waited for) before the deployments that use them;
+create_before_destroy replacements create, wait until ready, then delete; endpoint changes
+go through the endpoint calls (new endpoints first, so a deployment never has none);
+deletions of deployments come last, and models are deleted only after them.
+A failed resource never stops independent ones; Ctrl-C stops starting new work.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any, NamedTuple
+
+from infermod.apply.progress import Progress
+from infermod.config.model import Config, EndpointSpec
+from infermod.plan.diff import KNOWN_AFTER_APPLY
+from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, Plan, ResourceChange
+from infermod.scw.errors import describe
+from infermod.scw.gateway import Gateway
+from infermod.state import ActualDeployment, ownership_tags
+
+SETTLING = {"creating", "deploying", "scaling", "locked"}
+
+
+class Outcome(NamedTuple):
+    address: str
+    type: str
+    actions: tuple[str, ...]
+    result: str  # created | updated | replaced | destroyed | failed | skipped | interrupted | not started
+    message: str | None = None
+    resource_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("created", "updated", "replaced", "destroyed")
+
+
+class Failed(Exception):
+    pass
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Executor:
+    def __init__(self, plan: Plan, config: Config, gateway: Gateway, progress: Progress, parallelism: int, timeout: float) -> None:
+        self.plan = plan
+        self.config = config
+        self.gateway = gateway
+        self.progress = progress
+        self.parallelism = parallelism
+        self.timeout = timeout
+        self.stop = threading.Event()
+        self.model_ids: dict[str, Future[str]] = {}
+        self.outcomes: list[Outcome] = []
+        self.interrupted = False
+
+    # ---- orchestration -----------------------------------------------------------------------
+    def run(self) -> list[Outcome]:
+        changes = [c for c in self.plan.changes if c.actions != NOOP]
+        models = [c for c in changes if c.type == "model" and c.actions != DELETE]
+        deployments = [c for c in changes if c.type == "deployment" and c.actions != DELETE]
+        for c in self.plan.changes:
+            if c.type == "model" and c.actions == NOOP and c.resource_id:
+                self.model_ids[c.key] = _done(c.resource_id)
+        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+            try:
+                for c in models:
+                    self.model_ids[c.key] = pool.submit(self._guard, c, self._model)
+                self._run_all(pool, [(c, self._deployment) for c in deployments])
+                first_failed = any(not o.ok for o in self.outcomes)
+                self._run_all(pool, [(c, self._delete_deployment) for c in changes if c.type == "deployment" and c.actions == DELETE])
+                model_deletes = [c for c in changes if c.type == "model" and c.actions == DELETE]
+                if first_failed:
+                    self.outcomes += [Outcome(c.address, c.type, c.actions, "skipped", "kept because a deployment change failed and may still use it") for c in model_deletes]
+                else:
+                    self._run_all(pool, [(c, self._delete_model) for c in model_deletes])
+            except KeyboardInterrupt:
+                self.interrupted = True
+                self.stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+        done = {o.address + str(o.actions) for o in self.outcomes}
+        for c in changes:  # whatever never started is said so, not silently dropped
+            if c.address + str(c.actions) not in done:
+                self.outcomes.append(Outcome(c.address, c.type, c.actions, "not started", "interrupted before it started" if self.interrupted else "not started"))
+        return self.outcomes
+
+    def _run_all(self, pool: ThreadPoolExecutor, work: list[tuple[ResourceChange, Callable[[ResourceChange], Any]]]) -> None:
+        pending = {pool.submit(self._guard, c, fn) for c, fn in work}
+        while pending:  # short waits so that Ctrl-C reaches the main thread promptly
+            _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+
+    def _guard(self, change: ResourceChange, fn: Callable[[ResourceChange], Any]) -> Any:
+        """Run one resource's work and record its outcome; never raises to the pool."""
+        if self.stop.is_set():
+            self.outcomes.append(Outcome(change.address, change.type, change.actions, "not started", "interrupted before it started"))
+            raise Interrupted(change.address)
+        self.progress.start(change.address, _verb(change))
+        try:
+            result, resource_id = fn(change)
+        except Interrupted as exc:
+            message = f"interrupted while waiting; {exc}" if str(exc) else "interrupted"
+            self.outcomes.append(Outcome(change.address, change.type, change.actions, "interrupted", message))
+            self.progress.done(change.address, "interrupted", ok=False)
+            raise
+        except (Failed, Exception) as exc:  # noqa: BLE001 - one resource's failure is its outcome
+            message = str(exc) if isinstance(exc, Failed) else describe(exc)
+            self.outcomes.append(Outcome(change.address, change.type, change.actions, "failed", message))
+            self.progress.done(change.address, f"failed: {message}", ok=False)
+            raise Failed(message) from None
+        self.outcomes.append(Outcome(change.address, change.type, change.actions, result, None, resource_id))
+        self.progress.done(change.address, result)
+        return resource_id
+
+    # ---- models ------------------------------------------------------------------------------
+    def _model(self, change: ResourceChange) -> tuple[str, str]:
+        spec = self.config.model(change.key)
+        if spec is None:
+            raise Failed(f"{change.address} is not in the configuration any more: make a new plan")
+        if change.actions == REPLACE and change.resource_id:
+            self.gateway.delete_model(change.region, change.resource_id)
+        secret = spec.secret.reveal() if spec.secret else None
+        model = self.gateway.create_model(change.region, change.project_id, spec.name, spec.source_url, secret)
+        self._wait_model(change.address, change.region, model.id)
+        return ("replaced" if change.is_replace else "created"), model.id
+
+    def _wait_model(self, address: str, region: str, model_id: str) -> None:
+        for model in self._poll(address, lambda: self.gateway.get_model(region, model_id)):
+            if model is None:
+                raise Failed("the model disappeared while importing")
+            if model.status == "ready":
+                return
+            if model.status == "error":
+                raise Failed(f"import failed: {model.error_message or 'no message from the API'}")
+
+    def _delete_model(self, change: ResourceChange) -> tuple[str, str | None]:
+        assert change.resource_id
+        self.gateway.delete_model(change.region, change.resource_id)
+        return "destroyed", change.resource_id
+
+    # ---- deployments -------------------------------------------------------------------------
+    def _model_id(self, change: ResourceChange) -> str:
+        after = change.after or {}
+        if after.get("model_id") and after["model_id"] != KNOWN_AFTER_APPLY:
+            return str(after["model_id"])
+        key = change.depends_on[0].split(".", 1)[1] if change.depends_on else ""
+        future = self.model_ids.get(key)
+        if future is None:
+            raise Failed(f"no id for model.{key}: make a new plan")
+        while True:
+            if self.stop.is_set():
+                raise Interrupted("")
+            try:
+                return str(future.result(timeout=0.5))
+            except TimeoutError:
+                continue
+            except Exception:  # noqa: BLE001
+                raise Failed(f"skipped: it uses model.{key}, which failed") from None
+
+    def _deployment(self, change: ResourceChange) -> tuple[str, str]:
+        if change.actions == ("create",):
+            created = self._create(change)
+            return "created", created.id
+        if change.actions == REPLACE_CBD:
+            created = self._create(change)
+            self._delete_and_wait(change)
+            return "replaced", created.id
+        if change.actions == REPLACE:
+            self._delete_and_wait(change)
+            created = self._create(change)
+            return "replaced", created.id
+        self._update(change)
+        return "updated", change.resource_id or ""
+
+    def _create(self, change: ResourceChange) -> ActualDeployment:
+        after = dict(change.after or {})
+        after["model_id"] = self._model_id(change)
+        after["tags"] = [*after["tags"], *ownership_tags(self.plan.stack, change.key)]
+        after["endpoints"] = [EndpointSpec(**e) for e in after["endpoints"]]
+        if self.stop.is_set():
+            raise Interrupted("")
+        created = self.gateway.create_deployment(change.region, change.project_id, after)
+        self.progress.status(change.address, f"{created.status} ({created.id})")
+        self._wait_ready(change.address, change.region, created.id, f"created as {created.id}")
+        return created
+
+    def _update(self, change: ResourceChange) -> None:
+        assert change.resource_id
+        self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
+        for e in sorted(change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)):
+            if e.action == "create":
+                self.gateway.create_endpoint(change.region, change.resource_id, EndpointSpec(**(e.after or {})))
+            elif e.action == "update" and e.endpoint_id:
+                self.gateway.update_endpoint(change.region, e.endpoint_id, bool((e.after or {}).get("disable_auth")))
+            elif e.endpoint_id:
+                self.gateway.delete_endpoint(change.region, e.endpoint_id)
+        fields = self._update_fields(change)
+        if fields:
+            self.gateway.update_deployment(change.region, change.resource_id, **fields)
+        if any(f.downtime for f in change.field_changes):
+            self._wait_ready(change.address, change.region, change.resource_id, "redeploying")
+
+    def _update_fields(self, change: ResourceChange) -> dict[str, Any]:
+        fields: dict[str, Any] = {}
+        for f in change.field_changes:
+            if f.field == "tags":
+                fields["tags"] = [*f.after, *ownership_tags(self.plan.stack, change.key)]
+            elif f.field in ("min_size", "max_size"):
+                fields["min_size"] = (change.after or {})["min_size"]
+                fields["max_size"] = (change.after or {})["max_size"]
+            elif f.field == "model":
+                fields["model_id"] = self._model_id(change)
+            elif f.field in ("name", "quantization"):
+                fields[f.field] = f.after
+        return fields
+
+    def _delete_deployment(self, change: ResourceChange) -> tuple[str, str | None]:
+        self._delete_and_wait(change)
+        return "destroyed", change.resource_id
+
+    def _delete_and_wait(self, change: ResourceChange) -> None:
+        assert change.resource_id
+        if self.stop.is_set():
+            raise Interrupted("")
+        current = self.gateway.get_deployment(change.region, change.resource_id)
+        if current is not None and current.status in SETTLING:
+            self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
+        self.gateway.delete_deployment(change.region, change.resource_id)
+        for dep in self._poll(change.address, lambda: self.gateway.get_deployment(change.region, change.resource_id or "")):
+            if dep is None:
+                return
+
+    def _wait_ready(self, address: str, region: str, dep_id: str, doing: str, settle_only: bool = False) -> None:
+        for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id), doing):
+            if dep is None:
+                raise Failed(f"deployment {dep_id} disappeared")
+            if dep.status == "ready" or (settle_only and dep.status not in SETTLING):
+                return
+            if dep.status == "error":
+                raise Failed(f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}")
+
+    def _poll(self, address: str, fetch: Callable[[], Any], doing: str = "") -> Any:
+        """Yield fresh reads until the caller returns, the time limit passes or Ctrl-C."""
+        deadline = time.monotonic() + self.timeout
+        delay = 0.5
+        while True:
+            if self.stop.is_set():
+                raise Interrupted(f"{doing}; it goes on in Scaleway and the next plan will see it" if doing else "")
+            item = fetch()
+            if item is not None:
+                self.progress.status(address, item.status)
+            yield item
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                status = item.status if item is not None else "gone"
+                raise Failed(f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later")
+            self.stop.wait(min(delay, remaining))
+            delay = min(delay * 1.5, 5.0)
+
+
+def _done(value: str) -> Future[str]:
+    future: Future[str] = Future()
+    future.set_result(value)
+    return future
+
+
+def _verb(change: ResourceChange) -> str:
+    return {
+        ("create",): "creating",
+        ("update",): "updating",
+        ("delete",): "destroying",
+        REPLACE: "replacing (destroy, then create)",
+        REPLACE_CBD: "replacing (create, then destroy)",
+    }.get(change.actions, "working")
