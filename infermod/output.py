@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import TextIO
 
-from infermod.secrets import redact_text
+from infermod.secrets import Secret, redact_text
 
 _secrets: list[str] = []
 _color: bool | None = None
 
 
-def register_secrets(values: tuple[str, ...] | list[str]) -> None:
+def register_secrets(values: Iterable[Secret]) -> None:
     """Values that must never be printed, whatever prints them."""
-    _secrets.extend(v for v in values if v and v not in _secrets)
+    for secret in values:
+        value = secret.reveal()
+        if value and value not in _secrets:
+            _secrets.append(value)
 
 
 def set_color(enabled: bool | None) -> None:

@@ -135,7 +135,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
     defaults = raw.get("defaults") or {}
     region = defaults.get("region", DEFAULT_REGION)
     project = defaults.get("project_id")
-    sensitive: list[str] = []
+    sensitive: list[Secret] = []
     models = []
     for key, item in sorted(raw["models"].items()):
         if f"model.{key}" in broken:
@@ -145,8 +145,8 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
             from_env = merged.env_values.get(f"models.{key}.secret") or "${" in str(item["secret"])
             origin = "env" if from_env else "literal"
             secret = Secret(str(item["secret"]), origin)
-            sensitive.append(str(item["secret"]))
-            sensitive.extend(merged.env_values.get(f"models.{key}.secret", []))
+            sensitive.append(secret)
+            sensitive.extend(Secret(v, "env") for v in merged.env_values.get(f"models.{key}.secret", []) if v)
         repo = _repo_id(item["source"])
         models.append(
             ModelSpec(
@@ -172,7 +172,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
         models=tuple(models),
         deployments=tuple(deployments),
         locations=merged.locations,
-        sensitive_values=tuple(sorted(set(v for v in sensitive if v))),
+        sensitive_values=tuple(sensitive),
         digest="",
     )
     return config._replace(digest=config_digest(config))

@@ -80,7 +80,7 @@ class Config(NamedTuple):
     models: tuple[ModelSpec, ...]
     deployments: tuple[DeploymentSpec, ...]
     locations: dict[str, Location]  # dotted field path -> where it is written
-    sensitive_values: tuple[str, ...]  # every value that must never be printed
+    sensitive_values: tuple[Secret, ...]  # every value that must never be printed
     digest: str
 
     def model(self, key: str) -> ModelSpec | None:

@@ -99,9 +99,9 @@ class Emulator:
         kind = self.random.choice(["429", "503-json", "503-html"])
         if kind == "429":
             body = {"type": "too_many_requests", "message": "too many requests, retry later"}
-            return 429, {"retry-after": str(self.settings.retry_after)}, json.dumps(body).encode()
+            return 429, {"content-type": "application/json", "retry-after": str(self.settings.retry_after)}, json.dumps(body).encode()
         if kind == "503-json":
-            return 503, {}, json.dumps({"type": "unknown", "message": "service unavailable"}).encode()
+            return 503, {"content-type": "application/json"}, json.dumps({"type": "unknown", "message": "service unavailable"}).encode()
         return 503, {"content-type": "text/html"}, b"<html><body><h1>503 Service Unavailable</h1></body></html>"
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:

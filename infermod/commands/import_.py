@@ -1,0 +1,39 @@
+"""`infermod import deployment.KEY ID`: adopt an existing deployment by adding ownership tags."""
+
+from __future__ import annotations
+
+from infermod import output
+from infermod.commands.common import load_valid_config
+from infermod.errors import PlanError
+from infermod.scw.errors import as_fatal
+from infermod.state import RESERVED, ownership_tags
+
+
+def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str | None, sandbox: bool) -> int:
+    kind, _, key = address.partition(".")
+    if kind != "deployment" or not key:
+        raise PlanError(f"{address}: expected an address like deployment.KEY (only deployments can be imported)")
+    config, _ = load_valid_config(files)
+    spec = next((d for d in config.deployments if d.key == key), None)
+    if spec is None:
+        raise PlanError(f"{address} is not declared: add it under `deployments:` first, then import")
+    with open_session(profile, sandbox, config) as session:
+        found = None
+        for region, _project in session.pairs:
+            found = session.gateway.get_deployment(region, deployment_id)
+            if found:
+                break
+        if found is None:
+            raise PlanError(f"no deployment {deployment_id} in {', '.join(sorted({r for r, _ in session.pairs}))}")
+        if found.stack and found.stack != config.stack:
+            raise PlanError(f"deployment {deployment_id} is owned by stack `{found.stack}`: infermod will not take it over")
+        others = [d for d in session.read()[0].owned_deployments(config.stack) if d.key == key and d.id != found.id]
+        if others:
+            raise PlanError(f"{address} already exists in this stack ({others[0].id}): remove it from the stack first")
+        tags = [t for t in found.tags if not t.startswith(RESERVED)] + ownership_tags(config.stack, key)
+        try:
+            session.gateway.update_deployment(found.region, found.id, tags=tags)
+        except Exception as exc:
+            raise as_fatal(exc, f"cannot tag deployment {found.id}") from None
+    output.out(f"Imported {found.name} ({found.id}) in {found.region} as {address}. Run `infermod plan` to see how it differs from the configuration.")
+    return 0

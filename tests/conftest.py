@@ -1,0 +1,112 @@
+"""Shared fixtures: a real emulator on a free loopback port, a real SDK, the real CLI.
+
+Tests never reach $HOME or the network: HOME and the Scaleway config path point into a
+temporary directory, and every URL is 127.0.0.1 with a port the OS picked.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+import pytest
+import requests
+
+from infermod import output
+from infermod.cli import main
+from infermod.emulator.server import Emulator, Settings, make_server, url_of
+
+PROJECT = "11111111-1111-4111-8111-111111111111"
+OTHER_PROJECT = "22222222-2222-4222-8222-222222222222"
+ACCESS_KEY = "SCWTESTXXXXXXXXXXXXX"
+SECRET_KEY = "9f8e7d6c-5b4a-4321-8765-0123456789ab"
+
+
+class Running(NamedTuple):
+    url: str
+    app: Emulator
+
+    def stats(self) -> dict[str, Any]:
+        return requests.get(f"{self.url}/emulator/v1/stats", timeout=5).json()  # type: ignore[no-any-return]
+
+    def reset_stats(self) -> None:
+        self.app.stats.clear()
+
+
+def start_emulator(**settings: Any) -> tuple[Running, Any]:
+    server, app = make_server("127.0.0.1", 0, Settings(**{"ready_after": 0.3, **settings}))
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return Running(url_of(server), app), server
+
+
+@pytest.fixture
+def emulator() -> Iterator[Running]:
+    running, server = start_emulator()
+    yield running
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SCW_CONFIG_PATH", str(tmp_path / "home" / "no-scw-config.yaml"))
+    for key in list(os.environ):
+        if key.startswith(("SCW_", "CI_", "GITLAB_")) and key != "SCW_CONFIG_PATH":
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.chdir(tmp_path)
+    output.set_color(False)
+    output._secrets.clear()
+    yield
+    output.set_color(None)
+
+
+@pytest.fixture
+def scw_env(emulator: Running, monkeypatch: pytest.MonkeyPatch) -> Running:
+    monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
+    monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
+    monkeypatch.setenv("SCW_API_URL", emulator.url)
+    monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT)
+    monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
+    return emulator
+
+
+@pytest.fixture
+def sdk(emulator: Running) -> Any:
+    from scaleway import Client
+    from scaleway.inference.v1 import InferenceV1API
+
+    client = Client(
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        api_url=emulator.url,
+        default_project_id=PROJECT,
+        default_region="fr-par",
+    )
+    return InferenceV1API(client)
+
+
+class Result(NamedTuple):
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Any:
+    def run(*args: str) -> Result:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def write(path: Any, text: str) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return str(path)

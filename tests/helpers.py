@@ -1,0 +1,33 @@
+"""Small helpers for tests that build deployments through the SDK."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scaleway.inference.v1 import EndpointPublicNetworkDetails, EndpointSpec
+
+LLAMA = "meta/llama-3.1-8b-instruct:fp8"
+
+
+def model_id(sdk: Any, name: str = LLAMA, region: str = "fr-par") -> str:
+    return next(m.id for m in sdk.list_models_all(region=region) if m.name == name)
+
+
+def create(sdk: Any, name: str, tags: list[str], region: str = "fr-par", node_type: str = "L4",
+           model: str = LLAMA, size: int = 1, project_id: str | None = None) -> Any:
+    return sdk.create_deployment(
+        region=region,
+        project_id=project_id,
+        model_id=model_id(sdk, model, region),
+        node_type_name=node_type,
+        endpoints=[EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())],
+        name=name,
+        accept_eula=True,
+        min_size=size,
+        max_size=size,
+        tags=tags,
+    )
+
+
+def owned(stack: str, key: str) -> list[str]:
+    return [f"infermod:stack={stack}", f"infermod:name={key}"]

@@ -1,0 +1,207 @@
+"""The configuration language: loading, interpolation, merging, and `infermod validate`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infermod.config.load import load_config
+from infermod.config.yamlsource import load_bytes
+from tests.conftest import write
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = str(ROOT / "examples")
+
+GOOD = """\
+version: 1
+stack: team
+defaults:
+  region: nl-ams
+  project_id: 11111111-1111-4111-8111-111111111111
+  tags: [base]
+deployments:
+  bot:
+    model: meta/llama-3.1-8b-instruct:fp8
+    node_type: L4
+    size: ${SIZE:-2}
+    accept_eula: true
+    endpoints:
+      - public: true
+    tags: [extra]
+"""
+
+
+def test_examples_directory_validates(cli):
+    result = cli("validate", "-f", EXAMPLES, "--catalog", "snapshot")
+    assert result.code == 0, result.out + result.err
+    assert "Valid: 3 file(s)" in result.out
+
+
+def test_each_example_validates_alone(cli):
+    for name in sorted(os.listdir(EXAMPLES)):
+        result = cli("validate", "-f", os.path.join(EXAMPLES, name), "--catalog", "snapshot")
+        assert result.code == 0, (name, result.out, result.err)
+
+
+def test_defaults_inherit_and_interpolation_types(tmp_path):
+    path = write(tmp_path / "a.yaml", GOOD)
+    result = load_config([path], {})
+    assert [f for f in result.findings if f.severity == "error"] == []
+    bot = result.config.deployments[0]
+    assert (bot.region, bot.project_id, bot.min_size, bot.max_size) == ("nl-ams", "11111111-1111-4111-8111-111111111111", 2, 2)
+    assert bot.tags == ("base", "extra")
+    assert load_config([path], {"SIZE": "3"}).config.deployments[0].min_size == 3
+
+
+def test_every_kind_of_error_is_reported_at_once_with_file_and_line(cli, tmp_path):
+    path = write(
+        tmp_path / "bad.yaml",
+        """\
+version: 1
+stack: team
+models:
+  ft:
+    source: acme/model
+    type: chat
+    secret: ${HF_TOKEN_FOR_TEST}
+deployments:
+  one:
+    model: meta/llama-3.1-8b-instruct:fp8
+    node_type: L4
+    colour: red
+    endpoints: [{public: true}]
+  two:
+    model: missing-model
+    node_type: L4
+    min_size: many
+    endpoints: [{public: true}]
+""",
+    )
+    result = cli("validate", "-f", path)
+    assert result.code == 1
+    out = result.out
+    assert f"{path}:7:13: error: environment variable `HF_TOKEN_FOR_TEST` is not set" in out
+    assert f"{path}:12:5: error: unknown key `colour`" in out
+    assert f"{path}:17:5: error: found 'many' (string), expected integer" in out
+    assert f"{path}:15:5: error: model `missing-model` is neither a key under `models:`" in out
+    assert "Invalid:" in out
+
+
+def test_json_output_is_stable(cli, tmp_path):
+    path = write(tmp_path / "a.yaml", "version: 1\nstack: s\ndeployments:\n  x:\n    model: nope\n    node_type: L4\n    endpoints: [{public: true}]\n")
+    result = cli("validate", "-f", path, "--format", "json")
+    body = json.loads(result.out)
+    assert result.code == 1
+    assert body["format_version"] == "1" and body["valid"] is False
+    assert body["summary"] == {"error": 1, "warning": 0, "info": 0}
+    finding = body["findings"][0]
+    assert finding["rule_id"] == "model-reference"
+    assert finding["location"] == {"file": path, "line": 5, "column": 5}
+    assert finding["field"] == "deployments.x.model"
+
+
+def test_duplicate_keys_within_and_across_files(tmp_path):
+    a = write(tmp_path / "d" / "a.yaml", "version: 1\nstack: s\nstack: t\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n")
+    b = write(tmp_path / "d" / "b.yml", "version: 1\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n")
+    result = load_config([str(tmp_path / "d")], {})
+    rules = sorted((f.rule_id, f.location.file, f.location.line) for f in result.findings if f.severity == "error")
+    assert ("yaml-duplicate-key", a, 3) in rules
+    assert ("duplicate-key", b, 3) in rules
+
+
+def test_structural_rules(tmp_path):
+    path = write(
+        tmp_path / "a.yaml",
+        """\
+version: 1
+stack: s
+models:
+  ft: {source: acme/m, type: chat, region: pl-waw}
+deployments:
+  a:
+    model: ft
+    node_type: L4
+    min_size: 1
+    max_size: 2
+    features: [function_calling]
+    endpoints: [{public: true}, {public: true}]
+  b:
+    name: a
+    model: x/y
+    node_type: L4
+    endpoints: [{private_network_id: 11111111-2222-3333-4444-555555555555}]
+""",
+    )
+    rules = {f.rule_id for f in load_config([path], {}).findings}
+    assert {"size-autoscaling", "endpoint-duplicate", "model-region", "custom-model-features", "name-duplicate"} <= rules
+
+
+def test_secret_is_sensitive_and_never_printed(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_supersecretvalue123")
+    path = write(tmp_path / "a.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/m, type: chat, secret: '${HF_TOKEN}', extra: 1}\n")
+    result = cli("validate", "-f", path, "--format", "json")
+    assert "hf_supersecretvalue123" not in result.out + result.err
+    config = load_config([write(tmp_path / "b.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/m, type: chat, secret: '${HF_TOKEN}'}\n")]).config
+    assert str(config.models[0].secret) == "(sensitive)" and config.models[0].secret.origin == "env"
+    assert "hf_supersecretvalue123" not in repr(config)
+
+
+def test_missing_default_file_and_missing_path(cli):
+    result = cli("validate")
+    assert result.code == 1 and "no infermod.yaml in the current directory" in result.err
+    result = cli("validate", "-f", "nope.yaml")
+    assert result.code == 1 and "nope.yaml: no such file or directory" in result.err
+
+
+def test_hostile_inputs_never_traceback(cli, tmp_path):
+    cases = {
+        "empty.yaml": b"",
+        "binary.yaml": bytes(range(256)),
+        "deep.yaml": b"[" * 5000,
+        "bomb.yaml": b"a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n",
+        "list.yaml": b"- 1\n- 2\n",
+        "huge.yaml": b"a: " + b"x" * (6 * 1024 * 1024),
+        "tabs.yaml": b"version: 1\n\tstack: x\n",
+    }
+    for name, body in cases.items():
+        path = tmp_path / name
+        path.write_bytes(body)
+        result = cli("validate", "-f", str(path))
+        assert result.code == 1, name
+        assert "Traceback" not in result.out + result.err, name
+        assert f"{path}:" in result.out, name
+
+
+def test_schema_command_prints_the_shipped_schema(cli):
+    result = cli("schema")
+    assert result.code == 0
+    assert json.loads(result.out) == json.loads((ROOT / "schemas" / "infermod.schema.json").read_text())
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(data):
+    result = load_bytes("f.yaml", data, {})
+    assert result.data is None or isinstance(result.data, dict)
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(["version", "stack", "defaults", "models", "deployments", "x"]), yaml_values, max_size=5))
+def test_arbitrary_yaml_documents_give_findings_not_tracebacks(tmp_path_factory, doc):
+    import yaml
+
+    path = tmp_path_factory.mktemp("fuzz") / "f.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    result = load_config([str(path)], {})
+    assert result.config is not None or result.findings
