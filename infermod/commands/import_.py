@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
 from infermod import output
 from infermod.commands.common import load_valid_config
 from infermod.errors import PlanError
 from infermod.scw.errors import as_fatal
+from infermod.scw.session import open_session
 from infermod.state import RESERVED, ownership_tags
+
+SETTLE_TIMEOUT = 600.0
 
 
 def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str | None, sandbox: bool) -> int:
@@ -30,6 +35,7 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
         others = [d for d in session.read()[0].owned_deployments(config.stack) if d.key == key and d.id != found.id]
         if others:
             raise PlanError(f"{address} already exists in this stack ({others[0].id}): remove it from the stack first")
+        found = _settled(session.gateway, found)
         tags = [t for t in found.tags if not t.startswith(RESERVED)] + ownership_tags(config.stack, key)
         try:
             session.gateway.update_deployment(found.region, found.id, tags=tags)
@@ -37,3 +43,14 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
             raise as_fatal(exc, f"cannot tag deployment {found.id}") from None
     output.out(f"Imported {found.name} ({found.id}) in {found.region} as {address}. Run `infermod plan` to see how it differs from the configuration.")
     return 0
+
+
+def _settled(gateway, dep):  # type: ignore[no-untyped-def]
+    """Tags cannot change during a transient state: wait for it to end (bounded)."""
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    while dep.status in ("creating", "deploying", "scaling", "locked"):
+        if time.monotonic() > deadline:
+            raise PlanError(f"deployment {dep.id} is still {dep.status}: try the import again later")
+        time.sleep(0.5)
+        dep = gateway.get_deployment(dep.region, dep.id) or dep
+    return dep

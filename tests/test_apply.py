@@ -1,0 +1,173 @@
+"""`infermod apply`, `destroy`, `import`, `output` against the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from tests.conftest import start_emulator, write
+from tests.helpers import create, owned
+
+TWO = """\
+version: 1
+stack: shop
+models:
+  ft: {source: https://huggingface.co/acme/support-bot-8b, type: chat}
+deployments:
+  chat:
+    model: meta/llama-3.1-8b-instruct:fp8
+    node_type: L4
+    accept_eula: true
+    endpoints: [{public: true}]
+    tags: [a]
+  bot:
+    model: ft
+    node_type: L40S
+    endpoints: [{public: true}, {private_network_id: 44444444-4444-4444-8444-444444444444, disable_auth: true}]
+"""
+
+
+def many(n: int, region: str = "fr-par") -> str:
+    return "version: 1\nstack: shop\ndeployments:\n" + "".join(
+        f"  d{i}:\n    region: {region}\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    accept_eula: true\n    endpoints: [{{public: true}}]\n"
+        for i in range(n)
+    )
+
+
+def test_apply_then_plan_converges(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", TWO)
+    result = cli("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    assert "Apply complete! Deployments: 2 added, 0 changed, 0 destroyed. Models: 1 imported." in result.out
+    deps = {d.name: d for d in sdk.list_deployments_all()}
+    assert set(deps) == {"chat", "bot"} and all(d.status == "ready" for d in deps.values())
+    assert "infermod:stack=shop" in deps["bot"].tags and "infermod:name=bot" in deps["bot"].tags
+    assert deps["bot"].model_name.startswith("shop--ft--")
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_apply_updates_endpoints_sizes_and_deletes(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", TWO)
+    assert cli("apply", "--auto-approve").code == 0
+    changed = TWO.replace("disable_auth: true", "disable_auth: false").replace("tags: [a]", "tags: [b]\n    size: 2")
+    changed = changed.replace("  bot:\n", "  gone:\n    model: ft\n    node_type: L40S\n    endpoints: [{public: true}]\n  bot:\n")
+    write(tmp_path / "infermod.yaml", changed)
+    result = cli("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    assert "Deployments: 1 added, 2 changed, 0 destroyed" in result.out
+    deps = {d.name: d for d in sdk.list_deployments_all()}
+    assert deps["chat"].size == 2 and "b" in deps["chat"].tags
+    private = [e for e in deps["bot"].endpoints if e.private_network]
+    assert private[0].disable_auth is False
+    write(tmp_path / "infermod.yaml", "version: 1\nstack: shop\n")
+    result = cli("apply", "--auto-approve")
+    assert result.code == 0 and "0 added, 0 changed, 3 destroyed" in result.out
+    assert sdk.list_deployments_all() == []
+    assert [m for m in sdk.list_models_all() if m.name.startswith("shop--")] == []
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
+def test_create_before_destroy_replacement(cli, scw_env, sdk, tmp_path):
+    base = many(1).replace("    endpoints", "    lifecycle: {create_before_destroy: true}\n    endpoints")
+    write(tmp_path / "infermod.yaml", base)
+    assert cli("apply", "--auto-approve").code == 0
+    old = sdk.list_deployments_all()[0].id
+    write(tmp_path / "infermod.yaml", base.replace("node_type: L4", "node_type: L40S"))
+    result = cli("apply", "--auto-approve")
+    assert result.code == 0 and "1 added, 0 changed, 1 destroyed" in result.out
+    now = sdk.list_deployments_all()
+    assert len(now) == 1 and now[0].id != old and now[0].node_type_name == "L40S"
+
+
+def test_refuses_to_prompt_without_a_terminal(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    result = cli("apply")
+    assert result.code == 1 and "--auto-approve" in result.err
+
+
+def test_saved_plan_applies_and_stale_plan_is_refused(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(2))
+    assert cli("plan", "--out", "p1.json").code == 0
+    assert cli("plan", "--out", "p2.json").code == 0
+    result = cli("apply", "p1.json")
+    assert result.code == 0, result.out + result.err
+    result = cli("apply", "p2.json")
+    assert result.code == 1
+    assert "the saved plan is stale" in result.err and "appeared" in result.err
+    assert len(sdk.list_deployments_all()) == 2
+    assert cli("plan", "--out", "p3.json").code == 0
+    write(tmp_path / "infermod.yaml", many(3))
+    result = cli("apply", "p3.json")
+    assert result.code == 1 and "deployment.d2 added" in result.err
+
+
+def test_faults_and_lost_responses_still_converge_without_duplicates(cli, tmp_path, monkeypatch):
+    running, server = start_emulator(fault_rate=0.3, lose_create_responses=2, seed=3, retry_after=0)
+    try:
+        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTXXXXXXXXXXXXX")
+        monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
+        monkeypatch.setenv("SCW_API_URL", running.url)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+        write(tmp_path / "infermod.yaml", many(6))
+        result = cli("apply", "--auto-approve")
+        assert result.code == 0, result.out + result.err
+        names = Counter(d["name"] for d in running.app.store.deployments.values())
+        assert names == Counter({f"d{i}": 1 for i in range(6)})
+        assert cli("plan", "--detailed-exitcode").code == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_failed_resource_does_not_stop_the_others(cli, scw_env, sdk, tmp_path):
+    body = TWO.replace("acme/support-bot-8b", "acme/pickle-only")
+    write(tmp_path / "infermod.yaml", body)
+    result = cli("apply", "--auto-approve")
+    assert result.code == 1
+    assert "model.ft failed: import failed: no weights in .safetensors format" in result.out
+    assert "deployment.bot failed: skipped: it uses model.ft, which failed" in result.out
+    assert "deployment.chat created" in result.out
+    assert "Apply failed!" in result.out
+    assert [d.name for d in sdk.list_deployments_all()] == ["chat"]
+
+
+def test_destroy_respects_prevent_destroy_and_ownership(cli, scw_env, sdk, tmp_path):
+    create(sdk, "not-mine", ["x"])
+    write(tmp_path / "infermod.yaml", many(2))
+    assert cli("apply", "--auto-approve").code == 0
+    write(tmp_path / "infermod.yaml", many(2).replace("  d1:\n", "  d1:\n    lifecycle: {prevent_destroy: true}\n"))
+    result = cli("destroy", "--auto-approve")
+    assert result.code == 1 and "lifecycle-prevent-destroy" in result.out
+    write(tmp_path / "infermod.yaml", many(2))
+    result = cli("destroy", "--auto-approve")
+    assert result.code == 0 and "2 destroyed" in result.out
+    assert [d.name for d in sdk.list_deployments_all()] == ["not-mine"]
+
+
+def test_import_adopts_a_hand_made_deployment(cli, scw_env, sdk, tmp_path):
+    dep = create(sdk, "d0", ["legacy"])
+    write(tmp_path / "infermod.yaml", many(1))
+    assert "ownership-conflict" in cli("plan").out
+    result = cli("import", "deployment.d0", dep.id)
+    assert result.code == 0, result.err
+    tags = sdk.get_deployment(deployment_id=dep.id).tags
+    assert set(tags) == {"legacy", *owned("shop", "d0")}
+    body = json.loads(cli("plan", "--format", "json").out)
+    assert body["resource_changes"][0]["resource_id"] == dep.id
+    other = create(sdk, "z", owned("other", "z"))
+    assert "owned by stack `other`" in cli("import", "deployment.d0", other.id).err
+
+
+def test_output_lists_endpoints(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    assert "owns no deployment yet" in cli("output").out
+    assert cli("apply", "--auto-approve").code == 0
+    body = json.loads(cli("output", "--format", "json").out)
+    d0 = body["deployments"]["d0"]
+    assert d0["status"] == "ready" and d0["endpoints"][0]["url"].startswith("https://")
+
+
+def test_bad_timeout_value(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    result = cli("apply", "--auto-approve", "--timeout", "soon")
+    assert result.code == 2 and "expected a duration" in result.err
