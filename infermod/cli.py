@@ -48,6 +48,14 @@ def _gates(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _check_models(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--check-models",
+        is_flag=True,
+        help="Also read each custom model's files from Hugging Face (HF_ENDPOINT, HF_TOKEN or its secret) and check them.",
+    )(f)
+
+
 def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--codequality", type=click.Path(dir_okay=False), help="Write a GitLab Code Quality report.")(f)
     f = click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")(f)
@@ -78,6 +86,7 @@ def cli(no_color: bool) -> None:
 @_scaleway
 @_gates
 @_reports
+@_check_models
 def validate(**kwargs: Any) -> int:
     """Check the configuration: schema, structure, compatibility and lifecycle rules."""
     from infermod.commands.validate import run
@@ -98,6 +107,7 @@ def validate(**kwargs: Any) -> int:
 @_scaleway
 @_gates
 @_reports
+@_check_models
 def plan(**kwargs: Any) -> int:
     """Read the actual deployments, diff them with the configuration and show the plan."""
     from infermod.commands.plan import run

@@ -55,9 +55,8 @@ def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SCW_CONFIG_PATH", str(tmp_path / "home" / "no-scw-config.yaml"))
     for key in list(os.environ):
-        if key.startswith(("SCW_", "CI_", "GITLAB_")) and key != "SCW_CONFIG_PATH":
+        if key.startswith(("SCW_", "CI_", "GITLAB_", "HF_")) and key != "SCW_CONFIG_PATH":
             monkeypatch.delenv(key)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.chdir(tmp_path)
     output.set_color(False)
     output._secrets.clear()

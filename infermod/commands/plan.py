@@ -27,11 +27,13 @@ def run(
     eol_horizon: int | None,
     codequality: str | None,
     junit: str | None,
+    check_models: bool,
 ) -> int:
     config, findings = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
         plan, _ = build_plan(
-            config, session, eol_horizon, policy=Policy(deny_destroy, max_monthly_cost), prior_findings=findings
+            config, session, eol_horizon, policy=Policy(deny_destroy, max_monthly_cost), prior_findings=findings,
+            check_models=check_models,
         )
     output.out(render(plan, fmt))
     write_reports(plan, gitlab_report, codequality, junit)

@@ -20,6 +20,7 @@ def run(
     eol_horizon: int,
     codequality: str | None,
     junit: str | None,
+    check_models: bool,
 ) -> int:
     result = load_config(files)
     findings = list(result.findings)
@@ -33,6 +34,10 @@ def run(
             cat, notes = load_catalog(config, catalog, profile, sandbox)
             findings.extend(notes)
             findings.extend(catalog_findings(config, cat, eol_horizon))
+            if check_models:
+                from infermod.rules.engine import custom_model_findings
+
+                findings.extend(custom_model_findings(config, cat))
     failed = any(f.severity == "error" for f in findings) or bool(fail_on and fails_gate(findings, fail_on))
     files_read = list(config.files) if config else list(files)
     if codequality or junit:

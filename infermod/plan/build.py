@@ -10,7 +10,7 @@ from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.plan.diff import diff
 from infermod.plan.model import Plan
-from infermod.rules.engine import catalog_findings
+from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.scw.session import Session
 from infermod.state import ActualState
 
@@ -28,12 +28,15 @@ def build_plan(
     destroy: bool = False,
     policy: Policy = Policy(),
     prior_findings: list[Finding] | None = None,
+    check_models: bool = False,
 ) -> tuple[Plan, ActualState]:
     state, catalog = session.read()
     changes, findings = diff(config, state, catalog, session.default_project, destroy)
     findings = list(prior_findings or []) + findings
     if not destroy:
         findings += catalog_findings(config, catalog, eol_horizon)
+        if check_models:
+            findings += custom_model_findings(config, catalog)
     plan = Plan(
         stack=config.stack,
         created_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -5,9 +5,36 @@ from __future__ import annotations
 from infermod.catalog import Catalog
 from infermod.config.model import Config
 from infermod.findings import Finding
-from infermod.rules.fit import fit_findings
+from infermod.rules.fit import OVERHEAD, fit_findings
 from infermod.rules.lifecycle import lifecycle_findings
 
 
 def catalog_findings(config: Config, catalog: Catalog, eol_horizon: int | None) -> list[Finding]:
     return fit_findings(config, catalog) + lifecycle_findings(config, catalog, eol_horizon)
+
+
+def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
+    """Read each custom model's files (Hugging Face, through huggingface_hub) and check them,
+    then estimate its weights against the GPU memory of the node types that would run it."""
+    from infermod.rules.custom_model import check_model
+    from infermod.rules.model_source import HubSource
+
+    out: list[Finding] = []
+    for model in config.models:
+        source = HubSource(model.repo_id, model.secret.reveal() if model.secret else None)
+        report = check_model(source, model.type, identity=model.repo_id, resource=model.address)
+        out += [f._replace(location=model.location, field=f"models.{model.key}") for f in report.findings if f.rule_id != "model-api"]
+        for dep in config.deployments:
+            node = catalog.node_types.get((dep.region, dep.node_type))
+            weights = report.weights_bytes(dep.quantization or 16)
+            if dep.model != model.key or node is None or weights is None:
+                continue
+            if weights * OVERHEAD > node.vram_bytes:
+                path = f"deployments.{dep.key}.node_type"
+                out.append(Finding(
+                    "model-vram", "error",
+                    f"custom model `{model.key}` has {report.parameters:,} parameters: about {weights / 2**30:.0f} GiB of weights at "
+                    f"{dep.quantization or 16} bits, more than the {node.vram_bytes / 2**30:.0f} GiB of GPU memory of {dep.node_type}",
+                    dep.address, config.where(path), path, "use a node type with more GPU memory, or quantize further",
+                ))
+    return out
