@@ -26,9 +26,13 @@ Path = tuple[str | int, ...]
 _VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 _VAR_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
 
-# The pure-Python loader on purpose: libyaml's composer crashes the process on deeply nested
-# input, while this one raises RecursionError, which we report.
+# libyaml is ~10x faster but its composer crashes the whole process on deeply nested input;
+# the pure-Python loader raises RecursionError instead, which we report. So libyaml is used
+# only when a cheap scan shows the document cannot nest deeply.
 _Loader = yaml.SafeLoader
+_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BRACKETS = re.compile(r"[\[\]{}]")
+_NESTING_LINE = re.compile(r"^( {200,}|(?:\s*[-?:] ){50,})", re.MULTILINE)
 
 
 class LoadedFile(NamedTuple):
@@ -67,7 +71,7 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
     except UnicodeDecodeError as exc:
         return _failed(path, "config-not-text", f"file is not UTF-8 text ({exc.reason})")
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=_FastLoader if _shallow(text) else _Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = _location(path, mark) if mark else Location(path, 1, 1)
@@ -98,6 +102,15 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
         )
         data = None
     return LoadedFile(path, data, walker.locations, walker.env_values, walker.findings)
+
+
+def _shallow(text: str) -> bool:
+    """True when the document certainly nests less than a few hundred levels."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest < 100 and _NESTING_LINE.search(text) is None
 
 
 def _failed(path: str, rule: str, message: str, loc: Location | None = None) -> LoadedFile:
