@@ -23,9 +23,8 @@ def render_text(plan: Plan) -> str:
         lines += ["infermod will perform the following actions:", ""]
         for change in changes:
             lines += _resource(change) + [""]
-    for change in plan.changes:
-        if not change.changes_something and change.status and change.status != "ready":
-            lines.append(f"  # {change.address} is {change.status} (no changes planned)")
+    busy = [c for c in plan.changes if not c.changes_something and c.status and c.status != "ready"]
+    lines += [f"  # {c.address} is {c.status} (no changes planned)" for c in busy] + ([""] if busy else [])
     if plan.findings:
         lines += ["Findings:"] + ["  " + line for line in findings_text(plan.findings)] + [""]
     table = _table(plan)
