@@ -35,7 +35,11 @@ MODEL = "meta/llama-3.1-8b-instruct:fp8"
 
 
 def start_emulator(*args: str) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen([sys.executable, "-m", "infermod", "emulator", "--port", "0", *args], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infermod", "emulator", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline().strip() if proc.stdout else ""
     if not line.startswith("Emulator listening on "):
         proc.kill()
@@ -46,8 +50,14 @@ def start_emulator(*args: str) -> tuple[subprocess.Popen[str], str]:
 def config_text(n: int) -> str:
     lines = ["version: 1", f"stack: {STACK}", "deployments:"]
     for i in range(n):
-        lines += [f"  d{i}:", f"    region: {REGIONS[i % 3]}", f"    model: {MODEL}", "    node_type: L4",
-                  "    accept_eula: true", "    endpoints: [{public: true}]"]
+        lines += [
+            f"  d{i}:",
+            f"    region: {REGIONS[i % 3]}",
+            f"    model: {MODEL}",
+            "    node_type: L4",
+            "    accept_eula: true",
+            "    endpoints: [{public: true}]",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -56,17 +66,29 @@ def create_directly(url: str, n: int) -> None:
     from scaleway import Client
     from scaleway.inference.v1 import EndpointPublicNetworkDetails, EndpointSpec, InferenceV1API
 
-    client = Client(access_key=ENV["SCW_ACCESS_KEY"], secret_key=ENV["SCW_SECRET_KEY"], api_url=url,
-                    default_project_id=PROJECT, default_region="fr-par")
+    client = Client(
+        access_key=ENV["SCW_ACCESS_KEY"],
+        secret_key=ENV["SCW_SECRET_KEY"],
+        api_url=url,
+        default_project_id=PROJECT,
+        default_region="fr-par",
+    )
     api = InferenceV1API(client)
     model_ids = {r: next(m.id for m in api.list_models_all(region=r) if m.name == MODEL) for r in REGIONS}
 
     def one(i: int) -> None:
         region = REGIONS[i % 3]
-        api.create_deployment(region=region, model_id=model_ids[region], node_type_name="L4", name=f"d{i}",
-                              endpoints=[EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())],
-                              accept_eula=True, min_size=1, max_size=1,
-                              tags=[f"infermod:stack={STACK}", f"infermod:name=d{i}"])
+        api.create_deployment(
+            region=region,
+            model_id=model_ids[region],
+            node_type_name="L4",
+            name=f"d{i}",
+            endpoints=[EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())],
+            accept_eula=True,
+            min_size=1,
+            max_size=1,
+            tags=[f"infermod:stack={STACK}", f"infermod:name=d{i}"],
+        )
 
     with ThreadPoolExecutor(max_workers=32) as pool:
         list(pool.map(one, range(n)))
@@ -75,7 +97,9 @@ def create_directly(url: str, n: int) -> None:
 def infermod(url: str, *args: str, cwd: str) -> tuple[float, subprocess.CompletedProcess[str]]:
     env = {**os.environ, **ENV, "SCW_API_URL": url}
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "infermod", *args], cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "infermod", *args], cwd=cwd, env=env, capture_output=True, text=True
+    )
     return time.perf_counter() - start, result
 
 
@@ -93,7 +117,11 @@ def bench_plans(sizes: list[int], latency: int, workdir: str) -> None:
             before = requests.get(f"{url}/emulator/v1/stats", timeout=30).json()["total"]
             seconds, result = infermod(url, "plan", "-f", path, "--detailed-exitcode", cwd=workdir)
             count = requests.get(f"{url}/emulator/v1/stats", timeout=30).json()["total"] - before
-            verdict = "no changes" if result.returncode == 0 else f"exit {result.returncode}: {result.stderr.strip()[:120]}"
+            verdict = (
+                "no changes"
+                if result.returncode == 0
+                else f"exit {result.returncode}: {result.stderr.strip()[:120]}"
+            )
             print(f"{n:>6} {count:>9} {seconds:>9.2f}s  {verdict}")
     finally:
         proc.terminate()
@@ -108,13 +136,19 @@ def bench_apply(workdir: str, latency: int) -> None:
             requests.post(f"{url}/emulator/v1/reset", timeout=30)
             path = os.path.join(workdir, f"apply-{n}.yaml")
             with open(path, "w") as fh:
-                fh.write(config_text(n).replace("region: nl-ams", "region: fr-par").replace("region: pl-waw", "region: fr-par"))
+                fh.write(
+                    config_text(n)
+                    .replace("region: nl-ams", "region: fr-par")
+                    .replace("region: pl-waw", "region: fr-par")
+                )
             seconds, result = infermod(url, "apply", "-f", path, "--auto-approve", cwd=workdir)
             if result.returncode != 0:
                 raise SystemExit(f"apply of {n} failed: {result.stdout[-500:]} {result.stderr[-500:]}")
             times[n] = seconds
-        print(f"apply with --ready-after 2: 1 creation {times[1]:.2f}s, 20 independent creations {times[20]:.2f}s "
-              f"({times[20] / times[1]:.2f}x the time of one)")
+        print(
+            f"apply with --ready-after 2: 1 creation {times[1]:.2f}s, 20 independent creations {times[20]:.2f}s "
+            f"({times[20] / times[1]:.2f}x the time of one)"
+        )
     finally:
         proc.terminate()
         proc.wait()
@@ -124,11 +158,20 @@ def bench_startup(workdir: str) -> None:
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     quickstart = os.path.join(root, "examples", "quickstart.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCW_")}
-    for label, args in (("infermod --help", ["--help"]), ("infermod validate -f examples/quickstart.yaml", ["validate", "-f", quickstart])):
+    for label, args in (
+        ("infermod --help", ["--help"]),
+        ("infermod validate -f examples/quickstart.yaml", ["validate", "-f", quickstart]),
+    ):
         runs = []
         for _ in range(7):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "infermod", *args], cwd=workdir, env=env, capture_output=True, check=False)
+            subprocess.run(
+                [sys.executable, "-m", "infermod", *args],
+                cwd=workdir,
+                env=env,
+                capture_output=True,
+                check=False,
+            )
             runs.append(time.perf_counter() - start)
         print(f"start-up, {label}: median {statistics.median(runs):.3f}s (min {min(runs):.3f}s)")
 

@@ -89,7 +89,13 @@ def load_snapshot() -> Catalog:
     for nt in raw["node_types"]:
         for region, stock in nt["regions"].items():
             node_types[(region, nt["name"])] = NodeType(
-                nt["name"], region, nt["gpus"], nt["vram"], stock, bool(nt.get("disabled")), bool(nt.get("beta"))
+                nt["name"],
+                region,
+                nt["gpus"],
+                nt["vram"],
+                stock,
+                bool(nt.get("disabled")),
+                bool(nt.get("beta")),
             )
             prices[(region, nt["name"])] = float(nt["price_per_hour"])
     models = {}
@@ -97,7 +103,8 @@ def load_snapshot() -> Catalog:
     for m in raw["models"]:
         support = {
             n["node_type_name"]: tuple(
-                Quantization(q["quantization_bits"], q["allowed"], q["max_context_size"]) for q in n["quantizations"]
+                Quantization(q["quantization_bits"], q["allowed"], q["max_context_size"])
+                for q in n["quantizations"]
             )
             for n in m["nodes_support"]
         }

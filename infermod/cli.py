@@ -29,9 +29,13 @@ def _files(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _scaleway(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--profile", help="Profile of ~/.config/scw/config.yaml (default: SCW_PROFILE or default).")(f)
     f = click.option(
-        "--sandbox", is_flag=True, help="Run against a local emulator kept in .infermod/sandbox/ (no account needed)."
+        "--profile", help="Profile of ~/.config/scw/config.yaml (default: SCW_PROFILE or default)."
+    )(f)
+    f = click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Run against a local emulator kept in .infermod/sandbox/ (no account needed).",
     )(f)
     return f
 
@@ -57,7 +61,9 @@ def _check_models(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--codequality", type=click.Path(dir_okay=False), help="Write a GitLab Code Quality report.")(f)
+    f = click.option(
+        "--codequality", type=click.Path(dir_okay=False), help="Write a GitLab Code Quality report."
+    )(f)
     f = click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")(f)
     return f
 
@@ -97,11 +103,22 @@ def validate(**kwargs: Any) -> int:
 @cli.command()
 @_files
 @click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`.")
+@click.option(
+    "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`."
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when none.")
 @click.option("--deny-destroy", is_flag=True, help="Fail when the plan deletes or replaces anything.")
-@click.option("--max-monthly-cost", type=float, metavar="AMOUNT", help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR).")
-@click.option("--gitlab-report", type=click.Path(dir_okay=False), help="Write a GitLab `artifacts:reports:terraform` file.")
+@click.option(
+    "--max-monthly-cost",
+    type=float,
+    metavar="AMOUNT",
+    help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR).",
+)
+@click.option(
+    "--gitlab-report",
+    type=click.Path(dir_okay=False),
+    help="Write a GitLab `artifacts:reports:terraform` file.",
+)
 @click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
 @click.option("--comment-required", is_flag=True, help="Fail the command when the comment cannot be posted.")
 @_scaleway
@@ -120,7 +137,9 @@ def plan(**kwargs: Any) -> int:
 @_files
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
-@click.option("--timeout", default="45m", show_default=True, help="Per-resource time limit, e.g. 30s, 20m, 1h.")
+@click.option(
+    "--timeout", default="45m", show_default=True, help="Per-resource time limit, e.g. 30s, 20m, 1h."
+)
 @_scaleway
 @_gates
 def apply(**kwargs: Any) -> int:
@@ -200,7 +219,9 @@ def schema() -> int:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
 @click.option("--state-dir", type=click.Path(file_okay=False), help="Keep state here across restarts.")
-@click.option("--ready-after", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="SECONDS")
+@click.option(
+    "--ready-after", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="SECONDS"
+)
 @click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
 @click.option("--lose-create-responses", type=click.IntRange(min=0), default=0, show_default=True)
@@ -215,7 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from infermod.errors import FatalError
 
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="infermod", standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="infermod", standalone_mode=False
+        )
     except click.exceptions.Abort:
         _error("aborted")
         return 130
@@ -228,8 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return 130
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
-        _error(f"internal error: {type(exc).__name__}: {exc}. Please report it; set INFERMOD_DEBUG=1 for details.")
+    except Exception as exc:
+        _error(
+            f"internal error: {type(exc).__name__}: {exc}. Please report it; set INFERMOD_DEBUG=1 for details."
+        )
         import os
 
         if os.environ.get("INFERMOD_DEBUG"):

@@ -39,9 +39,7 @@ class Finding(NamedTuple):
             "resource": self.resource,
             "field": self.field,
             "hint": self.hint,
-            "location": None
-            if loc is None
-            else {"file": loc.file, "line": loc.line, "column": loc.column},
+            "location": None if loc is None else {"file": loc.file, "line": loc.line, "column": loc.column},
         }
 
     def format(self) -> str:

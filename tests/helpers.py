@@ -13,8 +13,16 @@ def model_id(sdk: Any, name: str = LLAMA, region: str = "fr-par") -> str:
     return next(m.id for m in sdk.list_models_all(region=region) if m.name == name)
 
 
-def create(sdk: Any, name: str, tags: list[str], region: str = "fr-par", node_type: str = "L4",
-           model: str = LLAMA, size: int = 1, project_id: str | None = None) -> Any:
+def create(
+    sdk: Any,
+    name: str,
+    tags: list[str],
+    region: str = "fr-par",
+    node_type: str = "L4",
+    model: str = LLAMA,
+    size: int = 1,
+    project_id: str | None = None,
+) -> Any:
     return sdk.create_deployment(
         region=region,
         project_id=project_id,

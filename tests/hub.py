@@ -39,8 +39,17 @@ def safetensors(shapes: dict[str, list[int]], dtype: str = "BF16", with_data: bo
     return struct.pack("<Q", len(raw)) + raw + (b"\0" * offset if with_data else b"")
 
 
-def layout(architecture: str, *, model_type: str = "chat", name: str = "acme/model", template: str | None = "jinja",
-           weights: str = "safetensors", max_pos: bool = True, tokenizer: bool = True, hidden: int = 64) -> dict[str, bytes]:
+def layout(
+    architecture: str,
+    *,
+    model_type: str = "chat",
+    name: str = "acme/model",
+    template: str | None = "jinja",
+    weights: str = "safetensors",
+    max_pos: bool = True,
+    tokenizer: bool = True,
+    hidden: int = 64,
+) -> dict[str, bytes]:
     """Files laid out like a Hugging Face model repository."""
     config: dict[str, Any] = {"architectures": [architecture], "_name_or_path": name, "model_type": "x"}
     if max_pos:
@@ -57,7 +66,9 @@ def layout(architecture: str, *, model_type: str = "chat", name: str = "acme/mod
         files["chat_template.json"] = json.dumps({"chat_template": "{{ messages }}"}).encode()
     files["tokenizer_config.json"] = json.dumps(tok_config).encode()
     if weights == "safetensors":
-        files["model.safetensors"] = safetensors({"embed.weight": [100, hidden], "lm_head.weight": [hidden, 100]})
+        files["model.safetensors"] = safetensors(
+            {"embed.weight": [100, hidden], "lm_head.weight": [hidden, 100]}
+        )
     elif weights == "pickle":
         files["pytorch_model.bin"] = b"\x80\x04pickle"
     return files
@@ -95,16 +106,25 @@ class Hub:
         repo_id = (tree or resolve).group(1) if (tree or resolve) else None
         repo = self.repos.get(repo_id or "")
         if repo is None:
-            return self.send(req, 404, b'{"error": "Repository not found"}', {"X-Error-Code": "RepoNotFound"}, body)
+            return self.send(
+                req, 404, b'{"error": "Repository not found"}', {"X-Error-Code": "RepoNotFound"}, body
+            )
         if repo.token and req.headers.get("authorization") != f"Bearer {repo.token}":
-            return self.send(req, 401, b'{"error": "Access to model is restricted"}', {"X-Error-Code": "GatedRepo"}, body)
+            return self.send(
+                req, 401, b'{"error": "Access to model is restricted"}', {"X-Error-Code": "GatedRepo"}, body
+            )
         if tree:
-            items = [{"type": "file", "path": p, "size": len(c), "oid": hashlib.sha1(c).hexdigest()} for p, c in sorted(repo.files.items())]
+            items = [
+                {"type": "file", "path": p, "size": len(c), "oid": hashlib.sha1(c).hexdigest()}
+                for p, c in sorted(repo.files.items())
+            ]
             return self.send(req, 200, json.dumps(items).encode(), {"content-type": "application/json"}, body)
         assert resolve
         content = repo.files.get(resolve.group(3))
         if content is None:
-            return self.send(req, 404, b'{"error": "Entry not found"}', {"X-Error-Code": "EntryNotFound"}, body)
+            return self.send(
+                req, 404, b'{"error": "Entry not found"}', {"X-Error-Code": "EntryNotFound"}, body
+            )
         etag = hashlib.sha256(content).hexdigest()
         headers = {"X-Repo-Commit": COMMIT, "ETag": f'"{etag}"', "content-type": "application/octet-stream"}
         status = 200
@@ -117,7 +137,9 @@ class Hub:
                 status = 206
         return self.send(req, status, content, headers, body)
 
-    def send(self, req: BaseHTTPRequestHandler, status: int, content: bytes, headers: dict[str, str], body: bool) -> None:
+    def send(
+        self, req: BaseHTTPRequestHandler, status: int, content: bytes, headers: dict[str, str], body: bool
+    ) -> None:
         req.send_response(status)
         for k, v in headers.items():
             req.send_header(k, v)

@@ -49,8 +49,12 @@ def test_apply_then_plan_converges(cli, scw_env, sdk, tmp_path):
 def test_apply_updates_endpoints_sizes_and_deletes(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", TWO)
     assert cli("apply", "--auto-approve").code == 0
-    changed = TWO.replace("disable_auth: true", "disable_auth: false").replace("tags: [a]", "tags: [b]\n    size: 2")
-    changed = changed.replace("  bot:\n", "  gone:\n    model: ft\n    node_type: L40S\n    endpoints: [{public: true}]\n  bot:\n")
+    changed = TWO.replace("disable_auth: true", "disable_auth: false").replace(
+        "tags: [a]", "tags: [b]\n    size: 2"
+    )
+    changed = changed.replace(
+        "  bot:\n", "  gone:\n    model: ft\n    node_type: L40S\n    endpoints: [{public: true}]\n  bot:\n"
+    )
     write(tmp_path / "infermod.yaml", changed)
     result = cli("apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
@@ -135,7 +139,10 @@ def test_destroy_respects_prevent_destroy_and_ownership(cli, scw_env, sdk, tmp_p
     create(sdk, "not-mine", ["x"])
     write(tmp_path / "infermod.yaml", many(2))
     assert cli("apply", "--auto-approve").code == 0
-    write(tmp_path / "infermod.yaml", many(2).replace("  d1:\n", "  d1:\n    lifecycle: {prevent_destroy: true}\n"))
+    write(
+        tmp_path / "infermod.yaml",
+        many(2).replace("  d1:\n", "  d1:\n    lifecycle: {prevent_destroy: true}\n"),
+    )
     result = cli("destroy", "--auto-approve")
     assert result.code == 1 and "lifecycle-prevent-destroy" in result.out
     write(tmp_path / "infermod.yaml", many(2))

@@ -52,7 +52,12 @@ def test_defaults_inherit_and_interpolation_types(tmp_path):
     result = load_config([path], {})
     assert [f for f in result.findings if f.severity == "error"] == []
     bot = result.config.deployments[0]
-    assert (bot.region, bot.project_id, bot.min_size, bot.max_size) == ("nl-ams", "11111111-1111-4111-8111-111111111111", 2, 2)
+    assert (bot.region, bot.project_id, bot.min_size, bot.max_size) == (
+        "nl-ams",
+        "11111111-1111-4111-8111-111111111111",
+        2,
+        2,
+    )
     assert bot.tags == ("base", "extra")
     assert load_config([path], {"SIZE": "3"}).config.deployments[0].min_size == 3
 
@@ -92,7 +97,10 @@ deployments:
 
 
 def test_json_output_is_stable(cli, tmp_path):
-    path = write(tmp_path / "a.yaml", "version: 1\nstack: s\ndeployments:\n  x:\n    model: nope\n    node_type: L4\n    endpoints: [{public: true}]\n")
+    path = write(
+        tmp_path / "a.yaml",
+        "version: 1\nstack: s\ndeployments:\n  x:\n    model: nope\n    node_type: L4\n    endpoints: [{public: true}]\n",
+    )
     result = cli("validate", "-f", path, "--format", "json")
     body = json.loads(result.out)
     assert result.code == 1
@@ -105,10 +113,18 @@ def test_json_output_is_stable(cli, tmp_path):
 
 
 def test_duplicate_keys_within_and_across_files(tmp_path):
-    a = write(tmp_path / "d" / "a.yaml", "version: 1\nstack: s\nstack: t\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n")
-    b = write(tmp_path / "d" / "b.yml", "version: 1\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n")
+    a = write(
+        tmp_path / "d" / "a.yaml",
+        "version: 1\nstack: s\nstack: t\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n",
+    )
+    b = write(
+        tmp_path / "d" / "b.yml",
+        "version: 1\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n",
+    )
     result = load_config([str(tmp_path / "d")], {})
-    rules = sorted((f.rule_id, f.location.file, f.location.line) for f in result.findings if f.severity == "error")
+    rules = sorted(
+        (f.rule_id, f.location.file, f.location.line) for f in result.findings if f.severity == "error"
+    )
     assert ("yaml-duplicate-key", a, 3) in rules
     assert ("duplicate-key", b, 3) in rules
 
@@ -137,15 +153,31 @@ deployments:
 """,
     )
     rules = {f.rule_id for f in load_config([path], {}).findings}
-    assert {"size-autoscaling", "endpoint-duplicate", "model-region", "custom-model-features", "name-duplicate"} <= rules
+    assert {
+        "size-autoscaling",
+        "endpoint-duplicate",
+        "model-region",
+        "custom-model-features",
+        "name-duplicate",
+    } <= rules
 
 
 def test_secret_is_sensitive_and_never_printed(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_supersecretvalue123")
-    path = write(tmp_path / "a.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/m, type: chat, secret: '${HF_TOKEN}', extra: 1}\n")
+    path = write(
+        tmp_path / "a.yaml",
+        "version: 1\nstack: s\nmodels:\n  m: {source: acme/m, type: chat, secret: '${HF_TOKEN}', extra: 1}\n",
+    )
     result = cli("validate", "-f", path, "--format", "json")
     assert "hf_supersecretvalue123" not in result.out + result.err
-    config = load_config([write(tmp_path / "b.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/m, type: chat, secret: '${HF_TOKEN}'}\n")]).config
+    config = load_config(
+        [
+            write(
+                tmp_path / "b.yaml",
+                "version: 1\nstack: s\nmodels:\n  m: {source: acme/m, type: chat, secret: '${HF_TOKEN}'}\n",
+            )
+        ]
+    ).config
     assert str(config.models[0].secret) == "(sensitive)" and config.models[0].secret.origin == "env"
     assert "hf_supersecretvalue123" not in repr(config)
 
@@ -191,13 +223,21 @@ def test_arbitrary_bytes_never_raise(data):
 
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(st.sampled_from(["version", "stack", "defaults", "models", "deployments", "x"]), yaml_values, max_size=5))
+@given(
+    st.dictionaries(
+        st.sampled_from(["version", "stack", "defaults", "models", "deployments", "x"]),
+        yaml_values,
+        max_size=5,
+    )
+)
 def test_arbitrary_yaml_documents_give_findings_not_tracebacks(tmp_path_factory, doc):
     import yaml
 

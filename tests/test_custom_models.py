@@ -65,13 +65,19 @@ def test_incompatible_models_are_refused_with_the_failed_rule(cli, tmp_path, fil
 
 
 def test_template_sources_and_precedence(cli, tmp_path):
-    for template, expected in [("field", "tokenizer_config.json (chat_template field)"), ("json", "chat_template.json"), ("jinja", "chat_template.jinja")]:
+    for template, expected in [
+        ("field", "tokenizer_config.json (chat_template field)"),
+        ("json", "chat_template.json"),
+        ("jinja", "chat_template.jinja"),
+    ]:
         root = materialize(tmp_path, f"t-{template}", layout("LlamaForCausalLM", template=template))
         assert json.loads(cli("check-model", root, "--format", "json").out)["chat_template"] == expected
     both = layout("LlamaForCausalLM", template="field")
     both["chat_template.jinja"] = b"{{ x }}"
     root = materialize(tmp_path, "both", both)
-    assert json.loads(cli("check-model", root, "--format", "json").out)["chat_template"] == "chat_template.jinja"
+    assert (
+        json.loads(cli("check-model", root, "--format", "json").out)["chat_template"] == "chat_template.jinja"
+    )
 
 
 def test_parameter_count_from_safetensors_header(cli, tmp_path):
@@ -89,7 +95,9 @@ def hub(monkeypatch):
 
 
 def test_hub_repository_through_huggingface_hub(cli, hub):
-    hub.repos["acme/chat"] = __import__("tests.hub", fromlist=["Repo"]).Repo(layout("MistralForCausalLM", hidden=8))
+    hub.repos["acme/chat"] = __import__("tests.hub", fromlist=["Repo"]).Repo(
+        layout("MistralForCausalLM", hidden=8)
+    )
     result = cli("check-model", "https://huggingface.co/acme/chat", "--format", "json")
     body = json.loads(result.out)
     assert result.code == 0, body
@@ -102,7 +110,9 @@ def test_gated_and_missing_repositories_say_so(cli, hub, monkeypatch):
     hub.repos["acme/gated"] = Repo(layout("LlamaForCausalLM"), token="hf_good")
     result = cli("check-model", "acme/gated", "--format", "json")
     finding = json.loads(result.out)["findings"][0]
-    assert result.code == 1 and finding["rule_id"] == "hf-access" and "token is required" in finding["message"]
+    assert (
+        result.code == 1 and finding["rule_id"] == "hf-access" and "token is required" in finding["message"]
+    )
     monkeypatch.setenv("HF_TOKEN", "hf_good")
     assert cli("check-model", "acme/gated").code == 0
     result = cli("check-model", "acme/nothing-here", "--format", "json")
@@ -111,15 +121,16 @@ def test_gated_and_missing_repositories_say_so(cli, hub, monkeypatch):
 
 def test_plan_refuses_a_model_too_big_for_its_node_before_any_write(cli, hub, scw_env, tmp_path):
     from tests.conftest import write
-    from tests.hub import Repo
-
-    from tests.hub import safetensors
+    from tests.hub import Repo, safetensors
 
     big = layout("LlamaForCausalLM")
     big["model.safetensors"] = safetensors({"w": [5_000_000, 4096]}, with_data=False)  # 20.48B parameters
     hub.repos["acme/huge"] = Repo(big)
-    write(tmp_path / "infermod.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/huge, type: chat}\n"
-          "deployments:\n  d: {model: m, node_type: L4, endpoints: [{public: true}]}\n")
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: s\nmodels:\n  m: {source: acme/huge, type: chat}\n"
+        "deployments:\n  d: {model: m, node_type: L4, endpoints: [{public: true}]}\n",
+    )
     result = cli("plan", "--check-models")
     assert result.code == 1 and "model-vram" in result.out and "38 GiB of weights" in result.out
     assert "POST" not in str(scw_env.stats()["routes"])
@@ -130,6 +141,8 @@ def test_validate_with_check_models_reads_the_hub(cli, hub, tmp_path):
     from tests.hub import Repo
 
     hub.repos["acme/pickle"] = Repo(layout("LlamaForCausalLM", weights="pickle"))
-    write(tmp_path / "infermod.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/pickle, type: chat}\n")
+    write(
+        tmp_path / "infermod.yaml", "version: 1\nstack: s\nmodels:\n  m: {source: acme/pickle, type: chat}\n"
+    )
     result = cli("validate", "--check-models", "--catalog", "snapshot")
     assert result.code == 1 and "infermod.yaml:4:3: error: no weights in .safetensors format" in result.out

@@ -57,10 +57,23 @@ def test_deployment_lifecycle_through_the_sdk(sdk):
 
 def test_endpoints_create_update_delete(sdk):
     dep = sdk.wait_for_deployment(deployment_id=create(sdk, "e", []).id, options=FAST)
-    private = sdk.create_endpoint(deployment_id=dep.id, endpoint=EndpointSpec(disable_auth=True, private_network=EndpointPrivateNetworkDetails(private_network_id=PN)))
+    private = sdk.create_endpoint(
+        deployment_id=dep.id,
+        endpoint=EndpointSpec(
+            disable_auth=True, private_network=EndpointPrivateNetworkDetails(private_network_id=PN)
+        ),
+    )
     assert private.private_network.private_network_id == PN and private.disable_auth is True
     assert sdk.update_endpoint(endpoint_id=private.id, disable_auth=False).disable_auth is False
-    assert error_of(lambda: sdk.create_endpoint(deployment_id=dep.id, endpoint=EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())))[0] == 400
+    assert (
+        error_of(
+            lambda: sdk.create_endpoint(
+                deployment_id=dep.id,
+                endpoint=EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails()),
+            )
+        )[0]
+        == 400
+    )
     sdk.delete_endpoint(endpoint_id=dep.endpoints[0].id)
     remaining = sdk.get_deployment(deployment_id=dep.id).endpoints
     assert [e.id for e in remaining] == [private.id]
@@ -73,25 +86,81 @@ def test_endpoints_create_update_delete(sdk):
 def test_immutable_fields_and_rejections(sdk):
     llama = model_id(sdk)
     spec = [EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())]
-    status, body = error_of(lambda: sdk.create_deployment(model_id=llama, node_type_name="L4", endpoints=spec, min_size=1, max_size=1))
-    assert (status, body["type"], body["details"][0]["argument_name"]) == (400, "invalid_arguments", "accept_eula")
-    status, body = error_of(lambda: sdk.create_deployment(model_id=llama, node_type_name="H100-SXM-2", endpoints=spec, accept_eula=True, min_size=1, max_size=1))
+    status, body = error_of(
+        lambda: sdk.create_deployment(
+            model_id=llama, node_type_name="L4", endpoints=spec, min_size=1, max_size=1
+        )
+    )
+    assert (status, body["type"], body["details"][0]["argument_name"]) == (
+        400,
+        "invalid_arguments",
+        "accept_eula",
+    )
+    status, body = error_of(
+        lambda: sdk.create_deployment(
+            model_id=llama,
+            node_type_name="H100-SXM-2",
+            endpoints=spec,
+            accept_eula=True,
+            min_size=1,
+            max_size=1,
+        )
+    )
     assert body["details"][0]["reason"] == "unsupported"
-    status, body = error_of(lambda: sdk.create_deployment(model_id=llama, node_type_name="L4", endpoints=spec, accept_eula=True, min_size=1, max_size=1, quantization=DeploymentQuantization(bits=4)))
+    status, body = error_of(
+        lambda: sdk.create_deployment(
+            model_id=llama,
+            node_type_name="L4",
+            endpoints=spec,
+            accept_eula=True,
+            min_size=1,
+            max_size=1,
+            quantization=DeploymentQuantization(bits=4),
+        )
+    )
     assert body["details"][0]["reason"] == "not_allowed"
-    status, body = error_of(lambda: sdk.create_deployment(model_id=llama, node_type_name="L4", endpoints=spec, accept_eula=True, min_size=1, max_size=2))
+    status, body = error_of(
+        lambda: sdk.create_deployment(
+            model_id=llama, node_type_name="L4", endpoints=spec, accept_eula=True, min_size=1, max_size=2
+        )
+    )
     assert body["details"][0]["argument_name"] == "max_size"
-    status, body = error_of(lambda: sdk.create_deployment(region="pl-waw", model_id=model_id(sdk, "meta/llama-3.3-70b-instruct:fp8", "pl-waw"), node_type_name="H100-SXM-2", endpoints=spec, accept_eula=True, min_size=1, max_size=1))
+    status, body = error_of(
+        lambda: sdk.create_deployment(
+            region="pl-waw",
+            model_id=model_id(sdk, "meta/llama-3.3-70b-instruct:fp8", "pl-waw"),
+            node_type_name="H100-SXM-2",
+            endpoints=spec,
+            accept_eula=True,
+            min_size=1,
+            max_size=1,
+        )
+    )
     assert (status, body["type"]) == (409, "out_of_stock")
     eol = model_id(sdk, "mistral/mixtral-8x7b-instruct-v0.1:fp8")
-    assert error_of(lambda: sdk.create_deployment(model_id=eol, node_type_name="H100", endpoints=spec, min_size=1, max_size=1))[1]["details"][0]["reason"] == "end_of_life"
+    assert (
+        error_of(
+            lambda: sdk.create_deployment(
+                model_id=eol, node_type_name="H100", endpoints=spec, min_size=1, max_size=1
+            )
+        )[1]["details"][0]["reason"]
+        == "end_of_life"
+    )
     dep = create(sdk, "imm", [])
-    raw = requests.patch(f"{sdk.client.api_url}/inference/v1/regions/fr-par/deployments/{dep.id}", json={"node_type_name": "L40S"}, headers={"x-auth-token": SECRET_KEY}, timeout=5)
+    raw = requests.patch(
+        f"{sdk.client.api_url}/inference/v1/regions/fr-par/deployments/{dep.id}",
+        json={"node_type_name": "L40S"},
+        headers={"x-auth-token": SECRET_KEY},
+        timeout=5,
+    )
     assert raw.status_code == 400 and raw.json()["details"][0]["reason"] == "immutable"
 
 
 def test_auth_permissions_and_quota(emulator, sdk):
-    assert requests.get(f"{emulator.url}/inference/v1/regions/fr-par/deployments", timeout=5).json()["type"] == "denied_authentication"
+    assert (
+        requests.get(f"{emulator.url}/inference/v1/regions/fr-par/deployments", timeout=5).json()["type"]
+        == "denied_authentication"
+    )
     status, body = error_of(lambda: create(sdk, "x", [], project_id="ffffffff-ffff-ffff-ffff-ffffffffffff"))
     assert (status, body["type"]) == (403, "permissions_denied")
     emulator.app.store.gpu_quota = 2
@@ -125,7 +194,9 @@ def test_pagination_filters_and_past_the_end(sdk):
 def test_models_import_list_and_delete(sdk):
     ok = sdk.create_model(name="m-ok", source=ModelSource(url="https://huggingface.co/acme/support-bot-8b"))
     bad = sdk.create_model(name="m-bad", source=ModelSource(url="https://huggingface.co/acme/unknown"))
-    gated = sdk.create_model(name="m-gated", source=ModelSource(url="https://huggingface.co/acme/gated-model", secret="hf_x"))
+    gated = sdk.create_model(
+        name="m-gated", source=ModelSource(url="https://huggingface.co/acme/gated-model", secret="hf_x")
+    )
     assert ok.status == "preparing"
     ready = sdk.wait_for_model(model_id=ok.id, options=FAST)
     assert ready.status == "ready" and ready.parameter_size_bits == 16
@@ -169,11 +240,21 @@ def test_stats_and_reset(emulator, sdk):
 def test_faults_and_lost_create_responses():
     running, server = start_emulator(fault_rate=1.0, seed=7, lose_create_responses=1)
     try:
-        client = Client(access_key=ACCESS_KEY, secret_key=SECRET_KEY, api_url=running.url, default_project_id=PROJECT, default_region="fr-par")
+        client = Client(
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            api_url=running.url,
+            default_project_id=PROJECT,
+            default_region="fr-par",
+        )
         api = InferenceV1API(client)
         codes = set()
         for _ in range(12):
-            response = requests.get(f"{running.url}/inference/v1/regions/fr-par/deployments", headers={"x-auth-token": SECRET_KEY}, timeout=5)
+            response = requests.get(
+                f"{running.url}/inference/v1/regions/fr-par/deployments",
+                headers={"x-auth-token": SECRET_KEY},
+                timeout=5,
+            )
             codes.add((response.status_code, response.headers.get("content-type")))
         assert (429, "application/json") in codes and (503, "text/html") in codes
         running.app.settings = running.app.settings._replace(fault_rate=0.0)
@@ -188,7 +269,13 @@ def test_faults_and_lost_create_responses():
 def test_state_dir_survives_restart(tmp_path):
     state = str(tmp_path / "state")
     running, server = start_emulator(state_dir=state)
-    client = Client(access_key=ACCESS_KEY, secret_key=SECRET_KEY, api_url=running.url, default_project_id=PROJECT, default_region="fr-par")
+    client = Client(
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        api_url=running.url,
+        default_project_id=PROJECT,
+        default_region="fr-par",
+    )
     dep = create(InferenceV1API(client), "kept", ["x"])
     server.shutdown()
     server.server_close()
@@ -203,7 +290,11 @@ def test_state_dir_survives_restart(tmp_path):
 
 
 def test_emulator_command_prints_its_address_first(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "infermod", "emulator", "--port", "0", "--ready-after", "0.1"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infermod", "emulator", "--port", "0", "--ready-after", "0.1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline().strip()
         assert line.startswith("Emulator listening on http://127.0.0.1:")

@@ -44,7 +44,14 @@ CODEQUALITY_SCHEMA = {
             "location": {
                 "type": "object",
                 "required": ["path", "lines"],
-                "properties": {"path": {"type": "string"}, "lines": {"type": "object", "required": ["begin"], "properties": {"begin": {"type": "integer", "minimum": 1}}}},
+                "properties": {
+                    "path": {"type": "string"},
+                    "lines": {
+                        "type": "object",
+                        "required": ["begin"],
+                        "properties": {"begin": {"type": "integer", "minimum": 1}},
+                    },
+                },
             },
         },
     },
@@ -73,9 +80,14 @@ def test_report_files_match_gitlab_formats(cli, scw_env, sdk, tmp_path):
     cq = json.loads((tmp_path / "cq.json").read_text())
     jsonschema.validate(cq, CODEQUALITY_SCHEMA)
     preview = next(i for i in cq if i["check_name"] == "lifecycle-preview")
-    assert preview["location"] == {"path": "infermod.yaml", "lines": {"begin": 10}} and preview["severity"] == "major"
+    assert (
+        preview["location"] == {"path": "infermod.yaml", "lines": {"begin": 10}}
+        and preview["severity"] == "major"
+    )
     cli("plan", "--codequality", "cq2.json")
-    assert [i["fingerprint"] for i in cq] == [i["fingerprint"] for i in json.loads((tmp_path / "cq2.json").read_text())]
+    assert [i["fingerprint"] for i in cq] == [
+        i["fingerprint"] for i in json.loads((tmp_path / "cq2.json").read_text())
+    ]
     root = ET.parse(tmp_path / "junit.xml").getroot()
     assert root.tag == "testsuites"
     cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
@@ -83,8 +95,11 @@ def test_report_files_match_gitlab_formats(cli, scw_env, sdk, tmp_path):
 
 
 def test_validate_junit_fails_for_errors(cli, tmp_path):
-    write(tmp_path / "infermod.yaml", "version: 1\nstack: mr\ndeployments:\n  keep:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
-          "    node_type: L4\n    endpoints: [{public: true}]\n")
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n  keep:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
+        "    node_type: L4\n    endpoints: [{public: true}]\n",
+    )
     result = cli("validate", "--catalog", "snapshot", "--junit", "j.xml", "--codequality", "c.json")
     assert result.code == 1
     root = ET.parse(tmp_path / "j.xml").getroot()
@@ -108,7 +123,9 @@ class FakeGitLab:
 
     def __init__(self, token: str) -> None:
         self.token = token
-        self.notes: list[dict[str, Any]] = [{"id": i, "body": f"human comment {i}", "system": False} for i in range(1, 131)]
+        self.notes: list[dict[str, Any]] = [
+            {"id": i, "body": f"human comment {i}", "system": False} for i in range(1, 131)
+        ]
         self.requests: list[tuple[str, str]] = []
         fake = self
 
@@ -152,7 +169,9 @@ class FakeGitLab:
         note["body"] = body["body"]
         return self.send(req, 200, note)
 
-    def send(self, req: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def send(
+        self, req: BaseHTTPRequestHandler, status: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
         raw = json.dumps(body).encode()
         req.send_response(status)
         for k, v in (headers or {}).items():
@@ -167,8 +186,13 @@ class FakeGitLab:
 def gitlab(monkeypatch):
     fake = FakeGitLab("glpat-secret-token-value")
     for key, value in {
-        "CI_API_V4_URL": fake.url, "CI_PROJECT_ID": "42", "CI_MERGE_REQUEST_IID": "7", "GITLAB_TOKEN": fake.token,
-        "CI_COMMIT_SHA": "0123456789abcdef", "CI_PIPELINE_ID": "555", "CI_PIPELINE_URL": "https://gitlab.example/p/555",
+        "CI_API_V4_URL": fake.url,
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_IID": "7",
+        "GITLAB_TOKEN": fake.token,
+        "CI_COMMIT_SHA": "0123456789abcdef",
+        "CI_PIPELINE_ID": "555",
+        "CI_PIPELINE_URL": "https://gitlab.example/p/555",
     }.items():
         monkeypatch.setenv(key, value)
     yield fake
@@ -192,7 +216,9 @@ def test_second_pipeline_edits_the_same_note(cli, scw_env, sdk, tmp_path, gitlab
     assert "glpat-secret-token-value" not in first.out + first.err + second.out + second.err
 
 
-def test_comment_failure_is_reported_and_fails_only_when_required(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
+def test_comment_failure_is_reported_and_fails_only_when_required(
+    cli, scw_env, sdk, tmp_path, gitlab, monkeypatch
+):
     scenario(cli, sdk, tmp_path)
     monkeypatch.setenv("GITLAB_TOKEN", "wrong-token")
     result = cli("plan", "--comment")
@@ -207,8 +233,18 @@ def test_markdown_fits_the_note_limit():
     from infermod.render.markdown import render_markdown
 
     changes = tuple(
-        ResourceChange(f"deployment.d{i}", "deployment", f"d{i}", "fr-par", "p", ("create",), None, None, None,
-                       {"name": f"d{i}", "model": "m" * 200, "node_type": "L4", "min_size": 1, "region": "fr-par"})
+        ResourceChange(
+            f"deployment.d{i}",
+            "deployment",
+            f"d{i}",
+            "fr-par",
+            "p",
+            ("create",),
+            None,
+            None,
+            None,
+            {"name": f"d{i}", "model": "m" * 200, "node_type": "L4", "min_size": 1, "region": "fr-par"},
+        )
         for i in range(3000)
     )
     plan = Plan("s", "t", "0", "sha256:x", "sha256:y", (), changes, (), "live")

@@ -23,7 +23,11 @@ def ensure_rsync() -> None:
         return
     if not shutil.which("apt-get") or os.geteuid() != 0:
         pytest.skip("rsync is not installed (gitlab-ci-local needs it): apt-get install rsync")
-    quiet = {"capture_output": True, "timeout": 600, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+    quiet = {
+        "capture_output": True,
+        "timeout": 600,
+        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    }
     if subprocess.run(["apt-get", "install", "-y", "-q", "rsync"], **quiet).returncode != 0:  # type: ignore[call-overload]
         subprocess.run(["apt-get", "update", "-q"], **quiet)  # type: ignore[call-overload]
         subprocess.run(["apt-get", "install", "-y", "-q", "rsync"], check=True, **quiet)  # type: ignore[call-overload]
@@ -36,8 +40,20 @@ def gitlab_ci_local() -> str:
     if not binary.exists():
         if not shutil.which("npm"):
             pytest.skip("npm is not installed: cannot get gitlab-ci-local")
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(TOOLS), f"gitlab-ci-local@{VERSION}"],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(TOOLS),
+                f"gitlab-ci-local@{VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return str(binary)
 
 
@@ -45,7 +61,10 @@ def run(binary: str, cwd: Path, env_vars: dict[str, str], *args: str) -> subproc
     variables = [arg for key, value in env_vars.items() for arg in ("--variable", f"{key}={value}")]
     return subprocess.run(
         [binary, "--force-shell-executor", "--shell-isolation", "--no-color", *variables, *args],
-        cwd=cwd, capture_output=True, text=True, timeout=600,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "HOME": str(cwd.parent / "home")},
     )
 
@@ -56,13 +75,19 @@ def test_template_validates_plans_and_applies_the_plan_artifact(gitlab_ci_local,
     shutil.copy(ROOT / "templates" / "gitlab" / "infermod.gitlab-ci.yml", repo / "infermod.gitlab-ci.yml")
     write(repo / ".gitlab-ci.yml", "include:\n  - local: infermod.gitlab-ci.yml\n")
     shutil.copy(ROOT / "examples" / "quickstart.yaml", repo / "infermod.yaml")
-    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"],
-                ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"],
-                ["git", "remote", "add", "origin", "https://gitlab.example.com/team/models.git"]):
+    for cmd in (
+        ["git", "init", "-q", "-b", "main"],
+        ["git", "add", "-A"],
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"],
+        ["git", "remote", "add", "origin", "https://gitlab.example.com/team/models.git"],
+    ):
         subprocess.run(cmd, cwd=repo, check=True)
     env = {
-        "SCW_ACCESS_KEY": ACCESS_KEY, "SCW_SECRET_KEY": SECRET_KEY, "SCW_API_URL": emulator.url,
-        "SCW_DEFAULT_PROJECT_ID": PROJECT, "INFERMOD_INSTALL": "true",
+        "SCW_ACCESS_KEY": ACCESS_KEY,
+        "SCW_SECRET_KEY": SECRET_KEY,
+        "SCW_API_URL": emulator.url,
+        "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        "INFERMOD_INSTALL": "true",
     }
     result = run(gitlab_ci_local, repo, env, "infermod:validate", "infermod:plan")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]

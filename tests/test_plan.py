@@ -25,8 +25,21 @@ deployments:
 {extra}"""
 
 
-def config(tmp_path, model="meta/llama-3.1-8b-instruct:fp8", node_type="L4", size=1, disable_auth="false", tags="team-a", extra=""):
-    return write(tmp_path / "infermod.yaml", BASE.format(model=model, node_type=node_type, size=size, disable_auth=disable_auth, tags=tags, extra=extra))
+def config(
+    tmp_path,
+    model="meta/llama-3.1-8b-instruct:fp8",
+    node_type="L4",
+    size=1,
+    disable_auth="false",
+    tags="team-a",
+    extra="",
+):
+    return write(
+        tmp_path / "infermod.yaml",
+        BASE.format(
+            model=model, node_type=node_type, size=size, disable_auth=disable_auth, tags=tags, extra=extra
+        ),
+    )
 
 
 def plan_json(cli, *args):
@@ -41,20 +54,30 @@ def change(body, address):
 
 def make_matching(sdk):
     dep = create(sdk, "chat", ["team-a", *owned("web", "chat")])
-    return sdk.wait_for_deployment(deployment_id=dep.id, options=__import__("scaleway_core.utils", fromlist=["WaitForOptions"]).WaitForOptions(timeout=20, min_delay=1, max_delay=1))
+    return sdk.wait_for_deployment(
+        deployment_id=dep.id,
+        options=__import__("scaleway_core.utils", fromlist=["WaitForOptions"]).WaitForOptions(
+            timeout=20, min_delay=1, max_delay=1
+        ),
+    )
 
 
 def test_new_config_plans_a_create(cli, scw_env, tmp_path):
     config(tmp_path)
     result = cli("plan", "--detailed-exitcode")
     assert result.code == 2
-    assert "+ deployment \"chat\"" in result.out
+    assert '+ deployment "chat"' in result.out
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in result.out
     body = plan_json(cli)
     c = change(body, "deployment.chat")
     assert c["change"]["actions"] == ["create"] and c["change"]["before"] is None
     assert c["change"]["after"]["node_type"] == "L4"
-    assert body["format_version"] == "1.0" and body["summary"] == {"add": 1, "change": 0, "destroy": 0, "has_changes": True}
+    assert body["format_version"] == "1.0" and body["summary"] == {
+        "add": 1,
+        "change": 0,
+        "destroy": 0,
+        "has_changes": True,
+    }
 
 
 def test_existing_matching_deployment_gives_no_changes(cli, scw_env, sdk, tmp_path):
@@ -92,7 +115,9 @@ def test_endpoint_changes_are_endpoint_calls_not_ignored(cli, scw_env, sdk, tmp_
     config(tmp_path, disable_auth="true")
     c = change(plan_json(cli), "deployment.chat")
     assert c["change"]["actions"] == ["update"] and c["change"]["fields"] == []
-    assert [(e["action"], e["network"], e["after"]["disable_auth"]) for e in c["change"]["endpoints"]] == [("update", "public", True)]
+    assert [(e["action"], e["network"], e["after"]["disable_auth"]) for e in c["change"]["endpoints"]] == [
+        ("update", "public", True)
+    ]
     text = cli("plan").out
     assert "~ public endpoint: disable_auth = false -> true" in text
 
@@ -101,8 +126,10 @@ def test_create_before_destroy_turns_downtime_into_replacement(cli, scw_env, sdk
     make_matching(sdk)
     config(tmp_path, size=2, extra="    lifecycle: {create_before_destroy: true}\n")
     c = change(plan_json(cli), "deployment.chat")
-    assert c["change"]["actions"] == ["create", "delete"] and c["action_reason"] == "replace_for_zero_downtime"
-    assert "+/- deployment \"chat\"" in cli("plan").out
+    assert (
+        c["change"]["actions"] == ["create", "delete"] and c["action_reason"] == "replace_for_zero_downtime"
+    )
+    assert '+/- deployment "chat"' in cli("plan").out
 
 
 def test_prevent_destroy_refuses_a_replacement(cli, scw_env, sdk, tmp_path):
@@ -170,14 +197,17 @@ def test_plan_requests_do_not_grow_with_deployments(cli, scw_env, sdk, tmp_path)
 
 def test_sensitive_values_never_in_plans(cli, scw_env, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", "hf_topsecret_token_value")
-    write(tmp_path / "infermod.yaml", """\
+    write(
+        tmp_path / "infermod.yaml",
+        """\
 version: 1
 stack: web
 models:
   ft: {source: acme/support-bot-8b, type: chat, secret: "${HF_TOKEN}"}
 deployments:
   bot: {model: ft, node_type: L40S, endpoints: [{public: true}]}
-""")
+""",
+    )
     for fmt in ("text", "json", "markdown"):
         result = cli("plan", "--format", fmt, "--out", "plan.json")
         assert result.code == 0, result.err

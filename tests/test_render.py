@@ -21,34 +21,133 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def sample_plan() -> Plan:
-    base = {"name": "chat", "model": "meta/llama-3.1-8b-instruct:fp8", "node_type": "L4", "min_size": 1, "max_size": 1,
-            "quantization": 8, "region": "fr-par", "project_id": "p", "tags": ["a"], "endpoints": [{"public": True, "private_network_id": None, "disable_auth": False}]}
+    base = {
+        "name": "chat",
+        "model": "meta/llama-3.1-8b-instruct:fp8",
+        "node_type": "L4",
+        "min_size": 1,
+        "max_size": 1,
+        "quantization": 8,
+        "region": "fr-par",
+        "project_id": "p",
+        "tags": ["a"],
+        "endpoints": [{"public": True, "private_network_id": None, "disable_auth": False}],
+    }
     changes = (
-        ResourceChange("model.ft", "model", "ft", "fr-par", "p", ("create",), None, None, None,
-                       {"name": "s--ft--0123abcd", "source": "https://huggingface.co/acme/ft", "secret": "(sensitive)", "type": "chat", "api": "/v1/chat/completions", "region": "fr-par", "project_id": "p"},
-                       reasons=("new custom model",)),
-        ResourceChange("deployment.chat", "deployment", "chat", "fr-par", "p", ("update",), "id-1", "ready", base,
-                       {**base, "min_size": 2, "max_size": 2},
-                       (FieldChange("max_size", 1, 2, False, True), FieldChange("min_size", 1, 2, False, True)),
-                       (EndpointChange("update", "public", "e-1", {"disable_auth": False}, {"disable_auth": True}),),
-                       downtime="the deployment is unavailable while it redeploys", cost=Cost("EUR", 0.93, 1.86)),
-        ResourceChange("deployment.big", "deployment", "big", "fr-par", "p", ("delete", "create"), "id-2", "ready",
-                       {**base, "name": "big"}, {**base, "name": "big", "node_type": "L40S"},
-                       (FieldChange("node_type", "L4", "L40S", True, False),), action_reason="replace_because_cannot_update",
-                       reasons=("node type cannot be changed in place: the API has no update for it",), cost=Cost("EUR", 0.93, 1.4)),
-        ResourceChange("deployment.old", "deployment", "old", "nl-ams", "p", ("delete",), "id-3", "ready", {**base, "name": "old", "region": "nl-ams"}, None,
-                       action_reason="delete_because_no_resource_config", reasons=("`old` is no longer in the configuration",), cost=Cost("EUR", 0.93, 0.0)),
-        ResourceChange("deployment.same", "deployment", "same", "fr-par", "p", ("no-op",), "id-4", "deploying", base, base, cost=Cost("EUR", 0.93, 0.93)),
+        ResourceChange(
+            "model.ft",
+            "model",
+            "ft",
+            "fr-par",
+            "p",
+            ("create",),
+            None,
+            None,
+            None,
+            {
+                "name": "s--ft--0123abcd",
+                "source": "https://huggingface.co/acme/ft",
+                "secret": "(sensitive)",
+                "type": "chat",
+                "api": "/v1/chat/completions",
+                "region": "fr-par",
+                "project_id": "p",
+            },
+            reasons=("new custom model",),
+        ),
+        ResourceChange(
+            "deployment.chat",
+            "deployment",
+            "chat",
+            "fr-par",
+            "p",
+            ("update",),
+            "id-1",
+            "ready",
+            base,
+            {**base, "min_size": 2, "max_size": 2},
+            (FieldChange("max_size", 1, 2, False, True), FieldChange("min_size", 1, 2, False, True)),
+            (EndpointChange("update", "public", "e-1", {"disable_auth": False}, {"disable_auth": True}),),
+            downtime="the deployment is unavailable while it redeploys",
+            cost=Cost("EUR", 0.93, 1.86),
+        ),
+        ResourceChange(
+            "deployment.big",
+            "deployment",
+            "big",
+            "fr-par",
+            "p",
+            ("delete", "create"),
+            "id-2",
+            "ready",
+            {**base, "name": "big"},
+            {**base, "name": "big", "node_type": "L40S"},
+            (FieldChange("node_type", "L4", "L40S", True, False),),
+            action_reason="replace_because_cannot_update",
+            reasons=("node type cannot be changed in place: the API has no update for it",),
+            cost=Cost("EUR", 0.93, 1.4),
+        ),
+        ResourceChange(
+            "deployment.old",
+            "deployment",
+            "old",
+            "nl-ams",
+            "p",
+            ("delete",),
+            "id-3",
+            "ready",
+            {**base, "name": "old", "region": "nl-ams"},
+            None,
+            action_reason="delete_because_no_resource_config",
+            reasons=("`old` is no longer in the configuration",),
+            cost=Cost("EUR", 0.93, 0.0),
+        ),
+        ResourceChange(
+            "deployment.same",
+            "deployment",
+            "same",
+            "fr-par",
+            "p",
+            ("no-op",),
+            "id-4",
+            "deploying",
+            base,
+            base,
+            cost=Cost("EUR", 0.93, 0.93),
+        ),
     )
-    findings = (Finding("lifecycle-preview", "warning", "`x` is in Preview", "deployment.chat", Location("infermod.yaml", 9, 5), "deployments.chat.model", "prefer an Active model"),)
-    return Plan("s", "2026-11-21T12:00:00Z", "0.1.0", "sha256:" + "c" * 64, "sha256:" + "d" * 64, ("infermod.yaml",), changes, findings, "live")
+    findings = (
+        Finding(
+            "lifecycle-preview",
+            "warning",
+            "`x` is in Preview",
+            "deployment.chat",
+            Location("infermod.yaml", 9, 5),
+            "deployments.chat.model",
+            "prefer an Active model",
+        ),
+    )
+    return Plan(
+        "s",
+        "2026-11-21T12:00:00Z",
+        "0.1.0",
+        "sha256:" + "c" * 64,
+        "sha256:" + "d" * 64,
+        ("infermod.yaml",),
+        changes,
+        findings,
+        "live",
+    )
 
 
-@pytest.mark.parametrize(("name", "render"), [
-    ("plan.txt", render_text),
-    ("plan.md", render_markdown),
-    ("plan.json", lambda p: json.dumps(to_json(p), indent=2) + "\n"),
-])
+@pytest.mark.parametrize(
+    ("name", "render"),
+    [
+        ("plan.txt", render_text),
+        ("plan.md", render_markdown),
+        ("plan.json", lambda p: json.dumps(to_json(p), indent=2) + "\n"),
+    ],
+)
 def test_golden(name, render):
     from infermod import output
 

@@ -63,7 +63,9 @@ def test_unsupported_node_type_fails_validate_and_plan(cli, scw_env, tmp_path):
 
 
 def test_quantization_context_eula_and_stock(cli, scw_env, tmp_path):
-    write(tmp_path / "infermod.yaml", """\
+    write(
+        tmp_path / "infermod.yaml",
+        """\
 version: 1
 stack: s
 deployments:
@@ -95,7 +97,8 @@ deployments:
     node_type: B300
     accept_eula: true
     endpoints: [{public: true}]
-""")
+""",
+    )
     result = cli("validate", "--catalog", "live", "--format", "json")
     got = {(f["resource"], f["rule_id"]) for f in json.loads(result.out)["findings"]}
     assert {

@@ -31,7 +31,13 @@ def test_sandbox_needs_no_credentials_and_shows_costs(cli, tmp_path):
     body = json.loads(result.out)
     assert result.code == 0 and body["sandbox"] is True
     # L4 at 0.93 EUR per node-hour, 730 hours a month, two single-node deployments
-    assert body["cost"] == {"currency": "EUR", "monthly_before": 0.0, "monthly_after": 1357.8, "monthly_diff": 1357.8, "complete": True}
+    assert body["cost"] == {
+        "currency": "EUR",
+        "monthly_before": 0.0,
+        "monthly_after": 1357.8,
+        "monthly_diff": 1357.8,
+        "complete": True,
+    }
     chat = next(c for c in body["resource_changes"] if c["address"] == "deployment.chat")
     assert chat["cost"]["hourly_after"] == 0.93 and chat["cost"]["monthly_after"] == 678.9
     markdown = cli("plan", "--sandbox", "-f", "examples/quickstart.yaml", "--format", "markdown").out

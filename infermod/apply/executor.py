@@ -48,7 +48,15 @@ class Interrupted(Exception):
 
 
 class Executor:
-    def __init__(self, plan: Plan, config: Config, gateway: Gateway, progress: Progress, parallelism: int, timeout: float) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        config: Config,
+        gateway: Gateway,
+        progress: Progress,
+        parallelism: int,
+        timeout: float,
+    ) -> None:
         self.plan = plan
         self.config = config
         self.gateway = gateway
@@ -74,10 +82,26 @@ class Executor:
                     self.model_ids[c.key] = pool.submit(self._guard, c, self._model)
                 self._run_all(pool, [(c, self._deployment) for c in deployments])
                 first_failed = any(not o.ok for o in self.outcomes)
-                self._run_all(pool, [(c, self._delete_deployment) for c in changes if c.type == "deployment" and c.actions == DELETE])
+                self._run_all(
+                    pool,
+                    [
+                        (c, self._delete_deployment)
+                        for c in changes
+                        if c.type == "deployment" and c.actions == DELETE
+                    ],
+                )
                 model_deletes = [c for c in changes if c.type == "model" and c.actions == DELETE]
                 if first_failed:
-                    self.outcomes += [Outcome(c.address, c.type, c.actions, "skipped", "kept because a deployment change failed and may still use it") for c in model_deletes]
+                    self.outcomes += [
+                        Outcome(
+                            c.address,
+                            c.type,
+                            c.actions,
+                            "skipped",
+                            "kept because a deployment change failed and may still use it",
+                        )
+                        for c in model_deletes
+                    ]
                 else:
                     self._run_all(pool, [(c, self._delete_model) for c in model_deletes])
             except KeyboardInterrupt:
@@ -87,10 +111,20 @@ class Executor:
         done = {o.address + str(o.actions) for o in self.outcomes}
         for c in changes:  # whatever never started is said so, not silently dropped
             if c.address + str(c.actions) not in done:
-                self.outcomes.append(Outcome(c.address, c.type, c.actions, "not started", "interrupted before it started" if self.interrupted else "not started"))
+                self.outcomes.append(
+                    Outcome(
+                        c.address,
+                        c.type,
+                        c.actions,
+                        "not started",
+                        "interrupted before it started" if self.interrupted else "not started",
+                    )
+                )
         return self.outcomes
 
-    def _run_all(self, pool: ThreadPoolExecutor, work: list[tuple[ResourceChange, Callable[[ResourceChange], Any]]]) -> None:
+    def _run_all(
+        self, pool: ThreadPoolExecutor, work: list[tuple[ResourceChange, Callable[[ResourceChange], Any]]]
+    ) -> None:
         pending = {pool.submit(self._guard, c, fn) for c, fn in work}
         while pending:  # short waits so that Ctrl-C reaches the main thread promptly
             _, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
@@ -98,7 +132,15 @@ class Executor:
     def _guard(self, change: ResourceChange, fn: Callable[[ResourceChange], Any]) -> Any:
         """Run one resource's work and record its outcome; never raises to the pool."""
         if self.stop.is_set():
-            self.outcomes.append(Outcome(change.address, change.type, change.actions, "not started", "interrupted before it started"))
+            self.outcomes.append(
+                Outcome(
+                    change.address,
+                    change.type,
+                    change.actions,
+                    "not started",
+                    "interrupted before it started",
+                )
+            )
             raise Interrupted(change.address)
         self.progress.start(change.address, _verb(change))
         try:
@@ -108,7 +150,7 @@ class Executor:
             self.outcomes.append(Outcome(change.address, change.type, change.actions, "interrupted", message))
             self.progress.done(change.address, "interrupted", ok=False)
             raise
-        except (Failed, Exception) as exc:  # noqa: BLE001 - one resource's failure is its outcome
+        except (Failed, Exception) as exc:
             message = str(exc) if isinstance(exc, Failed) else describe(exc)
             self.outcomes.append(Outcome(change.address, change.type, change.actions, "failed", message))
             self.progress.done(change.address, f"failed: {message}", ok=False)
@@ -125,7 +167,9 @@ class Executor:
         if change.actions == REPLACE and change.resource_id:
             self.gateway.delete_model(change.region, change.resource_id)
         secret = spec.secret.reveal() if spec.secret else None
-        model = self.gateway.create_model(change.region, change.project_id, spec.name, spec.source_url, secret)
+        model = self.gateway.create_model(
+            change.region, change.project_id, spec.name, spec.source_url, secret
+        )
         self._wait_model(change.address, change.region, model.id)
         return ("replaced" if change.is_replace else "created"), model.id
 
@@ -159,7 +203,7 @@ class Executor:
                 return str(future.result(timeout=0.5))
             except TimeoutError:
                 continue
-            except Exception:  # noqa: BLE001
+            except Exception:
                 raise Failed(f"skipped: it uses model.{key}, which failed") from None
 
     def _deployment(self, change: ResourceChange) -> tuple[str, str]:
@@ -192,11 +236,17 @@ class Executor:
     def _update(self, change: ResourceChange) -> None:
         assert change.resource_id
         self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
-        for e in sorted(change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)):
+        for e in sorted(
+            change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)
+        ):
             if e.action == "create":
-                self.gateway.create_endpoint(change.region, change.resource_id, EndpointSpec(**(e.after or {})))
+                self.gateway.create_endpoint(
+                    change.region, change.resource_id, EndpointSpec(**(e.after or {}))
+                )
             elif e.action == "update" and e.endpoint_id:
-                self.gateway.update_endpoint(change.region, e.endpoint_id, bool((e.after or {}).get("disable_auth")))
+                self.gateway.update_endpoint(
+                    change.region, e.endpoint_id, bool((e.after or {}).get("disable_auth"))
+                )
             elif e.endpoint_id:
                 self.gateway.delete_endpoint(change.region, e.endpoint_id)
         fields = self._update_fields(change)
@@ -231,18 +281,24 @@ class Executor:
         if current is not None and current.status in SETTLING:
             self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
         self.gateway.delete_deployment(change.region, change.resource_id)
-        for dep in self._poll(change.address, lambda: self.gateway.get_deployment(change.region, change.resource_id or "")):
+        for dep in self._poll(
+            change.address, lambda: self.gateway.get_deployment(change.region, change.resource_id or "")
+        ):
             if dep is None:
                 return
 
-    def _wait_ready(self, address: str, region: str, dep_id: str, doing: str, settle_only: bool = False) -> None:
+    def _wait_ready(
+        self, address: str, region: str, dep_id: str, doing: str, settle_only: bool = False
+    ) -> None:
         for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id), doing):
             if dep is None:
                 raise Failed(f"deployment {dep_id} disappeared")
             if dep.status == "ready" or (settle_only and dep.status not in SETTLING):
                 return
             if dep.status == "error":
-                raise Failed(f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}")
+                raise Failed(
+                    f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}"
+                )
 
     def _poll(self, address: str, fetch: Callable[[], Any], doing: str = "") -> Any:
         """Yield fresh reads until the caller returns, the time limit passes or Ctrl-C."""
@@ -250,7 +306,9 @@ class Executor:
         delay = 0.5
         while True:
             if self.stop.is_set():
-                raise Interrupted(f"{doing}; it goes on in Scaleway and the next plan will see it" if doing else "")
+                raise Interrupted(
+                    f"{doing}; it goes on in Scaleway and the next plan will see it" if doing else ""
+                )
             item = fetch()
             if item is not None:
                 self.progress.status(address, item.status)
@@ -258,7 +316,9 @@ class Executor:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 status = item.status if item is not None else "gone"
-                raise Failed(f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later")
+                raise Failed(
+                    f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later"
+                )
             self.stop.wait(min(delay, remaining))
             delay = min(delay * 1.5, 5.0)
 

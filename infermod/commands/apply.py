@@ -50,18 +50,31 @@ def run(
 
 
 def run_destroy(
-    files: tuple[str, ...], auto_approve: bool, parallelism: int, timeout: str, profile: str | None, sandbox: bool
+    files: tuple[str, ...],
+    auto_approve: bool,
+    parallelism: int,
+    timeout: str,
+    profile: str | None,
+    sandbox: bool,
 ) -> int:
     seconds = parse_duration(timeout)
     config, _ = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
         plan, _ = build_plan(config, session, None, destroy=True)
-        return confirm_and_execute(plan, config, session, auto_approve, parallelism, seconds, None, destroying=True)
+        return confirm_and_execute(
+            plan, config, session, auto_approve, parallelism, seconds, None, destroying=True
+        )
 
 
 def confirm_and_execute(
-    plan: Plan, config: Config, session: Session, auto_approve: bool, parallelism: int, seconds: float,
-    fail_on: str | None, destroying: bool = False,
+    plan: Plan,
+    config: Config,
+    session: Session,
+    auto_approve: bool,
+    parallelism: int,
+    seconds: float,
+    fail_on: str | None,
+    destroying: bool = False,
 ) -> int:
     output.out(render_text(plan))
     if gate_failed(plan.findings, fail_on):
@@ -71,7 +84,9 @@ def confirm_and_execute(
         return 0
     if not auto_approve:
         if not sys.stdin.isatty():
-            output.error("refusing to ask for confirmation without a terminal: pass --auto-approve, or apply a saved plan")
+            output.error(
+                "refusing to ask for confirmation without a terminal: pass --auto-approve, or apply a saved plan"
+            )
             return 1
         question = "Destroy all these resources?" if destroying else "Do you want to perform these actions?"
         answer = click.prompt(f"{question} Only 'yes' will be accepted", default="", show_default=False)
@@ -87,7 +102,9 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         outcomes = executor.run()
     output.out(report(outcomes))
     if executor.interrupted:
-        output.error("interrupted: see above what was done, what is still in progress in Scaleway, and what was not started")
+        output.error(
+            "interrupted: see above what was done, what is still in progress in Scaleway, and what was not started"
+        )
         return 130
     if any(not o.ok for o in outcomes):
         raise ApplyError("some changes failed (see above); run `infermod plan` to see what is left to do")
@@ -109,11 +126,20 @@ def report(outcomes: list[Outcome]) -> str:
     models = sum(1 for o in outcomes if o.type == "model" and o.result in ("created", "replaced"))
     extra = f" Models: {models} imported." if models else ""
     if failed:
-        lines.append(output.style(
-            f"Apply failed! {len(failed)} of {len(outcomes)} change(s) did not complete. "
-            f"Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}", "red"))
+        lines.append(
+            output.style(
+                f"Apply failed! {len(failed)} of {len(outcomes)} change(s) did not complete. "
+                f"Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
+                "red",
+            )
+        )
     else:
-        lines.append(output.style(f"Apply complete! Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}", "green"))
+        lines.append(
+            output.style(
+                f"Apply complete! Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
+                "green",
+            )
+        )
     return "\n".join(lines)
 
 
@@ -124,9 +150,15 @@ def refuse_if_stale(saved: Plan, config: Config, fresh: Plan, state: ActualState
     if saved.config_digest != config.digest:
         reasons.append("the configuration changed: " + describe_config_change(saved, config))
     if saved.state_fingerprint != fresh.state_fingerprint:
-        reasons.append("the deployments changed since the plan was made: " + describe_state_change(saved, state))
+        reasons.append(
+            "the deployments changed since the plan was made: " + describe_state_change(saved, state)
+        )
     if reasons:
-        raise PlanError("the saved plan is stale, nothing was applied:\n  - " + "\n  - ".join(reasons) + "\nMake a new plan.")
+        raise PlanError(
+            "the saved plan is stale, nothing was applied:\n  - "
+            + "\n  - ".join(reasons)
+            + "\nMake a new plan."
+        )
     errors = [f for f in fresh.findings if f.severity == "error"]
     if errors:
         for line in findings_text(errors):
@@ -144,12 +176,18 @@ def describe_config_change(saved: Plan, config: Config) -> str:
 
 def describe_state_change(saved: Plan, state: ActualState) -> str:
     known = {c.resource_id: c for c in saved.changes if c.resource_id}
-    current = {d.id: d for d in state.owned_deployments(saved.stack)} | {m.id: m for m in state.owned_models(saved.stack)}  # type: ignore[operator]
+    current = {d.id: d for d in state.owned_deployments(saved.stack)} | {
+        m.id: m for m in state.owned_models(saved.stack)
+    }  # type: ignore[operator]
     parts = []
     for rid, change in known.items():
         if rid not in current:
             parts.append(f"{change.address} ({rid}) no longer exists")
-        elif change.before and change.before.get("status") and getattr(current[rid], "status", None) != change.before.get("status"):
+        elif (
+            change.before
+            and change.before.get("status")
+            and getattr(current[rid], "status", None) != change.before.get("status")
+        ):
             parts.append(f"{change.address} is now {current[rid].status} (was {change.before['status']})")
     for rid, res in current.items():
         if rid not in known:
@@ -160,5 +198,7 @@ def describe_state_change(saved: Plan, state: ActualState) -> str:
 def parse_duration(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", text)
     if not match:
-        raise click.BadParameter(f"{text!r}: expected a duration such as 90s, 30m or 1h", param_hint="--timeout")
+        raise click.BadParameter(
+            f"{text!r}: expected a duration such as 90s, 30m or 1h", param_hint="--timeout"
+        )
     return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]

@@ -51,5 +51,5 @@ def run(source: str, model_type: str | None, fmt: str) -> int:
 def _repo_id(source: str) -> str:
     for prefix in ("https://huggingface.co/", "hf://"):
         if source.startswith(prefix):
-            source = source[len(prefix):]
+            source = source[len(prefix) :]
     return source.strip("/")

@@ -21,7 +21,9 @@ def load_valid_config(files: Sequence[str]) -> tuple[Config, list[Finding]]:
     if result.config is None or errors:
         for line in findings_text(result.findings):
             output.out(line, err=True)
-        raise ConfigError(f"the configuration has {len(errors) or 'unreadable'} error(s); nothing was planned")
+        raise ConfigError(
+            f"the configuration has {len(errors) or 'unreadable'} error(s); nothing was planned"
+        )
     return result.config, result.findings
 
 

@@ -17,7 +17,9 @@ SETTLE_TIMEOUT = 600.0
 def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str | None, sandbox: bool) -> int:
     kind, _, key = address.partition(".")
     if kind != "deployment" or not key:
-        raise PlanError(f"{address}: expected an address like deployment.KEY (only deployments can be imported)")
+        raise PlanError(
+            f"{address}: expected an address like deployment.KEY (only deployments can be imported)"
+        )
     config, _ = load_valid_config(files)
     spec = next((d for d in config.deployments if d.key == key), None)
     if spec is None:
@@ -29,19 +31,29 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
             if found:
                 break
         if found is None:
-            raise PlanError(f"no deployment {deployment_id} in {', '.join(sorted({r for r, _ in session.pairs}))}")
+            raise PlanError(
+                f"no deployment {deployment_id} in {', '.join(sorted({r for r, _ in session.pairs}))}"
+            )
         if found.stack and found.stack != config.stack:
-            raise PlanError(f"deployment {deployment_id} is owned by stack `{found.stack}`: infermod will not take it over")
-        others = [d for d in session.read()[0].owned_deployments(config.stack) if d.key == key and d.id != found.id]
+            raise PlanError(
+                f"deployment {deployment_id} is owned by stack `{found.stack}`: infermod will not take it over"
+            )
+        others = [
+            d for d in session.read()[0].owned_deployments(config.stack) if d.key == key and d.id != found.id
+        ]
         if others:
-            raise PlanError(f"{address} already exists in this stack ({others[0].id}): remove it from the stack first")
+            raise PlanError(
+                f"{address} already exists in this stack ({others[0].id}): remove it from the stack first"
+            )
         found = _settled(session.gateway, found)
         tags = [t for t in found.tags if not t.startswith(RESERVED)] + ownership_tags(config.stack, key)
         try:
             session.gateway.update_deployment(found.region, found.id, tags=tags)
         except Exception as exc:
             raise as_fatal(exc, f"cannot tag deployment {found.id}") from None
-    output.out(f"Imported {found.name} ({found.id}) in {found.region} as {address}. Run `infermod plan` to see how it differs from the configuration.")
+    output.out(
+        f"Imported {found.name} ({found.id}) in {found.region} as {address}. Run `infermod plan` to see how it differs from the configuration."
+    )
     return 0
 
 

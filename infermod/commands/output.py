@@ -29,7 +29,12 @@ def run(files: tuple[str, ...], fmt: str, profile: str | None, sandbox: bool) ->
                     "node_type": d.node_type,
                     "size": d.size,
                     "endpoints": [
-                        {"url": e.url, "public": e.public, "private_network_id": e.private_network_id, "disable_auth": e.disable_auth}
+                        {
+                            "url": e.url,
+                            "public": e.public,
+                            "private_network_id": e.private_network_id,
+                            "disable_auth": e.disable_auth,
+                        }
                         for e in d.endpoints
                     ],
                 }
@@ -41,6 +46,8 @@ def run(files: tuple[str, ...], fmt: str, profile: str | None, sandbox: bool) ->
     if not deployments:
         output.out(f"Stack `{config.stack}` owns no deployment yet: run `infermod apply`.")
         return 0
-    rows = [[d.key, d.region, d.status, d.model_name, "\n".join(e.url for e in d.endpoints)] for d in deployments]
+    rows = [
+        [d.key, d.region, d.status, d.model_name, "\n".join(e.url for e in d.endpoints)] for d in deployments
+    ]
     output.out(tabulate(rows, headers=["deployment", "region", "status", "model", "endpoints"]))
     return 0

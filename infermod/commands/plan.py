@@ -32,7 +32,11 @@ def run(
     config, findings = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
         plan, _ = build_plan(
-            config, session, eol_horizon, policy=Policy(deny_destroy, max_monthly_cost), prior_findings=findings,
+            config,
+            session,
+            eol_horizon,
+            policy=Policy(deny_destroy, max_monthly_cost),
+            prior_findings=findings,
             check_models=check_models,
         )
     output.out(render(plan, fmt))
@@ -44,13 +48,18 @@ def run(
         if not post_plan_comment(plan) and comment_required:
             failed = True
     if failed:
-        output.error("the plan is refused: see the findings above" + ("" if not out_file else "; no plan file was written"))
+        output.error(
+            "the plan is refused: see the findings above"
+            + ("" if not out_file else "; no plan file was written")
+        )
         return 1
     if out_file:
         from infermod.plan.planfile import save
 
         save(plan, out_file)
-        output.out(f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text")
+        output.out(
+            f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text"
+        )
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

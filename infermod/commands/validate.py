@@ -7,7 +7,13 @@ import json
 from infermod import output
 from infermod.config.load import load_config
 from infermod.findings import fails_gate
-from infermod.render.findings import FINDINGS_FORMAT_VERSION, counts, findings_json, findings_text, summary_line
+from infermod.render.findings import (
+    FINDINGS_FORMAT_VERSION,
+    counts,
+    findings_json,
+    findings_text,
+    summary_line,
+)
 
 
 def run(

@@ -97,8 +97,8 @@ def _merge(files: list[LoadedFile]) -> tuple[_Merged, list[Finding]]:
     env_values: dict[str, list[str]] = {}
     findings: list[Finding] = []
     for one in files:
-        for path, loc in one.locations.items():
-            locations.setdefault(dotted(path), loc)
+        for path, where in one.locations.items():
+            locations.setdefault(dotted(path), where)
         for path, values in one.env_values.items():
             env_values.setdefault(dotted(path), []).extend(values)
         for key, value in one.data.items():
@@ -246,8 +246,11 @@ def _plain(value: Any) -> Any:
 
 def resource_digests(config: Config) -> dict[str, str]:
     """One digest per declared resource; a secret counts through its salted digest."""
-    resources = [*config.models, *config.deployments]
-    return {r.address: hashlib.sha256(json.dumps(_plain(r), sort_keys=True).encode()).hexdigest() for r in resources}
+    resources: list[ModelSpec | DeploymentSpec] = [*config.models, *config.deployments]
+    return {
+        r.address: hashlib.sha256(json.dumps(_plain(r), sort_keys=True).encode()).hexdigest()
+        for r in resources
+    }
 
 
 def config_digest(config: Config) -> str:

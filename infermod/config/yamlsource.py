@@ -82,9 +82,7 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
     except RecursionError:
         return _failed(path, "yaml-too-deep", "YAML is nested too deeply")
     if node is None:
-        return _failed(
-            path, "config-empty", "file is empty: expected a mapping starting with `version: 1`"
-        )
+        return _failed(path, "config-empty", "file is empty: expected a mapping starting with `version: 1`")
     walker = _Walker(path, env)
     try:
         data = walker.walk(node, (), 0)
@@ -177,9 +175,7 @@ class _Walker:
             for key_node, value_node in source.value:
                 key = str(key_node.value)
                 if key not in result:
-                    self.locations.setdefault(
-                        (*path, key), _location(self.path, key_node.start_mark)
-                    )
+                    self.locations.setdefault((*path, key), _location(self.path, key_node.start_mark))
                     result[key] = self.walk(value_node, (*path, key), depth + 1)
         return result
 
@@ -218,8 +214,7 @@ class _Walker:
             if body is None:
                 self._error(
                     "env-syntax",
-                    f"invalid interpolation `{match.group(0)}`: expected ${{NAME}} or "
-                    "${NAME:-default}",
+                    f"invalid interpolation `{match.group(0)}`: expected ${{NAME}} or ${{NAME:-default}}",
                     loc,
                     path,
                 )
@@ -242,12 +237,8 @@ class _Walker:
 
         return _VAR.sub(replace, text), used
 
-    def _error(
-        self, rule: str, message: str, loc: Location, path: Path, hint: str | None = None
-    ) -> None:
-        self.findings.append(
-            Finding(rule, "error", message, location=loc, field=dotted(path), hint=hint)
-        )
+    def _error(self, rule: str, message: str, loc: Location, path: Path, hint: str | None = None) -> None:
+        self.findings.append(Finding(rule, "error", message, location=loc, field=dotted(path), hint=hint))
 
 
 def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
@@ -260,7 +251,7 @@ def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
 
 def _resolve_plain(text: str) -> Any:
     try:
-        value = yaml.load(text, Loader=_Loader)  # noqa: S506 - safe loader
+        value = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:
         return text
     return value if isinstance(value, str | int | float | bool) or value is None else text

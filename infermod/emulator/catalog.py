@@ -135,7 +135,9 @@ def _model_product(m: dict[str, Any], today: dt.date) -> dict[str, Any]:
         "properties": {
             "generative_apis": {
                 "reasoning": False,
-                "supported_apis": ["/v1/embeddings"] if m.get("type") == "embedding" else ["/v1/chat/completions"],
+                "supported_apis": ["/v1/embeddings"]
+                if m.get("type") == "embedding"
+                else ["/v1/chat/completions"],
                 "consumption_mode": "realtime",
                 "provider_name": provider,
                 "tasks": ["embeddings"] if m.get("type") == "embedding" else ["chat"],

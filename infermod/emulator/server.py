@@ -99,10 +99,22 @@ class Emulator:
         kind = self.random.choice(["429", "503-json", "503-html"])
         if kind == "429":
             body = {"type": "too_many_requests", "message": "too many requests, retry later"}
-            return 429, {"content-type": "application/json", "retry-after": str(self.settings.retry_after)}, json.dumps(body).encode()
+            return (
+                429,
+                {"content-type": "application/json", "retry-after": str(self.settings.retry_after)},
+                json.dumps(body).encode(),
+            )
         if kind == "503-json":
-            return 503, {"content-type": "application/json"}, json.dumps({"type": "unknown", "message": "service unavailable"}).encode()
-        return 503, {"content-type": "text/html"}, b"<html><body><h1>503 Service Unavailable</h1></body></html>"
+            return (
+                503,
+                {"content-type": "application/json"},
+                json.dumps({"type": "unknown", "message": "service unavailable"}).encode(),
+            )
+        return (
+            503,
+            {"content-type": "text/html"},
+            b"<html><body><h1>503 Service Unavailable</h1></body></html>",
+        )
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in ROUTES:
@@ -112,12 +124,27 @@ class Emulator:
                     return route, m.groupdict()
         return None
 
-    def handle(self, route: Route, params: dict[str, str], query: dict[str, list[str]], body: dict[str, Any]) -> Any:
+    def handle(
+        self, route: Route, params: dict[str, str], query: dict[str, list[str]], body: dict[str, Any]
+    ) -> Any:
         with self.lock:
             self.stats[route.template] += 1
         region = params.get("region")
         if region is not None and region not in catalog.raw_catalog()["regions"]:
-            raise ApiError(400, {"type": "invalid_arguments", "message": "invalid argument(s)", "details": [{"argument_name": "region", "reason": "constraint", "help_message": f"unknown region {region}"}]})
+            raise ApiError(
+                400,
+                {
+                    "type": "invalid_arguments",
+                    "message": "invalid argument(s)",
+                    "details": [
+                        {
+                            "argument_name": "region",
+                            "reason": "constraint",
+                            "help_message": f"unknown region {region}",
+                        }
+                    ],
+                },
+            )
         return getattr(self, route.handler)(params, query, body)
 
     # -- handlers --------------------------------------------------------------------------
@@ -141,7 +168,11 @@ class Emulator:
     def get_certificate(self, p: dict[str, str], *_: Any) -> Any:
         dep = self.store.get_deployment(p["region"], p["deployment_id"])
         pem = f"-----BEGIN CERTIFICATE-----\nZW11bGF0b3ItY2EtZm9yLXtkZXAgaWR9\n# {dep['id']}\n-----END CERTIFICATE-----\n"
-        return {"name": "ca.pem", "content_type": "application/x-pem-file", "content": base64.b64encode(pem.encode()).decode()}
+        return {
+            "name": "ca.pem",
+            "content_type": "application/x-pem-file",
+            "content": base64.b64encode(pem.encode()).decode(),
+        }
 
     def create_endpoint(self, p: dict[str, str], _: Any, body: dict[str, Any]) -> Any:
         return self.store.create_endpoint(p["region"], body)
@@ -219,9 +250,35 @@ def _page(q: dict[str, list[str]], key: str, items: list[Any]) -> dict[str, Any]
         page = int(_one(q, "page") or 1)
         size = int(_one(q, "page_size") or DEFAULT_PAGE_SIZE)
     except ValueError:
-        raise ApiError(400, {"type": "invalid_arguments", "message": "invalid argument(s)", "details": [{"argument_name": "page", "reason": "constraint", "help_message": "page and page_size must be integers"}]}) from None
+        raise ApiError(
+            400,
+            {
+                "type": "invalid_arguments",
+                "message": "invalid argument(s)",
+                "details": [
+                    {
+                        "argument_name": "page",
+                        "reason": "constraint",
+                        "help_message": "page and page_size must be integers",
+                    }
+                ],
+            },
+        ) from None
     if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise ApiError(400, {"type": "invalid_arguments", "message": "invalid argument(s)", "details": [{"argument_name": "page_size", "reason": "constraint", "help_message": f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}"}]})
+        raise ApiError(
+            400,
+            {
+                "type": "invalid_arguments",
+                "message": "invalid argument(s)",
+                "details": [
+                    {
+                        "argument_name": "page_size",
+                        "reason": "constraint",
+                        "help_message": f"page >= 1 and 1 <= page_size <= {MAX_PAGE_SIZE}",
+                    }
+                ],
+            },
+        )
     start = (page - 1) * size
     return {key: items[start : start + size], "total_count": len(items)}
 
@@ -231,7 +288,7 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     app: Emulator  # set on the subclass made by make_server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the CLI prints only its first line
 
     def do_GET(self) -> None:
@@ -258,7 +315,15 @@ class Handler(BaseHTTPRequestHandler):
         if matched is None:
             return self._send(404, {"type": "not_found", "message": f"no route for {method} {url.path}"})
         if not self.headers.get("x-auth-token"):
-            return self._send(401, {"type": "denied_authentication", "message": "authentication is denied", "method": "api_key", "reason": "not_found"})
+            return self._send(
+                401,
+                {
+                    "type": "denied_authentication",
+                    "message": "authentication is denied",
+                    "method": "api_key",
+                    "reason": "not_found",
+                },
+            )
         fault = self.app.fault()
         if fault is not None:
             status, headers, body = fault
@@ -268,7 +333,20 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(body, dict):
                 raise ValueError("body is not an object")
         except ValueError:
-            return self._send(400, {"type": "invalid_arguments", "message": "invalid argument(s)", "details": [{"argument_name": "body", "reason": "syntax", "help_message": "request body must be a JSON object"}]})
+            return self._send(
+                400,
+                {
+                    "type": "invalid_arguments",
+                    "message": "invalid argument(s)",
+                    "details": [
+                        {
+                            "argument_name": "body",
+                            "reason": "syntax",
+                            "help_message": "request body must be a JSON object",
+                        }
+                    ],
+                },
+            )
         route, params = matched
         try:
             result = self.app.handle(route, params, parse_qs(url.query, keep_blank_values=False), body)
@@ -291,7 +369,9 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(404, {"type": "not_found", "message": f"no route for {method} {path}"})
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self._send_raw(status, {"content-type": "application/json", **(headers or {})}, json.dumps(body).encode())
+        self._send_raw(
+            status, {"content-type": "application/json", **(headers or {})}, json.dumps(body).encode()
+        )
 
     def _send_raw(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.send_response(status)
@@ -318,4 +398,4 @@ def make_server(host: str, port: int, settings: Settings) -> tuple[EmulatorServe
 
 def url_of(server: EmulatorServer) -> str:
     host, port = server.server_address[:2]
-    return f"http://{host}:{port}"
+    return f"http://{host if isinstance(host, str) else host.decode()}:{port}"

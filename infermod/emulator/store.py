@@ -36,7 +36,12 @@ class ApiError(Exception):
 def not_found(resource: str, resource_id: str) -> ApiError:
     return ApiError(
         404,
-        {"type": "not_found", "message": "resource is not found", "resource": resource, "resource_id": resource_id},
+        {
+            "type": "not_found",
+            "message": "resource is not found",
+            "resource": resource,
+            "resource_id": resource_id,
+        },
     )
 
 
@@ -213,22 +218,31 @@ class Store:
             redeploy = False
             if body.get("model_id") and body["model_id"] != record["model_id"]:
                 model = self._usable_model(region, record["project_id"], body["model_id"])
-                record["quantization"] = {"bits": self._check_fit(model, record["node_type_name"], body.get("quantization") or record["quantization"])}
+                record["quantization"] = {
+                    "bits": self._check_fit(
+                        model, record["node_type_name"], body.get("quantization") or record["quantization"]
+                    )
+                }
                 record["model_id"], record["model_name"] = model["id"], model["name"]
                 redeploy = True
             elif body.get("quantization") and body["quantization"] != record["quantization"]:
                 model = self._usable_model(region, record["project_id"], record["model_id"])
-                record["quantization"] = {"bits": self._check_fit(model, record["node_type_name"], body["quantization"])}
+                record["quantization"] = {
+                    "bits": self._check_fit(model, record["node_type_name"], body["quantization"])
+                }
                 redeploy = True
             resized = False
             if body.get("min_size") or body.get("max_size"):
-                size = _check_sizes(body.get("min_size") or record["min_size"], body.get("max_size") or body.get("min_size") or record["max_size"])
+                size = _check_sizes(
+                    body.get("min_size") or record["min_size"],
+                    body.get("max_size") or body.get("min_size") or record["max_size"],
+                )
                 if size != record["min_size"]:
                     node = self._node_type(region, record["node_type_name"], for_create=False)
                     self._check_quota(region, record["project_id"], node, size - record["min_size"])
                     record["min_size"] = record["max_size"] = size
                     resized = True
-            if "name" in body and body["name"]:
+            if body.get("name"):
                 record["name"] = body["name"]
             if "tags" in body and body["tags"] is not None:
                 record["tags"] = list(body["tags"])
@@ -283,7 +297,11 @@ class Store:
             record, endpoint = self._find_endpoint(region, endpoint_id)
             self._endpoint_target(region, record["id"])
             if len(record["endpoints"]) == 1:
-                raise invalid("endpoint_id", "last_endpoint", "a deployment needs at least one endpoint: create another first")
+                raise invalid(
+                    "endpoint_id",
+                    "last_endpoint",
+                    "a deployment needs at least one endpoint: create another first",
+                )
             record["endpoints"].remove(endpoint)
             record["updated_at"] = now_iso(time.time())
             self.save()
@@ -320,7 +338,9 @@ class Store:
             source = body.get("source") or {}
             url = str(source.get("url") or "")
             if not url.startswith("https://huggingface.co/"):
-                raise invalid("source.url", "invalid", "expected a Hugging Face URL https://huggingface.co/ORG/NAME")
+                raise invalid(
+                    "source.url", "invalid", "expected a Hugging Face URL https://huggingface.co/ORG/NAME"
+                )
             now = time.time()
             model_id = str(uuid.uuid4())
             repo = url[len("https://huggingface.co/") :].strip("/")
@@ -337,7 +357,9 @@ class Store:
                 "region": region,
                 "nodes_support": [] if error else [{"nodes": _custom_support(region, info or {})}],
                 "parameter_size_bits": 0 if error else int((info or {}).get("bits", 16)),
-                "size_bytes": 0 if error else int((info or {}).get("parameters", 0) * (info or {}).get("bits", 16) / 8),
+                "size_bytes": 0
+                if error
+                else int((info or {}).get("parameters", 0) * (info or {}).get("bits", 16) / 8),
                 "error_message": None,
                 "created_at": now_iso(now),
                 "updated_at": now_iso(now),
@@ -357,12 +379,26 @@ class Store:
             record = self.models.get(model_id)
             if record is None or record["region"] != region:
                 if any(m["id"] == model_id for m in catalog.public_models(region)):
-                    raise ApiError(403, {"type": "permissions_denied", "message": "catalog models cannot be deleted", "details": [{"resource": "model", "action": "delete"}]})
+                    raise ApiError(
+                        403,
+                        {
+                            "type": "permissions_denied",
+                            "message": "catalog models cannot be deleted",
+                            "details": [{"resource": "model", "action": "delete"}],
+                        },
+                    )
                 raise not_found("model", model_id)
             _check_writable(record["project_id"])
             users = [d["name"] for d in self.list_deployments(region) if d["model_id"] == model_id]
             if users:
-                raise ApiError(412, {"type": "precondition_failed", "message": f"model is used by deployment(s): {', '.join(users)}", "precondition": "resource_still_in_use"})
+                raise ApiError(
+                    412,
+                    {
+                        "type": "precondition_failed",
+                        "message": f"model is used by deployment(s): {', '.join(users)}",
+                        "precondition": "resource_still_in_use",
+                    },
+                )
             del self.models[model_id]
             self.save()
             return record
@@ -387,20 +423,35 @@ class Store:
                 if for_create and node["disabled"]:
                     raise invalid("node_type_name", "disabled", f"node type {name} is disabled")
                 if for_create and node["stock_status"] == "out_of_stock":
-                    raise ApiError(409, {"type": "out_of_stock", "message": f"resource {name} is out of stock", "resource": "node_type"})
+                    raise ApiError(
+                        409,
+                        {
+                            "type": "out_of_stock",
+                            "message": f"resource {name} is out of stock",
+                            "resource": "node_type",
+                        },
+                    )
                 return node
         raise invalid("node_type_name", "unknown", f"node type {name} does not exist in {region}")
 
     def _check_fit(self, model: dict[str, Any], node_type: str, quantization: Any) -> int:
-        support = [n for info in model["nodes_support"] for n in info["nodes"] if n["node_type_name"] == node_type]
+        support = [
+            n for info in model["nodes_support"] for n in info["nodes"] if n["node_type_name"] == node_type
+        ]
         if not support:
-            raise invalid("node_type_name", "unsupported", f"model {model['name']} cannot run on node type {node_type}")
+            raise invalid(
+                "node_type_name", "unsupported", f"model {model['name']} cannot run on node type {node_type}"
+            )
         allowed = [q["quantization_bits"] for q in support[0]["quantizations"] if q["allowed"]]
         bits = (quantization or {}).get("bits") if isinstance(quantization, dict) else None
         if bits is None:
             return max(allowed) if allowed else model["parameter_size_bits"]
         if bits not in allowed:
-            raise invalid("quantization.bits", "not_allowed", f"{bits}-bit quantization is not allowed for {model['name']} on {node_type} (allowed: {allowed})")
+            raise invalid(
+                "quantization.bits",
+                "not_allowed",
+                f"{bits}-bit quantization is not allowed for {model['name']} on {node_type} (allowed: {allowed})",
+            )
         return int(bits)
 
     def _check_quota(self, region: str, project: str, node: dict[str, Any], added_nodes: int) -> None:
@@ -416,7 +467,14 @@ class Store:
                 {
                     "type": "quotas_exceeded",
                     "message": "quota(s) exceeded for this resource",
-                    "details": [{"resource": "inference_gpus", "quota": self.gpu_quota, "current": used, "project_id": project}],
+                    "details": [
+                        {
+                            "resource": "inference_gpus",
+                            "quota": self.gpu_quota,
+                            "current": used,
+                            "project_id": project,
+                        }
+                    ],
                 },
             )
 
@@ -450,7 +508,11 @@ def _check_writable(project: str) -> None:
     if project == FORBIDDEN_PROJECT:
         raise ApiError(
             403,
-            {"type": "permissions_denied", "message": "insufficient permissions", "details": [{"resource": "inference", "action": "write"}]},
+            {
+                "type": "permissions_denied",
+                "message": "insufficient permissions",
+                "details": [{"resource": "inference", "action": "write"}],
+            },
         )
 
 
@@ -471,7 +533,9 @@ def _endpoint(record: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
         try:
             uuid.UUID(pn)
         except ValueError:
-            raise invalid("endpoint.private_network.private_network_id", "invalid", "expected a UUID") from None
+            raise invalid(
+                "endpoint.private_network.private_network_id", "invalid", "expected a UUID"
+            ) from None
         out["private_network"] = {"private_network_id": pn}
         out["url"] = f"https://{record['id']}.{pn}.internal"
     elif spec.get("public_network") is not None:
@@ -503,5 +567,16 @@ def _custom_support(region: str, info: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for node in catalog.node_types(region):
         if weights * 1.2 <= node["vram"]:
-            out.append({"node_type_name": node["name"], "quantizations": [{"quantization_bits": info.get("bits", 16), "allowed": True, "max_context_size": 32768}]})
+            out.append(
+                {
+                    "node_type_name": node["name"],
+                    "quantizations": [
+                        {
+                            "quantization_bits": info.get("bits", 16),
+                            "allowed": True,
+                            "max_context_size": 32768,
+                        }
+                    ],
+                }
+            )
     return out

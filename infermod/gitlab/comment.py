@@ -37,16 +37,28 @@ def post_plan_comment(plan: Plan, environ: Mapping[str, str] | None = None) -> b
     try:
         note_id, created = upsert_note(plan, env)
     except CommentError as exc:
-        output.out(output.style(f"warning: the plan was not posted to the merge request: {exc}", "yellow", err=True), err=True)
+        output.out(
+            output.style(f"warning: the plan was not posted to the merge request: {exc}", "yellow", err=True),
+            err=True,
+        )
         return False
-    output.out(f"{'Posted' if created else 'Updated'} the plan on merge request !{env['CI_MERGE_REQUEST_IID']} (note {note_id}).", err=True)
+    output.out(
+        f"{'Posted' if created else 'Updated'} the plan on merge request !{env['CI_MERGE_REQUEST_IID']} (note {note_id}).",
+        err=True,
+    )
     return True
 
 
 def upsert_note(plan: Plan, env: Mapping[str, str]) -> tuple[int, bool]:
-    missing = [k for k in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN") if not env.get(k)]
+    missing = [
+        k
+        for k in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
+        if not env.get(k)
+    ]
     if missing:
-        raise CommentError(f"{', '.join(missing)} not set (run in a merge-request pipeline, with GITLAB_TOKEN as a masked variable)")
+        raise CommentError(
+            f"{', '.join(missing)} not set (run in a merge-request pipeline, with GITLAB_TOKEN as a masked variable)"
+        )
     token = env["GITLAB_TOKEN"]
     output.register_secrets([Secret(token, "env:GITLAB_TOKEN")])
     base = f"{env['CI_API_V4_URL'].rstrip('/')}/projects/{quote(env['CI_PROJECT_ID'], safe='')}/merge_requests/{env['CI_MERGE_REQUEST_IID']}/notes"
@@ -65,7 +77,11 @@ def note_body(plan: Plan, env: Mapping[str, str]) -> str:
     sha = env.get("CI_COMMIT_SHA", "")[:8] or "unknown"
     pipeline = env.get("CI_PIPELINE_ID", "")
     url = env.get("CI_PIPELINE_URL", "")
-    where = f"pipeline [#{pipeline}]({url})" if pipeline and url else (f"pipeline #{pipeline}" if pipeline else "a local run")
+    where = (
+        f"pipeline [#{pipeline}]({url})"
+        if pipeline and url
+        else (f"pipeline #{pipeline}" if pipeline else "a local run")
+    )
     header = f"{marker(plan.stack)}\n<sub>Computed for commit `{sha}` in {where}.</sub>\n"
     return render_markdown(plan, header=header, limit=GITLAB_NOTE_LIMIT)
 
@@ -93,6 +109,12 @@ def _request(session: requests.Session, method: str, url: str, **kwargs: Any) ->
     except requests.RequestException as exc:
         raise CommentError(f"cannot reach GitLab ({type(exc).__name__})") from None
     if response.status_code >= 400:
-        hint = {401: "GITLAB_TOKEN was refused", 403: "GITLAB_TOKEN may not write notes (needs the api scope)", 404: "project or merge request not found"}
-        raise CommentError(f"GitLab answered {response.status_code} to {method}: {hint.get(response.status_code, response.reason)}")
+        hint = {
+            401: "GITLAB_TOKEN was refused",
+            403: "GITLAB_TOKEN may not write notes (needs the api scope)",
+            404: "project or merge request not found",
+        }
+        raise CommentError(
+            f"GitLab answered {response.status_code} to {method}: {hint.get(response.status_code, response.reason)}"
+        )
     return response

@@ -65,7 +65,15 @@ def junit(findings: Sequence[Finding], resources: Sequence[str]) -> bytes:
             cases[(resource, "all-rules")] = []
     failures = sum(1 for fs in cases.values() if any(f.severity == "error" for f in fs))
     suites = ET.Element("testsuites", name="infermod", tests=str(len(cases)), failures=str(failures))
-    suite = ET.SubElement(suites, "testsuite", name="infermod", tests=str(len(cases)), failures=str(failures), errors="0", skipped="0")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name="infermod",
+        tests=str(len(cases)),
+        failures=str(failures),
+        errors="0",
+        skipped="0",
+    )
     for (resource, rule), fs in sorted(cases.items()):
         case = ET.SubElement(suite, "testcase", classname=resource, name=rule, time="0")
         errors = [f for f in fs if f.severity == "error"]

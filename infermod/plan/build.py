@@ -26,7 +26,7 @@ def build_plan(
     eol_horizon: int | None,
     *,
     destroy: bool = False,
-    policy: Policy = Policy(),
+    policy: Policy | None = None,
     prior_findings: list[Finding] | None = None,
     check_models: bool = False,
 ) -> tuple[Plan, ActualState]:
@@ -51,7 +51,8 @@ def build_plan(
         currency=catalog.currency,
         destroy=destroy,
     )
-    return plan._replace(findings=plan.findings + tuple(policy_findings(plan, policy))), state
+    gates = policy_findings(plan, policy) if policy else []
+    return plan._replace(findings=plan.findings + tuple(gates)), state
 
 
 def policy_findings(plan: Plan, policy: Policy) -> list[Finding]:
@@ -60,16 +61,30 @@ def policy_findings(plan: Plan, policy: Policy) -> list[Finding]:
         for change in plan.changes:
             if "delete" in change.actions:
                 what = "replaces" if change.is_replace else "deletes"
-                out.append(Finding("policy-deny-destroy", "error",
-                                   f"--deny-destroy: the plan {what} {change.address} ({'; '.join(change.reasons)})",
-                                   change.address))
+                out.append(
+                    Finding(
+                        "policy-deny-destroy",
+                        "error",
+                        f"--deny-destroy: the plan {what} {change.address} ({'; '.join(change.reasons)})",
+                        change.address,
+                    )
+                )
     if policy.max_monthly_cost is not None:
         cost = plan.monthly_cost()
         after = cost["after"] or 0.0
         if after > policy.max_monthly_cost:
-            top = max((c for c in plan.changes if c.cost and c.cost.monthly_after), key=lambda c: c.cost.monthly_after or 0, default=None)  # type: ignore[union-attr]
-            biggest = f"; the largest is {top.address} at {top.cost.monthly_after:.2f}" if top and top.cost else ""
-            out.append(Finding("policy-max-monthly-cost", "error",
-                               f"--max-monthly-cost: the monthly cost after this plan would be {after:.2f} {plan.currency}, "
-                               f"over the limit of {policy.max_monthly_cost:.2f}{biggest}", top.address if top else None))
+            priced = [c for c in plan.changes if c.cost is not None and c.cost.monthly_after]
+            top = max(priced, key=lambda c: c.cost.monthly_after or 0.0 if c.cost else 0.0, default=None)
+            biggest = (
+                f"; the largest is {top.address} at {top.cost.monthly_after:.2f}" if top and top.cost else ""
+            )
+            out.append(
+                Finding(
+                    "policy-max-monthly-cost",
+                    "error",
+                    f"--max-monthly-cost: the monthly cost after this plan would be {after:.2f} {plan.currency}, "
+                    f"over the limit of {policy.max_monthly_cost:.2f}{biggest}",
+                    top.address if top else None,
+                )
+            )
     return out

@@ -58,7 +58,14 @@ def diff(
         candidates = by_key.pop(spec.key, [])
         primary, extras = _pick(candidates, spec, project)
         for extra in extras:
-            changes.append(_delete(extra, f"duplicate of {spec.address} (left by an interrupted apply)", "delete_because_duplicate", catalog))
+            changes.append(
+                _delete(
+                    extra,
+                    f"duplicate of {spec.address} (left by an interrupted apply)",
+                    "delete_because_duplicate",
+                    catalog,
+                )
+            )
         if primary is None:
             findings.extend(_conflicts(config, spec, project, state))
             changes.append(_create(spec, project, catalog, model_ids, config))
@@ -86,22 +93,56 @@ def _models(
         actual = owned.pop((spec.region, project, spec.name), None)
         after = _model_after(spec, project)
         if actual is None:
-            changes.append(_change(spec.address, "model", spec.key, spec.region, project, CREATE, None, after, reasons=("new custom model",)))
+            changes.append(
+                _change(
+                    spec.address,
+                    "model",
+                    spec.key,
+                    spec.region,
+                    project,
+                    CREATE,
+                    None,
+                    after,
+                    reasons=("new custom model",),
+                )
+            )
             ids[spec.key] = None
         elif actual.status == "error":
             changes.append(
-                _change(spec.address, "model", spec.key, spec.region, project, REPLACE, actual, after,
-                        reason="replace_because_error", reasons=(f"the import failed: {actual.error_message}",))
+                _change(
+                    spec.address,
+                    "model",
+                    spec.key,
+                    spec.region,
+                    project,
+                    REPLACE,
+                    actual,
+                    after,
+                    reason="replace_because_error",
+                    reasons=(f"the import failed: {actual.error_message}",),
+                )
             )
             ids[spec.key] = None
         else:
-            changes.append(_change(spec.address, "model", spec.key, spec.region, project, NOOP, actual, after))
+            changes.append(
+                _change(spec.address, "model", spec.key, spec.region, project, NOOP, actual, after)
+            )
             ids[spec.key] = actual.id
     for (_, _, name), actual in sorted(owned.items()):
         reason = "destroy requested" if destroy else "no longer in the configuration, or its source changed"
         changes.append(
-            _change(f"model.{model_key(name)}", "model", model_key(name), actual.region, actual.project_id, DELETE, actual, None,
-                    reason="delete_because_no_resource_config", reasons=(reason,))
+            _change(
+                f"model.{model_key(name)}",
+                "model",
+                model_key(name),
+                actual.region,
+                actual.project_id,
+                DELETE,
+                actual,
+                None,
+                reason="delete_because_no_resource_config",
+                reasons=(reason,),
+            )
         )
     return changes, ids
 
@@ -118,16 +159,50 @@ def _model_after(spec: ModelSpec, project: str) -> dict[str, Any]:
     }
 
 
-def _change(address: str, kind: str, key: str, region: str, project: str, actions: tuple[str, ...],
-            actual: ActualModel | None, after: dict[str, Any] | None, *, reason: str | None = None,
-            reasons: tuple[str, ...] = ()) -> ResourceChange:
-    before = None if actual is None else {"id": actual.id, "name": actual.name, "status": actual.status, "region": actual.region, "project_id": actual.project_id}
-    return ResourceChange(address, kind, key, region, project, actions, actual.id if actual else None,
-                          actual.status if actual else None, before, after, action_reason=reason, reasons=reasons)
+def _change(
+    address: str,
+    kind: str,
+    key: str,
+    region: str,
+    project: str,
+    actions: tuple[str, ...],
+    actual: ActualModel | None,
+    after: dict[str, Any] | None,
+    *,
+    reason: str | None = None,
+    reasons: tuple[str, ...] = (),
+) -> ResourceChange:
+    before = (
+        None
+        if actual is None
+        else {
+            "id": actual.id,
+            "name": actual.name,
+            "status": actual.status,
+            "region": actual.region,
+            "project_id": actual.project_id,
+        }
+    )
+    return ResourceChange(
+        address,
+        kind,
+        key,
+        region,
+        project,
+        actions,
+        actual.id if actual else None,
+        actual.status if actual else None,
+        before,
+        after,
+        action_reason=reason,
+        reasons=reasons,
+    )
 
 
 # ---- deployments ----------------------------------------------------------------------------
-def _pick(candidates: list[ActualDeployment], spec: DeploymentSpec, project: str) -> tuple[ActualDeployment | None, list[ActualDeployment]]:
+def _pick(
+    candidates: list[ActualDeployment], spec: DeploymentSpec, project: str
+) -> tuple[ActualDeployment | None, list[ActualDeployment]]:
     if not candidates:
         return None, []
     ranked = sorted(
@@ -168,12 +243,22 @@ def actual_fields(dep: ActualDeployment) -> dict[str, Any]:
         "region": dep.region,
         "project_id": dep.project_id,
         "tags": sorted(dep.user_tags),
-        "endpoints": [{"public": e.public, "private_network_id": e.private_network_id, "disable_auth": e.disable_auth, "url": e.url} for e in dep.endpoints],
+        "endpoints": [
+            {
+                "public": e.public,
+                "private_network_id": e.private_network_id,
+                "disable_auth": e.disable_auth,
+                "url": e.url,
+            }
+            for e in dep.endpoints
+        ],
         "status": dep.status,
     }
 
 
-def _after(spec: DeploymentSpec, project: str, model_ids: dict[str, str | None], config: Config, catalog: Catalog) -> dict[str, Any]:
+def _after(
+    spec: DeploymentSpec, project: str, model_ids: dict[str, str | None], config: Config, catalog: Catalog
+) -> dict[str, Any]:
     if spec.custom:
         model = config.model(spec.model)
         model_id = model_ids.get(spec.model)
@@ -187,16 +272,35 @@ def _after(spec: DeploymentSpec, project: str, model_ids: dict[str, str | None],
     return after
 
 
-def _create(spec: DeploymentSpec, project: str, catalog: Catalog, model_ids: dict[str, str | None], config: Config) -> ResourceChange:
+def _create(
+    spec: DeploymentSpec, project: str, catalog: Catalog, model_ids: dict[str, str | None], config: Config
+) -> ResourceChange:
     after = _after(spec, project, model_ids, config, catalog)
     return ResourceChange(
-        spec.address, "deployment", spec.key, spec.region, project, CREATE, None, None, None, after,
-        reasons=("new deployment",), depends_on=_deps(spec), cost=_cost(catalog, None, after),
+        spec.address,
+        "deployment",
+        spec.key,
+        spec.region,
+        project,
+        CREATE,
+        None,
+        None,
+        None,
+        after,
+        reasons=("new deployment",),
+        depends_on=_deps(spec),
+        cost=_cost(catalog, None, after),
     )
 
 
-def _compare(spec: DeploymentSpec, project: str, actual: ActualDeployment, catalog: Catalog,
-             model_ids: dict[str, str | None], config: Config) -> ResourceChange:
+def _compare(
+    spec: DeploymentSpec,
+    project: str,
+    actual: ActualDeployment,
+    catalog: Catalog,
+    model_ids: dict[str, str | None],
+    config: Config,
+) -> ResourceChange:
     after = _after(spec, project, model_ids, config, catalog)
     before = actual_fields(actual)
     comparable_before = {k: before[k] for k in after if k not in ("endpoints", "model_id", "accept_eula")}
@@ -205,33 +309,52 @@ def _compare(spec: DeploymentSpec, project: str, actual: ActualDeployment, catal
         comparable_after["quantization"] = comparable_before["quantization"]
     changed = sorted(DeepDiff(comparable_before, comparable_after, ignore_order=True).affected_root_keys)
     fields = tuple(
-        FieldChange(f, comparable_before[f], comparable_after[f], f in REPLACE_FIELDS, f in DOWNTIME_FIELDS) for f in changed
+        FieldChange(f, comparable_before[f], comparable_after[f], f in REPLACE_FIELDS, f in DOWNTIME_FIELDS)
+        for f in changed
     )
     endpoints = _endpoint_changes(spec, actual)
     base = ResourceChange(
-        spec.address, "deployment", spec.key, actual.region, actual.project_id, NOOP, actual.id, actual.status,
-        before, after, fields, endpoints, depends_on=_deps(spec), cost=_cost(catalog, before, after),
+        spec.address,
+        "deployment",
+        spec.key,
+        actual.region,
+        actual.project_id,
+        NOOP,
+        actual.id,
+        actual.status,
+        before,
+        after,
+        fields,
+        endpoints,
+        depends_on=_deps(spec),
+        cost=_cost(catalog, before, after),
     )
     forced = [f for f in fields if f.forces_replacement]
     if actual.status == "error":
         return base._replace(
             actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            endpoint_changes=(), action_reason="replace_because_error",
+            endpoint_changes=(),
+            action_reason="replace_because_error",
             reasons=(f"the deployment is in error state: {actual.error_message or 'no message'}",),
         )
     if forced:
         names = ", ".join(REPLACE_FIELDS[f.field] for f in forced)
         return base._replace(
             actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            endpoint_changes=(), action_reason="replace_because_cannot_update",
+            endpoint_changes=(),
+            action_reason="replace_because_cannot_update",
             reasons=(f"{names} cannot be changed in place: the API has no update for it",),
         )
     downtime = [f for f in fields if f.downtime]
     if downtime and spec.lifecycle.create_before_destroy:
         return base._replace(
-            actions=REPLACE_CBD, endpoint_changes=(), action_reason="replace_for_zero_downtime",
-            reasons=(f"{', '.join(f.field for f in downtime)} changed and lifecycle.create_before_destroy is set: "
-                     "a new deployment is made ready before the old one is deleted",),
+            actions=REPLACE_CBD,
+            endpoint_changes=(),
+            action_reason="replace_for_zero_downtime",
+            reasons=(
+                f"{', '.join(f.field for f in downtime)} changed and lifecycle.create_before_destroy is set: "
+                "a new deployment is made ready before the old one is deleted",
+            ),
         )
     if not fields and not endpoints:
         return base
@@ -254,10 +377,18 @@ def _endpoint_changes(spec: DeploymentSpec, actual: ActualDeployment) -> tuple[E
         if current is None:
             out.append(EndpointChange("create", want.network, None, None, wanted))
         elif current.disable_auth != want.disable_auth:
-            before = {"public": current.public, "private_network_id": current.private_network_id, "disable_auth": current.disable_auth}
+            before = {
+                "public": current.public,
+                "private_network_id": current.private_network_id,
+                "disable_auth": current.disable_auth,
+            }
             out.append(EndpointChange("update", want.network, current.id, before, wanted))
     for network, current in have.items():
-        before = {"public": current.public, "private_network_id": current.private_network_id, "disable_auth": current.disable_auth}
+        before = {
+            "public": current.public,
+            "private_network_id": current.private_network_id,
+            "disable_auth": current.disable_auth,
+        }
         out.append(EndpointChange("delete", network, current.id, before, None))
     return tuple(out)
 
@@ -265,8 +396,19 @@ def _endpoint_changes(spec: DeploymentSpec, actual: ActualDeployment) -> tuple[E
 def _delete(dep: ActualDeployment, reason: str, action_reason: str, catalog: Catalog) -> ResourceChange:
     before = actual_fields(dep)
     return ResourceChange(
-        f"deployment.{dep.key}", "deployment", dep.key or "", dep.region, dep.project_id, DELETE, dep.id, dep.status,
-        before, None, action_reason=action_reason, reasons=(reason,), cost=_cost(catalog, before, None),
+        f"deployment.{dep.key}",
+        "deployment",
+        dep.key or "",
+        dep.region,
+        dep.project_id,
+        DELETE,
+        dep.id,
+        dep.status,
+        before,
+        None,
+        action_reason=action_reason,
+        reasons=(reason,),
+        cost=_cost(catalog, before, None),
     )
 
 
@@ -291,7 +433,11 @@ def _cost(catalog: Catalog, before: dict[str, Any] | None, after: dict[str, Any]
 def _conflicts(config: Config, spec: DeploymentSpec, project: str, state: ActualState) -> list[Finding]:
     out = []
     for dep in state.deployments:
-        if (dep.region, dep.project_id, dep.name) == (spec.region, project, spec.name) and dep.stack != config.stack:
+        if (dep.region, dep.project_id, dep.name) == (
+            spec.region,
+            project,
+            spec.name,
+        ) and dep.stack != config.stack:
             owner = f"stack `{dep.stack}`" if dep.stack else "nothing managed by infermod"
             out.append(
                 Finding(

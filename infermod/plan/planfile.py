@@ -32,7 +32,9 @@ def load(path: str) -> Plan:
     if not isinstance(data, dict) or data.get("kind") != "infermod-plan":
         raise PlanError(f"{path}: not a plan file (expected JSON written by `infermod plan --out`)")
     if str(data.get("format_version", "")).split(".")[0] != FORMAT_VERSION.split(".")[0]:
-        raise PlanError(f"{path}: plan format {data.get('format_version')} is not supported (expected {FORMAT_VERSION})")
+        raise PlanError(
+            f"{path}: plan format {data.get('format_version')} is not supported (expected {FORMAT_VERSION})"
+        )
     try:
         return from_json(data)
     except (KeyError, TypeError, ValueError) as exc:

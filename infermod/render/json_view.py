@@ -59,7 +59,11 @@ def _change(c: ResourceChange) -> dict[str, Any]:
         "depends_on": list(c.depends_on),
         "cost": None
         if c.cost is None
-        else {**c.cost._asdict(), "monthly_before": c.cost.monthly_before, "monthly_after": c.cost.monthly_after},
+        else {
+            **c.cost._asdict(),
+            "monthly_before": c.cost.monthly_before,
+            "monthly_after": c.cost.monthly_after,
+        },
     }
 
 
@@ -82,14 +86,21 @@ def from_json(data: dict[str, Any]) -> Plan:
             reasons=tuple(c["reasons"]),
             downtime=c["downtime"],
             depends_on=tuple(c["depends_on"]),
-            cost=None if c["cost"] is None else Cost(c["cost"]["currency"], c["cost"]["hourly_before"], c["cost"]["hourly_after"]),
+            cost=None
+            if c["cost"] is None
+            else Cost(c["cost"]["currency"], c["cost"]["hourly_before"], c["cost"]["hourly_after"]),
         )
         for c in data["resource_changes"]
     )
     findings = tuple(
         Finding(
-            f["rule_id"], f["severity"], f["message"], f["resource"],
-            Location(**f["location"]) if f["location"] else None, f["field"], f["hint"],
+            f["rule_id"],
+            f["severity"],
+            f["message"],
+            f["resource"],
+            Location(**f["location"]) if f["location"] else None,
+            f["field"],
+            f["hint"],
         )
         for f in data["findings"]
     )

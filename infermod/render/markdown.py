@@ -4,10 +4,19 @@ and never longer than a GitLab note may be."""
 from __future__ import annotations
 
 from infermod.plan.model import Plan, ResourceChange
-from infermod.render.symbols import SYMBOL, VERB, endpoint_label, interesting, money, show_value, signed, summary_line
+from infermod.render.symbols import (
+    SYMBOL,
+    VERB,
+    endpoint_label,
+    interesting,
+    money,
+    show_value,
+    signed,
+    summary_line,
+)
 
 GITLAB_NOTE_LIMIT = 1_000_000  # characters
-_SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}
+_SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001 - the emoji is meant
 
 
 def render_markdown(plan: Plan, header: str = "", limit: int = GITLAB_NOTE_LIMIT) -> str:
@@ -25,8 +34,10 @@ def render_markdown(plan: Plan, header: str = "", limit: int = GITLAB_NOTE_LIMIT
         kept.append(block)
         budget -= len(block)
     dropped = len(details) - len(kept)
-    note = (f"\n> **Note:** details of {dropped} resource(s) were left out to fit GitLab's note size limit; "
-            "the full plan is in the job log and the plan artifact.\n\n")
+    note = (
+        f"\n> **Note:** details of {dropped} resource(s) were left out to fit GitLab's note size limit; "
+        "the full plan is in the job log and the plan artifact.\n\n"
+    )
     return (head + "".join(kept) + note + tail)[:limit]
 
 
@@ -38,13 +49,17 @@ def _head(plan: Plan, header: str) -> str:
     lines.append(f"### infermod plan{sandbox} — stack `{plan.stack}`\n")
     lines.append(f"**{summary_line(plan)}**\n")
     cost = plan.monthly_cost()
-    lines.append(f"Monthly cost: {money(cost['before'], plan.currency)} → {money(cost['after'], plan.currency)} "
-                 f"(**{signed(cost['diff'], plan.currency)}**)\n")
+    lines.append(
+        f"Monthly cost: {money(cost['before'], plan.currency)} → {money(cost['after'], plan.currency)} "
+        f"(**{signed(cost['diff'], plan.currency)}**)\n"
+    )
     destructive = [c for c in plan.changes if "delete" in c.actions]
     if destructive:
         lines.append("> [!warning]\n> **This plan deletes or replaces resources:**")
         for c in destructive:
-            lines.append(f"> - `{SYMBOL[c.actions]}` **{c.address}** {VERB[c.actions]} — {'; '.join(c.reasons)}")
+            lines.append(
+                f"> - `{SYMBOL[c.actions]}` **{c.address}** {VERB[c.actions]} — {'; '.join(c.reasons)}"
+            )
         lines.append("")
     downtime = [c for c in plan.changes if c.downtime]
     for c in downtime:
@@ -56,10 +71,16 @@ def _head(plan: Plan, header: str) -> str:
         lines.append("| | resource | region | node type | nodes | monthly | status |")
         lines.append("|---|---|---|---|---|---|---|")
         for c in rows:
-            f = c.after or c.before or {}
-            monthly = c.cost.monthly_after if c.cost and c.actions != ("delete",) else (c.cost.monthly_before if c.cost else None)
-            lines.append(f"| `{SYMBOL[c.actions].strip() or '='}` | {c.address} | {c.region} | {f.get('node_type', '')} | "
-                         f"{f.get('min_size', '')} | {money(monthly, plan.currency) if c.type == 'deployment' else ''} | {c.status or ''} |")
+            fields = c.after or c.before or {}
+            monthly = (
+                c.cost.monthly_after
+                if c.cost and c.actions != ("delete",)
+                else (c.cost.monthly_before if c.cost else None)
+            )
+            lines.append(
+                f"| `{SYMBOL[c.actions].strip() or '='}` | {c.address} | {c.region} | {fields.get('node_type', '')} | "
+                f"{fields.get('min_size', '')} | {money(monthly, plan.currency) if c.type == 'deployment' else ''} | {c.status or ''} |"
+            )
         lines.append("")
     if plan.findings:
         lines.append("#### Findings\n")
@@ -71,7 +92,10 @@ def _head(plan: Plan, header: str) -> str:
 
 
 def _details(c: ResourceChange) -> str:
-    lines = [f"<details><summary><code>{SYMBOL[c.actions]}</code> {c.address} {VERB[c.actions]}</summary>\n", "```diff"]
+    lines = [
+        f"<details><summary><code>{SYMBOL[c.actions]}</code> {c.address} {VERB[c.actions]}</summary>\n",
+        "```diff",
+    ]
     if c.actions == ("create",):
         for k, v in (c.after or {}).items():
             if v not in (None, []):
@@ -83,12 +107,18 @@ def _details(c: ResourceChange) -> str:
     else:
         for f in c.field_changes:
             lines.append(f"- {f.field}: {show_value(f.before)}")
-            lines.append(f"+ {f.field}: {show_value(f.after)}{'   # forces replacement' if f.forces_replacement else ''}")
+            lines.append(
+                f"+ {f.field}: {show_value(f.after)}{'   # forces replacement' if f.forces_replacement else ''}"
+            )
         for e in c.endpoint_changes:
             if e.before:
-                lines.append(f"- {endpoint_label(e.network)}: disable_auth={show_value(e.before.get('disable_auth'))}")
+                lines.append(
+                    f"- {endpoint_label(e.network)}: disable_auth={show_value(e.before.get('disable_auth'))}"
+                )
             if e.after:
-                lines.append(f"+ {endpoint_label(e.network)}: disable_auth={show_value(e.after.get('disable_auth'))}")
+                lines.append(
+                    f"+ {endpoint_label(e.network)}: disable_auth={show_value(e.after.get('disable_auth'))}"
+                )
     lines.append("```")
     if c.reasons:
         lines.append("\n" + "\n".join(f"*{r}*" for r in c.reasons))
@@ -97,5 +127,7 @@ def _details(c: ResourceChange) -> str:
 
 
 def _tail(plan: Plan) -> str:
-    return (f"\n<sub>infermod {plan.infermod_version} · config {plan.config_digest[:19]} · "
-            f"state {plan.state_fingerprint[:19]} · catalog {plan.catalog_source} · {plan.created_at}</sub>\n")
+    return (
+        f"\n<sub>infermod {plan.infermod_version} · config {plan.config_digest[:19]} · "
+        f"state {plan.state_fingerprint[:19]} · catalog {plan.catalog_source} · {plan.created_at}</sub>\n"
+    )

@@ -55,7 +55,11 @@ def show_value(value: object) -> str:
 
 
 def endpoint_label(network: str) -> str:
-    return "public endpoint" if network == "public" else f"endpoint on private network {network.split(':', 1)[1]}"
+    return (
+        "public endpoint"
+        if network == "public"
+        else f"endpoint on private network {network.split(':', 1)[1]}"
+    )
 
 
 def interesting(plan: Plan) -> list[ResourceChange]:

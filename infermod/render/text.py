@@ -9,9 +9,33 @@ from tabulate import tabulate
 from infermod.output import style
 from infermod.plan.model import Plan, ResourceChange
 from infermod.render.findings import findings_text
-from infermod.render.symbols import COLOR, SYMBOL, VERB, endpoint_label, interesting, money, show_value, signed, summary_line
+from infermod.render.symbols import (
+    COLOR,
+    SYMBOL,
+    VERB,
+    endpoint_label,
+    interesting,
+    money,
+    show_value,
+    signed,
+    summary_line,
+)
 
-SHOWN_FIELDS = ("name", "model", "node_type", "min_size", "max_size", "quantization", "region", "project_id", "tags", "source", "type", "api", "secret")
+SHOWN_FIELDS = (
+    "name",
+    "model",
+    "node_type",
+    "min_size",
+    "max_size",
+    "quantization",
+    "region",
+    "project_id",
+    "tags",
+    "source",
+    "type",
+    "api",
+    "secret",
+)
 
 
 def render_text(plan: Plan) -> str:
@@ -22,7 +46,7 @@ def render_text(plan: Plan) -> str:
     if changes:
         lines += ["infermod will perform the following actions:", ""]
         for change in changes:
-            lines += _resource(change) + [""]
+            lines += [*_resource(change), ""]
     busy = [c for c in plan.changes if not c.changes_something and c.status and c.status != "ready"]
     lines += [f"  # {c.address} is {c.status} (no changes planned)" for c in busy] + ([""] if busy else [])
     if plan.findings:
@@ -41,7 +65,7 @@ def _resource(c: ResourceChange) -> list[str]:
     out = [style(f"  # {c.address} {VERB[c.actions]}", "bold")]
     for reason in c.reasons:
         out.append(f"  # ({reason})")
-    out.append(style(f"{symbol:>3} {c.type} \"{c.key}\" {{", color))
+    out.append(style(f'{symbol:>3} {c.type} "{c.key}" {{', color))
     if c.actions == ("create",):
         out += [f"      + {k:<13} = {show_value(v)}" for k, v in _fields(c.after)]
         out += [f"      + endpoint {_ep(e)}" for e in (c.after or {}).get("endpoints", [])]
@@ -49,16 +73,24 @@ def _resource(c: ResourceChange) -> list[str]:
         out += [f"      - {k:<13} = {show_value(v)}" for k, v in _fields(c.before)]
     else:
         for f in c.field_changes:
-            note = "  # forces replacement" if f.forces_replacement else ("  # redeploys: downtime" if f.downtime and c.actions == ("update",) else "")
+            note = (
+                "  # forces replacement"
+                if f.forces_replacement
+                else ("  # redeploys: downtime" if f.downtime and c.actions == ("update",) else "")
+            )
             out.append(f"      ~ {f.field:<13} = {show_value(f.before)} -> {show_value(f.after)}{note}")
         for e in c.endpoint_changes:
             mark = {"create": "+", "update": "~", "delete": "-"}[e.action]
             if e.action == "update":
-                out.append(f"      ~ {endpoint_label(e.network)}: disable_auth = {show_value((e.before or {}).get('disable_auth'))} -> {show_value((e.after or {}).get('disable_auth'))}")
+                out.append(
+                    f"      ~ {endpoint_label(e.network)}: disable_auth = {show_value((e.before or {}).get('disable_auth'))} -> {show_value((e.after or {}).get('disable_auth'))}"
+                )
             else:
-                out.append(f"      {mark} {endpoint_label(e.network)} (disable_auth = {show_value((e.after or e.before or {}).get('disable_auth'))})")
+                out.append(
+                    f"      {mark} {endpoint_label(e.network)} (disable_auth = {show_value((e.after or e.before or {}).get('disable_auth'))})"
+                )
     if c.resource_id:
-        out.append(f"        id            = \"{c.resource_id}\"")
+        out.append(f'        id            = "{c.resource_id}"')
     out.append("    }")
     if c.downtime:
         out.append(style(f"    ! downtime: {c.downtime}", "yellow"))
@@ -81,23 +113,35 @@ def _table(plan: Plan) -> str:
         if c.type != "deployment":
             continue
         fields = c.after or c.before or {}
-        monthly = c.cost.monthly_after if c.cost and c.actions != ("delete",) else (c.cost.monthly_before if c.cost else None)
-        rows.append([
-            SYMBOL[c.actions].strip() or "=",
-            c.address,
-            c.region,
-            fields.get("node_type"),
-            fields.get("min_size"),
-            money(monthly, plan.currency),
-            c.status or "-",
-        ])
+        monthly = (
+            c.cost.monthly_after
+            if c.cost and c.actions != ("delete",)
+            else (c.cost.monthly_before if c.cost else None)
+        )
+        rows.append(
+            [
+                SYMBOL[c.actions].strip() or "=",
+                c.address,
+                c.region,
+                fields.get("node_type"),
+                fields.get("min_size"),
+                money(monthly, plan.currency),
+                c.status or "-",
+            ]
+        )
     if not rows:
         return ""
-    return tabulate(rows, headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"], tablefmt="simple")
+    return tabulate(
+        rows,
+        headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"],
+        tablefmt="simple",
+    )
 
 
 def _cost_line(plan: Plan) -> str:
     cost = plan.monthly_cost()
     note = "" if cost["complete"] else " (some prices unknown)"
-    return (f"Monthly cost: {money(cost['before'], plan.currency)} -> {money(cost['after'], plan.currency)} "
-            f"({signed(cost['diff'], plan.currency)}){note}, at 730 hours a month")
+    return (
+        f"Monthly cost: {money(cost['before'], plan.currency)} -> {money(cost['after'], plan.currency)} "
+        f"({signed(cost['diff'], plan.currency)}){note}, at 730 hours a month"
+    )

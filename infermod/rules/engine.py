@@ -23,7 +23,11 @@ def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
     for model in config.models:
         source = HubSource(model.repo_id, model.secret.reveal() if model.secret else None)
         report = check_model(source, model.type, identity=model.repo_id, resource=model.address)
-        out += [f._replace(location=model.location, field=f"models.{model.key}") for f in report.findings if f.rule_id != "model-api"]
+        out += [
+            f._replace(location=model.location, field=f"models.{model.key}")
+            for f in report.findings
+            if f.rule_id != "model-api"
+        ]
         for dep in config.deployments:
             node = catalog.node_types.get((dep.region, dep.node_type))
             weights = report.weights_bytes(dep.quantization or 16)
@@ -31,10 +35,16 @@ def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
                 continue
             if weights * OVERHEAD > node.vram_bytes:
                 path = f"deployments.{dep.key}.node_type"
-                out.append(Finding(
-                    "model-vram", "error",
-                    f"custom model `{model.key}` has {report.parameters:,} parameters: about {weights / 2**30:.0f} GiB of weights at "
-                    f"{dep.quantization or 16} bits, more than the {node.vram_bytes / 2**30:.0f} GiB of GPU memory of {dep.node_type}",
-                    dep.address, config.where(path), path, "use a node type with more GPU memory, or quantize further",
-                ))
+                out.append(
+                    Finding(
+                        "model-vram",
+                        "error",
+                        f"custom model `{model.key}` has {report.parameters:,} parameters: about {weights / 2**30:.0f} GiB of weights at "
+                        f"{dep.quantization or 16} bits, more than the {node.vram_bytes / 2**30:.0f} GiB of GPU memory of {dep.node_type}",
+                        dep.address,
+                        config.where(path),
+                        path,
+                        "use a node type with more GPU memory, or quantize further",
+                    )
+                )
     return out

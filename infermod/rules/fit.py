@@ -16,16 +16,34 @@ def fit_findings(config: Config, catalog: Catalog) -> list[Finding]:
         info = _model_info(config, catalog, dep)
         if info is None:
             if not dep.custom:
-                available = sorted(name for (region, name) in catalog.models if region == dep.region and "--" not in name)
-                out.append(_f(config, dep, "model", "model-unknown", "error",
-                              f"`{dep.model}` is not in the {dep.region} catalog",
-                              f"available in {dep.region}: {', '.join(available)}"))
+                available = sorted(
+                    name for (region, name) in catalog.models if region == dep.region and "--" not in name
+                )
+                out.append(
+                    _f(
+                        config,
+                        dep,
+                        "model",
+                        "model-unknown",
+                        "error",
+                        f"`{dep.model}` is not in the {dep.region} catalog",
+                        f"available in {dep.region}: {', '.join(available)}",
+                    )
+                )
             continue
         out.extend(_model_fit(config, catalog, dep, info))
     return out
 
 
-def _f(config: Config, dep: DeploymentSpec, field: str, rule: str, severity: str, message: str, hint: str | None = None) -> Finding:
+def _f(
+    config: Config,
+    dep: DeploymentSpec,
+    field: str,
+    rule: str,
+    severity: str,
+    message: str,
+    hint: str | None = None,
+) -> Finding:
     path = f"deployments.{dep.key}.{field}"
     return Finding(rule, severity, message, dep.address, config.where(path), path, hint)
 
@@ -41,56 +59,138 @@ def _node_type(config: Config, catalog: Catalog, dep: DeploymentSpec) -> list[Fi
     node = catalog.node_types.get((dep.region, dep.node_type))
     if node is None:
         offered = sorted(n for (r, n), t in catalog.node_types.items() if r == dep.region and not t.disabled)
-        return [_f(config, dep, "node_type", "node-type-unknown", "error",
-                   f"node type `{dep.node_type}` is not offered in {dep.region}",
-                   f"offered in {dep.region}: {', '.join(offered)}")]
+        return [
+            _f(
+                config,
+                dep,
+                "node_type",
+                "node-type-unknown",
+                "error",
+                f"node type `{dep.node_type}` is not offered in {dep.region}",
+                f"offered in {dep.region}: {', '.join(offered)}",
+            )
+        ]
     if node.disabled:
-        return [_f(config, dep, "node_type", "node-type-disabled", "error", f"node type `{dep.node_type}` is disabled in {dep.region}")]
+        return [
+            _f(
+                config,
+                dep,
+                "node_type",
+                "node-type-disabled",
+                "error",
+                f"node type `{dep.node_type}` is disabled in {dep.region}",
+            )
+        ]
     if node.stock == "out_of_stock":
-        return [_f(config, dep, "node_type", "node-type-out-of-stock", "error",
-                   f"node type `{dep.node_type}` is out of stock in {dep.region}: a create would be refused",
-                   "choose another node type or region, or retry later")]
+        return [
+            _f(
+                config,
+                dep,
+                "node_type",
+                "node-type-out-of-stock",
+                "error",
+                f"node type `{dep.node_type}` is out of stock in {dep.region}: a create would be refused",
+                "choose another node type or region, or retry later",
+            )
+        ]
     if node.stock == "low_stock":
-        return [_f(config, dep, "node_type", "node-type-low-stock", "warning", f"node type `{dep.node_type}` has low stock in {dep.region}")]
+        return [
+            _f(
+                config,
+                dep,
+                "node_type",
+                "node-type-low-stock",
+                "warning",
+                f"node type `{dep.node_type}` has low stock in {dep.region}",
+            )
+        ]
     return []
 
 
 def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: ModelInfo) -> list[Finding]:
     out = []
     if info.has_eula and not dep.accept_eula:
-        out.append(_f(config, dep, "accept_eula", "eula-required", "error",
-                      f"`{dep.model}` has an End User License Agreement that must be accepted",
-                      "read the EULA, then set accept_eula: true"))
+        out.append(
+            _f(
+                config,
+                dep,
+                "accept_eula",
+                "eula-required",
+                "error",
+                f"`{dep.model}` has an End User License Agreement that must be accepted",
+                "read the EULA, then set accept_eula: true",
+            )
+        )
     node = catalog.node_types.get((dep.region, dep.node_type))
     support = info.support.get(dep.node_type)
     if support is None:
         supported = ", ".join(sorted(info.support)) or "none"
-        out.append(_f(config, dep, "node_type", "model-node-type", "error",
-                      f"`{dep.model}` cannot run on {dep.node_type}", f"supported node types: {supported}"))
+        out.append(
+            _f(
+                config,
+                dep,
+                "node_type",
+                "model-node-type",
+                "error",
+                f"`{dep.model}` cannot run on {dep.node_type}",
+                f"supported node types: {supported}",
+            )
+        )
         out.extend(_vram(config, dep, info, node.vram_bytes if node else None, None))
         return out
     allowed = [q for q in support if q.allowed]
-    chosen = next((q for q in allowed if q.bits == dep.quantization), None) if dep.quantization else max(allowed, key=lambda q: q.bits, default=None)
+    chosen = (
+        next((q for q in allowed if q.bits == dep.quantization), None)
+        if dep.quantization
+        else max(allowed, key=lambda q: q.bits, default=None)
+    )
     if dep.quantization and chosen is None:
-        out.append(_f(config, dep, "quantization", "quantization-not-allowed", "error",
-                      f"{dep.quantization}-bit quantization is not allowed for `{dep.model}` on {dep.node_type}",
-                      f"allowed: {', '.join(str(q.bits) for q in allowed) or 'none'}"))
+        out.append(
+            _f(
+                config,
+                dep,
+                "quantization",
+                "quantization-not-allowed",
+                "error",
+                f"{dep.quantization}-bit quantization is not allowed for `{dep.model}` on {dep.node_type}",
+                f"allowed: {', '.join(str(q.bits) for q in allowed) or 'none'}",
+            )
+        )
     if chosen is not None and dep.context_size and dep.context_size > chosen.max_context_size:
-        out.append(_f(config, dep, "context_size", "context-size", "error",
-                      f"context size {dep.context_size} exceeds the {chosen.max_context_size} tokens `{dep.model}` offers on "
-                      f"{dep.node_type} at {chosen.bits} bits",
-                      "use a larger node type or a lower quantization, or ask for less context"))
+        out.append(
+            _f(
+                config,
+                dep,
+                "context_size",
+                "context-size",
+                "error",
+                f"context size {dep.context_size} exceeds the {chosen.max_context_size} tokens `{dep.model}` offers on "
+                f"{dep.node_type} at {chosen.bits} bits",
+                "use a larger node type or a lower quantization, or ask for less context",
+            )
+        )
     out.extend(_vram(config, dep, info, node.vram_bytes if node else None, chosen.bits if chosen else None))
     return out
 
 
-def _vram(config: Config, dep: DeploymentSpec, info: ModelInfo, vram: int | None, bits: int | None) -> list[Finding]:
+def _vram(
+    config: Config, dep: DeploymentSpec, info: ModelInfo, vram: int | None, bits: int | None
+) -> list[Finding]:
     weights = weights_bytes(info, bits)
     if vram is None or weights is None or weights * OVERHEAD <= vram:
         return []
-    return [_f(config, dep, "node_type", "model-vram", "error",
-               f"`{dep.model}` needs about {weights / 2**30:.0f} GiB for its weights but {dep.node_type} has "
-               f"{vram / 2**30:.0f} GiB of GPU memory", "use a node type with more GPU memory, or quantize further")]
+    return [
+        _f(
+            config,
+            dep,
+            "node_type",
+            "model-vram",
+            "error",
+            f"`{dep.model}` needs about {weights / 2**30:.0f} GiB for its weights but {dep.node_type} has "
+            f"{vram / 2**30:.0f} GiB of GPU memory",
+            "use a node type with more GPU memory, or quantize further",
+        )
+    ]
 
 
 def weights_bytes(info: ModelInfo, bits: int | None) -> float | None:

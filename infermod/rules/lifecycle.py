@@ -16,7 +16,9 @@ from infermod.findings import Finding
 NOTICE_DAYS = {"Active": 90, "Preview": 30}
 
 
-def lifecycle_findings(config: Config, catalog: Catalog, eol_horizon: int | None, today: dt.date | None = None) -> list[Finding]:
+def lifecycle_findings(
+    config: Config, catalog: Catalog, eol_horizon: int | None, today: dt.date | None = None
+) -> list[Finding]:
     today = today or dt.date.today()
     out: list[Finding] = []
     for dep in config.deployments:
@@ -30,37 +32,81 @@ def lifecycle_findings(config: Config, catalog: Catalog, eol_horizon: int | None
             out.append(finding)
     for model in config.models:
         out.append(
-            Finding("custom-model-beta", "info",
-                    f"custom model support is in beta; `{model.key}` ({model.type}) is served on {model.api}; "
-                    "structured outputs and function calling are not available for custom models",
-                    model.address, model.location, f"models.{model.key}")
+            Finding(
+                "custom-model-beta",
+                "info",
+                f"custom model support is in beta; `{model.key}` ({model.type}) is served on {model.api}; "
+                "structured outputs and function calling are not available for custom models",
+                model.address,
+                model.location,
+                f"models.{model.key}",
+            )
         )
     return out
 
 
-def _finding(config: Config, dep: DeploymentSpec, stage: str, eol: dt.date | None, horizon: int | None, today: dt.date) -> Finding | None:
+def _finding(
+    config: Config, dep: DeploymentSpec, stage: str, eol: dt.date | None, horizon: int | None, today: dt.date
+) -> Finding | None:
     path = f"deployments.{dep.key}.model"
     where = config.where(path)
     if stage == "Preview":
-        return Finding("lifecycle-preview", "warning",
-                       f"`{dep.model}` is in Preview: no SLA, and it may be removed with one month's notice",
-                       dep.address, where, path, "prefer an Active model for production")
+        return Finding(
+            "lifecycle-preview",
+            "warning",
+            f"`{dep.model}` is in Preview: no SLA, and it may be removed with one month's notice",
+            dep.address,
+            where,
+            path,
+            "prefer an Active model for production",
+        )
     if stage == "End-of-Life":
         when = f" on {eol.isoformat()}" if eol else ""
-        return Finding("lifecycle-eol", "error", f"`{dep.model}` reached End-of-Life{when} and can no longer be deployed",
-                       dep.address, where, path, "move to an Active model")
+        return Finding(
+            "lifecycle-eol",
+            "error",
+            f"`{dep.model}` reached End-of-Life{when} and can no longer be deployed",
+            dep.address,
+            where,
+            path,
+            "move to an Active model",
+        )
     if stage == "Deprecated":
         if eol is None:
-            return Finding("lifecycle-deprecated", "warning", f"`{dep.model}` is Deprecated", dep.address, where, path,
-                           "plan the move to an Active model")
+            return Finding(
+                "lifecycle-deprecated",
+                "warning",
+                f"`{dep.model}` is Deprecated",
+                dep.address,
+                where,
+                path,
+                "plan the move to an Active model",
+            )
         days = (eol - today).days
         inside = days <= NOTICE_DAYS["Active"]
         window = " (inside the 3-month End-of-Life notice window)" if inside else ""
-        message = (f"`{dep.model}` is Deprecated: End-of-Life on {eol.isoformat()}, in {days} days{window}; "
-                   "after that, traffic may be redirected to a similar model")
+        message = (
+            f"`{dep.model}` is Deprecated: End-of-Life on {eol.isoformat()}, in {days} days{window}; "
+            "after that, traffic may be redirected to a similar model"
+        )
         if horizon is not None and days <= horizon:
-            return Finding("lifecycle-eol-horizon", "error", message + f" — within the {horizon}-day horizon",
-                           dep.address, where, path, "move to an Active model before the End-of-Life date")
+            return Finding(
+                "lifecycle-eol-horizon",
+                "error",
+                message + f" — within the {horizon}-day horizon",
+                dep.address,
+                where,
+                path,
+                "move to an Active model before the End-of-Life date",
+            )
         rule = "lifecycle-eol-notice" if inside else "lifecycle-deprecated"
-        return Finding(rule, "warning", message, dep.address, where, path, "move to an Active model before the End-of-Life date")
+        return Finding(
+            rule,
+            "warning",
+            message,
+            dep.address,
+            where,
+            path,
+            "move to an Active model before the End-of-Life date",
+        )
     return None

@@ -12,7 +12,20 @@ import struct
 import tempfile
 from typing import Any, Protocol
 
-SAFETENSORS_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
+SAFETENSORS_BYTES = {
+    "F64": 8,
+    "F32": 4,
+    "F16": 2,
+    "BF16": 2,
+    "I64": 8,
+    "I32": 4,
+    "I16": 2,
+    "I8": 1,
+    "U8": 1,
+    "BOOL": 1,
+    "F8_E4M3": 1,
+    "F8_E5M2": 1,
+}
 
 
 class SourceError(Exception):
@@ -92,7 +105,9 @@ class HubSource:
         from huggingface_hub import hf_hub_download
 
         local = self._call(
-            lambda: hf_hub_download(self.name, path, token=self.token or False, endpoint=self.endpoint, cache_dir=self.cache)
+            lambda: hf_hub_download(
+                self.name, path, token=self.token or False, endpoint=self.endpoint, cache_dir=self.cache
+            )
         )
         with open(local, encoding="utf-8", errors="replace") as fh:
             return fh.read()
@@ -116,20 +131,48 @@ class HubSource:
             return fn()
         except GatedRepoError:
             if self.token:
-                raise SourceError("hf-access", f"{self.name} is gated and the token was refused", "request access on Hugging Face with the token's account") from None
-            raise SourceError("hf-access", f"{self.name} is gated: a Hugging Face token is required", "declare `secret: ${HF_TOKEN}` and export HF_TOKEN") from None
+                raise SourceError(
+                    "hf-access",
+                    f"{self.name} is gated and the token was refused",
+                    "request access on Hugging Face with the token's account",
+                ) from None
+            raise SourceError(
+                "hf-access",
+                f"{self.name} is gated: a Hugging Face token is required",
+                "declare `secret: ${HF_TOKEN}` and export HF_TOKEN",
+            ) from None
         except RepositoryNotFoundError:
-            hint = "check the name; a private repository needs `secret: ${HF_TOKEN}`" if not self.token else "check the name and that the token can read it"
-            raise SourceError("hf-not-found", f"{self.name} was not found on the Hub, or is private", hint) from None
+            hint = (
+                "check the name; a private repository needs `secret: ${HF_TOKEN}`"
+                if not self.token
+                else "check the name and that the token can read it"
+            )
+            raise SourceError(
+                "hf-not-found", f"{self.name} was not found on the Hub, or is private", hint
+            ) from None
         except HfHubHTTPError as exc:
             status = getattr(getattr(exc, "response", None), "status_code", None)
             if status in (401, 403):
-                raise SourceError("hf-access", f"access to {self.name} was refused ({status})", "check the Hugging Face token") from None
-            raise SourceError("hf-unreachable", f"cannot read {self.name} from the Hub ({status or type(exc).__name__})") from None
+                raise SourceError(
+                    "hf-access",
+                    f"access to {self.name} was refused ({status})",
+                    "check the Hugging Face token",
+                ) from None
+            raise SourceError(
+                "hf-unreachable", f"cannot read {self.name} from the Hub ({status or type(exc).__name__})"
+            ) from None
         except OSError as exc:
-            raise SourceError("hf-unreachable", f"cannot reach the Hub for {self.name}: {exc}", "check HF_ENDPOINT or the network") from None
-        except Exception as exc:  # noqa: BLE001 - httpx transport errors and the like
-            raise SourceError("hf-unreachable", f"cannot reach the Hub for {self.name}: {type(exc).__name__}", "check HF_ENDPOINT or the network") from None
+            raise SourceError(
+                "hf-unreachable",
+                f"cannot reach the Hub for {self.name}: {exc}",
+                "check HF_ENDPOINT or the network",
+            ) from None
+        except Exception as exc:
+            raise SourceError(
+                "hf-unreachable",
+                f"cannot reach the Hub for {self.name}: {type(exc).__name__}",
+                "check HF_ENDPOINT or the network",
+            ) from None
 
 
 def _json(text: str | None) -> Any:

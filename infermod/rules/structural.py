@@ -30,7 +30,9 @@ def structural_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _err(config: Config, rule: str, dep: DeploymentSpec, field: str, message: str, hint: str | None = None) -> Finding:
+def _err(
+    config: Config, rule: str, dep: DeploymentSpec, field: str, message: str, hint: str | None = None
+) -> Finding:
     path = f"deployments.{dep.key}.{field}" if field else f"deployments.{dep.key}"
     return Finding(rule, "error", message, dep.address, config.where(path), path, hint)
 
@@ -79,7 +81,13 @@ def _deployment_findings(config: Config, dep: DeploymentSpec, raw: dict[str, Any
         if count > 1:
             what = "public endpoint" if network == "public" else f"endpoint on {network}"
             out.append(
-                _err(config, "endpoint-duplicate", dep, "endpoints", f"more than one {what}: one endpoint per network")
+                _err(
+                    config,
+                    "endpoint-duplicate",
+                    dep,
+                    "endpoints",
+                    f"more than one {what}: one endpoint per network",
+                )
             )
     if dep.custom:
         model = config.model(dep.model)

@@ -8,7 +8,9 @@ from infermod.errors import FatalError
 from infermod.findings import Finding
 
 
-def load_catalog(config: Config, mode: str, profile: str | None, sandbox: bool) -> tuple[Catalog, list[Finding]]:
+def load_catalog(
+    config: Config, mode: str, profile: str | None, sandbox: bool
+) -> tuple[Catalog, list[Finding]]:
     if mode == "snapshot":
         return _snapshot("the shipped catalog snapshot was used (--catalog snapshot)")
     try:

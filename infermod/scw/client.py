@@ -35,7 +35,7 @@ def make_client(profile: str | None, api_url: str | None = None, sandbox: bool =
     name = profile or os.environ.get("SCW_PROFILE") or "default"
     try:
         loaded = Profile.from_config_file_and_env(profile_name=name)
-    except Exception as exc:  # noqa: BLE001 - the SDK raises bare exceptions for bad files
+    except Exception as exc:
         raise CredentialsError(f"cannot read Scaleway profile `{name}`: {_safe(exc)}") from None
     client = Client.from_profile(loaded)
     if api_url:

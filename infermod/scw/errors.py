@@ -23,7 +23,8 @@ def describe(exc: BaseException) -> str:
     message = body.get("message", "")
     details = body.get("details") or []
     extra = "; ".join(
-        d.get("help_message") or f"{d.get('resource', '')} quota {d.get('quota')} (current {d.get('current')})"
+        d.get("help_message")
+        or f"{d.get('resource', '')} quota {d.get('quota')} (current {d.get('current')})"
         for d in details
         if isinstance(d, dict)
     )

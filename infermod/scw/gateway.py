@@ -13,6 +13,7 @@ import math
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of
@@ -52,19 +53,28 @@ class Gateway:
         and node types, plus the Product Catalog once."""
         with ThreadPoolExecutor(max_workers=max(1, len(pairs) * 3 + 1)) as pool:
             products = pool.submit(self._products) if with_products else None
-            jobs = [
-                (
-                    region,
-                    project,
-                    pool.submit(self._all, lambda p, r=region, pr=project: self.api.list_deployments(region=r, project_id=pr, page=p, page_size=PAGE_SIZE), "deployments", f"list deployments in {region}"),
-                    pool.submit(self._all, lambda p, r=region, pr=project: self.api.list_models(region=r, project_id=pr, page=p, page_size=PAGE_SIZE), "models", f"list models in {region}"),
-                    pool.submit(self._all, lambda p, r=region: self.api.list_node_types(region=r, include_disabled_types=True, page=p, page_size=PAGE_SIZE), "node_types", f"list node types in {region}"),
+            kinds = ("deployments", "models", "node_types")
+            jobs = {
+                (region, project, key): pool.submit(
+                    self._all, partial(self._page, key, region, project), key, f"list {key} in {region}"
                 )
                 for region, project in pairs
-            ]
-            reads = [RegionRead(r, pr, d.result(), m.result(), n.result()) for r, pr, d, m, n in jobs]
+                for key in kinds
+            }
+            reads = [RegionRead(r, p, *(jobs[(r, p, k)].result() for k in kinds)) for r, p in pairs]
             product_list = products.result() if products else []
         return _state(reads), _catalog(reads, product_list)
+
+    def _page(self, key: str, region: str, project: str, page: int) -> Any:
+        if key == "deployments":
+            return self.api.list_deployments(
+                region=region, project_id=project, page=page, page_size=PAGE_SIZE
+            )
+        if key == "models":
+            return self.api.list_models(region=region, project_id=project, page=page, page_size=PAGE_SIZE)
+        return self.api.list_node_types(
+            region=region, include_disabled_types=True, page=page, page_size=PAGE_SIZE
+        )
 
     def _all(self, fetch: Callable[[int], Any], key: str, doing: str) -> list[Any]:
         try:
@@ -94,7 +104,9 @@ class Gateway:
 
     def get_deployment(self, region: str, deployment_id: str) -> ActualDeployment | None:
         try:
-            return to_deployment(with_retries(lambda: self.api.get_deployment(region=region, deployment_id=deployment_id)))
+            return to_deployment(
+                with_retries(lambda: self.api.get_deployment(region=region, deployment_id=deployment_id))
+            )
         except Exception as exc:
             if status_of(exc) == 404:
                 return None
@@ -109,7 +121,11 @@ class Gateway:
             raise
 
     def find_deployments(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
-        found = with_retries(lambda: self.api.list_deployments_all(region=region, project_id=project_id, tags=tags, page_size=PAGE_SIZE))
+        found = with_retries(
+            lambda: self.api.list_deployments_all(
+                region=region, project_id=project_id, tags=tags, page_size=PAGE_SIZE
+            )
+        )
         return [to_deployment(d) for d in found]
 
     # ---- writes --------------------------------------------------------------------------
@@ -118,7 +134,9 @@ class Gateway:
 
         token = f"{CREATE_TAG}{uuid.uuid4().hex[:12]}"
         tags = [*fields["tags"], token]
-        quantization = DeploymentQuantization(bits=fields["quantization"]) if fields.get("quantization") else None
+        quantization = (
+            DeploymentQuantization(bits=fields["quantization"]) if fields.get("quantization") else None
+        )
 
         def create() -> ActualDeployment:
             return to_deployment(
@@ -148,10 +166,18 @@ class Gateway:
 
         if fields.get("quantization") is not None:
             fields["quantization"] = DeploymentQuantization(bits=fields["quantization"])
-        return to_deployment(with_retries(lambda: self.api.update_deployment(region=region, deployment_id=deployment_id, **fields)))
+        return to_deployment(
+            with_retries(
+                lambda: self.api.update_deployment(region=region, deployment_id=deployment_id, **fields)
+            )
+        )
 
     def delete_deployment(self, region: str, deployment_id: str) -> None:
-        _ignore_404(lambda: with_retries(lambda: self.api.delete_deployment(region=region, deployment_id=deployment_id)))
+        _ignore_404(
+            lambda: with_retries(
+                lambda: self.api.delete_deployment(region=region, deployment_id=deployment_id)
+            )
+        )
 
     def create_endpoint(self, region: str, deployment_id: str, spec: EndpointSpec) -> None:
         def lookup(_: BaseException) -> bool | None:
@@ -159,26 +185,49 @@ class Gateway:
             return True if dep and any(e.network == spec.network for e in dep.endpoints) else None
 
         with_retries(
-            lambda: bool(self.api.create_endpoint(region=region, deployment_id=deployment_id, endpoint=endpoint_spec(spec))),
+            lambda: bool(
+                self.api.create_endpoint(
+                    region=region, deployment_id=deployment_id, endpoint=endpoint_spec(spec)
+                )
+            ),
             before_retry=lookup,
         )
 
     def update_endpoint(self, region: str, endpoint_id: str, disable_auth: bool) -> None:
-        with_retries(lambda: self.api.update_endpoint(region=region, endpoint_id=endpoint_id, disable_auth=disable_auth))
+        with_retries(
+            lambda: self.api.update_endpoint(
+                region=region, endpoint_id=endpoint_id, disable_auth=disable_auth
+            )
+        )
 
     def delete_endpoint(self, region: str, endpoint_id: str) -> None:
-        _ignore_404(lambda: with_retries(lambda: self.api.delete_endpoint(region=region, endpoint_id=endpoint_id)))
+        _ignore_404(
+            lambda: with_retries(lambda: self.api.delete_endpoint(region=region, endpoint_id=endpoint_id))
+        )
 
-    def create_model(self, region: str, project_id: str, name: str, url: str, secret: str | None) -> ActualModel:
+    def create_model(
+        self, region: str, project_id: str, name: str, url: str, secret: str | None
+    ) -> ActualModel:
         from scaleway.inference.v1 import ModelSource
 
         def lookup(_: BaseException) -> ActualModel | None:
-            found = with_retries(lambda: self.api.list_models_all(region=region, project_id=project_id, name=name, page_size=PAGE_SIZE))
+            found = with_retries(
+                lambda: self.api.list_models_all(
+                    region=region, project_id=project_id, name=name, page_size=PAGE_SIZE
+                )
+            )
             exact = [m for m in found if m.name == name and m.project_id == project_id]
             return to_model(exact[0]) if exact else None
 
         return with_retries(
-            lambda: to_model(self.api.create_model(region=region, project_id=project_id, name=name, source=ModelSource(url=url, secret=secret))),
+            lambda: to_model(
+                self.api.create_model(
+                    region=region,
+                    project_id=project_id,
+                    name=name,
+                    source=ModelSource(url=url, secret=secret),
+                )
+            ),
             before_retry=lookup,
         )
 
@@ -242,16 +291,30 @@ def to_deployment(d: Any) -> ActualDeployment:
 
 
 def to_model(m: Any) -> ActualModel:
-    return ActualModel(m.id, m.name, str(m.region), m.project_id, str(m.status), m.error_message, _iso(m.updated_at))
+    return ActualModel(
+        m.id, m.name, str(m.region), m.project_id, str(m.status), m.error_message, _iso(m.updated_at)
+    )
 
 
 def to_model_info(m: Any) -> ModelInfo:
     support = {
-        node.node_type_name: tuple(Quantization(q.quantization_bits, q.allowed, q.max_context_size) for q in node.quantizations)
+        node.node_type_name: tuple(
+            Quantization(q.quantization_bits, q.allowed, q.max_context_size) for q in node.quantizations
+        )
         for info in m.nodes_support or ()
         for node in info.nodes
     }
-    return ModelInfo(m.id, m.name, str(m.region), bool(m.has_eula), m.parameter_size_bits, m.size_bytes, support, str(m.status), m.error_message)
+    return ModelInfo(
+        m.id,
+        m.name,
+        str(m.region),
+        bool(m.has_eula),
+        m.parameter_size_bits,
+        m.size_bytes,
+        support,
+        str(m.status),
+        m.error_message,
+    )
 
 
 def _state(reads: list[RegionRead]) -> ActualState:
@@ -262,7 +325,9 @@ def _state(reads: list[RegionRead]) -> ActualState:
 
 def _catalog(reads: list[RegionRead], products: list[Any]) -> Catalog:
     node_types = {
-        (r.region, n.name): NodeType(n.name, r.region, n.gpus, n.vram, str(n.stock_status), n.disabled, n.beta)
+        (r.region, n.name): NodeType(
+            n.name, r.region, n.gpus, n.vram, str(n.stock_status), n.disabled, n.beta
+        )
         for r in reads
         for n in r.node_types
     }
@@ -277,9 +342,20 @@ def _catalog(reads: list[RegionRead], products: list[Any]) -> Catalog:
     today = dt.date.today()
     for p in products:
         props = p.properties
-        if props and props.managed_inference and p.price and p.price.retail_price and p.locality and p.locality.region:
+        if (
+            props
+            and props.managed_inference
+            and p.price
+            and p.price.retail_price
+            and p.locality
+            and p.locality.region
+        ):
             money = p.price.retail_price
-            name = props.managed_inference.deployment.instance_gpu_name if props.managed_inference.deployment else props.managed_inference.instance_gpu_name
+            name = (
+                props.managed_inference.deployment.instance_gpu_name
+                if props.managed_inference.deployment
+                else props.managed_inference.instance_gpu_name
+            )
             prices[(str(p.locality.region), name)] = float(money.units) + money.nanos / 1e9
             currency = money.currency_code
         elif props and props.generative_apis:
