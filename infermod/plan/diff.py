@@ -6,6 +6,7 @@ stack-carrying name. What the stack does not own is only ever reported as a conf
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -92,41 +93,16 @@ def _models(
         project = spec.project_id or default_project
         actual = owned.pop((spec.region, project, spec.name), None)
         after = _model_after(spec, project)
+        change = partial(_change, spec.address, "model", spec.key, spec.region, project)
         if actual is None:
-            changes.append(
-                _change(
-                    spec.address,
-                    "model",
-                    spec.key,
-                    spec.region,
-                    project,
-                    CREATE,
-                    None,
-                    after,
-                    reasons=("new custom model",),
-                )
-            )
+            changes.append(change(CREATE, None, after, reasons=("new custom model",)))
             ids[spec.key] = None
         elif actual.status == "error":
-            changes.append(
-                _change(
-                    spec.address,
-                    "model",
-                    spec.key,
-                    spec.region,
-                    project,
-                    REPLACE,
-                    actual,
-                    after,
-                    reason="replace_because_error",
-                    reasons=(f"the import failed: {actual.error_message}",),
-                )
-            )
+            reason = f"the import failed: {actual.error_message}"
+            changes.append(change(REPLACE, actual, after, reason="replace_because_error", reasons=(reason,)))
             ids[spec.key] = None
         else:
-            changes.append(
-                _change(spec.address, "model", spec.key, spec.region, project, NOOP, actual, after)
-            )
+            changes.append(change(NOOP, actual, after))
             ids[spec.key] = actual.id
     for (_, _, name), actual in sorted(owned.items()):
         reason = "destroy requested" if destroy else "no longer in the configuration, or its source changed"

@@ -10,6 +10,7 @@ from infermod.render.symbols import (
     endpoint_label,
     interesting,
     money,
+    monthly_of,
     show_value,
     signed,
     summary_line,
@@ -72,11 +73,7 @@ def _head(plan: Plan, header: str) -> str:
         lines.append("|---|---|---|---|---|---|---|")
         for c in rows:
             fields = c.after or c.before or {}
-            monthly = (
-                c.cost.monthly_after
-                if c.cost and c.actions != ("delete",)
-                else (c.cost.monthly_before if c.cost else None)
-            )
+            monthly = monthly_of(c)
             lines.append(
                 f"| `{SYMBOL[c.actions].strip() or '='}` | {c.address} | {c.region} | {fields.get('node_type', '')} | "
                 f"{fields.get('min_size', '')} | {money(monthly, plan.currency) if c.type == 'deployment' else ''} | {c.status or ''} |"

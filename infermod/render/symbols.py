@@ -64,3 +64,10 @@ def endpoint_label(network: str) -> str:
 
 def interesting(plan: Plan) -> list[ResourceChange]:
     return [c for c in plan.changes if c.changes_something]
+
+
+def monthly_of(change: ResourceChange) -> float | None:
+    """What a deployment costs a month once the plan is applied (before, for a deletion)."""
+    if change.cost is None:
+        return None
+    return change.cost.monthly_before if change.actions == ("delete",) else change.cost.monthly_after

@@ -16,6 +16,7 @@ from infermod.render.symbols import (
     endpoint_label,
     interesting,
     money,
+    monthly_of,
     show_value,
     signed,
     summary_line,
@@ -113,11 +114,7 @@ def _table(plan: Plan) -> str:
         if c.type != "deployment":
             continue
         fields = c.after or c.before or {}
-        monthly = (
-            c.cost.monthly_after
-            if c.cost and c.actions != ("delete",)
-            else (c.cost.monthly_before if c.cost else None)
-        )
+        monthly = monthly_of(c)
         rows.append(
             [
                 SYMBOL[c.actions].strip() or "=",
