@@ -128,6 +128,36 @@ def bench_plans(sizes: list[int], latency: int, workdir: str) -> None:
         proc.wait()
 
 
+def bench_list_server_time() -> None:
+    """Listing 1,000 deployments (10 pages of 100), with no injected latency: server time."""
+    proc, url = start_emulator("--ready-after", "0")
+    try:
+        create_directly(url, 999)  # 333 in each of the 3 regions...
+        create_directly(url, 1)  # ...plus one: the fr-par list below reads 334, so list all three
+        session = requests.Session()
+        headers = {"x-auth-token": ENV["SCW_SECRET_KEY"]}
+        runs = []
+        for _ in range(5):
+            start = time.perf_counter()
+            count = 0
+            for region in REGIONS:
+                for page in range(1, 5):
+                    body = session.get(
+                        f"{url}/inference/v1/regions/{region}/deployments",
+                        params={"page": page, "page_size": 100, "project_id": PROJECT},
+                        headers=headers,
+                        timeout=30,
+                    ).json()
+                    count += len(body["deployments"])
+            runs.append(time.perf_counter() - start)
+        print(
+            f"emulator: listing {count} deployments in pages of 100 takes {statistics.median(runs) * 1000:.0f} ms (median of 5, client included)"
+        )
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 def bench_apply(workdir: str, latency: int) -> None:
     proc, url = start_emulator("--latency-ms", str(latency), "--ready-after", "2")
     try:
@@ -184,6 +214,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         started = time.perf_counter()
         bench_plans([int(s) for s in args.sizes.split(",")], args.latency_ms, workdir)
+        bench_list_server_time()
         bench_apply(workdir, args.latency_ms)
         bench_startup(workdir)
         print(f"benchmark finished in {time.perf_counter() - started:.0f}s")

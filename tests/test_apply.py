@@ -178,3 +178,46 @@ def test_bad_timeout_value(cli, scw_env, tmp_path):
     write(tmp_path / "infermod.yaml", many(1))
     result = cli("apply", "--auto-approve", "--timeout", "soon")
     assert result.code == 2 and "expected a duration" in result.err
+
+
+def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    running, server = start_emulator(ready_after=60)
+    try:
+        write(tmp_path / "infermod.yaml", many(3))
+        env = {
+            **os.environ,
+            "SCW_ACCESS_KEY": "SCWTESTXXXXXXXXXXXXX",
+            "SCW_SECRET_KEY": "9f8e7d6c-5b4a-4321-8765-0123456789ab",
+            "SCW_API_URL": running.url,
+            "SCW_DEFAULT_PROJECT_ID": "11111111-1111-4111-8111-111111111111",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infermod", "apply", "--auto-approve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while len(running.app.store.deployments) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, out + err
+        assert "interrupted" in out and "goes on in Scaleway" in out
+        assert "Traceback" not in err
+        tags = [d["tags"] for d in running.app.store.deployments.values()]
+        assert len(tags) == 3 and all(
+            "infermod:stack=shop" in t for t in tags
+        )  # tracked: the next plan sees them
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -312,3 +312,33 @@ def test_emulator_refuses_a_busy_port(cli):
         port = sock.getsockname()[1]
         result = cli("emulator", "--port", str(port))
     assert result.code == 1 and "cannot listen on 127.0.0.1" in result.err
+
+
+def test_auth_and_throttling_surface_as_sdk_exceptions(emulator):
+    no_key = Client(
+        access_key=ACCESS_KEY,
+        secret_key=None,
+        api_url=emulator.url,
+        default_project_id=PROJECT,
+        default_region="fr-par",
+    )
+    status, body = error_of(lambda: InferenceV1API(no_key, bypass_validation=True).list_deployments())
+    assert (status, body["type"]) == (401, "denied_authentication")
+    running, server = start_emulator(fault_rate=1.0, seed=1)
+    try:
+        client = Client(
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            api_url=running.url,
+            default_project_id=PROJECT,
+            default_region="fr-par",
+        )
+        seen = set()
+        for _ in range(10):
+            with pytest.raises(Exception) as info:
+                InferenceV1API(client).list_deployments()
+            seen.add(getattr(info.value, "status_code", type(info.value).__name__))
+        assert 429 in seen and 503 in seen
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -128,7 +128,8 @@ def report(outcomes: list[Outcome]) -> str:
     if failed:
         lines.append(
             output.style(
-                f"Apply failed! {len(failed)} of {len(outcomes)} change(s) did not complete. "
+                f"Apply {'interrupted' if any(o.result in ('interrupted', 'not started') for o in failed) else 'failed'}! "
+                f"{len(failed)} of {len(outcomes)} change(s) did not complete. "
                 f"Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
                 "red",
             )

@@ -16,7 +16,8 @@ def load_catalog(
     try:
         from infermod.scw.session import open_session
 
-        with open_session(profile, sandbox, config) as session:
+        # with a fallback at hand, an unreachable API is not worth a long series of retries
+        with open_session(profile, sandbox, config, attempts=None if mode == "live" else 2) as session:
             _, catalog = session.read()
             return catalog, []
     except FatalError as exc:

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of
 from infermod.config.model import EndpointSpec
 from infermod.scw.errors import as_fatal
-from infermod.scw.retry import status_of, with_retries
+from infermod.scw.retry import ATTEMPTS, status_of, with_retries
 from infermod.state import CREATE_TAG, ActualDeployment, ActualEndpoint, ActualModel, ActualState
 
 PAGE_SIZE = 100
@@ -35,11 +35,12 @@ class RegionRead(NamedTuple):
 
 
 class Gateway:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, attempts: int = ATTEMPTS) -> None:
         from scaleway.inference.v1 import InferenceV1API
         from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
 
         self.client = client
+        self.attempts = attempts
         self.api = InferenceV1API(client, bypass_validation=True)
         self.products_api = ProductCatalogV2Alpha1PublicCatalogAPI(client, bypass_validation=True)
 
@@ -78,13 +79,16 @@ class Gateway:
 
     def _all(self, fetch: Callable[[int], Any], key: str, doing: str) -> list[Any]:
         try:
-            first = with_retries(lambda: fetch(1))
+            first = with_retries(lambda: fetch(1), attempts=self.attempts)
             items = list(getattr(first, key))
             pages = math.ceil(int(first.total_count or 0) / PAGE_SIZE)
             if pages <= 1:
                 return items
             with ThreadPoolExecutor(max_workers=min(8, pages - 1)) as pool:
-                rest = pool.map(lambda p: getattr(with_retries(lambda: fetch(p)), key), range(2, pages + 1))
+                rest = pool.map(
+                    lambda p: getattr(with_retries(lambda: fetch(p), attempts=self.attempts), key),
+                    range(2, pages + 1),
+                )
                 for page in rest:
                     items.extend(page)
             return items

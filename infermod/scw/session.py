@@ -26,20 +26,23 @@ class Session(NamedTuple):
 
 
 @contextmanager
-def open_session(profile: str | None, sandbox: bool, config: Config | None) -> Iterator[Session]:
+def open_session(
+    profile: str | None, sandbox: bool, config: Config | None, attempts: int | None = None
+) -> Iterator[Session]:
+    """`attempts` bounds retries of reads, for callers with a fallback (validate's catalog)."""
     from infermod.scw.client import make_client
 
     if sandbox:
         from infermod.sandbox import running_sandbox
 
         with running_sandbox() as url:
-            yield _session(make_client(profile, url, sandbox=True), config, True)
+            yield _session(make_client(profile, url, sandbox=True), config, True, attempts)
         return
-    yield _session(make_client(profile), config, False)
+    yield _session(make_client(profile), config, False, attempts)
 
 
-def _session(client: object, config: Config | None, sandbox: bool) -> Session:
-    gateway = Gateway(client)
+def _session(client: object, config: Config | None, sandbox: bool, attempts: int | None) -> Session:
+    gateway = Gateway(client, attempts) if attempts else Gateway(client)
     default = gateway.default_project_id
     projects = set()
     if config is not None:
