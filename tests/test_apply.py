@@ -108,7 +108,7 @@ def test_saved_plan_applies_and_stale_plan_is_refused(cli, scw_env, sdk, tmp_pat
 def test_faults_and_lost_responses_still_converge_without_duplicates(cli, tmp_path, monkeypatch):
     running, server = start_emulator(fault_rate=0.3, lose_create_responses=2, seed=3, retry_after=0)
     try:
-        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTXXXXXXXXXXXXX")
+        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0000")
         monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
         monkeypatch.setenv("SCW_API_URL", running.url)
         monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
@@ -192,7 +192,7 @@ def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):
         write(tmp_path / "infermod.yaml", many(3))
         env = {
             **os.environ,
-            "SCW_ACCESS_KEY": "SCWTESTXXXXXXXXXXXXX",
+            "SCW_ACCESS_KEY": "SCWTESTACCESSKEY0000",
             "SCW_SECRET_KEY": "9f8e7d6c-5b4a-4321-8765-0123456789ab",
             "SCW_API_URL": running.url,
             "SCW_DEFAULT_PROJECT_ID": "11111111-1111-4111-8111-111111111111",

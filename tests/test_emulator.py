@@ -84,68 +84,34 @@ def test_endpoints_create_update_delete(sdk):
 
 
 def test_immutable_fields_and_rejections(sdk):
-    llama = model_id(sdk)
     spec = [EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())]
-    status, body = error_of(
-        lambda: sdk.create_deployment(
-            model_id=llama, node_type_name="L4", endpoints=spec, min_size=1, max_size=1
+
+    def refused(model=LLAMA, region="fr-par", **overrides):
+        fields = {
+            "node_type_name": "L4",
+            "endpoints": spec,
+            "accept_eula": True,
+            "min_size": 1,
+            "max_size": 1,
+            **overrides,
+        }
+        return error_of(
+            lambda: sdk.create_deployment(region=region, model_id=model_id(sdk, model, region), **fields)
         )
-    )
+
+    status, body = refused(accept_eula=False)
     assert (status, body["type"], body["details"][0]["argument_name"]) == (
         400,
         "invalid_arguments",
         "accept_eula",
     )
-    status, body = error_of(
-        lambda: sdk.create_deployment(
-            model_id=llama,
-            node_type_name="H100-SXM-2",
-            endpoints=spec,
-            accept_eula=True,
-            min_size=1,
-            max_size=1,
-        )
-    )
-    assert body["details"][0]["reason"] == "unsupported"
-    status, body = error_of(
-        lambda: sdk.create_deployment(
-            model_id=llama,
-            node_type_name="L4",
-            endpoints=spec,
-            accept_eula=True,
-            min_size=1,
-            max_size=1,
-            quantization=DeploymentQuantization(bits=4),
-        )
-    )
-    assert body["details"][0]["reason"] == "not_allowed"
-    status, body = error_of(
-        lambda: sdk.create_deployment(
-            model_id=llama, node_type_name="L4", endpoints=spec, accept_eula=True, min_size=1, max_size=2
-        )
-    )
-    assert body["details"][0]["argument_name"] == "max_size"
-    status, body = error_of(
-        lambda: sdk.create_deployment(
-            region="pl-waw",
-            model_id=model_id(sdk, "meta/llama-3.3-70b-instruct:fp8", "pl-waw"),
-            node_type_name="H100-SXM-2",
-            endpoints=spec,
-            accept_eula=True,
-            min_size=1,
-            max_size=1,
-        )
-    )
+    assert refused(node_type_name="H100-SXM-2")[1]["details"][0]["reason"] == "unsupported"
+    assert refused(quantization=DeploymentQuantization(bits=4))[1]["details"][0]["reason"] == "not_allowed"
+    assert refused(max_size=2)[1]["details"][0]["argument_name"] == "max_size"
+    status, body = refused("meta/llama-3.3-70b-instruct:fp8", "pl-waw", node_type_name="H100-SXM-2")
     assert (status, body["type"]) == (409, "out_of_stock")
-    eol = model_id(sdk, "mistral/mixtral-8x7b-instruct-v0.1:fp8")
-    assert (
-        error_of(
-            lambda: sdk.create_deployment(
-                model_id=eol, node_type_name="H100", endpoints=spec, min_size=1, max_size=1
-            )
-        )[1]["details"][0]["reason"]
-        == "end_of_life"
-    )
+    eol = refused("mistral/mixtral-8x7b-instruct-v0.1:fp8", node_type_name="H100")
+    assert eol[1]["details"][0]["reason"] == "end_of_life"
     dep = create(sdk, "imm", [])
     raw = requests.patch(
         f"{sdk.client.api_url}/inference/v1/regions/fr-par/deployments/{dep.id}",

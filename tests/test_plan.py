@@ -236,7 +236,7 @@ def test_missing_credentials_is_one_clear_line(cli, tmp_path):
 
 def test_bad_secret_key_is_not_echoed(cli, tmp_path, monkeypatch):
     config(tmp_path)
-    monkeypatch.setenv("SCW_ACCESS_KEY", "SCWXXXXXXXXXXXXXXXXX")
+    monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0001")
     monkeypatch.setenv("SCW_SECRET_KEY", "not-a-uuid-but-secret")
     result = cli("plan")
     assert result.code == 1 and "not-a-uuid-but-secret" not in result.err
