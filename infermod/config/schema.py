@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import lru_cache
 from importlib import resources
@@ -39,7 +40,7 @@ def schema_findings(loaded: LoadedFile) -> list[Finding]:
                     _message(leaf),
                     resource=_resource(path),
                     location=_nearest(loaded, path),
-                    field=dotted(tuple(leaf.absolute_path)) or None,
+                    field=dotted(path) or None,
                 )
             )
     return _dedupe(findings)
@@ -60,7 +61,9 @@ def _message(error: jsonschema.ValidationError) -> str:
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        return f"unknown key {', '.join(f'`{k}`' for k in extra)}; expected one of: {', '.join(allowed)}"
+        close = [m for k in extra for m in difflib.get_close_matches(k, allowed, n=1)]
+        guess = f" (did you mean `{close[0]}`?)" if close else ""
+        return f"unknown key {', '.join(f'`{k}`' for k in extra)}{guess}; expected one of: {', '.join(allowed)}"
     if validator == "type":
         return f"found {found} ({_json_type(error.instance)}), expected {error.validator_value}"
     if validator == "enum":
@@ -71,10 +74,20 @@ def _message(error: jsonschema.ValidationError) -> str:
     if validator == "required":
         return error.message.replace("is a required property", "is required")
     if validator == "pattern":
-        return f"found {found}, which does not match the expected format {error.validator_value}"
+        meaning = _PATTERNS.get(str(error.validator_value)) or f"the format {error.validator_value}"
+        return f"found {found}, expected {meaning}"
+    if validator == "minItems":
+        return f"found {found}, expected at least {error.validator_value} item(s)"
     if validator == "propertyNames":
         return f"invalid key {found}: use lowercase letters, digits and single hyphens"
     return f"{error.message} (found {found})" if found not in error.message else error.message
+
+
+_PATTERNS = {
+    "^[a-z0-9]+(-[a-z0-9]+)*$": "lowercase letters and digits, separated by single hyphens",
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "a UUID",
+    "^[A-Za-z0-9][A-Za-z0-9._-]*$": "letters, digits, `.`, `_` and `-`, starting with a letter or digit",
+}
 
 
 def _short(value: Any) -> str:
