@@ -63,7 +63,9 @@ def _message(error: jsonschema.ValidationError) -> str:
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         close = [m for k in extra for m in difflib.get_close_matches(k, allowed, n=1)]
         guess = f" (did you mean `{close[0]}`?)" if close else ""
-        return f"unknown key {', '.join(f'`{k}`' for k in extra)}{guess}; expected one of: {', '.join(allowed)}"
+        return (
+            f"unknown key {', '.join(f'`{k}`' for k in extra)}{guess}; expected one of: {', '.join(allowed)}"
+        )
     if validator == "type":
         return f"found {found} ({_json_type(error.instance)}), expected {error.validator_value}"
     if validator == "enum":
