@@ -14,7 +14,7 @@ from infermod.scw.session import open_session
 def run(files: tuple[str, ...], fmt: str, profile: str | None, sandbox: bool) -> int:
     config, _ = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
-        state = session.gateway.read(session.pairs, with_products=False)[0]
+        state = session.read_deployments()
     deployments = sorted(state.owned_deployments(config.stack), key=lambda d: (d.key or "", d.region))
     if fmt == "json":
         body = {

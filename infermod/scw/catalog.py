@@ -18,8 +18,7 @@ def load_catalog(
 
         # with a fallback at hand, an unreachable API is not worth a long series of retries
         with open_session(profile, sandbox, config, attempts=None if mode == "live" else 2) as session:
-            _, catalog = session.read()
-            return catalog, []
+            return session.read_catalog(), []
     except FatalError as exc:
         if mode == "live":
             raise

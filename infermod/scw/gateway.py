@@ -26,12 +26,15 @@ PAGE_SIZE = 100
 T = TypeVar("T")
 
 
+ALL_KINDS = ("deployments", "models", "node_types")
+
+
 class RegionRead(NamedTuple):
     region: str
     project_id: str
-    deployments: list[Any]
-    models: list[Any]
-    node_types: list[Any]
+    deployments: list[Any] = []
+    models: list[Any] = []
+    node_types: list[Any] = []
 
 
 class Gateway:
@@ -49,12 +52,13 @@ class Gateway:
         return self.client.default_project_id  # type: ignore[no-any-return]
 
     # ---- reads ---------------------------------------------------------------------------
-    def read(self, pairs: list[tuple[str, str]], with_products: bool = True) -> tuple[ActualState, Catalog]:
-        """Everything a plan needs, in parallel: per (region, project) the deployments, models
-        and node types, plus the Product Catalog once."""
-        with ThreadPoolExecutor(max_workers=max(1, len(pairs) * 3 + 1)) as pool:
+    def read(
+        self, pairs: list[tuple[str, str]], kinds: tuple[str, ...] = ALL_KINDS, with_products: bool = True
+    ) -> tuple[ActualState, Catalog]:
+        """What a command needs, in parallel: per (region, project) the lists named in `kinds`
+        (deployments, models, node types), plus the Product Catalog once. A plan needs all."""
+        with ThreadPoolExecutor(max_workers=max(1, len(pairs) * len(kinds) + 1)) as pool:
             products = pool.submit(self._products) if with_products else None
-            kinds = ("deployments", "models", "node_types")
             jobs = {
                 (region, project, key): pool.submit(
                     self._all, partial(self._page, key, region, project), key, f"list {key} in {region}"
@@ -62,7 +66,7 @@ class Gateway:
                 for region, project in pairs
                 for key in kinds
             }
-            reads = [RegionRead(r, p, *(jobs[(r, p, k)].result() for k in kinds)) for r, p in pairs]
+            reads = [RegionRead(r, p, **{k: jobs[(r, p, k)].result() for k in kinds}) for r, p in pairs]
             product_list = products.result() if products else []
         return _state(reads), _catalog(reads, product_list)
 

@@ -24,6 +24,12 @@ class Session(NamedTuple):
     def read(self) -> tuple[ActualState, Catalog]:
         return self.gateway.read(self.pairs)
 
+    def read_catalog(self) -> Catalog:
+        return self.gateway.read(self.pairs, kinds=("models", "node_types"))[1]
+
+    def read_deployments(self) -> ActualState:
+        return self.gateway.read(self.pairs, kinds=("deployments",), with_products=False)[0]
+
 
 @contextmanager
 def open_session(
