@@ -68,15 +68,36 @@ def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="infermod")
-@click.option("--no-color", is_flag=True, help="Never colour the output.")
-def cli(no_color: bool) -> None:
-    """Declarative plan/apply for Scaleway Generative APIs - Dedicated Deployment."""
-    if no_color:
+def _no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
         from infermod import output
 
         output.set_color(False)
+
+
+class _Group(click.Group):
+    """Every command also accepts --no-color, so it can be written after the command name."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(
+            click.Option(
+                ["--no-color"],
+                is_flag=True,
+                expose_value=False,
+                callback=_no_color,
+                help="Never colour the output.",
+            )
+        )
+        super().add_command(cmd, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="infermod")
+@click.option(
+    "--no-color", is_flag=True, expose_value=False, callback=_no_color, help="Never colour the output."
+)
+def cli() -> None:
+    """Declarative plan/apply for Scaleway Generative APIs - Dedicated Deployment."""
 
 
 @cli.command()

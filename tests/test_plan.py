@@ -247,3 +247,14 @@ def test_other_projects_are_read_separately(cli, scw_env, sdk, tmp_path):
     config(tmp_path, extra=f"    project_id: {OTHER_PROJECT}\n")
     c = change(plan_json(cli), "deployment.chat")
     assert c["project_id"] == OTHER_PROJECT and c["change"]["actions"] != ["create"]
+
+
+def test_no_color_after_the_command_and_no_escapes_off_a_tty(cli, scw_env, tmp_path):
+    from infermod import output
+
+    config(tmp_path)
+    output.set_color(None)  # decide as in real use: captured output is not a terminal
+    result = cli("plan", "--no-color")
+    assert result.code == 0 and "\x1b[" not in result.out
+    output.set_color(True)
+    assert "\x1b[" in cli("plan").out
