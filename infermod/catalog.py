@@ -59,12 +59,8 @@ class Catalog(NamedTuple):
     def lifecycle_of(self, model: str) -> Lifecycle | None:
         return self.lifecycle.get(model) or self.lifecycle.get(model.split(":")[0])
 
-    def regions(self) -> set[str]:
-        return {region for region, _ in self.node_types}
-
 
 PREVIEW = {"preview", "public_beta"}
-ACTIVE = {"general_availability", "end_of_new_features", "end_of_growth"}
 DEPRECATED = {"end_of_deployment", "end_of_support", "end_of_sale"}
 END_OF_LIFE = {"end_of_life", "retired"}
 

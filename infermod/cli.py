@@ -68,7 +68,7 @@ def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def _no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+def _no_color(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         from infermod import output
 

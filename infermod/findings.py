@@ -53,11 +53,6 @@ def severity_rank(severity: str) -> int:
     return SEVERITIES.index(severity)
 
 
-def worst(findings: Iterable[Finding]) -> str | None:
-    ranks = [severity_rank(f.severity) for f in findings]
-    return SEVERITIES[max(ranks)] if ranks else None
-
-
 def fails_gate(findings: Iterable[Finding], fail_on: str) -> bool:
     """True when any finding is at least as severe as `fail_on` ('warning' or 'error')."""
     threshold = severity_rank(fail_on)

@@ -74,19 +74,24 @@ def scw_env(emulator: Running, monkeypatch: pytest.MonkeyPatch) -> Running:
     return emulator
 
 
-@pytest.fixture
-def sdk(emulator: Running) -> Any:
+def sdk_client(url: str, secret_key: str | None = SECRET_KEY) -> Any:
+    """A real SDK client pointed at an emulator."""
     from scaleway import Client
-    from scaleway.inference.v1 import InferenceV1API
 
-    client = Client(
+    return Client(
         access_key=ACCESS_KEY,
-        secret_key=SECRET_KEY,
-        api_url=emulator.url,
+        secret_key=secret_key,
+        api_url=url,
         default_project_id=PROJECT,
         default_region="fr-par",
     )
-    return InferenceV1API(client)
+
+
+@pytest.fixture
+def sdk(emulator: Running) -> Any:
+    from scaleway.inference.v1 import InferenceV1API
+
+    return InferenceV1API(sdk_client(emulator.url))
 
 
 class Result(NamedTuple):

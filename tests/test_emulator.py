@@ -10,7 +10,7 @@ import time
 
 import pytest
 import requests
-from scaleway import Client, ScalewayException
+from scaleway import ScalewayException
 from scaleway.inference.v1 import (
     DeploymentQuantization,
     EndpointPrivateNetworkDetails,
@@ -22,7 +22,7 @@ from scaleway.inference.v1 import (
 from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
 from scaleway_core.utils import WaitForOptions
 
-from tests.conftest import ACCESS_KEY, OTHER_PROJECT, PROJECT, SECRET_KEY, start_emulator
+from tests.conftest import OTHER_PROJECT, PROJECT, SECRET_KEY, sdk_client, start_emulator
 from tests.helpers import LLAMA, create, model_id
 
 FAST = WaitForOptions(timeout=20, min_delay=1, max_delay=1)
@@ -206,13 +206,7 @@ def test_stats_and_reset(emulator, sdk):
 def test_faults_and_lost_create_responses():
     running, server = start_emulator(fault_rate=1.0, seed=7, lose_create_responses=1)
     try:
-        client = Client(
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            api_url=running.url,
-            default_project_id=PROJECT,
-            default_region="fr-par",
-        )
+        client = sdk_client(running.url)
         api = InferenceV1API(client)
         codes = set()
         for _ in range(12):
@@ -235,13 +229,7 @@ def test_faults_and_lost_create_responses():
 def test_state_dir_survives_restart(tmp_path):
     state = str(tmp_path / "state")
     running, server = start_emulator(state_dir=state)
-    client = Client(
-        access_key=ACCESS_KEY,
-        secret_key=SECRET_KEY,
-        api_url=running.url,
-        default_project_id=PROJECT,
-        default_region="fr-par",
-    )
+    client = sdk_client(running.url)
     dep = create(InferenceV1API(client), "kept", ["x"])
     server.shutdown()
     server.server_close()
@@ -281,24 +269,12 @@ def test_emulator_refuses_a_busy_port(cli):
 
 
 def test_auth_and_throttling_surface_as_sdk_exceptions(emulator):
-    no_key = Client(
-        access_key=ACCESS_KEY,
-        secret_key=None,
-        api_url=emulator.url,
-        default_project_id=PROJECT,
-        default_region="fr-par",
-    )
+    no_key = sdk_client(emulator.url, secret_key=None)
     status, body = error_of(lambda: InferenceV1API(no_key, bypass_validation=True).list_deployments())
     assert (status, body["type"]) == (401, "denied_authentication")
     running, server = start_emulator(fault_rate=1.0, seed=1)
     try:
-        client = Client(
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            api_url=running.url,
-            default_project_id=PROJECT,
-            default_region="fr-par",
-        )
+        client = sdk_client(running.url)
         seen = set()
         for _ in range(10):
             with pytest.raises(Exception) as info:

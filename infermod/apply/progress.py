@@ -54,10 +54,6 @@ class Progress:
         seconds = time.monotonic() - self.started.get(address, time.monotonic())
         return f"{seconds:.0f}s" if seconds < 60 else f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
 
-    def in_flight(self) -> dict[str, str]:
-        with self.lock:
-            return dict(self.state)
-
     def _line(self, text: str) -> None:
         with self.lock:
             if self.live:

@@ -257,9 +257,3 @@ def config_digest(config: Config) -> str:
     """Digest of everything a plan depends on."""
     body = {"stack": config.stack, "resources": resource_digests(config)}
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def require_config(result: LoadResult) -> Config:
-    if result.config is None or any(f.severity == "error" for f in result.findings):
-        raise ConfigError("the configuration is invalid: run `infermod validate` for details")
-    return result.config

@@ -95,6 +95,3 @@ class Config(NamedTuple):
                 return loc
             parts.pop()
         return None
-
-    def regions(self) -> list[str]:
-        return sorted({d.region for d in self.deployments} | {m.region for m in self.models})
