@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from typing import NamedTuple
 
+from infermod.plan.records import Endpoint
+
 STACK_TAG = "infermod:stack="
 NAME_TAG = "infermod:name="
 CREATE_TAG = "infermod:create="  # one per create request, to find a create whose answer was lost
@@ -19,8 +21,12 @@ class ActualEndpoint(NamedTuple):
     url: str
 
     @property
+    def record(self) -> Endpoint:
+        return Endpoint(self.public, self.private_network_id, self.disable_auth, self.url)
+
+    @property
     def network(self) -> str:
-        return "public" if self.public else f"private:{self.private_network_id}"
+        return self.record.network
 
 
 class ActualDeployment(NamedTuple):

@@ -230,6 +230,7 @@ def test_comment_failure_is_reported_and_fails_only_when_required(
 
 def test_markdown_fits_the_note_limit():
     from infermod.plan.model import Plan, ResourceChange
+    from infermod.plan.records import Deployment
     from infermod.render.markdown import render_markdown
 
     changes = tuple(
@@ -243,7 +244,7 @@ def test_markdown_fits_the_note_limit():
             None,
             None,
             None,
-            {"name": f"d{i}", "model": "m" * 200, "node_type": "L4", "min_size": 1, "region": "fr-par"},
+            Deployment(f"d{i}", "m" * 200, None, "L4", 1, 1, None, "fr-par", "p", (), ()),
         )
         for i in range(3000)
     )

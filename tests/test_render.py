@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from infermod.findings import Finding, Location
+from infermod.plan.codec import decode, encode
 from infermod.plan.model import Cost, EndpointChange, FieldChange, Plan, ResourceChange
-from infermod.render.json_view import from_json, to_json
+from infermod.plan.records import Deployment, Endpoint, Model
 from infermod.render.markdown import render_markdown
 from infermod.render.text import render_text
 
@@ -21,18 +22,20 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def sample_plan() -> Plan:
-    base = {
-        "name": "chat",
-        "model": "meta/llama-3.1-8b-instruct:fp8",
-        "node_type": "L4",
-        "min_size": 1,
-        "max_size": 1,
-        "quantization": 8,
-        "region": "fr-par",
-        "project_id": "p",
-        "tags": ["a"],
-        "endpoints": [{"public": True, "private_network_id": None, "disable_auth": False}],
-    }
+    public = Endpoint(True, None, False)
+    base = Deployment(
+        name="chat",
+        model="meta/llama-3.1-8b-instruct:fp8",
+        model_id=None,
+        node_type="L4",
+        min_size=1,
+        max_size=1,
+        quantization=8,
+        region="fr-par",
+        project_id="p",
+        tags=("a",),
+        endpoints=(public,),
+    )
     changes = (
         ResourceChange(
             "model.ft",
@@ -44,15 +47,15 @@ def sample_plan() -> Plan:
             None,
             None,
             None,
-            {
-                "name": "s--ft--0123abcd",
-                "source": "https://huggingface.co/acme/ft",
-                "secret": "(sensitive)",
-                "type": "chat",
-                "api": "/v1/chat/completions",
-                "region": "fr-par",
-                "project_id": "p",
-            },
+            Model(
+                name="s--ft--0123abcd",
+                region="fr-par",
+                project_id="p",
+                source="https://huggingface.co/acme/ft",
+                has_secret=True,
+                type="chat",
+                api="/v1/chat/completions",
+            ),
             reasons=("new custom model",),
         ),
         ResourceChange(
@@ -65,9 +68,9 @@ def sample_plan() -> Plan:
             "id-1",
             "ready",
             base,
-            {**base, "min_size": 2, "max_size": 2},
+            base._replace(min_size=2, max_size=2),
             (FieldChange("max_size", 1, 2, False, True), FieldChange("min_size", 1, 2, False, True)),
-            (EndpointChange("update", "public", "e-1", {"disable_auth": False}, {"disable_auth": True}),),
+            (EndpointChange("update", "public", "e-1", public, public._replace(disable_auth=True)),),
             downtime="the deployment is unavailable while it redeploys",
             cost=Cost("EUR", 0.93, 1.86),
         ),
@@ -80,8 +83,8 @@ def sample_plan() -> Plan:
             ("delete", "create"),
             "id-2",
             "ready",
-            {**base, "name": "big"},
-            {**base, "name": "big", "node_type": "L40S"},
+            base._replace(name="big"),
+            base._replace(name="big", node_type="L40S"),
             (FieldChange("node_type", "L4", "L40S", True, False),),
             action_reason="replace_because_cannot_update",
             reasons=("node type cannot be changed in place: the API has no update for it",),
@@ -96,7 +99,7 @@ def sample_plan() -> Plan:
             ("delete",),
             "id-3",
             "ready",
-            {**base, "name": "old", "region": "nl-ams"},
+            base._replace(name="old", region="nl-ams"),
             None,
             action_reason="delete_because_no_resource_config",
             reasons=("`old` is no longer in the configuration",),
@@ -145,7 +148,7 @@ def sample_plan() -> Plan:
     [
         ("plan.txt", render_text),
         ("plan.md", render_markdown),
-        ("plan.json", lambda p: json.dumps(to_json(p), indent=2) + "\n"),
+        ("plan.json", lambda p: json.dumps(encode(p), indent=2) + "\n"),
     ],
 )
 def test_golden(name, render):
@@ -161,7 +164,7 @@ def test_golden(name, render):
 
 def test_json_round_trip():
     plan = sample_plan()
-    assert from_json(json.loads(json.dumps(to_json(plan)))) == plan
+    assert decode(json.loads(json.dumps(encode(plan)))) == plan
 
 
 def test_summary_counts_a_replacement_as_add_and_destroy():

@@ -16,14 +16,13 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, NamedTuple
 
 from infermod.apply.progress import Progress
-from infermod.config.model import Config, EndpointSpec
-from infermod.plan.diff import KNOWN_AFTER_APPLY
+from infermod.config.model import Config
 from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, Plan, ResourceChange
+from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment
+from infermod.rules.updates import TRANSIENT
 from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway
 from infermod.state import ActualDeployment, ownership_tags
-
-SETTLING = {"creating", "deploying", "scaling", "locked"}
 
 
 class Outcome(NamedTuple):
@@ -189,9 +188,9 @@ class Executor:
 
     # ---- deployments -------------------------------------------------------------------------
     def _model_id(self, change: ResourceChange) -> str:
-        after = change.after or {}
-        if after.get("model_id") and after["model_id"] != KNOWN_AFTER_APPLY:
-            return str(after["model_id"])
+        after = _desired(change)
+        if after.model_id and after.model_id != KNOWN_AFTER_APPLY:
+            return after.model_id
         key = change.depends_on[0].split(".", 1)[1] if change.depends_on else ""
         future = self.model_ids.get(key)
         if future is None:
@@ -222,10 +221,11 @@ class Executor:
         return "updated", change.resource_id or ""
 
     def _create(self, change: ResourceChange) -> ActualDeployment:
-        after = dict(change.after or {})
-        after["model_id"] = self._model_id(change)
-        after["tags"] = [*after["tags"], *ownership_tags(self.plan.stack, change.key)]
-        after["endpoints"] = [EndpointSpec(**e) for e in after["endpoints"]]
+        after = _desired(change)
+        after = after._replace(
+            model_id=self._model_id(change),
+            tags=(*after.tags, *ownership_tags(self.plan.stack, change.key)),
+        )
         if self.stop.is_set():
             raise Interrupted("")
         created = self.gateway.create_deployment(change.region, change.project_id, after)
@@ -239,15 +239,11 @@ class Executor:
         for e in sorted(
             change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)
         ):
-            if e.action == "create":
-                self.gateway.create_endpoint(
-                    change.region, change.resource_id, EndpointSpec(**(e.after or {}))
-                )
-            elif e.action == "update" and e.endpoint_id:
-                self.gateway.update_endpoint(
-                    change.region, e.endpoint_id, bool((e.after or {}).get("disable_auth"))
-                )
-            elif e.endpoint_id:
+            if e.action == "create" and e.after:
+                self.gateway.create_endpoint(change.region, change.resource_id, e.after)
+            elif e.action == "update" and e.endpoint_id and e.after:
+                self.gateway.update_endpoint(change.region, e.endpoint_id, e.after.disable_auth)
+            elif e.action == "delete" and e.endpoint_id:
                 self.gateway.delete_endpoint(change.region, e.endpoint_id)
         fields = self._update_fields(change)
         if fields:
@@ -257,12 +253,13 @@ class Executor:
 
     def _update_fields(self, change: ResourceChange) -> dict[str, Any]:
         fields: dict[str, Any] = {}
+        after = _desired(change)
         for f in change.field_changes:
             if f.field == "tags":
-                fields["tags"] = [*f.after, *ownership_tags(self.plan.stack, change.key)]
+                fields["tags"] = [*after.tags, *ownership_tags(self.plan.stack, change.key)]
             elif f.field in ("min_size", "max_size"):
-                fields["min_size"] = (change.after or {})["min_size"]
-                fields["max_size"] = (change.after or {})["max_size"]
+                fields["min_size"] = after.min_size
+                fields["max_size"] = after.max_size
             elif f.field == "model":
                 fields["model_id"] = self._model_id(change)
             elif f.field in ("name", "quantization"):
@@ -278,7 +275,7 @@ class Executor:
         if self.stop.is_set():
             raise Interrupted("")
         current = self.gateway.get_deployment(change.region, change.resource_id)
-        if current is not None and current.status in SETTLING:
+        if current is not None and current.status in TRANSIENT:
             self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
         self.gateway.delete_deployment(change.region, change.resource_id)
         for dep in self._poll(
@@ -293,7 +290,7 @@ class Executor:
         for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id), doing):
             if dep is None:
                 raise Failed(f"deployment {dep_id} disappeared")
-            if dep.status == "ready" or (settle_only and dep.status not in SETTLING):
+            if dep.status == "ready" or (settle_only and dep.status not in TRANSIENT):
                 return
             if dep.status == "error":
                 raise Failed(
@@ -321,6 +318,12 @@ class Executor:
                 )
             self.stop.wait(min(delay, remaining))
             delay = min(delay * 1.5, 5.0)
+
+
+def _desired(change: ResourceChange) -> Deployment:
+    if not isinstance(change.after, Deployment):
+        raise Failed(f"{change.address}: the plan has no desired deployment for it; make a new plan")
+    return change.after
 
 
 def _done(value: str) -> Future[str]:

@@ -1,8 +1,9 @@
-"""What several commands share: loading a valid config, showing its problems, gates."""
+"""What several commands share: loading a valid config, showing its problems, reading and planning, gates."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from infermod import output
 from infermod.config.load import load_config
@@ -10,6 +11,11 @@ from infermod.config.model import Config
 from infermod.errors import ConfigError
 from infermod.findings import Finding, fails_gate
 from infermod.render.findings import findings_text
+
+if TYPE_CHECKING:  # validate imports this module and must not pay for the plan machinery
+    from infermod.plan.model import Plan
+    from infermod.scw.session import Session
+    from infermod.state import ActualState
 
 
 def load_valid_config(files: Sequence[str]) -> tuple[Config, list[Finding]]:
@@ -29,3 +35,14 @@ def load_valid_config(files: Sequence[str]) -> tuple[Config, list[Finding]]:
 
 def gate_failed(findings: Sequence[Finding], fail_on: str | None) -> bool:
     return any(f.severity == "error" for f in findings) or bool(fail_on and fails_gate(findings, fail_on))
+
+
+def read_and_plan(
+    config: Config, session: Session, eol_horizon: int | None, **options: Any
+) -> tuple[Plan, ActualState]:
+    """Read the actual state once, then plan from it (options: those of `build_plan`)."""
+    from infermod.plan.build import Observed, build_plan
+
+    state, catalog = session.read()
+    observed = Observed(state, catalog, session.default_project, session.sandbox)
+    return build_plan(config, observed, eol_horizon, **options), state

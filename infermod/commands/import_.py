@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from infermod import output
 from infermod.commands.common import load_valid_config
 from infermod.errors import PlanError
+from infermod.rules.updates import TRANSIENT
 from infermod.scw.errors import as_fatal
 from infermod.scw.session import open_session
-from infermod.state import RESERVED, ownership_tags
+from infermod.state import RESERVED, ActualDeployment, ownership_tags
+
+if TYPE_CHECKING:
+    from infermod.scw.gateway import Gateway
 
 SETTLE_TIMEOUT = 600.0
 
@@ -57,10 +62,10 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
     return 0
 
 
-def _settled(gateway, dep):  # type: ignore[no-untyped-def]
+def _settled(gateway: Gateway, dep: ActualDeployment) -> ActualDeployment:
     """Tags cannot change during a transient state: wait for it to end (bounded)."""
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    while dep.status in ("creating", "deploying", "scaling", "locked"):
+    while dep.status in TRANSIENT:
         if time.monotonic() > deadline:
             raise PlanError(f"deployment {dep.id} is still {dep.status}: try the import again later")
         time.sleep(0.5)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from infermod import output
-from infermod.commands.common import gate_failed, load_valid_config
-from infermod.plan.build import Policy, build_plan
+from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.plan.model import Plan
+from infermod.rules.policy import Policy
 from infermod.scw.session import open_session
 
 
@@ -31,7 +29,7 @@ def run(
 ) -> int:
     config, findings = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
-        plan, _ = build_plan(
+        plan, _ = read_and_plan(
             config,
             session,
             eol_horizon,
@@ -67,9 +65,9 @@ def run(
 
 def render(plan: Plan, fmt: str) -> str:
     if fmt == "json":
-        from infermod.render.json_view import to_json
+        from infermod.render.json_view import render_json
 
-        return json.dumps(to_json(plan), indent=2)
+        return render_json(plan)
     if fmt == "markdown":
         from infermod.render.markdown import render_markdown
 

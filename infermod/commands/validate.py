@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from infermod import output
+from infermod.commands.common import gate_failed
 from infermod.config.load import load_config
-from infermod.findings import fails_gate
 from infermod.render.findings import (
     FINDINGS_FORMAT_VERSION,
     counts,
@@ -44,7 +44,7 @@ def run(
                 from infermod.rules.engine import custom_model_findings
 
                 findings.extend(custom_model_findings(config, cat))
-    failed = any(f.severity == "error" for f in findings) or bool(fail_on and fails_gate(findings, fail_on))
+    failed = gate_failed(findings, fail_on)
     files_read = list(config.files) if config else list(files)
     if codequality or junit:
         from infermod.gitlab.reports import write_codequality, write_junit

@@ -5,21 +5,15 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from infermod.findings import Location
+from infermod.plan.records import Endpoint
 from infermod.secrets import Secret
 
 CHAT_API = "/v1/chat/completions"
 EMBEDDINGS_API = "/v1/embeddings"
 
 
-class EndpointSpec(NamedTuple):
-    public: bool
-    private_network_id: str | None
-    disable_auth: bool
-
-    @property
-    def network(self) -> str:
-        """What identifies an endpoint: the network it is on (one endpoint per network)."""
-        return "public" if self.public else f"private:{self.private_network_id}"
+# A desired endpoint is the plan's Endpoint record (its url unknown): one vocabulary for both sides.
+EndpointSpec = Endpoint
 
 
 class Lifecycle(NamedTuple):

@@ -74,7 +74,7 @@ def _message(error: jsonschema.ValidationError) -> str:
     if validator == "const":
         return f"found {found}, expected {error.validator_value!r}"
     if validator == "required":
-        return error.message.replace("is a required property", "is required")
+        return str(error.message).replace("is a required property", "is required")
     if validator == "pattern":
         meaning = _PATTERNS.get(str(error.validator_value)) or f"the format {error.validator_value}"
         return f"found {found}, expected {meaning}"

@@ -445,7 +445,7 @@ class Store:
         allowed = [q["quantization_bits"] for q in support[0]["quantizations"] if q["allowed"]]
         bits = (quantization or {}).get("bits") if isinstance(quantization, dict) else None
         if bits is None:
-            return max(allowed) if allowed else model["parameter_size_bits"]
+            return int(max(allowed) if allowed else model["parameter_size_bits"])
         if bits not in allowed:
             raise invalid(
                 "quantization.bits",

@@ -82,7 +82,7 @@ def junit(findings: Sequence[Finding], resources: Sequence[str]) -> bytes:
             failure.text = "\n".join(f.format() for f in errors)
         elif fs:
             ET.SubElement(case, "system-out").text = "\n".join(f.format() for f in fs)
-    return ET.tostring(suites, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(suites, encoding="utf-8", xml_declaration=True))
 
 
 def write_terraform_report(path: str, plan: Plan) -> None:

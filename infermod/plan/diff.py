@@ -7,7 +7,6 @@ stack-carrying name. What the stack does not own is only ever reported as a conf
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from deepdiff import DeepDiff
 
@@ -26,16 +25,10 @@ from infermod.plan.model import (
     FieldChange,
     ResourceChange,
 )
+from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, compared_values
+from infermod.rules.safety import conflicts, model_in_use, prevent_destroy
+from infermod.rules.updates import DOWNTIME, DOWNTIME_FIELDS, REPLACE_FIELDS, TRANSIENT
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
-
-DOWNTIME = (
-    "the deployment is unavailable while it redeploys (15-30 minutes per the product docs); "
-    "set lifecycle.create_before_destroy for a zero-downtime replacement"
-)
-REPLACE_FIELDS = {"node_type": "node type", "region": "region", "project_id": "project"}
-DOWNTIME_FIELDS = {"model", "min_size", "max_size", "quantization"}
-TRANSIENT = {"creating", "deploying", "scaling", "locked"}
-KNOWN_AFTER_APPLY = "(known after apply)"
 
 
 def diff(
@@ -68,7 +61,7 @@ def diff(
                 )
             )
         if primary is None:
-            findings.extend(_conflicts(config, spec, project, state))
+            findings.extend(conflicts(config, spec, project, state))
             changes.append(_create(spec, project, catalog, model_ids, config))
         else:
             changes.append(_compare(spec, project, primary, catalog, model_ids, config))
@@ -76,8 +69,8 @@ def diff(
         for dep in leftovers:
             reason = "destroy requested" if destroy else f"`{key}` is no longer in the configuration"
             changes.append(_delete(dep, reason, "delete_because_no_resource_config", catalog))
-    findings.extend(_prevent_destroy(config, changes))
-    findings.extend(_model_in_use(config, state, changes))
+    findings.extend(prevent_destroy(config, changes))
+    findings.extend(model_in_use(config, state, changes))
     return _order(changes), findings
 
 
@@ -123,16 +116,16 @@ def _models(
     return changes, ids
 
 
-def _model_after(spec: ModelSpec, project: str) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "source": spec.source_url,
-        "secret": "(sensitive)" if spec.secret else None,
-        "type": spec.type,
-        "api": spec.api,
-        "region": spec.region,
-        "project_id": project,
-    }
+def _model_after(spec: ModelSpec, project: str) -> Model:
+    return Model(
+        name=spec.name,
+        region=spec.region,
+        project_id=project,
+        source=spec.source_url,
+        has_secret=spec.secret is not None,
+        type=spec.type,
+        api=spec.api,
+    )
 
 
 def _change(
@@ -143,7 +136,7 @@ def _change(
     project: str,
     actions: tuple[str, ...],
     actual: ActualModel | None,
-    after: dict[str, Any] | None,
+    after: Model | None,
     *,
     reason: str | None = None,
     reasons: tuple[str, ...] = (),
@@ -151,13 +144,7 @@ def _change(
     before = (
         None
         if actual is None
-        else {
-            "id": actual.id,
-            "name": actual.name,
-            "status": actual.status,
-            "region": actual.region,
-            "project_id": actual.project_id,
-        }
+        else Model(actual.name, actual.region, actual.project_id, id=actual.id, status=actual.status)
     )
     return ResourceChange(
         address,
@@ -189,63 +176,51 @@ def _pick(
     return ranked[0], ranked[1:]
 
 
-def desired_fields(spec: DeploymentSpec, project: str, model_id: str | None) -> dict[str, Any]:
-    return {
-        "name": spec.name,
-        "model": spec.model if not spec.custom else KNOWN_AFTER_APPLY,
-        "model_id": model_id,
-        "node_type": spec.node_type,
-        "min_size": spec.min_size,
-        "max_size": spec.max_size,
-        "quantization": spec.quantization,
-        "region": spec.region,
-        "project_id": project,
-        "tags": sorted(spec.tags),
-        "endpoints": [e._asdict() for e in spec.endpoints],
-        "accept_eula": spec.accept_eula,
-    }
+def desired_fields(spec: DeploymentSpec, project: str, model: str, model_id: str | None) -> Deployment:
+    return Deployment(
+        name=spec.name,
+        model=model,
+        model_id=model_id,
+        node_type=spec.node_type,
+        min_size=spec.min_size,
+        max_size=spec.max_size,
+        quantization=spec.quantization,
+        region=spec.region,
+        project_id=project,
+        tags=tuple(sorted(spec.tags)),
+        endpoints=spec.endpoints,
+        accept_eula=spec.accept_eula,
+    )
 
 
-def actual_fields(dep: ActualDeployment) -> dict[str, Any]:
-    return {
-        "id": dep.id,
-        "name": dep.name,
-        "model": dep.model_name,
-        "model_id": dep.model_id,
-        "node_type": dep.node_type,
-        "min_size": dep.min_size,
-        "max_size": dep.max_size,
-        "quantization": dep.quantization,
-        "region": dep.region,
-        "project_id": dep.project_id,
-        "tags": sorted(dep.user_tags),
-        "endpoints": [
-            {
-                "public": e.public,
-                "private_network_id": e.private_network_id,
-                "disable_auth": e.disable_auth,
-                "url": e.url,
-            }
-            for e in dep.endpoints
-        ],
-        "status": dep.status,
-    }
+def actual_fields(dep: ActualDeployment) -> Deployment:
+    return Deployment(
+        id=dep.id,
+        name=dep.name,
+        model=dep.model_name,
+        model_id=dep.model_id,
+        node_type=dep.node_type,
+        min_size=dep.min_size,
+        max_size=dep.max_size,
+        quantization=dep.quantization,
+        region=dep.region,
+        project_id=dep.project_id,
+        tags=tuple(sorted(dep.user_tags)),
+        endpoints=tuple(e.record for e in dep.endpoints),
+        status=dep.status,
+    )
 
 
 def _after(
     spec: DeploymentSpec, project: str, model_ids: dict[str, str | None], config: Config, catalog: Catalog
-) -> dict[str, Any]:
+) -> Deployment:
     if spec.custom:
         model = config.model(spec.model)
-        model_id = model_ids.get(spec.model)
-        after = desired_fields(spec, project, model_id)
-        after["model"] = model.name if model else spec.model
+        name, model_id = (model.name if model else spec.model), model_ids.get(spec.model)
     else:
         info = catalog.models.get((spec.region, spec.model))
-        after = desired_fields(spec, project, info.id if info and info.id else None)
-    if after["model_id"] is None:
-        after["model_id"] = KNOWN_AFTER_APPLY
-    return after
+        name, model_id = spec.model, (info.id if info and info.id else None)
+    return desired_fields(spec, project, name, model_id or KNOWN_AFTER_APPLY)
 
 
 def _create(
@@ -279,8 +254,8 @@ def _compare(
 ) -> ResourceChange:
     after = _after(spec, project, model_ids, config, catalog)
     before = actual_fields(actual)
-    comparable_before = {k: before[k] for k in after if k not in ("endpoints", "model_id", "accept_eula")}
-    comparable_after = {k: after[k] for k in comparable_before}
+    comparable_before = compared_values(before)
+    comparable_after = compared_values(after)
     if comparable_after["quantization"] is None:  # not set: whatever the API chose is fine
         comparable_after["quantization"] = comparable_before["quantization"]
     changed = sorted(DeepDiff(comparable_before, comparable_after, ignore_order=True).affected_root_keys)
@@ -349,23 +324,13 @@ def _endpoint_changes(spec: DeploymentSpec, actual: ActualDeployment) -> tuple[E
     out = []
     for want in spec.endpoints:
         current = have.pop(want.network, None)
-        wanted = want._asdict()
         if current is None:
-            out.append(EndpointChange("create", want.network, None, None, wanted))
+            out.append(EndpointChange("create", want.network, None, None, want))
         elif current.disable_auth != want.disable_auth:
-            before = {
-                "public": current.public,
-                "private_network_id": current.private_network_id,
-                "disable_auth": current.disable_auth,
-            }
-            out.append(EndpointChange("update", want.network, current.id, before, wanted))
+            before = current.record._replace(url=None)  # the change is about access, not the URL
+            out.append(EndpointChange("update", want.network, current.id, before, want))
     for network, current in have.items():
-        before = {
-            "public": current.public,
-            "private_network_id": current.private_network_id,
-            "disable_auth": current.disable_auth,
-        }
-        out.append(EndpointChange("delete", network, current.id, before, None))
+        out.append(EndpointChange("delete", network, current.id, current.record._replace(url=None), None))
     return tuple(out)
 
 
@@ -392,85 +357,17 @@ def _deps(spec: DeploymentSpec) -> tuple[str, ...]:
     return (f"model.{spec.model}",) if spec.custom else ()
 
 
-def _cost(catalog: Catalog, before: dict[str, Any] | None, after: dict[str, Any] | None) -> Cost | None:
-    def hourly(fields: dict[str, Any] | None) -> float | None:
+def _cost(catalog: Catalog, before: Deployment | None, after: Deployment | None) -> Cost | None:
+    def hourly(fields: Deployment | None) -> float | None:
         if fields is None:
             return 0.0
-        price = catalog.prices.get((fields["region"], fields["node_type"]))
-        return None if price is None else round(price * fields["min_size"], 4)
+        price = catalog.prices.get((fields.region, fields.node_type))
+        return None if price is None else round(price * fields.min_size, 4)
 
     b, a = hourly(before), hourly(after)
     if (before is not None and b is None) or (after is not None and a is None):
         return None
     return Cost(catalog.currency, b, a)
-
-
-# ---- safety findings -------------------------------------------------------------------------
-def _conflicts(config: Config, spec: DeploymentSpec, project: str, state: ActualState) -> list[Finding]:
-    out = []
-    for dep in state.deployments:
-        if (dep.region, dep.project_id, dep.name) == (
-            spec.region,
-            project,
-            spec.name,
-        ) and dep.stack != config.stack:
-            owner = f"stack `{dep.stack}`" if dep.stack else "nothing managed by infermod"
-            out.append(
-                Finding(
-                    "ownership-conflict",
-                    "error",
-                    f"a deployment named `{spec.name}` already exists in {spec.region} ({dep.id}), owned by {owner}; "
-                    "infermod will not adopt or replace it",
-                    spec.address,
-                    config.where(f"deployments.{spec.key}"),
-                    f"deployments.{spec.key}",
-                    f"adopt it with `infermod import {spec.address} {dep.id}`, or set another `name:`",
-                )
-            )
-    return out
-
-
-def _prevent_destroy(config: Config, changes: list[ResourceChange]) -> list[Finding]:
-    guarded = {d.address: d for d in config.deployments if d.lifecycle.prevent_destroy}
-    out = []
-    for change in changes:
-        spec = guarded.get(change.address)
-        if spec is not None and "delete" in change.actions:
-            what = "replace" if change.is_replace else "delete"
-            out.append(
-                Finding(
-                    "lifecycle-prevent-destroy",
-                    "error",
-                    f"the plan would {what} {change.address} ({'; '.join(change.reasons)}), but lifecycle.prevent_destroy is set",
-                    change.address,
-                    config.where(f"deployments.{spec.key}.lifecycle.prevent_destroy"),
-                    f"deployments.{spec.key}.lifecycle.prevent_destroy",
-                    "revert the change, or remove prevent_destroy deliberately in a reviewed change",
-                )
-            )
-    return out
-
-
-def _model_in_use(config: Config, state: ActualState, changes: list[ResourceChange]) -> list[Finding]:
-    """A model this stack owns but a deployment outside the stack uses is never deleted."""
-    deleted = {c.resource_id: c for c in changes if c.type == "model" and "delete" in c.actions}
-    out = []
-    for dep in state.deployments:
-        change = deleted.get(dep.model_id)
-        if change is not None and dep.stack != config.stack:
-            out.append(
-                Finding(
-                    "model-in-use",
-                    "error",
-                    f"{change.address} would be deleted but deployment `{dep.name}` ({dep.id}), which this stack "
-                    "does not own, uses it",
-                    change.address,
-                    None,
-                    None,
-                    "move that deployment to another model first",
-                )
-            )
-    return out
 
 
 def _order(changes: list[ResourceChange]) -> list[ResourceChange]:

@@ -1,11 +1,12 @@
-"""The plan as data. Nothing here prints: views in infermod.render read the same structure
-that `plan --format json` and saved plan files contain (see `to_json`)."""
+"""The plan as data. Nothing here prints: views in infermod.render read these records, and
+infermod.plan.codec turns them into the JSON of `plan --format json` and saved plan files."""
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from infermod.findings import Finding
+from infermod.plan.records import Endpoint, Payload, Value
 
 FORMAT_VERSION = "1.0"
 
@@ -21,8 +22,8 @@ HOURS_PER_MONTH = 730
 
 class FieldChange(NamedTuple):
     field: str
-    before: Any
-    after: Any
+    before: Value
+    after: Value
     forces_replacement: bool = False
     downtime: bool = False
 
@@ -31,8 +32,8 @@ class EndpointChange(NamedTuple):
     action: str  # create | update | delete
     network: str  # "public" or "private:<id>"
     endpoint_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Endpoint | None
+    after: Endpoint | None
 
 
 class Cost(NamedTuple):
@@ -49,6 +50,13 @@ class Cost(NamedTuple):
         return None if self.hourly_after is None else round(self.hourly_after * HOURS_PER_MONTH, 2)
 
 
+class MonthlyCost(NamedTuple):
+    before: float
+    after: float
+    diff: float
+    complete: bool  # False when a changed deployment has no known price
+
+
 class ResourceChange(NamedTuple):
     address: str
     type: str  # "deployment" | "model"
@@ -58,8 +66,8 @@ class ResourceChange(NamedTuple):
     actions: tuple[str, ...]
     resource_id: str | None  # the existing resource, when there is one
     status: str | None  # its current status
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Payload | None  # the actual side (a Deployment or Model read from Scaleway)
+    after: Payload | None  # the desired side
     field_changes: tuple[FieldChange, ...] = ()
     endpoint_changes: tuple[EndpointChange, ...] = ()
     action_reason: str | None = None  # machine-readable, Terraform-like
@@ -101,7 +109,7 @@ class Plan(NamedTuple):
         destroy = sum(1 for c in self.changes if "delete" in c.actions)
         return {"add": add, "change": change, "destroy": destroy}
 
-    def monthly_cost(self) -> dict[str, float | None]:
+    def monthly_cost(self) -> MonthlyCost:
         before = after = 0.0
         unknown = False
         for c in self.changes:
@@ -112,9 +120,4 @@ class Plan(NamedTuple):
                 continue
             before += c.cost.monthly_before or 0.0
             after += c.cost.monthly_after or 0.0
-        return {
-            "before": round(before, 2),
-            "after": round(after, 2),
-            "diff": round(after - before, 2),
-            "complete": not unknown,  # type: ignore[dict-item]
-        }
+        return MonthlyCost(round(before, 2), round(after, 2), round(after - before, 2), not unknown)

@@ -7,12 +7,12 @@ import os
 import tempfile
 
 from infermod.errors import PlanError
+from infermod.plan.codec import decode, encode
 from infermod.plan.model import FORMAT_VERSION, Plan
-from infermod.render.json_view import from_json, to_json
 
 
 def save(plan: Plan, path: str) -> None:
-    body = json.dumps({"kind": "infermod-plan", **to_json(plan)}, indent=2, sort_keys=False) + "\n"
+    body = json.dumps({"kind": "infermod-plan", **encode(plan)}, indent=2, sort_keys=False) + "\n"
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -36,6 +36,6 @@ def load(path: str) -> Plan:
             f"{path}: plan format {data.get('format_version')} is not supported (expected {FORMAT_VERSION})"
         )
     try:
-        return from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanError(f"{path}: plan file is damaged ({type(exc).__name__}: {exc})") from None
+        return decode(data)
+    except ValueError as exc:
+        raise PlanError(f"{path}: plan file is damaged ({exc})") from None

@@ -7,10 +7,11 @@ from infermod.plan.model import Plan, ResourceChange
 from infermod.render.symbols import (
     SYMBOL,
     VERB,
-    endpoint_label,
+    deployment_of,
     interesting,
     money,
     monthly_of,
+    payload_fields,
     show_value,
     signed,
     summary_line,
@@ -51,8 +52,8 @@ def _head(plan: Plan, header: str) -> str:
     lines.append(f"**{summary_line(plan)}**\n")
     cost = plan.monthly_cost()
     lines.append(
-        f"Monthly cost: {money(cost['before'], plan.currency)} → {money(cost['after'], plan.currency)} "
-        f"(**{signed(cost['diff'], plan.currency)}**)\n"
+        f"Monthly cost: {money(cost.before, plan.currency)} → {money(cost.after, plan.currency)} "
+        f"(**{signed(cost.diff, plan.currency)}**)\n"
     )
     destructive = [c for c in plan.changes if "delete" in c.actions]
     if destructive:
@@ -72,11 +73,11 @@ def _head(plan: Plan, header: str) -> str:
         lines.append("| | resource | region | node type | nodes | monthly | status |")
         lines.append("|---|---|---|---|---|---|---|")
         for c in rows:
-            fields = c.after or c.before or {}
-            monthly = monthly_of(c)
+            fields = deployment_of(c)
+            monthly = money(monthly_of(c), plan.currency) if fields else ""
             lines.append(
-                f"| `{SYMBOL[c.actions].strip() or '='}` | {c.address} | {c.region} | {fields.get('node_type', '')} | "
-                f"{fields.get('min_size', '')} | {money(monthly, plan.currency) if c.type == 'deployment' else ''} | {c.status or ''} |"
+                f"| `{SYMBOL[c.actions].strip() or '='}` | {c.address} | {c.region} | {fields.node_type if fields else ''} | "
+                f"{fields.min_size if fields else ''} | {monthly} | {c.status or ''} |"
             )
         lines.append("")
     if plan.findings:
@@ -94,13 +95,9 @@ def _details(c: ResourceChange) -> str:
         "```diff",
     ]
     if c.actions == ("create",):
-        for k, v in (c.after or {}).items():
-            if v not in (None, []):
-                lines.append(f"+ {k}: {show_value(v)}")
+        lines += [f"+ {k}: {show_value(v)}" for k, v in payload_fields(c.after)]
     elif c.actions == ("delete",):
-        for k, v in (c.before or {}).items():
-            if v not in (None, []):
-                lines.append(f"- {k}: {show_value(v)}")
+        lines += [f"- {k}: {show_value(v)}" for k, v in payload_fields(c.before)]
     else:
         for f in c.field_changes:
             lines.append(f"- {f.field}: {show_value(f.before)}")
@@ -109,13 +106,9 @@ def _details(c: ResourceChange) -> str:
             )
         for e in c.endpoint_changes:
             if e.before:
-                lines.append(
-                    f"- {endpoint_label(e.network)}: disable_auth={show_value(e.before.get('disable_auth'))}"
-                )
+                lines.append(f"- {e.before.label}: disable_auth={show_value(e.before.disable_auth)}")
             if e.after:
-                lines.append(
-                    f"+ {endpoint_label(e.network)}: disable_auth={show_value(e.after.get('disable_auth'))}"
-                )
+                lines.append(f"+ {e.after.label}: disable_auth={show_value(e.after.disable_auth)}")
     lines.append("```")
     if c.reasons:
         lines.append("\n" + "\n".join(f"*{r}*" for r in c.reasons))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from infermod.plan.model import Plan, ResourceChange
+from infermod.plan.records import KNOWN_AFTER_APPLY, SENSITIVE, Deployment, Endpoint, Payload
 
 SYMBOL = {
     ("create",): "+",
@@ -46,20 +47,34 @@ def show_value(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, str):
-        return f'"{value}"' if value != "(known after apply)" and value != "(sensitive)" else value
+        return f'"{value}"' if value not in (KNOWN_AFTER_APPLY, SENSITIVE) else value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
+    if isinstance(value, Endpoint):
+        return endpoint_text(value)
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(show_value(v) for v in value) + "]"
     return str(value)
 
 
-def endpoint_label(network: str) -> str:
-    return (
-        "public endpoint"
-        if network == "public"
-        else f"endpoint on private network {network.split(':', 1)[1]}"
-    )
+def endpoint_text(e: Endpoint) -> str:
+    """How every view writes an endpoint: its label, then its access."""
+    return f"{e.label} (disable_auth = {show_value(e.disable_auth)})"
+
+
+def payload_fields(p: Payload | None) -> list[tuple[str, object]]:
+    """A record's fields in the order of the JSON form, leaving out what is unset or empty."""
+    if p is None:
+        return []
+    if isinstance(p, Deployment):
+        items: list[tuple[str, object]] = list(p._asdict().items())
+        order = ["id", *Deployment._fields[:11], "accept_eula", "status"]
+    else:
+        secret = None if p.has_secret is None else (SENSITIVE if p.has_secret else None)
+        items = [*p._asdict().items(), ("secret", secret)]
+        order = ["id", "name", "status", "source", "secret", "type", "api", "region", "project_id"]
+    values = dict(items)
+    return [(k, values[k]) for k in order if values[k] not in (None, (), [])]
 
 
 def interesting(plan: Plan) -> list[ResourceChange]:
@@ -71,3 +86,9 @@ def monthly_of(change: ResourceChange) -> float | None:
     if change.cost is None:
         return None
     return change.cost.monthly_before if change.actions == ("delete",) else change.cost.monthly_after
+
+
+def deployment_of(change: ResourceChange) -> Deployment | None:
+    """The deployment a row of a table shows: as it will be, or as it was for a deletion."""
+    fields = change.after or change.before
+    return fields if isinstance(fields, Deployment) else None

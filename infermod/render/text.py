@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from tabulate import tabulate
 
 from infermod.output import style
 from infermod.plan.model import Plan, ResourceChange
+from infermod.plan.records import Deployment, Endpoint, Payload
 from infermod.render.findings import findings_text
 from infermod.render.symbols import (
     COLOR,
     SYMBOL,
     VERB,
-    endpoint_label,
+    deployment_of,
+    endpoint_text,
     interesting,
     money,
     monthly_of,
+    payload_fields,
     show_value,
     signed,
     summary_line,
@@ -69,7 +70,7 @@ def _resource(c: ResourceChange) -> list[str]:
     out.append(style(f'{symbol:>3} {c.type} "{c.key}" {{', color))
     if c.actions == ("create",):
         out += [f"      + {k:<13} = {show_value(v)}" for k, v in _fields(c.after)]
-        out += [f"      + endpoint {_ep(e)}" for e in (c.after or {}).get("endpoints", [])]
+        out += [f"      + {endpoint_text(e)}" for e in _endpoints(c.after)]
     elif c.actions == ("delete",):
         out += [f"      - {k:<13} = {show_value(v)}" for k, v in _fields(c.before)]
     else:
@@ -82,14 +83,12 @@ def _resource(c: ResourceChange) -> list[str]:
             out.append(f"      ~ {f.field:<13} = {show_value(f.before)} -> {show_value(f.after)}{note}")
         for e in c.endpoint_changes:
             mark = {"create": "+", "update": "~", "delete": "-"}[e.action]
-            if e.action == "update":
+            if e.before and e.after:
                 out.append(
-                    f"      ~ {endpoint_label(e.network)}: disable_auth = {show_value((e.before or {}).get('disable_auth'))} -> {show_value((e.after or {}).get('disable_auth'))}"
+                    f"      ~ {e.after.label}: disable_auth = {show_value(e.before.disable_auth)} -> {show_value(e.after.disable_auth)}"
                 )
-            else:
-                out.append(
-                    f"      {mark} {endpoint_label(e.network)} (disable_auth = {show_value((e.after or e.before or {}).get('disable_auth'))})"
-                )
+            elif e.after or e.before:
+                out.append(f"      {mark} {endpoint_text(e.after or e.before)}")  # type: ignore[arg-type]
     if c.resource_id:
         out.append(f'        id            = "{c.resource_id}"')
     out.append("    }")
@@ -98,14 +97,13 @@ def _resource(c: ResourceChange) -> list[str]:
     return out
 
 
-def _fields(values: dict[str, Any] | None) -> list[tuple[str, Any]]:
-    values = values or {}
-    return [(k, values[k]) for k in SHOWN_FIELDS if k in values and values[k] not in (None, [])]
+def _fields(p: Payload | None) -> list[tuple[str, object]]:
+    values = dict(payload_fields(p))
+    return [(k, values[k]) for k in SHOWN_FIELDS if k in values]
 
 
-def _ep(e: dict[str, Any]) -> str:
-    where = "public" if e.get("public") else f"private network {e.get('private_network_id')}"
-    return f"{where} (disable_auth = {show_value(e.get('disable_auth', False))})"
+def _endpoints(p: Payload | None) -> tuple[Endpoint, ...]:
+    return p.endpoints if isinstance(p, Deployment) else ()
 
 
 def _table(plan: Plan) -> str:
@@ -113,15 +111,15 @@ def _table(plan: Plan) -> str:
     for c in plan.changes:
         if c.type != "deployment":
             continue
-        fields = c.after or c.before or {}
+        fields = deployment_of(c)
         monthly = monthly_of(c)
         rows.append(
             [
                 SYMBOL[c.actions].strip() or "=",
                 c.address,
                 c.region,
-                fields.get("node_type"),
-                fields.get("min_size"),
+                fields.node_type if fields else None,
+                fields.min_size if fields else None,
                 money(monthly, plan.currency),
                 c.status or "-",
             ]
@@ -137,8 +135,8 @@ def _table(plan: Plan) -> str:
 
 def _cost_line(plan: Plan) -> str:
     cost = plan.monthly_cost()
-    note = "" if cost["complete"] else " (some prices unknown)"
+    note = "" if cost.complete else " (some prices unknown)"
     return (
-        f"Monthly cost: {money(cost['before'], plan.currency)} -> {money(cost['after'], plan.currency)} "
-        f"({signed(cost['diff'], plan.currency)}){note}, at 730 hours a month"
+        f"Monthly cost: {money(cost.before, plan.currency)} -> {money(cost.after, plan.currency)} "
+        f"({signed(cost.diff, plan.currency)}){note}, at 730 hours a month"
     )

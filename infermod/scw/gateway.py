@@ -17,7 +17,7 @@ from functools import partial
 from typing import Any, NamedTuple, TypeVar
 
 from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of
-from infermod.config.model import EndpointSpec
+from infermod.plan.records import Deployment, Endpoint
 from infermod.scw.errors import as_fatal
 from infermod.scw.retry import ATTEMPTS, status_of, with_retries
 from infermod.state import CREATE_TAG, ActualDeployment, ActualEndpoint, ActualModel, ActualState
@@ -137,28 +137,27 @@ class Gateway:
         return [to_deployment(d) for d in found]
 
     # ---- writes --------------------------------------------------------------------------
-    def create_deployment(self, region: str, project_id: str, fields: dict[str, Any]) -> ActualDeployment:
+    def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:
+        """`dep` carries the resolved model_id and the tags to set (ownership tags included)."""
         from scaleway.inference.v1 import DeploymentQuantization
 
         token = f"{CREATE_TAG}{uuid.uuid4().hex[:12]}"
-        tags = [*fields["tags"], token]
-        quantization = (
-            DeploymentQuantization(bits=fields["quantization"]) if fields.get("quantization") else None
-        )
+        tags = [*dep.tags, token]
+        quantization = DeploymentQuantization(bits=dep.quantization) if dep.quantization else None
 
         def create() -> ActualDeployment:
             return to_deployment(
                 self.api.create_deployment(
                     region=region,
                     project_id=project_id,
-                    name=fields["name"],
-                    model_id=fields["model_id"],
-                    node_type_name=fields["node_type"],
-                    endpoints=[endpoint_spec(e) for e in fields["endpoints"]],
-                    accept_eula=fields["accept_eula"],
+                    name=dep.name,
+                    model_id=dep.model_id,
+                    node_type_name=dep.node_type,
+                    endpoints=[endpoint_spec(e) for e in dep.endpoints],
+                    accept_eula=bool(dep.accept_eula),
                     tags=tags,
-                    min_size=fields["min_size"],
-                    max_size=fields["max_size"],
+                    min_size=dep.min_size,
+                    max_size=dep.max_size,
                     quantization=quantization,
                 )
             )
@@ -187,7 +186,7 @@ class Gateway:
             )
         )
 
-    def create_endpoint(self, region: str, deployment_id: str, spec: EndpointSpec) -> None:
+    def create_endpoint(self, region: str, deployment_id: str, spec: Endpoint) -> None:
         def lookup(_: BaseException) -> bool | None:
             dep = self.get_deployment(region, deployment_id)
             return True if dep and any(e.network == spec.network for e in dep.endpoints) else None
@@ -251,7 +250,7 @@ def _ignore_404(call: Callable[[], Any]) -> None:
             raise
 
 
-def endpoint_spec(spec: EndpointSpec) -> Any:
+def endpoint_spec(spec: Endpoint) -> Any:
     from scaleway.inference.v1 import EndpointPrivateNetworkDetails, EndpointPublicNetworkDetails
     from scaleway.inference.v1 import EndpointSpec as SdkEndpointSpec
 

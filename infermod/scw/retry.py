@@ -41,10 +41,10 @@ def delay_for(exc: BaseException, attempt: int) -> float:
     header = response.headers.get("retry-after") if response is not None else None
     if header:
         try:
-            return min(float(header), 60.0)
+            return min(float(str(header)), 60.0)
         except ValueError:
             pass
-    return min(MAX_DELAY, BASE_DELAY * 2**attempt) * (0.5 + random.random() / 2)
+    return min(MAX_DELAY, BASE_DELAY * 2.0**attempt) * (0.5 + random.random() / 2)
 
 
 def with_retries(

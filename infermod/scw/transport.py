@@ -66,5 +66,5 @@ def install(timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
 
     if _installed is None:
         _installed = _BoundedRequests(timeout)
-        core_api.requests = _installed  # type: ignore[assignment]
+        core_api.requests = _installed  # type: ignore[assignment,attr-defined]
     _installed.timeout = timeout

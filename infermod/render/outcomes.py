@@ -1,0 +1,40 @@
+"""The report after apply or destroy: each change's outcome, then the totals."""
+
+from __future__ import annotations
+
+from infermod import output
+from infermod.apply.executor import Outcome
+
+
+def render_outcomes(outcomes: list[Outcome]) -> str:
+    """What apply did, one line per change, then the totals."""
+    lines = [""]
+    for o in outcomes:
+        mark = "ok " if o.ok else "!! "
+        detail = f": {o.message}" if o.message else ""
+        ident = f" [{o.resource_id}]" if o.resource_id and o.ok else ""
+        lines.append(f"{mark}{o.address} {o.result}{ident}{detail}")
+    deps = [o for o in outcomes if o.type == "deployment"]
+    added = sum(1 for o in deps if o.result in ("created", "replaced"))
+    changed = sum(1 for o in deps if o.result == "updated")
+    destroyed = sum(1 for o in deps if o.result in ("destroyed", "replaced"))
+    failed = [o for o in outcomes if not o.ok]
+    models = sum(1 for o in outcomes if o.type == "model" and o.result in ("created", "replaced"))
+    extra = f" Models: {models} imported." if models else ""
+    if failed:
+        lines.append(
+            output.style(
+                f"Apply {'interrupted' if any(o.result in ('interrupted', 'not started') for o in failed) else 'failed'}! "
+                f"{len(failed)} of {len(outcomes)} change(s) did not complete. "
+                f"Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
+                "red",
+            )
+        )
+    else:
+        lines.append(
+            output.style(
+                f"Apply complete! Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
+                "green",
+            )
+        )
+    return "\n".join(lines)
