@@ -17,42 +17,18 @@ TOOLS = ROOT / ".test-tools"
 VERSION = "4.64.1"  # the newest that runs on Node 20
 
 
-def ensure_rsync() -> None:
-    """gitlab-ci-local's shell executor copies the checkout with rsync."""
-    if shutil.which("rsync"):
-        return
-    if not shutil.which("apt-get") or os.geteuid() != 0:
-        pytest.skip("rsync is not installed (gitlab-ci-local needs it): apt-get install rsync")
-    quiet = {
-        "capture_output": True,
-        "timeout": 600,
-        "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-    }
-    if subprocess.run(["apt-get", "install", "-y", "-q", "rsync"], **quiet).returncode != 0:  # type: ignore[call-overload]
-        subprocess.run(["apt-get", "update", "-q"], **quiet)  # type: ignore[call-overload]
-        subprocess.run(["apt-get", "install", "-y", "-q", "rsync"], check=True, **quiet)  # type: ignore[call-overload]
-
-
 @pytest.fixture(scope="session")
 def gitlab_ci_local() -> str:
-    ensure_rsync()
+    """Installed by scripts/install-test-tools.sh (run by .ci/run); a test never installs anything."""
     binary = TOOLS / "node_modules" / ".bin" / "gitlab-ci-local"
+    if not shutil.which("rsync"):
+        pytest.skip("rsync is not installed (gitlab-ci-local needs it): run scripts/install-test-tools.sh")
     if not binary.exists():
-        if not shutil.which("npm"):
-            pytest.skip("npm is not installed: cannot get gitlab-ci-local")
-        subprocess.run(
-            [
-                "npm",
-                "install",
-                "--no-audit",
-                "--no-fund",
-                "--prefix",
-                str(TOOLS),
-                f"gitlab-ci-local@{VERSION}",
-            ],
-            check=True,
-            capture_output=True,
-            timeout=300,
+        pytest.skip(f"gitlab-ci-local {VERSION} is not installed: run scripts/install-test-tools.sh")
+    version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60)
+    if version.stdout.strip() != VERSION:
+        pytest.skip(
+            f"gitlab-ci-local {version.stdout.strip()} found, {VERSION} expected: run scripts/install-test-tools.sh"
         )
     return str(binary)
 
