@@ -1,0 +1,41 @@
+"""Saved plan files through the real CLI: written private and atomically, read back exactly,
+and a tampered or damaged file refused in one line naming what is wrong."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+from infermod.plan.planfile import load, save
+from tests.test_render import sample_plan
+
+
+def test_save_then_load_gives_the_same_plan_and_a_private_file(tmp_path):
+    path = tmp_path / "plan.json"
+    save(sample_plan(), str(path))
+    assert load(str(path)) == sample_plan()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]  # no temporary file left
+
+
+def test_a_mistyped_field_is_refused_with_its_path(cli, tmp_path):
+    save(sample_plan(), str(tmp_path / "plan.json"))
+    data = json.loads((tmp_path / "plan.json").read_text())
+    data["resource_changes"][1]["change"]["after"]["min_size"] = "2; rm -rf"
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    result = cli("show", "plan.json")
+    assert result.code == 1
+    assert (
+        "plan file is damaged (resource_changes[1].change.after.min_size: expected an integer" in result.err
+    )
+    assert "Traceback" not in result.err
+
+
+def test_another_major_format_version_is_refused(cli, tmp_path):
+    save(sample_plan(), str(tmp_path / "plan.json"))
+    data = json.loads((tmp_path / "plan.json").read_text())
+    data["format_version"] = "2.0"
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    result = cli("show", "plan.json")
+    assert result.code == 1 and "plan format 2.0 is not supported" in result.err
