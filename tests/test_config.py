@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from infermod.config.load import load_config
 from infermod.config.yamlsource import load_bytes
+from infermod.rules.engine import load_checked_config
 from tests.conftest import write
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +49,7 @@ def test_each_example_validates_alone(cli):
 
 def test_defaults_inherit_and_interpolation_types(tmp_path):
     path = write(tmp_path / "a.yaml", GOOD)
-    result = load_config([path], {})
+    result = load_checked_config([path], {})
     assert [f for f in result.findings if f.severity == "error"] == []
     bot = result.config.deployments[0]
     assert (bot.region, bot.project_id, bot.min_size, bot.max_size) == (
@@ -59,7 +59,7 @@ def test_defaults_inherit_and_interpolation_types(tmp_path):
         2,
     )
     assert bot.tags == ("base", "extra")
-    assert load_config([path], {"SIZE": "3"}).config.deployments[0].min_size == 3
+    assert load_checked_config([path], {"SIZE": "3"}).config.deployments[0].min_size == 3
 
 
 def test_every_kind_of_error_is_reported_at_once_with_file_and_line(cli, tmp_path):
@@ -121,7 +121,7 @@ def test_duplicate_keys_within_and_across_files(tmp_path):
         tmp_path / "d" / "b.yml",
         "version: 1\ndeployments:\n  x: {model: a/b, node_type: L4, endpoints: [{public: true}]}\n",
     )
-    result = load_config([str(tmp_path / "d")], {})
+    result = load_checked_config([str(tmp_path / "d")], {})
     rules = sorted(
         (f.rule_id, f.location.file, f.location.line) for f in result.findings if f.severity == "error"
     )
@@ -152,7 +152,7 @@ deployments:
     endpoints: [{private_network_id: 11111111-2222-3333-4444-555555555555}]
 """,
     )
-    rules = {f.rule_id for f in load_config([path], {}).findings}
+    rules = {f.rule_id for f in load_checked_config([path], {}).findings}
     assert {
         "size-autoscaling",
         "endpoint-duplicate",
@@ -170,7 +170,7 @@ def test_secret_is_sensitive_and_never_printed(cli, tmp_path, monkeypatch):
     )
     result = cli("validate", "-f", path, "--format", "json")
     assert "hf_supersecretvalue123" not in result.out + result.err
-    config = load_config(
+    config = load_checked_config(
         [
             write(
                 tmp_path / "b.yaml",
@@ -243,5 +243,5 @@ def test_arbitrary_yaml_documents_give_findings_not_tracebacks(tmp_path_factory,
 
     path = tmp_path_factory.mktemp("fuzz") / "f.yaml"
     path.write_text(yaml.safe_dump(doc))
-    result = load_config([str(path)], {})
+    result = load_checked_config([str(path)], {})
     assert result.config is not None or result.findings

@@ -10,10 +10,11 @@ from infermod.render.findings import findings_json, findings_text
 
 
 def run(source: str, model_type: str | None, fmt: str) -> int:
+    from infermod.config.load import repo_id
     from infermod.rules.custom_model import check_model
     from infermod.rules.model_source import HubSource, LocalSource
 
-    reader = LocalSource(source) if os.path.isdir(source) else HubSource(_repo_id(source), None)
+    reader = LocalSource(source) if os.path.isdir(source) else HubSource(repo_id(source), None)
     report = check_model(reader, model_type)
     if fmt == "json":
         body = {
@@ -46,10 +47,3 @@ def run(source: str, model_type: str | None, fmt: str) -> int:
         for line in findings_text(report.findings):
             output.out("  " + line)
     return 0 if report.compatible else 1
-
-
-def _repo_id(source: str) -> str:
-    for prefix in ("https://huggingface.co/", "hf://"):
-        if source.startswith(prefix):
-            source = source[len(prefix) :]
-    return source.strip("/")

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from infermod import output
-from infermod.config.load import load_config
 from infermod.config.model import Config
 from infermod.errors import ConfigError
 from infermod.findings import Finding, fails_gate
 from infermod.render.findings import findings_text
+from infermod.rules.engine import load_checked_config
 
 if TYPE_CHECKING:  # validate imports this module and must not pay for the plan machinery
     from infermod.plan.model import Plan
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # validate imports this module and must not pay for the plan 
 
 def load_valid_config(files: Sequence[str]) -> tuple[Config, list[Finding]]:
     """The config, or every problem printed and a ConfigError (exit 1)."""
-    result = load_config(files)
+    result = load_checked_config(files)
     if result.config is not None:
         output.register_secrets(result.config.sensitive_values)
     errors = [f for f in result.findings if f.severity == "error"]

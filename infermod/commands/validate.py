@@ -6,7 +6,6 @@ import json
 
 from infermod import output
 from infermod.commands.common import gate_failed
-from infermod.config.load import load_config
 from infermod.render.findings import (
     FINDINGS_FORMAT_VERSION,
     counts,
@@ -14,6 +13,7 @@ from infermod.render.findings import (
     findings_text,
     summary_line,
 )
+from infermod.rules.engine import load_checked_config
 
 
 def run(
@@ -28,7 +28,7 @@ def run(
     junit: str | None,
     check_models: bool,
 ) -> int:
-    result = load_config(files)
+    result = load_checked_config(files)
     findings = list(result.findings)
     config = result.config
     if config is not None:

@@ -32,6 +32,7 @@ DEFAULT_REGION = "fr-par"
 class LoadResult(NamedTuple):
     config: Config | None
     findings: list[Finding]
+    raw: dict[str, Any] | None = None  # the merged document, for the structural rules
 
 
 def find_files(args: Sequence[str]) -> list[str]:
@@ -61,8 +62,7 @@ def find_files(args: Sequence[str]) -> list[str]:
 
 
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
-    from infermod.rules.structural import structural_findings
-
+    """Read and schema-check; the rules on the result are infermod.rules.engine's job."""
     files = find_files(args)
     loaded = [load_file(path, environ) for path in files]
     findings: list[Finding] = []
@@ -80,9 +80,7 @@ def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -
     findings.extend(merge_findings)
     if not usable or "*" in broken:
         return LoadResult(None, findings)
-    config = _build(merged, files, broken)
-    findings.extend(structural_findings(config, merged.raw))
-    return LoadResult(config, findings)
+    return LoadResult(_build(merged, files, broken), findings, merged.raw)
 
 
 class _Merged(NamedTuple):
@@ -147,7 +145,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
             secret = Secret(str(item["secret"]), origin)
             sensitive.append(secret)
             sensitive.extend(Secret(v, "env") for v in merged.env_values.get(f"models.{key}.secret", []) if v)
-        repo = _repo_id(item["source"])
+        repo = repo_id(item["source"])
         models.append(
             ModelSpec(
                 key=key,
@@ -219,7 +217,8 @@ def _deployment(
     )
 
 
-def _repo_id(source: str) -> str:
+def repo_id(source: str) -> str:
+    """ORG/NAME of a Hugging Face source written as a URL, hf://ORG/NAME or ORG/NAME."""
     for prefix in ("https://huggingface.co/", "hf://"):
         if source.startswith(prefix):
             source = source[len(prefix) :]

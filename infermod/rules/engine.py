@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from infermod.catalog import Catalog
+from infermod.config.load import LoadResult, load_config
 from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.rules.fit import OVERHEAD, fit_findings
 from infermod.rules.lifecycle import lifecycle_findings
+
+
+def load_checked_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
+    """The configuration with every finding that needs no API: schema, then the structural rules."""
+    from infermod.rules.structural import structural_findings
+
+    result = load_config(args, environ)
+    if result.config is None or result.raw is None:
+        return result
+    return result._replace(findings=result.findings + structural_findings(result.config, result.raw))
 
 
 def catalog_findings(config: Config, catalog: Catalog, eol_horizon: int | None) -> list[Finding]:
