@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from infermod import output
 from infermod.commands.common import gate_failed
-from infermod.render.findings import (
-    FINDINGS_FORMAT_VERSION,
-    counts,
-    findings_json,
-    findings_text,
-    summary_line,
-)
-from infermod.rules.engine import load_checked_config
+from infermod.render.validation import render_validation
+from infermod.rules.engine import catalog_findings, custom_model_findings, load_checked_config
 
 
 def run(
@@ -34,15 +26,12 @@ def run(
     if config is not None:
         output.register_secrets(config.sensitive_values)
         if not any(f.severity == "error" for f in findings):
-            from infermod.rules.engine import catalog_findings
             from infermod.scw.catalog import load_catalog
 
             cat, notes = load_catalog(config, catalog, profile, sandbox)
             findings.extend(notes)
             findings.extend(catalog_findings(config, cat, eol_horizon))
             if check_models:
-                from infermod.rules.engine import custom_model_findings
-
                 findings.extend(custom_model_findings(config, cat))
     failed = gate_failed(findings, fail_on)
     files_read = list(config.files) if config else list(files)
@@ -53,20 +42,5 @@ def run(
             write_codequality(codequality, findings)
         if junit:
             write_junit(junit, findings, [d.address for d in config.deployments] if config else [])
-    if fmt == "json":
-        body = {
-            "format_version": FINDINGS_FORMAT_VERSION,
-            "valid": not any(f.severity == "error" for f in findings),
-            "files": files_read,
-            "findings": findings_json(findings),
-            "summary": counts(findings),
-        }
-        output.out(json.dumps(body, indent=2))
-    else:
-        for line in findings_text(findings):
-            output.out(line)
-        if failed:
-            output.out(f"Invalid: {summary_line(findings)}.")
-        else:
-            output.out(f"Valid: {len(files_read)} file(s), {summary_line(findings)}.")
+    output.out(render_validation(findings, files_read, failed, fmt))
     return 1 if failed else 0
