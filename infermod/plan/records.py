@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from infermod.secrets import REDACTED
+
 KNOWN_AFTER_APPLY = "(known after apply)"
-SENSITIVE = "(sensitive)"
+SENSITIVE = REDACTED  # what a plan shows in place of a secret
 
 # What a field change can hold: a scalar, or a list of tags (as a tuple, so records stay hashable).
 Value = str | int | bool | None | tuple[str, ...]
