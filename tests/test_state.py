@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infermod.state import ActualModel, ActualState, model_key, ownership_tags, owns_model_name
@@ -18,6 +18,7 @@ def test_ownership_comes_from_tags_and_user_tags_leave_them_out():
     assert [d.key for d in state.owned_deployments("s")] == ["chat"]
 
 
+@settings(max_examples=40)
 @given(keys, keys)
 def test_model_names_prove_ownership(stack, key):
     name = f"{stack}--{key}--0123abcd"

@@ -87,8 +87,8 @@ def _resource(c: ResourceChange) -> list[str]:
                 out.append(
                     f"      ~ {e.after.label}: disable_auth = {show_value(e.before.disable_auth)} -> {show_value(e.after.disable_auth)}"
                 )
-            elif e.after or e.before:
-                out.append(f"      {mark} {endpoint_text(e.after or e.before)}")  # type: ignore[arg-type]
+            elif shown := e.after or e.before:
+                out.append(f"      {mark} {endpoint_text(shown)}")
     if c.resource_id:
         out.append(f'        id            = "{c.resource_id}"')
     out.append("    }")

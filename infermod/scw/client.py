@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import TYPE_CHECKING
 
 from infermod.errors import CredentialsError
+
+if TYPE_CHECKING:  # the SDK is imported only by the commands that talk to Scaleway
+    from scaleway import Client
 
 SANDBOX_ACCESS_KEY = "SCWSANDBOXACCESSKEY0"
 SANDBOX_SECRET_KEY = "00000000-0000-4000-8000-000000000000"
 SANDBOX_PROJECT_ID = "5a4d0b0e-0000-4000-8000-5a4db0c00001"
 
 
-def make_client(profile: str | None, api_url: str | None = None, sandbox: bool = False):  # type: ignore[no-untyped-def]
+def make_client(profile: str | None, api_url: str | None = None, sandbox: bool = False) -> Client:
     """A Client from ~/.config/scw/config.yaml (profile), overridden by SCW_* variables."""
     from scaleway import Client
     from scaleway_core.profile import Profile
