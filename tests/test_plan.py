@@ -169,6 +169,7 @@ def test_removed_deployment_is_deleted(cli, scw_env, sdk, tmp_path):
 
 
 def test_transient_deployment_shows_status_without_blocking(cli, scw_env, sdk, tmp_path):
+    scw_env.app.store.ready_after = 60.0  # still creating however long the first CLI run takes to start
     create(sdk, "chat", ["team-a", *owned("web", "chat")])
     config(tmp_path, size=2)
     c = change(plan_json(cli), "deployment.chat")

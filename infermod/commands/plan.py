@@ -5,6 +5,7 @@ from __future__ import annotations
 from infermod import output
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.plan.model import Plan
+from infermod.render.views import render_plan
 from infermod.rules.policy import Policy
 from infermod.scw.session import open_session
 
@@ -37,7 +38,7 @@ def run(
             prior_findings=findings,
             check_models=check_models,
         )
-    output.out(render(plan, fmt))
+    output.out(render_plan(plan, fmt))
     write_reports(plan, gitlab_report, codequality, junit)
     failed = gate_failed(plan.findings, fail_on)
     if comment:
@@ -61,20 +62,6 @@ def run(
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0
-
-
-def render(plan: Plan, fmt: str) -> str:
-    if fmt == "json":
-        from infermod.render.json_view import render_json
-
-        return render_json(plan)
-    if fmt == "markdown":
-        from infermod.render.markdown import render_markdown
-
-        return render_markdown(plan)
-    from infermod.render.text import render_text
-
-    return render_text(plan)
 
 
 def write_reports(plan: Plan, gitlab_report: str | None, codequality: str | None, junit: str | None) -> None:

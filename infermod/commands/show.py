@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from infermod import output
-from infermod.commands.plan import render
 from infermod.plan.planfile import load
+from infermod.render.views import render_plan
 
 
 def run(plan_file: str, fmt: str) -> int:
-    output.out(render(load(plan_file), fmt))
+    output.out(render_plan(load(plan_file), fmt))
     return 0
