@@ -39,3 +39,21 @@ def test_another_major_format_version_is_refused(cli, tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps(data))
     result = cli("show", "plan.json")
     assert result.code == 1 and "plan format 2.0 is not supported" in result.err
+
+
+def test_a_derived_plan_survives_the_file_exactly(tmp_path):
+    """What a saved-plan check re-derives compares with `==` against what the file holds."""
+    import datetime as dt
+
+    from infermod.plan.build import Observed, build_plan
+    from infermod.state import ActualState
+    from tests.plan.test_diff import CATALOG, PROJECT, actual, config, spec
+
+    state = ActualState((actual(), actual("big"), actual("gone")), (), ())
+    cfg = config(spec(min_size=2, max_size=2), spec("big", node_type="L40S"), spec("new"))
+    now = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)
+    plan = build_plan(cfg, Observed(state, CATALOG, PROJECT, False), None, now=now)
+    assert {c.actions for c in plan.changes} == {("update",), ("delete", "create"), ("delete",), ("create",)}
+    save(plan, str(tmp_path / "plan.json"))
+    assert load(str(tmp_path / "plan.json")) == plan
+    assert build_plan(cfg, Observed(state, CATALOG, PROJECT, False), None, now=now) == plan
