@@ -142,6 +142,11 @@ def validate(**kwargs: Any) -> int:
 )
 @click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
 @click.option("--comment-required", is_flag=True, help="Fail the command when the comment cannot be posted.")
+@click.option(
+    "--drift-issue",
+    is_flag=True,
+    help="Open or update a GitLab issue labelled infermod-drift when the plan has changes; close it when none.",
+)
 @_scaleway
 @_gates
 @_reports

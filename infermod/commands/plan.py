@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infermod import output
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
+from infermod.errors import FatalError
 from infermod.plan.model import Plan
 from infermod.render.views import render_plan
 from infermod.rules.policy import Policy
@@ -20,6 +21,7 @@ def run(
     gitlab_report: str | None,
     comment: bool,
     comment_required: bool,
+    drift_issue: bool,
     profile: str | None,
     sandbox: bool,
     fail_on: str | None,
@@ -28,24 +30,32 @@ def run(
     junit: str | None,
     check_models: bool,
 ) -> int:
-    config, findings = load_valid_config(files)
-    with open_session(profile, sandbox, config) as session:
-        plan, _ = read_and_plan(
-            config,
-            session,
-            eol_horizon,
-            policy=Policy(deny_destroy, max_monthly_cost),
-            prior_findings=findings,
-            check_models=check_models,
-        )
+    stack = None
+    try:
+        config, findings = load_valid_config(files)
+        stack = config.stack
+        with open_session(profile, sandbox, config) as session:
+            plan, _ = read_and_plan(
+                config,
+                session,
+                eol_horizon,
+                policy=Policy(deny_destroy, max_monthly_cost),
+                prior_findings=findings,
+                check_models=check_models,
+            )
+    except FatalError as exc:
+        if comment:  # the note must not go on showing the previous pipeline's plan as current
+            from infermod.gitlab.comment import post_failure_comment
+
+            post_failure_comment(stack, str(exc))
+        raise
     output.out(render_plan(plan, fmt))
     write_reports(plan, gitlab_report, codequality, junit)
     failed = gate_failed(plan.findings, fail_on)
-    if comment:
-        from infermod.gitlab.comment import post_plan_comment
+    if comment or drift_issue:
+        from infermod.gitlab.publish import publish
 
-        if not post_plan_comment(plan) and comment_required:
-            failed = True
+        failed = not publish(plan, failed, fail_on, comment, comment_required, drift_issue) or failed
     if failed:
         output.error(
             "the plan is refused: see the findings above"

@@ -1,79 +1,131 @@
 """The plan as a merge-request note, kept up to date in place.
 
-Uses GitLab's predefined CI variables (CI_API_V4_URL, CI_PROJECT_ID, CI_MERGE_REQUEST_IID,
-CI_COMMIT_SHA, CI_PIPELINE_ID, CI_PIPELINE_URL) and a token in GITLAB_TOKEN. A hidden marker
-per stack finds the note a previous pipeline wrote, which is edited instead of adding another.
+The note goes to the merge request's own project (`CI_MERGE_REQUEST_PROJECT_ID`: for a merge
+request from a fork, `CI_PROJECT_ID` is the fork). A hidden marker per stack finds the note
+a previous pipeline wrote, and only a note written by the token's own user is edited: a
+quoted plan or another bot's note carrying the marker is left alone and a fresh note is
+posted. A refused or failed plan says so before anything else, so that an old plan never
+looks current.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import Any
-from urllib.parse import quote
-
-import requests
+import re
+from collections.abc import Mapping, Sequence
 
 from infermod import output
+from infermod.findings import Finding, severity_rank
+from infermod.gitlab.api import GitLab, GitLabError, project_path
 from infermod.plan.model import Plan
 from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
-from infermod.secrets import Secret
 
-TIMEOUT = (5.0, 30.0)
-MAX_PAGES = 50
-
-
-class CommentError(Exception):
-    pass
+MARKER_PREFIX = "<!-- infermod-plan stack="
+MARKER_RE = re.compile(r"<!-- infermod-plan stack=(\S+) -->")
+UNKNOWN = "?"  # a failure before the configuration named its stack
+REQUIRED = ("CI_MERGE_REQUEST_IID",)
 
 
 def marker(stack: str) -> str:
-    return f"<!-- infermod-plan stack={stack} -->"
+    return f"{MARKER_PREFIX}{stack} -->"
 
 
-def post_plan_comment(plan: Plan, environ: Mapping[str, str] | None = None) -> bool:
+def blocking(findings: Sequence[Finding], fail_on: str | None) -> list[Finding]:
+    """The findings that refuse the plan: errors, and what `--fail-on` makes fatal."""
+    threshold = severity_rank(fail_on) if fail_on else severity_rank("error")
+    return [f for f in findings if severity_rank(f.severity) >= threshold]
+
+
+def post_plan_comment(
+    plan: Plan, refused_by: Sequence[Finding] = (), environ: Mapping[str, str] | None = None
+) -> bool:
     """Post or update the note; on failure say why and return False (the caller decides)."""
     env = os.environ if environ is None else environ
+    header = provenance(env) + (_refusal(refused_by) if refused_by else "")
+    body = render_markdown(plan, header=header, limit=GITLAB_NOTE_LIMIT - 200)
+    return _post(env, plan.stack, body)
+
+
+def post_failure_comment(stack: str | None, message: str, environ: Mapping[str, str] | None = None) -> bool:
+    """The plan could not be made: replace our note(s) so the last plan does not look current.
+
+    Without a stack name (a configuration that does not load) every plan note of ours on the
+    merge request is stale, so each one is updated.
+    """
+    env = os.environ if environ is None else environ
+    text = (
+        f"### infermod plan{f' — stack `{stack}`' if stack else ''}\n\n"
+        "> [!caution]\n"
+        f"> **The plan failed; there is no current plan.** {_quote(output.redact(message))}\n>\n"
+        "> Any plan shown here before is out of date. See the job log.\n"
+    )
+    return _post(env, stack, provenance(env) + "\n" + text, failed=True)
+
+
+def _post(env: Mapping[str, str], stack: str | None, body: str, failed: bool = False) -> bool:
     try:
-        note_id, created = upsert_note(plan, env)
-    except CommentError as exc:
+        written = upsert(env, stack, body)
+    except GitLabError as exc:
         output.out(
             output.style(f"warning: the plan was not posted to the merge request: {exc}", "yellow", err=True),
             err=True,
         )
         return False
-    output.out(
-        f"{'Posted' if created else 'Updated'} the plan on merge request !{env['CI_MERGE_REQUEST_IID']} (note {note_id}).",
-        err=True,
-    )
+    what = "the failure" if failed else "the plan"
+    for note_id, created in written:
+        output.out(
+            f"{'Posted' if created else 'Updated'} {what} on merge request "
+            f"!{env['CI_MERGE_REQUEST_IID']} (note {note_id}).",
+            err=True,
+        )
     return True
 
 
-def upsert_note(plan: Plan, env: Mapping[str, str]) -> tuple[int, bool]:
-    missing = [
-        k
-        for k in ("CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "GITLAB_TOKEN")
-        if not env.get(k)
-    ]
-    if missing:
-        raise CommentError(
-            f"{', '.join(missing)} not set (run in a merge-request pipeline, with GITLAB_TOKEN as a masked variable)"
-        )
-    token = env["GITLAB_TOKEN"]
-    output.register_secrets([Secret(token, "env:GITLAB_TOKEN")])
-    base = f"{env['CI_API_V4_URL'].rstrip('/')}/projects/{quote(env['CI_PROJECT_ID'], safe='')}/merge_requests/{env['CI_MERGE_REQUEST_IID']}/notes"
-    body = note_body(plan, env)
-    session = requests.Session()
-    session.headers["PRIVATE-TOKEN"] = token
-    existing = _find(session, base, marker(plan.stack))
-    if existing is not None:
-        data = _call(session, "PUT", f"{base}/{existing}", {"body": body})
-        return int(data["id"]), False
-    data = _call(session, "POST", base, {"body": body})
-    return int(data["id"]), True
+def upsert(env: Mapping[str, str], stack: str | None, body: str) -> list[tuple[int, bool]]:
+    """Write `body` (without its marker) into our note(s); (note id, created) for each."""
+    api = GitLab.from_env(env, *REQUIRED)
+    project = env.get("CI_MERGE_REQUEST_PROJECT_ID") or env.get("CI_PROJECT_ID")
+    if not project:
+        raise GitLabError("CI_MERGE_REQUEST_PROJECT_ID not set (run in a merge-request pipeline)")
+    base = f"{project_path(project)}/merge_requests/{env['CI_MERGE_REQUEST_IID']}/notes"
+    ours = _our_notes(api, base)  # note id -> the stack its marker names
+    if stack is None:
+        targets = list(ours.items())
+    else:
+        exact = [(i, s) for i, s in ours.items() if s == stack]
+        targets = (exact or [(i, s) for i, s in ours.items() if s == UNKNOWN])[:1]
+    written: list[tuple[int, bool]] = []
+    for note_id, note_stack in targets:
+        text = marker(stack or note_stack) + "\n" + body
+        try:
+            data = api.call("PUT", f"{base}/{note_id}", body={"body": text})
+        except GitLabError as exc:
+            if exc.status not in (403, 404):  # deleted or locked since it was listed: post afresh
+                raise
+            continue
+        written.append((int(data["id"]), False))
+    if not written:
+        data = api.call("POST", base, body={"body": marker(stack or UNKNOWN) + "\n" + body})
+        written.append((int(data["id"]), True))
+    return written
 
 
-def note_body(plan: Plan, env: Mapping[str, str]) -> str:
+def _our_notes(api: GitLab, base: str) -> dict[int, str]:
+    """Notes carrying a plan marker and written by the token's user; anyone else's are never
+    edited, whatever they carry (a quoted plan, another bot)."""
+    me = api.user_id()
+    found: dict[int, str] = {}
+    for note in api.pages(base, {"sort": "asc", "order_by": "created_at"}):
+        author = note.get("author")
+        if note.get("system") or not isinstance(author, dict) or author.get("id") != me:
+            continue
+        match = MARKER_RE.search(str(note.get("body", "")))
+        if match and isinstance(note.get("id"), int):
+            found.setdefault(note["id"], match.group(1))
+    return found
+
+
+def provenance(env: Mapping[str, str]) -> str:
     sha = env.get("CI_COMMIT_SHA", "")[:8] or "unknown"
     pipeline = env.get("CI_PIPELINE_ID", "")
     url = env.get("CI_PIPELINE_URL", "")
@@ -82,39 +134,16 @@ def note_body(plan: Plan, env: Mapping[str, str]) -> str:
         if pipeline and url
         else (f"pipeline #{pipeline}" if pipeline else "a local run")
     )
-    header = f"{marker(plan.stack)}\n<sub>Computed for commit `{sha}` in {where}.</sub>\n"
-    return render_markdown(plan, header=header, limit=GITLAB_NOTE_LIMIT)
+    return f"<sub>Computed for commit `{sha}` in {where}.</sub>\n"
 
 
-def _find(session: requests.Session, base: str, mark: str) -> int | None:
-    page = "1"
-    for _ in range(MAX_PAGES):
-        response = _request(session, "GET", base, params={"per_page": "100", "page": page, "sort": "asc"})
-        for note in response.json():
-            if isinstance(note, dict) and mark in str(note.get("body", "")) and not note.get("system"):
-                return int(note["id"])
-        page = response.headers.get("x-next-page", "")
-        if not page:
-            return None
-    return None
+def _refusal(findings: Sequence[Finding]) -> str:
+    lines = ["", "> [!caution]", "> **This plan was refused and cannot be applied:**"]
+    lines += [f"> - `{f.rule_id}` {f.resource or ''}: {_quote(f.message)}" for f in findings[:20]]
+    if len(findings) > 20:
+        lines.append(f"> - … and {len(findings) - 20} more (see Findings below)")
+    return "\n".join(lines) + "\n"
 
 
-def _call(session: requests.Session, method: str, url: str, body: dict[str, Any]) -> dict[str, Any]:
-    return _request(session, method, url, json=body).json()  # type: ignore[no-any-return]
-
-
-def _request(session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
-    try:
-        response = session.request(method, url, timeout=TIMEOUT, **kwargs)
-    except requests.RequestException as exc:
-        raise CommentError(f"cannot reach GitLab ({type(exc).__name__})") from None
-    if response.status_code >= 400:
-        hint = {
-            401: "GITLAB_TOKEN was refused",
-            403: "GITLAB_TOKEN may not write notes (needs the api scope)",
-            404: "project or merge request not found",
-        }
-        raise CommentError(
-            f"GitLab answered {response.status_code} to {method}: {hint.get(response.status_code, response.reason)}"
-        )
-    return response
+def _quote(text: str) -> str:
+    return " ".join(text.split())

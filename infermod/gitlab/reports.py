@@ -5,6 +5,11 @@ Formats, as GitLab documents them:
 - artifacts:reports:codequality: a JSON array of {description, check_name, fingerprint,
   severity: info|minor|major|critical|blocker, location: {path, lines: {begin}}}
 - artifacts:reports:junit: JUnit XML (testsuites/testsuite/testcase, <failure> for failures)
+
+GitLab groups Code Quality findings by fingerprint (distinct fingerprints = distinct findings)
+and resolves `location.path` against the repository root; its merge-request test summary
+lists only failed and errored cases, so warnings are failures there (named "… [warning]")
+or nobody would see them.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from infermod.findings import Finding
+from infermod.findings import Finding, severity_rank
 from infermod.plan.model import Plan
 
 CODEQUALITY_SEVERITY = {"error": "critical", "warning": "major", "info": "info"}
@@ -30,10 +35,36 @@ def terraform_report(plan: Plan) -> dict[str, int]:
     return {"create": s["add"], "update": s["change"], "delete": s["destroy"]}
 
 
+def repository_root() -> str:
+    """CI_PROJECT_DIR in a pipeline; elsewhere the enclosing git checkout, or the directory."""
+    if os.environ.get("CI_PROJECT_DIR"):
+        return os.path.abspath(os.environ["CI_PROJECT_DIR"])
+    here = os.path.abspath(os.getcwd())
+    probe = here
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return here
+        probe = parent
+
+
+def report_path(file: str | None, root: str) -> str:
+    """The file relative to the repository root, with forward slashes, as GitLab links it."""
+    if not file:
+        return FALLBACK_PATH
+    relative = os.path.relpath(os.path.abspath(file), root)
+    if relative.startswith(".."):  # outside the repository: GitLab cannot link it anyway
+        relative = os.path.relpath(os.path.abspath(file))
+    return relative.replace(os.sep, "/")
+
+
 def codequality(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     out = []
+    root = repository_root()
     for f in findings:
-        path = os.path.relpath(f.location.file) if f.location else FALLBACK_PATH
+        path = report_path(f.location.file if f.location else None, root)
         line = f.location.line if f.location else 1
         severity = "blocker" if f.rule_id in BLOCKERS else CODEQUALITY_SEVERITY[f.severity]
         out.append(
@@ -51,8 +82,9 @@ def codequality(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 
 
 def fingerprint(f: Finding) -> str:
-    """Stable across runs: what the finding is about, not where the file happens to put it."""
-    key = "|".join([f.rule_id, f.resource or "", f.field or "", f.location.file if f.location else ""])
+    """Stable across runs (no line numbers), distinct for distinct findings: two findings of
+    one rule on one resource that say different things must not collapse into one."""
+    key = "\x1f".join([f.rule_id, f.resource or "", f.message])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
@@ -63,26 +95,40 @@ def junit(findings: Sequence[Finding], resources: Sequence[str]) -> bytes:
     for resource in resources:
         if not any(r == resource for r, _ in cases):
             cases[(resource, "all-rules")] = []
-    failures = sum(1 for fs in cases.values() if any(f.severity == "error" for f in fs))
-    suites = ET.Element("testsuites", name="infermod", tests=str(len(cases)), failures=str(failures))
+    root = repository_root()
+    failing = sum(1 for fs in cases.values() if _worst(fs) in ("error", "warning"))
+    suites = ET.Element("testsuites", name="infermod", tests=str(len(cases)), failures=str(failing))
     suite = ET.SubElement(
         suites,
         "testsuite",
         name="infermod",
         tests=str(len(cases)),
-        failures=str(failures),
+        failures=str(failing),
         errors="0",
         skipped="0",
     )
     for (resource, rule), fs in sorted(cases.items()):
-        case = ET.SubElement(suite, "testcase", classname=resource, name=rule, time="0")
-        errors = [f for f in fs if f.severity == "error"]
-        if errors:
-            failure = ET.SubElement(case, "failure", message=errors[0].message, type=rule)
-            failure.text = "\n".join(f.format() for f in errors)
-        elif fs:
-            ET.SubElement(case, "system-out").text = "\n".join(f.format() for f in fs)
+        _case(suite, resource, rule, fs, root)
     return bytes(ET.tostring(suites, encoding="utf-8", xml_declaration=True))
+
+
+def _worst(fs: Sequence[Finding]) -> str | None:
+    return max((f.severity for f in fs), key=severity_rank, default=None)
+
+
+def _case(suite: ET.Element, resource: str, rule: str, fs: Sequence[Finding], root: str) -> None:
+    worst = _worst(fs)
+    name = f"{rule} [warning]" if worst == "warning" else rule
+    case = ET.SubElement(suite, "testcase", classname=resource, name=name, time="0")
+    located = next((f.location for f in fs if f.location), None)
+    if located:
+        case.set("file", report_path(located.file, root))
+    if worst in ("error", "warning"):
+        shown = [f for f in fs if f.severity == worst]
+        failure = ET.SubElement(case, "failure", message=f"{worst}: {shown[0].message}", type=worst)
+        failure.text = "\n".join(f.format() for f in fs)
+    elif fs:
+        ET.SubElement(case, "system-out").text = "\n".join(f.format() for f in fs)
 
 
 def write_terraform_report(path: str, plan: Plan) -> None:
