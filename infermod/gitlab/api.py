@@ -49,10 +49,10 @@ class GitLab:
         self.session = requests.Session()
         self.session.headers["PRIVATE-TOKEN"] = token
         self.session.headers["User-Agent"] = "infermod"
-        if ca_file:
-            if not os.path.isfile(ca_file):
-                raise GitLabError(f"CI_SERVER_TLS_CA_FILE points to {ca_file}, which is not a file")
-            self.session.verify = ca_file
+        if ca_file and not os.path.isfile(ca_file):
+            raise GitLabError(f"CI_SERVER_TLS_CA_FILE points to {ca_file}, which is not a file")
+        # Per request: a session-wide `verify` loses to REQUESTS_CA_BUNDLE in the environment.
+        self.verify: str | bool = ca_file or True
         self._user_id: int | None = None
 
     @classmethod
@@ -108,7 +108,9 @@ class GitLab:
         url = self.api_url + path
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                response = self.session.request(method, url, params=params, json=body, timeout=TIMEOUT)
+                response = self.session.request(
+                    method, url, params=params, json=body, timeout=TIMEOUT, verify=self.verify
+                )
             except requests.exceptions.SSLError:
                 raise GitLabError(
                     f"TLS verification of {self.api_url} failed: for a private CA, set CI_SERVER_TLS_CA_FILE"

@@ -1,0 +1,185 @@
+"""A GitLab-like REST server on 127.0.0.1 for the note and drift-issue clients.
+
+It behaves as GitLab does where infermod depends on it: tokens belong to users (`GET /user`),
+notes and issues have authors, editing someone else's note answers 403, lists are paginated
+with `x-next-page`, unknown projects answer 404 with GitLab's JSON `message`, and injected
+faults (502, 429 with Retry-After...) answer the next matching requests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, NamedTuple
+from urllib.parse import parse_qs, urlsplit
+
+BOT_TOKEN = "glpat-infermod-bot-token-1234"
+OTHER_TOKEN = "glpat-someone-else-token-5678"
+USERS = {BOT_TOKEN: {"id": 10, "username": "infermod-bot"}, OTHER_TOKEN: {"id": 20, "username": "alice"}}
+UPSTREAM, FORK, MR = "42", "99", "7"
+
+
+class Fault(NamedTuple):
+    method: str
+    path: str  # a regular expression on the path
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+class FakeGitLab:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.notes: list[dict[str, Any]] = []  # merge request UPSTREAM!MR
+        self.issues: list[dict[str, Any]] = []  # project UPSTREAM
+        self.issue_notes: list[tuple[int, str]] = []
+        self.faults: list[Fault] = []
+        self.requests: list[tuple[str, str]] = []
+        self._ids = 1000
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake.handle(self)
+
+            do_POST = do_PUT = do_GET
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}/api/v4"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def next_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    def add_note(self, author: str, body: str, system: bool = False) -> dict[str, Any]:
+        note = {"id": self.next_id(), "body": body, "author": USERS[author], "system": system}
+        self.notes.append(note)
+        return note
+
+    def add_issue(self, author: str, description: str, labels: list[str]) -> dict[str, Any]:
+        iid = len(self.issues) + 1
+        issue = {
+            "id": self.next_id(),
+            "iid": iid,
+            "title": "t",
+            "description": description,
+            "labels": labels,
+            "state": "opened",
+            "author": USERS[author],
+            "web_url": f"https://gitlab.example/team/models/-/issues/{iid}",
+        }
+        self.issues.append(issue)
+        return issue
+
+    def ours(self, marker: str = "infermod-plan") -> list[dict[str, Any]]:
+        return [n for n in self.notes if n["author"]["id"] == 10 and marker in n["body"]]
+
+    # -- the server -------------------------------------------------------------------
+
+    def handle(self, req: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self._handle(req)
+
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        url = urlsplit(req.path)
+        self.requests.append((req.command, url.path))
+        length = int(req.headers.get("content-length") or 0)
+        body = json.loads(req.rfile.read(length)) if length else {}
+        for fault in self.faults:
+            if fault.method == req.command and re.fullmatch(fault.path, url.path):
+                self.faults.remove(fault)
+                return self.send(req, fault.status, fault.body, fault.headers)
+        user = USERS.get(req.headers.get("PRIVATE-TOKEN", ""))
+        if user is None:
+            return self.send(req, 401, {"message": "401 Unauthorized"})
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        path = url.path.removeprefix("/api/v4")
+        if path == "/user" and req.command == "GET":
+            return self.send(req, 200, user)
+        m = re.fullmatch(rf"/projects/{UPSTREAM}/merge_requests/{MR}/notes(?:/(\d+))?", path)
+        if m:
+            return self.notes_api(req, user, body, query, m.group(1))
+        m = re.fullmatch(rf"/projects/{UPSTREAM}/issues(?:/(\d+))?(/notes)?", path)
+        if m:
+            return self.issues_api(req, user, body, query, m.group(1), bool(m.group(2)))
+        return self.send(req, 404, {"message": "404 Project Not Found"})
+
+    def notes_api(
+        self, req: Any, user: dict[str, Any], body: Any, query: dict[str, str], note: str | None
+    ) -> None:
+        if req.command == "GET" and note is None:
+            return self.page(req, self.notes, query)
+        if req.command == "POST" and note is None:
+            return self.send(req, 201, self.add_note(_token_of(user), body["body"]))
+        found = next((n for n in self.notes if str(n["id"]) == note), None)
+        if found is None:
+            return self.send(req, 404, {"message": "404 Not found"})
+        if req.command == "PUT":
+            if found["author"]["id"] != user["id"]:
+                return self.send(req, 403, {"message": "403 Forbidden"})
+            found["body"] = body["body"]
+            return self.send(req, 200, found)
+        return self.send(req, 405, {"message": "405 Method Not Allowed"})
+
+    def issues_api(
+        self, req: Any, user: dict[str, Any], body: Any, query: dict[str, str], iid: str | None, notes: bool
+    ) -> None:
+        if req.command == "GET" and iid is None:
+            chosen = [
+                i
+                for i in self.issues
+                if (not query.get("labels") or query["labels"] in i["labels"])
+                and (not query.get("state") or i["state"] == query["state"])
+                and (not query.get("author_id") or str(i["author"]["id"]) == query["author_id"])
+            ]
+            return self.page(req, chosen, query)
+        if req.command == "POST" and iid is None:
+            issue = self.add_issue(_token_of(user), body["description"], body.get("labels", "").split(","))
+            issue["title"] = body["title"]
+            return self.send(req, 201, issue)
+        found = next((i for i in self.issues if str(i["iid"]) == iid), None)
+        if found is None:
+            return self.send(req, 404, {"message": "404 Issue Not Found"})
+        if notes and req.command == "POST":
+            self.issue_notes.append((found["iid"], body["body"]))
+            return self.send(req, 201, {"id": self.next_id(), "body": body["body"]})
+        if req.command == "PUT" and found["author"]["id"] == user["id"]:
+            if body.get("state_event") == "close":
+                found["state"] = "closed"
+            found.update({k: v for k, v in body.items() if k in ("title", "description")})
+            return self.send(req, 200, found)
+        return self.send(req, 403, {"message": "403 Forbidden"})
+
+    def page(self, req: Any, items: list[dict[str, Any]], query: dict[str, str]) -> None:
+        page, per_page = int(query.get("page", 1)), int(query.get("per_page", 20))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        more = page * per_page < len(items)
+        self.send(req, 200, chunk, {"x-next-page": str(page + 1) if more else ""})
+
+    def send(self, req: Any, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        req.send_response(status)
+        for k, v in (headers or {}).items():
+            req.send_header(k, v)
+        req.send_header("content-type", "application/json")
+        req.send_header("content-length", str(len(raw)))
+        req.end_headers()
+        req.wfile.write(raw)
+
+
+def _token_of(user: dict[str, Any]) -> str:
+    return next(t for t, u in USERS.items() if u is user)

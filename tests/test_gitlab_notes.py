@@ -1,0 +1,236 @@
+"""The merge-request note, through the real CLI, against a GitLab-like server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+
+import pytest
+
+from infermod.gitlab import api
+from tests.conftest import write
+from tests.fake_gitlab import BOT_TOKEN, FORK, MR, OTHER_TOKEN, UPSTREAM, FakeGitLab, Fault
+from tests.test_gitlab import scenario
+
+NOTES = rf"/api/v4/projects/{UPSTREAM}/merge_requests/{MR}/notes"
+
+
+def ci_env(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    for key, value in {
+        "CI_API_V4_URL": url,
+        "CI_PROJECT_ID": UPSTREAM,
+        "CI_MERGE_REQUEST_PROJECT_ID": UPSTREAM,
+        "CI_MERGE_REQUEST_IID": MR,
+        "GITLAB_TOKEN": BOT_TOKEN,
+        "CI_COMMIT_SHA": "0123456789abcdef",
+        "CI_PIPELINE_ID": "555",
+        "CI_PIPELINE_URL": "https://gitlab.example/p/555",
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def waits(monkeypatch):
+    """The retry waits the client asked for, instead of sleeping through them."""
+    asked: list[float] = []
+    monkeypatch.setattr(api, "sleep", asked.append)
+    return asked
+
+
+@pytest.fixture
+def gitlab(monkeypatch, waits):
+    fake = FakeGitLab()
+    for i in range(130):  # more than a page of human discussion before ours
+        fake.add_note(OTHER_TOKEN, f"human comment {i}")
+    ci_env(monkeypatch, fake.url)
+    yield fake
+    fake.close()
+
+
+def test_second_pipeline_edits_the_same_note(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
+    scenario(cli, sdk, tmp_path)
+    first = cli("plan", "--comment")
+    assert first.code == 0 and "Posted the plan on merge request !7" in first.err
+    ours = gitlab.ours("infermod-plan stack=mr")
+    assert len(ours) == 1 and "Computed for commit `01234567` in pipeline [#555]" in ours[0]["body"]
+    assert ours[0]["body"].index("Plan: 2 to add") < ours[0]["body"].index("This plan deletes or replaces")
+    monkeypatch.setenv("CI_COMMIT_SHA", "fedcba9876543210")
+    second = cli("plan", "--comment")
+    assert second.code == 0 and "Updated the plan" in second.err
+    ours = gitlab.ours("infermod-plan stack=mr")
+    assert len(ours) == 1 and "`fedcba98`" in ours[0]["body"]
+    assert ("PUT", f"{NOTES}/{ours[0]['id']}") in gitlab.requests
+    assert BOT_TOKEN not in first.out + first.err + second.out + second.err
+
+
+def test_fork_merge_request_note_goes_to_the_upstream_project(
+    cli, scw_env, sdk, tmp_path, gitlab, monkeypatch
+):
+    """In a fork's merge-request pipeline CI_PROJECT_ID is the fork; the MR lives upstream."""
+    scenario(cli, sdk, tmp_path)
+    monkeypatch.setenv("CI_PROJECT_ID", FORK)
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "Posted the plan" in result.err, result.err
+    assert len(gitlab.ours()) == 1
+    assert not any(f"/projects/{FORK}/" in path for _, path in gitlab.requests)
+
+
+def test_someone_elses_note_with_the_marker_is_never_edited(cli, scw_env, sdk, tmp_path, gitlab):
+    scenario(cli, sdk, tmp_path)
+    quoted = gitlab.add_note(OTHER_TOKEN, "> <!-- infermod-plan stack=mr -->\n> Plan: 9 to add\n\nwhy 9?")
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "Posted the plan" in result.err
+    assert quoted["body"].endswith("why 9?") and ("PUT", f"{NOTES}/{quoted['id']}") not in gitlab.requests
+    assert ("GET", "/api/v4/user") in gitlab.requests
+    assert len(gitlab.ours()) == 1 and gitlab.ours()[0]["id"] != quoted["id"]
+
+
+def test_note_that_became_uneditable_gets_a_fresh_note(cli, scw_env, sdk, tmp_path, gitlab):
+    """Our own note answering 403 (locked since it was listed): post a fresh one, say nothing wrong."""
+    scenario(cli, sdk, tmp_path)
+    old = gitlab.add_note(BOT_TOKEN, "<!-- infermod-plan stack=mr -->\nold plan")
+    gitlab.faults.append(Fault("PUT", f"{NOTES}/{old['id']}", 403, {}, {"message": "403 Forbidden"}))
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "Posted the plan" in result.err and "warning" not in result.err
+    assert len(gitlab.ours()) == 2 and "Plan: 2 to add" in gitlab.ours()[1]["body"]
+
+
+def test_transient_answers_are_retried_honouring_retry_after(cli, scw_env, sdk, tmp_path, gitlab, waits):
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults += [
+        Fault("GET", NOTES, 502, {}, b"<html>502 Bad Gateway</html>"),
+        Fault("POST", NOTES, 429, {"Retry-After": "7"}, {"message": "429 Too Many Requests"}),
+        Fault("POST", NOTES, 503, {}, {"message": "503 Service Unavailable"}),
+    ]
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "Posted the plan" in result.err, result.err
+    assert waits == [
+        1.0,
+        7.0,
+        2.0,
+    ]  # the POST's second retry backs off twice as long and len(gitlab.ours()) == 1
+
+
+def test_persistent_failure_gives_gitlabs_message_and_gives_up(cli, scw_env, sdk, tmp_path, gitlab, waits):
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults += [Fault("GET", NOTES, 500, {}, {"message": "500 Internal Server Error"})] * api.ATTEMPTS
+    result = cli("plan", "--comment", "--comment-required")
+    assert result.code == 1
+    assert (
+        'GitLab answered 500 to GET /projects/42/merge_requests/7/notes: "500 Internal Server Error"'
+        in result.err
+    )
+    assert waits == [1.0, 2.0, 4.0, 8.0]
+    gitlab.faults.append(Fault("POST", NOTES, 429, {"Retry-After": "3600"}, {"message": "slow down"}))
+    result = cli("plan", "--comment")  # an hour's Retry-After is not waited for
+    assert result.code == 0 and "GitLab answered 429" in result.err and '"slow down"' in result.err
+
+
+def test_refusals_carry_gitlabs_message(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults.append(
+        Fault("POST", NOTES, 403, {}, {"message": {"base": ["Note is confidential and you lack access"]}})
+    )
+    result = cli("plan", "--comment")
+    assert "GitLab answered 403 to POST" in result.err
+    assert "base Note is confidential and you lack access" in result.err and "api` scope" in result.err
+    monkeypatch.setenv("GITLAB_TOKEN", "wrong-token")
+    result = cli("plan", "--comment")
+    assert result.code == 0 and 'answered 401 to GET /user: "401 Unauthorized"' in result.err
+    assert cli("plan", "--comment", "--comment-required").code == 1
+    monkeypatch.delenv("CI_MERGE_REQUEST_IID")
+    assert "CI_MERGE_REQUEST_IID not set" in cli("plan", "--comment").err
+
+
+def test_refused_plan_says_so_before_the_plan(cli, scw_env, sdk, tmp_path, gitlab):
+    scenario(cli, sdk, tmp_path)
+    assert cli("plan", "--comment").code == 0
+    result = cli("plan", "--comment", "--deny-destroy")
+    assert result.code == 1
+    (note,) = gitlab.ours()
+    body = note["body"]
+    assert body.index("This plan was refused") < body.index("Plan: 2 to add")
+    assert "`policy-deny-destroy` deployment.old" in body
+
+
+def test_failed_plan_replaces_the_previous_plan(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
+    scenario(cli, sdk, tmp_path)
+    assert cli("plan", "--comment").code == 0
+    monkeypatch.setenv("SCW_API_URL", "http://127.0.0.1:9")  # the API is unreachable: stack known
+    result = cli("plan", "--comment")
+    assert result.code == 1 and "Updated the failure" in result.err
+    (note,) = gitlab.ours()
+    assert (
+        "The plan failed; there is no current plan." in note["body"] and "Plan: 2 to add" not in note["body"]
+    )
+    assert note["body"].startswith("<!-- infermod-plan stack=mr -->")
+    write(tmp_path / "infermod.yaml", "version: 1\nstack: [unclosed\n")  # no stack name at all
+    result = cli("plan", "--comment")
+    assert result.code == 1 and "Updated the failure" in result.err
+    (note,) = gitlab.ours()
+    assert "nothing was planned" in note["body"] and note["body"].startswith(
+        "<!-- infermod-plan stack=mr -->"
+    )
+    monkeypatch.setenv("SCW_API_URL", scw_env.url)
+    scenario(cli, sdk, tmp_path)
+    assert "Updated the plan" in cli("plan", "--comment").err  # the same note again
+    assert len(gitlab.ours()) == 1 and "Plan: 2 to add" in gitlab.ours()[0]["body"]
+
+
+def test_failure_before_any_note_posts_one_the_next_plan_takes_over(cli, scw_env, tmp_path, gitlab):
+    write(tmp_path / "infermod.yaml", "version: 1\nstack: [unclosed\n")
+    assert "Posted the failure" in cli("plan", "--comment").err
+    write(tmp_path / "infermod.yaml", "version: 1\nstack: mr\ndeployments: {}\n")
+    assert "Updated the plan" in cli("plan", "--comment").err
+    (note,) = gitlab.ours()
+    assert note["body"].startswith("<!-- infermod-plan stack=mr -->") and "failed" not in note["body"]
+
+
+@pytest.fixture
+def tls_files(tmp_path):
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "ca.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_private_ca_from_ci_server_tls_ca_file(cli, scw_env, sdk, tmp_path, monkeypatch, tls_files, waits):
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    fake = FakeGitLab(tls=context)
+    try:
+        ci_env(monkeypatch, fake.url)
+        scenario(cli, sdk, tmp_path)
+        result = cli("plan", "--comment")
+        assert "TLS verification of" in result.err and "set CI_SERVER_TLS_CA_FILE" in result.err
+        monkeypatch.setenv("CI_SERVER_TLS_CA_FILE", str(cert))
+        result = cli("plan", "--comment")
+        assert "Posted the plan" in result.err and len(fake.ours()) == 1
+        monkeypatch.setenv("CI_SERVER_TLS_CA_FILE", str(tmp_path / "missing.pem"))
+        assert "which is not a file" in cli("plan", "--comment").err
+    finally:
+        fake.close()
