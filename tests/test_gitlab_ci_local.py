@@ -1,4 +1,7 @@
-"""The shipped CI template, run end to end by gitlab-ci-local (shell executor) against the emulator."""
+"""The shipped CI/CD component and plain template, run by gitlab-ci-local (shell executor)
+against the emulator and a GitLab-like server. gitlab-ci-local 4.64.1 resolves a component of
+the project's own repository at its own commit (`$CI_SERVER_FQDN/$CI_PROJECT_PATH/name@$CI_COMMIT_SHA`)
+with `spec: inputs:`, so the component itself runs here, not a copy."""
 
 from __future__ import annotations
 
@@ -6,11 +9,14 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, write
+from tests.fake_gitlab import BOT_TOKEN, FakeGitLab
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / ".test-tools"
@@ -45,26 +51,88 @@ def run(binary: str, cwd: Path, env_vars: dict[str, str], *args: str) -> subproc
     )
 
 
-def test_template_validates_plans_and_applies_the_plan_artifact(gitlab_ci_local, emulator, sdk, tmp_path):
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout.strip()
+
+
+def project(tmp_path: Path, ci_yaml: str, template: str, template_path: str) -> Path:
+    """A user's repository: main was pushed before the configuration was added (so the
+    configuration counts as changed for rules:changes), then the configuration commit."""
     repo = tmp_path / "repo"
     repo.mkdir()
-    shutil.copy(ROOT / "templates" / "gitlab" / "infermod.gitlab-ci.yml", repo / "infermod.gitlab-ci.yml")
-    write(repo / ".gitlab-ci.yml", "include:\n  - local: infermod.gitlab-ci.yml\n")
+    git(repo, "init", "-q", "-b", "main")
+    write(repo / "README.md", "models\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "init")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    git(repo, "remote", "add", "origin", "https://gitlab.example.com/team/models.git")
+    (repo / template_path).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / template, repo / template_path)
+    write(repo / ".gitlab-ci.yml", ci_yaml)
     shutil.copy(ROOT / "examples" / "quickstart.yaml", repo / "infermod.yaml")
-    for cmd in (
-        ["git", "init", "-q", "-b", "main"],
-        ["git", "add", "-A"],
-        ["git", "-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "init"],
-        ["git", "remote", "add", "origin", "https://gitlab.example.com/team/models.git"],
-    ):
-        subprocess.run(cmd, cwd=repo, check=True)
-    env = {
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "configuration")
+    return repo
+
+
+COMPONENT_CI = """\
+stages: [test, plan, ship]
+include:
+  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/infermod@$CI_COMMIT_SHA
+    inputs:
+      repository: https://gitlab.example.com/team/infermod.git
+      install: "$INFERMOD_TEST_INSTALL"
+      plan_stage: plan
+      apply_stage: ship
+      environment: staging
+      changes: ["infermod.yaml"]
+"""
+
+
+def scw(emulator_url: str) -> dict[str, str]:
+    # The read-only key is what plans use when it is set; the emulator accepts any key.
+    return {
+        "INFERMOD_PLAN_ACCESS_KEY": ACCESS_KEY,
+        "INFERMOD_PLAN_SECRET_KEY": SECRET_KEY,
         "SCW_ACCESS_KEY": ACCESS_KEY,
         "SCW_SECRET_KEY": SECRET_KEY,
-        "SCW_API_URL": emulator.url,
+        "SCW_API_URL": emulator_url,
         "SCW_DEFAULT_PROJECT_ID": PROJECT,
-        "INFERMOD_INSTALL": "true",
+        "INFERMOD_TEST_INSTALL": "true",  # infermod is already on PATH: no test installs packages
     }
+
+
+def test_component_renders_pinned_install_environments_and_manual_apply(gitlab_ci_local, tmp_path):
+    repo = project(tmp_path, COMPONENT_CI, "templates/infermod.yml", "templates/infermod.yml")
+    result = run(gitlab_ci_local, repo, {}, "--preview")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    jobs = yaml.safe_load(result.stdout)
+    plan, apply = jobs["infermod:plan"], jobs["infermod:apply"]
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    pinned = f'pip install --quiet "infermod @ git+https://gitlab.example.com/team/infermod.git@v{version}"'
+    assert pinned in "\n".join(plan["before_script"])
+    assert plan["stage"] == "plan" and apply["stage"] == "ship"
+    assert plan["environment"] == {"name": "staging", "action": "prepare"}
+    assert apply["environment"] == {"name": "staging", "action": "start"}
+    assert apply["resource_group"] == "infermod" and apply["rules"][0]["when"] == "manual"
+    assert plan["artifacts"]["name"] == "infermod plan staging"
+    assert plan["artifacts"]["reports"] == {"terraform": "infermod-plan.json"}
+    cache = plan["cache"][0] if isinstance(plan["cache"], list) else plan["cache"]
+    assert cache["paths"] == [".cache/pip"] and plan["variables"]["PIP_CACHE_DIR"].endswith(".cache/pip")
+    assert all(r["changes"] == ["infermod.yaml"] for r in plan["rules"])
+    assert jobs["infermod:drift"]["rules"][0]["if"].startswith('$CI_PIPELINE_SOURCE == "schedule"')
+
+
+def test_component_plans_comments_applies_and_reports_drift(gitlab_ci_local, emulator, sdk, tmp_path):
+    repo = project(tmp_path, COMPONENT_CI, "templates/infermod.yml", "templates/infermod.yml")
+    env = scw(emulator.url)
     result = run(gitlab_ci_local, repo, env, "infermod:validate", "infermod:plan")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "Plan: 2 to add, 0 to change, 0 to destroy." in result.stdout
@@ -73,8 +141,48 @@ def test_template_validates_plans_and_applies_the_plan_artifact(gitlab_ci_local,
     assert report == {"create": 2, "update": 0, "delete": 0}
     assert isinstance(json.loads((builds / "infermodOgvalidate" / "gl-codequality.json").read_text()), list)
     assert (repo / ".gitlab-ci-local" / "artifacts" / "infermodOgplan" / "plan.json").exists()
-    (repo / "plan.json").unlink(missing_ok=True)  # apply must get the plan from the plan job's artifact
     result = run(gitlab_ci_local, repo, env, "--manual", "infermod:apply", "infermod:apply")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "Apply complete! Deployments: 2 added" in result.stdout
     assert sorted(d.name for d in sdk.list_deployments_all()) == ["chat", "embeddings"]
+
+    fake = FakeGitLab()
+    try:
+        gitlab = {"CI_API_V4_URL": fake.url, "GITLAB_TOKEN": BOT_TOKEN}
+        # A merge request from a fork: the pipeline runs in the fork, the note goes upstream.
+        mr = {
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_IID": "7",
+            "CI_MERGE_REQUEST_PROJECT_ID": "42",
+            "CI_PROJECT_ID": "99",
+        }
+        result = run(gitlab_ci_local, repo, {**env, **gitlab, **mr}, "infermod:plan")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert "Posted the plan on merge request !7" in result.stdout + result.stderr
+        assert len(fake.ours()) == 1 and "No changes" in fake.ours()[0]["body"]
+
+        # Someone scales a deployment by hand: the scheduled pipeline finds the drift.
+        chat = next(d for d in sdk.list_deployments_all() if d.name == "chat")
+        sdk.update_deployment(deployment_id=chat.id, min_size=2, max_size=2)
+        schedule = {"CI_PIPELINE_SOURCE": "schedule", "CI_PROJECT_ID": "42"}
+        result = run(gitlab_ci_local, repo, {**env, **gitlab, **schedule}, "infermod:drift")
+        assert "Opened drift issue #1" in result.stdout + result.stderr, (
+            result.stdout[-3000:] + result.stderr[-2000:]
+        )
+        assert result.returncode == 0 and "WARN 2" in result.stdout + result.stderr  # allowed, shown
+        assert fake.issues[0]["labels"] == ["infermod-drift"] and fake.issues[0]["state"] == "opened"
+    finally:
+        fake.close()
+
+
+def test_plain_template_still_works(gitlab_ci_local, emulator, tmp_path):
+    ci = "include:\n  - local: infermod.gitlab-ci.yml\n"
+    repo = project(tmp_path, ci, "templates/gitlab/infermod.gitlab-ci.yml", "infermod.gitlab-ci.yml")
+    env = {**scw(emulator.url), "INFERMOD_INSTALL": "true"}
+    result = run(gitlab_ci_local, repo, env, "infermod:plan")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "Plan: 2 to add, 0 to change, 0 to destroy." in result.stdout
+    result = run(
+        gitlab_ci_local, repo, {k: v for k, v in env.items() if k != "INFERMOD_INSTALL"}, "infermod:plan"
+    )
+    assert result.returncode != 0 and "Set INFERMOD_REPOSITORY" in result.stdout + result.stderr
