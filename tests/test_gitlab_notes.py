@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from infermod.gitlab import api
-from tests.conftest import write
+from tests.conftest import SECRET_KEY, write
 from tests.fake_gitlab import BOT_TOKEN, FORK, MR, OTHER_TOKEN, UPSTREAM, FakeGitLab, Fault
 from tests.test_gitlab import scenario
 
@@ -157,14 +157,14 @@ def test_refused_plan_says_so_before_the_plan(cli, scw_env, sdk, tmp_path, gitla
 def test_failed_plan_replaces_the_previous_plan(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
     scenario(cli, sdk, tmp_path)
     assert cli("plan", "--comment").code == 0
-    monkeypatch.setenv("SCW_API_URL", "http://127.0.0.1:9")  # the API is unreachable: stack known
+    monkeypatch.setenv("SCW_SECRET_KEY", "not-a-key")  # the plan fails after the stack is known
     result = cli("plan", "--comment")
     assert result.code == 1 and "Updated the failure" in result.err
     (note,) = gitlab.ours()
     assert (
         "The plan failed; there is no current plan." in note["body"] and "Plan: 2 to add" not in note["body"]
     )
-    assert note["body"].startswith("<!-- infermod-plan stack=mr -->")
+    assert note["body"].startswith("<!-- infermod-plan stack=mr -->") and "not-a-key" not in note["body"]
     write(tmp_path / "infermod.yaml", "version: 1\nstack: [unclosed\n")  # no stack name at all
     result = cli("plan", "--comment")
     assert result.code == 1 and "Updated the failure" in result.err
@@ -172,7 +172,7 @@ def test_failed_plan_replaces_the_previous_plan(cli, scw_env, sdk, tmp_path, git
     assert "nothing was planned" in note["body"] and note["body"].startswith(
         "<!-- infermod-plan stack=mr -->"
     )
-    monkeypatch.setenv("SCW_API_URL", scw_env.url)
+    monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
     scenario(cli, sdk, tmp_path)
     assert "Updated the plan" in cli("plan", "--comment").err  # the same note again
     assert len(gitlab.ours()) == 1 and "Plan: 2 to add" in gitlab.ours()[0]["body"]

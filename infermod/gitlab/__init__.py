@@ -1,1 +1,1 @@
-"""GitLab integration: report artifacts and the merge-request plan comment."""
+"""GitLab integration: report artifacts, a REST client, the merge-request note, the drift issue."""
