@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tomllib
@@ -186,3 +187,18 @@ def test_plain_template_still_works(gitlab_ci_local, emulator, tmp_path):
         gitlab_ci_local, repo, {k: v for k, v in env.items() if k != "INFERMOD_INSTALL"}, "infermod:plan"
     )
     assert result.returncode != 0 and "Set INFERMOD_REPOSITORY" in result.stdout + result.stderr
+
+
+def test_templates_and_readme_pin_this_release():
+    """A release bumps pyproject's version: the install lines and examples must follow."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    component = (ROOT / "templates" / "infermod.yml").read_text()
+    spec = yaml.safe_load(component.split("\n---\n")[0])["spec"]["inputs"]
+    assert spec["version"]["default"] == version and "default" not in spec["repository"]
+    plain = (ROOT / "templates" / "gitlab" / "infermod.gitlab-ci.yml").read_text()
+    assert f'INFERMOD_VERSION: "{version}"' in plain and f"ref: v{version}" in plain
+    readme = (ROOT / "README.md").read_text()
+    assert f"/infermod/infermod@{version}" in readme and f"ref: v{version}" in readme
+    for text in (component, plain):
+        assert not re.search(r"pip install (--\S+ )*infermod\b", text)  # never the bare index name
+        assert 'pip install --quiet "infermod @ git+' in text
