@@ -64,3 +64,14 @@ def test_drift_issue_failure_fails_the_job(cli, scw_env, sdk, tmp_path, gitlab):
         'the drift issue was not updated: GitLab answered 403 to POST /projects/42/issues: "403 Forbidden"'
         in (result.err)
     )
+
+
+def test_duplicate_drift_issues_are_closed(cli, scw_env, sdk, tmp_path, gitlab):
+    scenario(cli, sdk, tmp_path)
+    for _ in range(2):
+        gitlab.add_issue(BOT_TOKEN, "<!-- infermod-drift stack=mr -->\nold", ["infermod-drift"])
+    result = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert result.code == 2 and "Updated drift issue #1" in result.err
+    assert [i["state"] for i in gitlab.issues] == ["opened", "closed"]
+    assert gitlab.issue_notes == [(2, "Duplicate of #1.")]
+    assert "Plan: 2 to add" in gitlab.issues[0]["description"]

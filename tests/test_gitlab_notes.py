@@ -234,3 +234,16 @@ def test_private_ca_from_ci_server_tls_ca_file(cli, scw_env, sdk, tmp_path, monk
         assert "which is not a file" in cli("plan", "--comment").err
     finally:
         fake.close()
+
+
+def test_duplicate_notes_of_ours_are_all_kept_current(cli, scw_env, sdk, tmp_path, gitlab):
+    """A POST that GitLab carried out but answered 502 is retried: two notes; both follow."""
+    scenario(cli, sdk, tmp_path)
+    for _ in range(2):
+        gitlab.add_note(BOT_TOKEN, "<!-- infermod-plan stack=mr -->\nPlan: 9 to add (old)")
+    gitlab.add_note(BOT_TOKEN, "<!-- infermod-plan stack=other -->\nanother stack's plan")
+    result = cli("plan", "--comment")
+    assert result.code == 0 and result.err.count("Updated the plan") == 2
+    mine = gitlab.ours("infermod-plan stack=mr")
+    assert len(mine) == 2 and all("Plan: 2 to add" in n["body"] for n in mine)
+    assert gitlab.ours("stack=other")[0]["body"].endswith("another stack's plan")

@@ -92,8 +92,10 @@ def upsert(env: Mapping[str, str], stack: str | None, body: str) -> list[tuple[i
     if stack is None:
         targets = list(ours.items())
     else:
+        # Every note of ours for this stack: a POST that GitLab carried out but answered 502
+        # (then retried) leaves two, and neither may go on showing an old plan.
         exact = [(i, s) for i, s in ours.items() if s == stack]
-        targets = (exact or [(i, s) for i, s in ours.items() if s == UNKNOWN])[:1]
+        targets = exact or [(i, s) for i, s in ours.items() if s == UNKNOWN][:1]
     written: list[tuple[int, bool]] = []
     for note_id, note_stack in targets:
         text = marker(stack or note_stack) + "\n" + body

@@ -39,7 +39,10 @@ def sync_drift_issue(plan: Plan, environ: Mapping[str, str] | None = None) -> bo
 def sync(plan: Plan, env: Mapping[str, str]) -> str:
     api = GitLab.from_env(env, "CI_PROJECT_ID")
     base = f"{project_path(env['CI_PROJECT_ID'])}/issues"
-    issue = _open_issue(api, base, plan.stack)
+    issues = _open_issues(api, base, plan.stack)
+    issue = issues[0] if issues else None
+    for duplicate in issues[1:]:  # a POST that GitLab carried out but answered 502, retried
+        _close(api, base, duplicate, f"Duplicate of #{issues[0]['iid']}.")
     if plan.has_changes:
         fields = {
             "title": f"infermod: stack {plan.stack} has drifted",
@@ -52,18 +55,20 @@ def sync(plan: Plan, env: Mapping[str, str]) -> str:
         return f"Opened drift issue #{data['iid']} ({LABEL}): {data.get('web_url', '')}".rstrip(": ")
     if issue is None:
         return "No drift; no drift issue to close."
-    api.call(
-        "POST",
-        f"{base}/{issue['iid']}/notes",
-        body={"body": f"No drift any more: {provenance(env).strip()} Closing."},
-    )
-    api.call("PUT", f"{base}/{issue['iid']}", body={"state_event": "close"})
+    _close(api, base, issue, f"No drift any more: {provenance(env).strip()} Closing.")
     return f"Closed drift issue #{issue['iid']}: the deployments match the configuration again."
 
 
-def _open_issue(api: GitLab, base: str, stack: str) -> dict[str, Any] | None:
+def _close(api: GitLab, base: str, issue: dict[str, Any], why: str) -> None:
+    api.call("POST", f"{base}/{issue['iid']}/notes", body={"body": why})
+    api.call("PUT", f"{base}/{issue['iid']}", body={"state_event": "close"})
+
+
+def _open_issues(api: GitLab, base: str, stack: str) -> list[dict[str, Any]]:
+    """Our open drift issues for the stack, oldest first."""
     me = api.user_id()
     mark = drift_marker(stack)
+    found: list[dict[str, Any]] = []
     query = {
         "labels": LABEL,
         "state": "opened",
@@ -80,8 +85,8 @@ def _open_issue(api: GitLab, base: str, stack: str) -> dict[str, Any] | None:
             and author.get("id") == me
             and mark in str(issue.get("description") or "")
         ):
-            return issue
-    return None
+            found.append(issue)
+    return found
 
 
 def _description(plan: Plan, env: Mapping[str, str]) -> str:
