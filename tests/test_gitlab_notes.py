@@ -247,3 +247,11 @@ def test_duplicate_notes_of_ours_are_all_kept_current(cli, scw_env, sdk, tmp_pat
     mine = gitlab.ours("infermod-plan stack=mr")
     assert len(mine) == 2 and all("Plan: 2 to add" in n["body"] for n in mine)
     assert gitlab.ours("stack=other")[0]["body"].endswith("another stack's plan")
+
+
+def test_an_answer_that_is_not_json_is_named(cli, scw_env, sdk, tmp_path, gitlab):
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults.append(Fault("GET", "/api/v4/user", 200, {}, b"<html>Sign in</html>"))
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "GitLab's answer to GET /user is not JSON" in result.err
+    assert "Traceback" not in result.err and "internal error" not in result.err

@@ -83,13 +83,13 @@ class GitLab:
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
     ) -> Any:
-        return self.request(method, path, params=params, body=body).json()
+        return _json(self.request(method, path, params=params, body=body), method, path)
 
     def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         page = "1"
         for _ in range(MAX_PAGES):
             response = self.request("GET", path, params={**params, "per_page": "100", "page": page})
-            items = response.json()
+            items = _json(response, "GET", path)
             if not isinstance(items, list):
                 raise GitLabError(f"GitLab's GET {path} did not answer with a list")
             yield from (item for item in items if isinstance(item, dict))
@@ -112,9 +112,12 @@ class GitLab:
                     method, url, params=params, json=body, timeout=TIMEOUT, verify=self.verify
                 )
             except requests.exceptions.SSLError:
-                raise GitLabError(
-                    f"TLS verification of {self.api_url} failed: for a private CA, set CI_SERVER_TLS_CA_FILE"
-                ) from None
+                advice = (
+                    f"is {self.verify} the CA that signed GitLab's certificate?"
+                    if isinstance(self.verify, str)
+                    else "for a private CA, set CI_SERVER_TLS_CA_FILE"
+                )
+                raise GitLabError(f"TLS verification of {self.api_url} failed: {advice}") from None
             except requests.RequestException as exc:
                 if attempt == ATTEMPTS:
                     raise GitLabError(
@@ -129,6 +132,13 @@ class GitLab:
                 raise GitLabError(describe(method, path, response), response.status_code)
             sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+
+def _json(response: requests.Response, method: str, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError:  # a proxy's HTML page in front of GitLab, say
+        raise GitLabError(f"GitLab's answer to {method} {path} is not JSON") from None
 
 
 def backoff(attempt: int) -> float:
