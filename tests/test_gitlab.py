@@ -154,9 +154,11 @@ def test_codequality_paths_are_relative_to_the_repository_root(cli, scw_env, sdk
     (tmp_path / ".git").mkdir()  # the checkout's root
     write(tmp_path / "deploy" / "infermod.yaml", CONFIG)
     monkeypatch.chdir(tmp_path / "deploy")
-    assert cli("plan", "--codequality", "cq.json", "--junit", "j.xml").code == 0
+    # The cost policy's finding has no YAML location: it points at the same file.
+    assert cli("plan", "--codequality", "cq.json", "--junit", "j.xml", "--max-monthly-cost", "1").code == 1
     cq = json.loads((tmp_path / "deploy" / "cq.json").read_text())
     assert {i["location"]["path"] for i in cq} == {"deploy/infermod.yaml"}
+    assert "policy-max-monthly-cost" in {i["check_name"] for i in cq}
     assert next(i for i in cq if i["check_name"] == "lifecycle-preview")["location"]["lines"]["begin"] == 10
     files = {c.get("file") for c in ET.parse(tmp_path / "deploy" / "j.xml").getroot().iter("testcase")}
     assert "deploy/infermod.yaml" in files

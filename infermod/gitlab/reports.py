@@ -63,8 +63,11 @@ def report_path(file: str | None, root: str) -> str:
 def codequality(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     out = []
     root = repository_root()
+    fallback = next((f.location.file for f in findings if f.location), None)
     for f in findings:
-        path = report_path(f.location.file if f.location else None, root)
+        # A finding without a location (a policy on the whole plan) points at the configuration
+        # the other findings come from, so that GitLab can still link it.
+        path = report_path(f.location.file if f.location else fallback, root)
         line = f.location.line if f.location else 1
         severity = "blocker" if f.rule_id in BLOCKERS else CODEQUALITY_SEVERITY[f.severity]
         out.append(
