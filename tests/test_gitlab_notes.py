@@ -32,9 +32,11 @@ def ci_env(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
 
 @pytest.fixture
 def waits(monkeypatch):
-    """The retry waits the client asked for, instead of sleeping through them."""
+    """The retry waits the client asked for, instead of sleeping through them (on a clock
+    that the waits advance)."""
     asked: list[float] = []
     monkeypatch.setattr(api, "sleep", asked.append)
+    monkeypatch.setattr(api, "clock", lambda: sum(asked))
     return asked
 
 
@@ -255,3 +257,15 @@ def test_an_answer_that_is_not_json_is_named(cli, scw_env, sdk, tmp_path, gitlab
     result = cli("plan", "--comment")
     assert result.code == 0 and "GitLab's answer to GET /user is not JSON" in result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
+
+
+def test_retries_stop_when_the_budget_is_spent(cli, scw_env, sdk, tmp_path, gitlab, waits, monkeypatch):
+    """However many requests a command makes, it never retries for more than the budget."""
+    scenario(cli, sdk, tmp_path)
+    monkeypatch.setattr(api, "BUDGET", 50.0)
+    gitlab.faults += [
+        Fault("GET", NOTES, 429, {"Retry-After": "30"}, {"message": "429 Too Many Requests"})
+    ] * 2
+    result = cli("plan", "--comment")
+    assert result.code == 0 and '429 to GET /projects/42/merge_requests/7/notes: "429 Too Many' in result.err
+    assert waits == [30.0]  # a second 30 s wait would pass the 50 s budget

@@ -26,9 +26,11 @@ ATTEMPTS = 5
 BACKOFF = 1.0  # seconds, doubled each retry
 MAX_WAIT = 60.0  # a longer Retry-After is not waited for: the job would only hang
 RETRIED = frozenset({429, 500, 502, 503, 504})
+BUDGET = 300.0  # seconds of retrying per command, however many requests it makes
 
 # Replaced in tests to record the waits instead of sleeping through them.
 sleep: Callable[[float], None] = time.sleep
+clock: Callable[[], float] = time.monotonic
 
 
 class GitLabError(Exception):
@@ -54,6 +56,7 @@ class GitLab:
         # Per request: a session-wide `verify` loses to REQUESTS_CA_BUNDLE in the environment.
         self.verify: str | bool = ca_file or True
         self._user_id: int | None = None
+        self._retry_until = clock() + BUDGET
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *required: str) -> GitLab:
@@ -119,7 +122,7 @@ class GitLab:
                 )
                 raise GitLabError(f"TLS verification of {self.api_url} failed: {advice}") from None
             except requests.RequestException as exc:
-                if attempt == ATTEMPTS:
+                if attempt == ATTEMPTS or not self._may_wait(backoff(attempt)):
                     raise GitLabError(
                         f"cannot reach GitLab at {self.api_url} ({type(exc).__name__})"
                     ) from None
@@ -128,10 +131,14 @@ class GitLab:
             if response.status_code < 400:
                 return response
             wait = retry_wait(response, attempt)
-            if wait is None or attempt == ATTEMPTS:
+            if wait is None or attempt == ATTEMPTS or not self._may_wait(wait):
                 raise GitLabError(describe(method, path, response), response.status_code)
             sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+
+    def _may_wait(self, seconds: float) -> bool:
+        """Retries stop when the command's retry budget is spent: a job never hangs on GitLab."""
+        return clock() + seconds <= self._retry_until
 
 
 def _json(response: requests.Response, method: str, path: str) -> Any:
