@@ -19,7 +19,7 @@ from infermod.config.model import (
     Lifecycle,
     ModelSpec,
 )
-from infermod.config.schema import schema_findings
+from infermod.config.schema import schema_findings, typed_interpolations
 from infermod.config.yamlsource import LoadedFile, dotted, load_file
 from infermod.errors import ConfigError
 from infermod.findings import Finding, Location
@@ -64,7 +64,7 @@ def find_files(args: Sequence[str]) -> list[str]:
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
     """Read and schema-check; the rules on the result are infermod.rules.engine's job."""
     files = find_files(args)
-    loaded = [load_file(path, environ) for path in files]
+    loaded = [typed_interpolations(load_file(path, environ)) for path in files]
     findings: list[Finding] = []
     broken: set[str] = set()
     for one in loaded:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -19,12 +21,80 @@ def schema_text() -> str:
 
 
 @lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    return json.loads(schema_text())  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(json.loads(schema_text()))
+    # The shipped file is ECMA-262 for editors, where `$` ends the text; Python's `$` also
+    # matches before a trailing newline, so infermod's own check anchors with `\Z`.
+    return jsonschema.Draft202012Validator(_anchored(copy.deepcopy(_schema())))
+
+
+def _anchored(node: Any) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str) and value.endswith("$"):
+                node[key] = value[:-1] + "\\Z"
+            else:
+                _anchored(value)
+    elif isinstance(node, list):
+        for item in node:
+            _anchored(item)
+    return node
+
+
+def expected_types(path: Path) -> set[str]:
+    """The JSON types the schema allows at `path` (empty when the path is not in the schema)."""
+    node: Any = _schema()
+    for part in path:
+        if not isinstance(node, dict):
+            return set()
+        if isinstance(part, int):
+            node = node.get("items")
+        else:
+            props = node.get("properties", {})
+            node = props[part] if part in props else node.get("additionalProperties")
+    if not isinstance(node, dict):
+        return set()
+    kind = node.get("type")
+    return {kind} if isinstance(kind, str) else set(kind or ())
+
+
+_INT = re.compile(r"[-+]?[0-9]{1,30}")
+_FLOAT = re.compile(r"[-+]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][-+]?[0-9]{1,3})?")
+_BOOLS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+
+
+def typed_interpolations(loaded: LoadedFile) -> LoadedFile:
+    """Give each unquoted `${VAR}` value the type its field wants; strings stay verbatim."""
+    for path in loaded.interpolated if loaded.data is not None else ():
+        parent: Any = loaded.data
+        for part in path[:-1]:
+            parent = parent[part]
+        if isinstance(parent[path[-1]], str):
+            parent[path[-1]] = _convert(parent[path[-1]], expected_types(path))
+    return loaded
+
+
+def _convert(text: str, kinds: set[str]) -> Any:
+    if not kinds or "string" in kinds:
+        return text
+    stripped = text.strip()
+    if "integer" in kinds and _INT.fullmatch(stripped):
+        return int(stripped)
+    if "number" in kinds and _FLOAT.fullmatch(stripped):
+        return float(stripped)
+    if "boolean" in kinds and stripped.lower() in _BOOLS:
+        return _BOOLS[stripped.lower()]
+    if "null" in kinds and stripped.lower() in ("", "~", "null"):
+        return None
+    return text  # the schema reports it, with the field's expected type
 
 
 def schema_findings(loaded: LoadedFile) -> list[Finding]:
-    errors = sorted(_validator().iter_errors(loaded.data), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator().iter_errors(loaded.data), key=lambda e: [str(p) for p in e.absolute_path])
     findings = []
     for error in errors:
         for leaf in _leaves(error):
@@ -37,13 +107,20 @@ def schema_findings(loaded: LoadedFile) -> list[Finding]:
                 Finding(
                     "schema",
                     "error",
-                    _message(leaf),
+                    _message(leaf, _sensitive(tuple(leaf.absolute_path))),
                     resource=_resource(path),
                     location=_nearest(loaded, path),
                     field=dotted(path) or None,
                 )
             )
     return _dedupe(findings)
+
+
+SENSITIVE_FIELDS = ("secret",)  # declared `writeOnly` in the schema
+
+
+def _sensitive(path: Path) -> bool:
+    return any(part in SENSITIVE_FIELDS for part in path)
 
 
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
@@ -54,35 +131,61 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
     return [error]
 
 
-def _message(error: jsonschema.ValidationError) -> str:
-    found = _short(error.instance)
+def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
+    """Built from the validator's facts, never from jsonschema's message: that one quotes the
+    whole value (a 5 MB string, or a secret) where we show at most 60 characters of it."""
+    found = "a sensitive value" if sensitive else _short(_without_secrets(error.instance))
     validator = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
+    expected = error.validator_value
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        close = [m for k in extra for m in difflib.get_close_matches(k, allowed, n=1)]
+        close = [m for k in extra[:20] for m in difflib.get_close_matches(k, allowed, n=1)]
         guess = f" (did you mean `{close[0]}`?)" if close else ""
-        return (
-            f"unknown key {', '.join(f'`{k}`' for k in extra)}{guess}; expected one of: {', '.join(allowed)}"
-        )
+        shown = ", ".join(f"`{_short(k, 40)[1:-1]}`" for k in extra[:5]) + (" ..." if len(extra) > 5 else "")
+        return f"unknown key {shown}{guess}; expected one of: {', '.join(allowed)}"
     if validator == "type":
-        return f"found {found} ({_json_type(error.instance)}), expected {error.validator_value}"
+        return f"found {found} ({_json_type(error.instance)}), expected {expected}"
     if validator == "enum":
-        options = ", ".join(str(v) for v in error.validator_value)
-        return f"found {found}, expected one of: {options}"
+        return f"found {found}, expected one of: {', '.join(str(v) for v in expected)}"
     if validator == "const":
-        return f"found {found}, expected {error.validator_value!r}"
+        return f"found {found}, expected {expected!r}"
     if validator == "required":
-        return str(error.message).replace("is a required property", "is required")
+        missing = [k for k in expected if isinstance(error.instance, dict) and k not in error.instance]
+        return f"`{missing[0] if missing else expected[0]}` is required"
     if validator == "pattern":
-        meaning = _PATTERNS.get(str(error.validator_value)) or f"the format {error.validator_value}"
+        pattern = str(expected).removesuffix("\\Z") + ("$" if str(expected).endswith("\\Z") else "")
+        meaning = _PATTERNS.get(pattern) or f"the format {pattern}"
         return f"found {found}, expected {meaning}"
     if validator == "minItems":
-        return f"found {found}, expected at least {error.validator_value} item(s)"
+        return f"found {found}, expected at least {expected} item(s)"
     if validator == "propertyNames":
-        return f"invalid key {found}: use lowercase letters, digits and single hyphens"
-    return f"{error.message} (found {found})" if found not in error.message else error.message
+        return f"invalid key {found}: use lowercase letters, digits and single hyphens (at most 63)"
+    return _limit_message(str(validator), expected, found, error.instance)
+
+
+_LIMITS = {
+    "minimum": "at least {}",
+    "maximum": "at most {}",
+    "exclusiveMinimum": "more than {}",
+    "exclusiveMaximum": "less than {}",
+    "minLength": "at least {} character(s)",
+    "maxLength": "at most {} characters",
+    "maxItems": "at most {} item(s)",
+    "uniqueItems": "no repeated items",
+    "oneOf": "exactly one of the allowed forms",
+    "anyOf": "one of the allowed forms",
+    "not": "a value that is not allowed here",
+}
+
+
+def _limit_message(validator: str, expected: Any, found: str, instance: Any) -> str:
+    size = (
+        f" ({len(instance)} characters)" if validator.endswith("Length") and isinstance(instance, str) else ""
+    )
+    what = _LIMITS.get(validator, f"`{validator}`" + (" {}" if expected is not None else ""))
+    return f"found {found}{size}, expected {what.format(_short(expected))}"
 
 
 _PATTERNS = {
@@ -92,9 +195,35 @@ _PATTERNS = {
 }
 
 
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _short(value: Any, limit: int = 60) -> str:
+    """At most `limit` characters of a value, computed without rendering all of a large one."""
+    if isinstance(value, str):
+        text = repr(value[:limit])
+    elif isinstance(value, bool) or value is None or isinstance(value, float):
+        text = json.dumps(value)
+    elif isinstance(value, int):
+        text = str(value) if value.bit_length() < 200 else "a very large integer"
+    elif isinstance(value, dict):
+        inner = ", ".join(f"{_short(k, 20)}: {_short(v, 20)}" for k, v in list(value.items())[:4])
+        text = "{" + inner + (", ..." if len(value) > 4 else "") + "}"
+    elif isinstance(value, list):
+        inner = ", ".join(_short(v, 20) for v in value[:4])
+        text = "[" + inner + (", ..." if len(value) > 4 else "") + "]"
+    else:
+        text = repr(str(value)[:limit])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _without_secrets(value: Any) -> Any:
+    """A copy for display where every sensitive field's value, whatever its type, is hidden."""
+    if isinstance(value, dict):
+        return {
+            k: "(sensitive)" if k in SENSITIVE_FIELDS else _without_secrets(v)
+            for k, v in list(value.items())[:5]
+        }
+    if isinstance(value, list):
+        return [_without_secrets(v) for v in value[:5]]
+    return value
 
 
 def _json_type(value: Any) -> str:

@@ -20,11 +20,21 @@ from infermod.findings import Finding, Location
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
+MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
+_DIGITS = re.compile(r"[-+]?[0-9_]+")
 
 Path = tuple[str | int, ...]
 
-_VAR = re.compile(r"\$\$\{|\$\{([^}]*)\}")
-_VAR_BODY = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)
+# `\Z`, not `$`: `$` also matches before a trailing newline, so "A\n" would pass as a name.
+_VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\Z", re.DOTALL)
+# The YAML 1.1 scalar types a document may spell out with an explicit tag.
+_CORE_TAGS = {
+    "tag:yaml.org,2002:null": "null",
+    "tag:yaml.org,2002:bool": "boolean",
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:timestamp": "timestamp",
+}
 
 # libyaml is ~10x faster but its composer crashes the whole process on deeply nested input;
 # the pure-Python loader raises RecursionError instead, which we report. So libyaml is used
@@ -41,6 +51,7 @@ class LoadedFile(NamedTuple):
     locations: dict[Path, Location]
     env_values: dict[Path, list[str]]  # values that came from the environment, per path
     findings: list[Finding]
+    interpolated: frozenset[Path] = frozenset()  # unquoted `${VAR}` scalars, typed later by the schema
 
 
 class _TooBig(Exception):
@@ -99,7 +110,9 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
             )
         )
         data = None
-    return LoadedFile(path, data, walker.locations, walker.env_values, walker.findings)
+    return LoadedFile(
+        path, data, walker.locations, walker.env_values, walker.findings, frozenset(walker.interpolated)
+    )
 
 
 def _shallow(text: str) -> bool:
@@ -132,6 +145,8 @@ class _Walker:
         self.env_values: dict[Path, list[str]] = {}
         self.findings: list[Finding] = []
         self.count = 0
+        self.chars = 0
+        self.interpolated: set[Path] = set()
         self.constructor = yaml.SafeLoader("")
 
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
@@ -180,17 +195,13 @@ class _Walker:
         return result
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
-        if node.tag != "tag:yaml.org,2002:str":
-            try:
-                value = self.constructor.construct_object(node, deep=True)
-            except (yaml.YAMLError, ValueError, TypeError, OverflowError):
-                value = node.value
-            if isinstance(value, dt.date | dt.datetime):
-                return value.isoformat()
-            if isinstance(value, bytes):
-                return str(node.value)
-            return value
         text = str(node.value)
+        self.chars += len(text)
+        if self.chars > MAX_EXPANDED_CHARS:
+            # Aliases of a large scalar would multiply it (and every message quoting it).
+            raise _TooBig(f"aliases expand the document to more than {MAX_EXPANDED_CHARS} characters")
+        if node.tag != "tag:yaml.org,2002:str":
+            return self._typed(node, path)
         if "$" not in text:
             return text
         errors_before = len(self.findings)
@@ -200,42 +211,88 @@ class _Walker:
         if used:
             self.env_values.setdefault(path, []).extend(used)
         if not getattr(node, "style", None) and interpolated != text:
-            # An unquoted `${VAR}` resolves like the literal would: `min_size: ${N}` is an int.
-            return _resolve_plain(interpolated)
+            # An unquoted `${VAR}` takes the type its field wants (decided with the schema):
+            # `size: ${N}` is a number, `node_type: ${T}` keeps `010` or `L4 #x` verbatim.
+            self.interpolated.add(path)
         return interpolated
 
-    def _interpolate(self, text: str, loc: Location, path: Path) -> tuple[str, list[str]]:
-        used: list[str] = []
+    def _typed(self, node: yaml.Node, path: Path) -> Any:
+        """A plain scalar that YAML resolves to a non-string, or one with an explicit tag."""
+        kind = _CORE_TAGS.get(node.tag)
+        loc = _location(self.path, node.start_mark)
+        if kind is None:
+            self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
+            return str(node.value)
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
+            value = None
+            if kind == "integer" and _DIGITS.fullmatch(str(node.value)):
+                message = f"integer `{_short_text(str(node.value))}` has too many digits"
+            else:
+                message = f"`{_short_text(str(node.value))}` is not a valid {kind}"
+            self._error("yaml-value", message, loc, path)
+            return str(node.value)
+        if isinstance(value, dt.date | dt.datetime):
+            return value.isoformat()
+        return value
 
-        def replace(match: re.Match[str]) -> str:
-            if match.group(0) == "$${":
-                return "${"
-            body = _VAR_BODY.match(match.group(1))
-            if body is None:
+    def _interpolate(self, text: str, loc: Location, path: Path) -> tuple[str, list[str]]:
+        """Replace `${NAME}` and `${NAME:-default}`; one left-to-right pass, so linear in the text."""
+        used: list[str] = []
+        out: list[str] = []
+        pos = 0
+        while True:
+            start = text.find("$", pos)
+            if start < 0 or start + 1 >= len(text):
+                break
+            if text.startswith("$${", start):
+                out += [text[pos:start], "${"]
+                pos = start + 3
+                continue
+            if text[start + 1] != "{":
+                out.append(text[pos : start + 1])
+                pos = start + 1
+                continue
+            close = text.find("}", start + 2)
+            if close < 0:
                 self._error(
                     "env-syntax",
-                    f"invalid interpolation `{match.group(0)}`: expected ${{NAME}} or ${{NAME:-default}}",
+                    f"unclosed `${{` in {_short_text(text[start:])!r}: expected ${{NAME}} or ${{NAME:-default}}",
                     loc,
                     path,
                 )
-                return match.group(0)
-            name, default = body.group(1), body.group(2)
-            value = self.env.get(name)
-            if value is None or (value == "" and default is not None):
-                if default is None:
-                    self._error(
-                        "env-unset",
-                        f"environment variable `{name}` is not set and has no default",
-                        loc,
-                        path,
-                        hint=f"export {name}=... or write ${{{name}:-default}}",
-                    )
-                    return match.group(0)
-                value = default
-            used.append(value)
-            return value
+                break
+            out += [text[pos:start], self._variable(text[start + 2 : close], loc, path, used)]
+            pos = close + 1
+        out.append(text[pos:])
+        return "".join(out), used
 
-        return _VAR.sub(replace, text), used
+    def _variable(self, body_text: str, loc: Location, path: Path, used: list[str]) -> str:
+        body = _VAR_BODY.match(body_text)
+        if body is None:
+            self._error(
+                "env-syntax",
+                f"invalid interpolation `${{{_short_text(body_text)}}}`: expected ${{NAME}} or ${{NAME:-default}}",
+                loc,
+                path,
+            )
+            return ""
+        name, default = body.group(1), body.group(2)
+        value = self.env.get(name)
+        if value is None or (value == "" and default is not None):
+            if default is None:
+                self._error(
+                    "env-unset",
+                    f"environment variable `{name}` is not set and has no default",
+                    loc,
+                    path,
+                    hint=f"export {name}=... or write ${{{name}:-default}}",
+                )
+                return ""
+            value = default
+        used.append(value)
+        return value
 
     def _error(self, rule: str, message: str, loc: Location, path: Path, hint: str | None = None) -> None:
         self.findings.append(Finding(rule, "error", message, location=loc, field=dotted(path), hint=hint))
@@ -249,12 +306,8 @@ def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
     return []
 
 
-def _resolve_plain(text: str) -> Any:
-    try:
-        value = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return text
-    return value if isinstance(value, str | int | float | bool) or value is None else text
+def _short_text(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def dotted(path: Path) -> str:

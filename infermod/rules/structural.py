@@ -43,7 +43,7 @@ def _reference_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
     out = []
     for key, item in raw["deployments"].items():
         model = item.get("model") if isinstance(item, dict) else None
-        if isinstance(model, str) and model not in keys and "/" not in model:
+        if isinstance(model, str) and len(model) <= 255 and model not in keys and "/" not in model:
             field = f"deployments.{key}.model"
             out.append(
                 Finding(
@@ -140,7 +140,11 @@ def _duplicate_names(config: Config) -> list[Finding]:
 
 
 def _model_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
-    used = {d.get("model") for d in raw["deployments"].values() if isinstance(d, dict)}
+    used = {
+        d.get("model")
+        for d in raw["deployments"].values()
+        if isinstance(d, dict) and isinstance(d.get("model"), str)
+    }
     out = []
     for model in config.models:
         if model.secret is not None and model.secret.origin == "literal":
