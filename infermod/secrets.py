@@ -7,8 +7,13 @@ which is called in exactly one place: when the Scaleway create-model request is 
 from __future__ import annotations
 
 import hashlib
+import re
+from functools import lru_cache
 
 REDACTED = "(sensitive)"
+# Shorter values are not secrets anyone issues, and replacing them would garble ordinary text
+# (a one-character "secret" would blank every such letter of every message).
+MIN_SECRET_LENGTH = 8
 
 
 class Secret:
@@ -38,8 +43,18 @@ class Secret:
 
 
 def redact_text(text: str, secrets: list[str]) -> str:
-    """Replace every occurrence of the given secret values in free text (errors, logs)."""
-    for value in secrets:
-        if value:
-            text = text.replace(value, REDACTED)
-    return text
+    """Replace every whole occurrence of the given secret values in free text (errors, logs).
+
+    Whole: not inside a longer run of letters, digits or `_`, so that a secret that happens to
+    be a common word or number never cuts into the text around it."""
+    pattern = _pattern(
+        tuple(sorted({v for v in secrets if len(v) >= MIN_SECRET_LENGTH}, key=len, reverse=True))
+    )
+    return pattern.sub(REDACTED, text) if pattern is not None else text
+
+
+@lru_cache(maxsize=8)
+def _pattern(values: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not values:
+        return None
+    return re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, values)) + r")(?![A-Za-z0-9_])")

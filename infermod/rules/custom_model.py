@@ -1,10 +1,13 @@
 """Is a custom model deployable? The docs' rules, checked on its files.
 
 Rules (Generative APIs - Dedicated Deployment, custom models): config.json with a supported
-`architectures` entry and `max_position_embeddings`; weights in .safetensors (pickle formats
-are refused: they can execute code); tokenizer.json; a chat template for chat, vision and
+`architectures` entry and `max_position_embeddings` (or its `text_config`'s); weights in
+.safetensors (pickle formats are refused: they can execute code), every shard the index names
+present and every header sound; tokenizer.json; a chat template for chat, vision and
 multimodal models (chat_template.jinja or chat_template.json win over tokenizer_config.json's
-field); the type consistent with the architecture. The verified list is authoritative.
+field); the type consistent with the architecture. The verified list is authoritative, and an
+architecture a verified model uses is supported (data/architectures.json says where each
+architecture comes from).
 """
 
 from __future__ import annotations
@@ -20,16 +23,26 @@ from infermod.rules.model_source import ModelSource, SourceError
 
 PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 CHAT_TYPES = ("chat", "vision", "multimodal")
+INDEX = "model.safetensors.index.json"
+SINGLE = "model.safetensors"
+MAX_LISTED = 3
+
+
+class Architecture(NamedTuple):
+    types: tuple[str, ...]
+    sources: tuple[str, ...]  # "docs", or "verified:<repo>" for one proven by a verified model
 
 
 @lru_cache(maxsize=1)
-def architectures() -> dict[str, list[str]]:
-    return _data("architectures.json")["architectures"]  # type: ignore[no-any-return]
+def architectures() -> dict[str, Architecture]:
+    table = _data("architectures.json")["architectures"]
+    return {name: Architecture(tuple(e["types"]), tuple(e["sources"])) for name, e in table.items()}
 
 
 @lru_cache(maxsize=1)
-def verified_models() -> list[str]:
-    return _data("verified_models.json")["models"]  # type: ignore[no-any-return]
+def verified_models() -> dict[str, str]:
+    """Verified repository ids, lowercased (Hub ids are case-insensitive), to their spelling."""
+    return {m["repo"].lower(): m["repo"] for m in _data("verified_models.json")["models"]}
 
 
 def _data(name: str) -> dict[str, Any]:
@@ -55,167 +68,243 @@ class ModelReport(NamedTuple):
         return None if self.parameters is None else self.parameters * bits // 8
 
 
+class _Check:
+    """One model's findings, collected as the rules run."""
+
+    def __init__(self, source: ModelSource, resource: str | None) -> None:
+        self.source = source
+        self.resource = resource
+        self.findings: list[Finding] = []
+
+    def add(self, rule: str, severity: str, message: str, hint: str | None = None) -> None:
+        self.findings.append(Finding(rule, severity, message, self.resource, None, None, hint))
+
+    def problem(self, exc: SourceError) -> None:
+        self.add(exc.rule, "error", str(exc), exc.hint)
+
+    def json(self, path: str) -> Any:
+        """A file's JSON, or None after reporting why it cannot be used."""
+        try:
+            return self.source.read_json(path)
+        except SourceError as exc:
+            self.problem(exc)
+            return None
+
+
 def check_model(
     source: ModelSource, declared_type: str | None, identity: str | None = None, resource: str | None = None
 ) -> ModelReport:
-    def finding(rule: str, severity: str, message: str, hint: str | None = None) -> Finding:
-        return Finding(rule, severity, message, resource, None, None, hint)
-
+    check = _Check(source, resource)
     try:
-        files = source.files()
+        files = {e.path: e.size for e in source.entries()}
     except SourceError as exc:
+        check.problem(exc)
         return ModelReport(
-            source.name,
-            declared_type,
-            None,
-            False,
-            None,
-            None,
-            None,
-            None,
-            (finding(exc.rule, "error", str(exc), exc.hint),),
+            source.name, declared_type, None, False, None, None, None, None, tuple(check.findings)
         )
-    out: list[Finding] = []
-    config = source.read_json("config.json") if "config.json" in files else None
-    name = identity or (config.get("_name_or_path") if isinstance(config, dict) else None) or source.name
-    verified = name in verified_models()
-    arch = None
-    max_pos = None
-    if config is None:
-        out.append(
-            finding(
-                "model-config", "error", "config.json is missing", "add the config.json of the base model"
-            )
+    for problem in source.problems()[:10]:
+        check.problem(problem)
+    if _is_adapter(files):
+        _adapter(check)
+        return ModelReport(
+            source.name, declared_type, None, False, None, None, None, None, tuple(check.findings)
         )
-    elif not isinstance(config, dict):
-        out.append(finding("model-config", "error", "config.json is not valid JSON"))
-    else:
-        arch, max_pos = _config_checks(config, verified, out, finding)
-    _weights(files, out, finding)
+    config = check.json("config.json") if "config.json" in files else None
+    name = identity or source.identity or _name_or_path(config) or source.name
+    verified = name.lower() in verified_models()
+    arch, max_pos = None, None
+    if "config.json" not in files:
+        check.add("model-config", "error", "config.json is missing", "add the config.json of the base model")
+    elif isinstance(config, dict):
+        arch = _architecture(check, config, verified)
+        max_pos = _max_position(check, config)
+    elif config is not None:
+        check.add("model-config", "error", "config.json is not a JSON object")
+    params = _weights(check, files)
     if "tokenizer.json" not in files:
-        out.append(
-            finding(
-                "model-tokenizer",
-                "error",
-                "tokenizer.json is missing",
-                "fine-tuned models should ship the base model's tokenizer.json",
-            )
+        check.add(
+            "model-tokenizer",
+            "error",
+            "tokenizer.json is missing",
+            "fine-tuned models should ship the base model's tokenizer.json",
         )
-    kinds = architectures().get(arch or "", [])
-    model_type = declared_type or (kinds[0] if kinds else None)
-    if declared_type and kinds and declared_type not in kinds:
-        out.append(
-            finding(
-                "model-type",
-                "error",
-                f"type `{declared_type}` does not match architecture {arch}, which serves: {', '.join(kinds)}",
-                f"declare type: {kinds[0]}",
-            )
-        )
+    model_type = _type(check, arch, declared_type)
     template = None
     if model_type in CHAT_TYPES or model_type is None:
-        template = _chat_template(source, files)
+        template = _chat_template(check, files)
         if template is None and model_type in CHAT_TYPES:
-            out.append(
-                finding(
-                    "model-chat-template",
-                    "error",
-                    f"a {model_type} model needs a chat template",
-                    "add chat_template.jinja, chat_template.json, or a chat_template field in tokenizer_config.json",
-                )
+            check.add(
+                "model-chat-template",
+                "error",
+                f"a {model_type} model needs a chat template",
+                "add chat_template.jinja, chat_template.json, or a chat_template field in tokenizer_config.json",
             )
     api = EMBEDDINGS_API if model_type == "embedding" else (CHAT_API if model_type else None)
-    params = source.parameter_count() if not any(f.rule_id == "model-weights" for f in out) else None
     if verified:
-        out.append(
-            finding("model-verified", "info", f"{name} is on the docs' list of models verified compatible")
-        )
+        shown = verified_models()[name.lower()]
+        check.add("model-verified", "info", f"{shown} is on the docs' list of models verified compatible")
     if api:
-        out.append(
-            finding(
-                "model-api",
-                "info",
-                f"served on {api}; structured outputs and function calling are not available for custom models",
-            )
+        check.add(
+            "model-api",
+            "info",
+            f"served on {api}; structured outputs and function calling are not available for custom models",
         )
-    return ModelReport(source.name, model_type, arch, verified, params, max_pos, template, api, tuple(out))
+    return ModelReport(
+        source.name, model_type, arch, verified, params, max_pos, template, api, tuple(check.findings)
+    )
 
 
-def _config_checks(
-    config: dict[str, Any], verified: bool, out: list[Finding], finding: Any
-) -> tuple[str | None, int | None]:
+def _name_or_path(config: Any) -> str | None:
+    value = config.get("_name_or_path") if isinstance(config, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _is_adapter(files: dict[str, int]) -> bool:
+    """A LoRA/PEFT adapter: adapter_config.json and no full model weights beside it."""
+    if "adapter_config.json" not in files:
+        return False
+    weights = [
+        f for f in files if f.endswith((".safetensors", *PICKLE)) and not f.startswith("adapter_model.")
+    ]
+    return not weights
+
+
+def _adapter(check: _Check) -> None:
+    adapter = check.json("adapter_config.json")
+    base = adapter.get("base_model_name_or_path") if isinstance(adapter, dict) else None
+    on = f" on {base}" if isinstance(base, str) and base else ""
+    check.add(
+        "model-lora-adapter",
+        "error",
+        f"this is a LoRA adapter{on}, not a full model: custom models need the complete weights",
+        f"merge the adapter into its base model{on} (for example with peft: "
+        "`PeftModel.from_pretrained(base, adapter).merge_and_unload()`, then "
+        "`save_pretrained(..., safe_serialization=True)`) and upload the merged model",
+    )
+
+
+def _architecture(check: _Check, config: dict[str, Any], verified: bool) -> str | None:
     archs = config.get("architectures")
-    arch = None
     if not isinstance(archs, list) or not archs or not all(isinstance(a, str) for a in archs):
-        out.append(finding("model-architectures", "error", "config.json has no `architectures` array"))
-    else:
-        arch = archs[0]
-        supported = [a for a in archs if a in architectures()]
-        if supported:
-            arch = supported[0]
-        elif not verified:
-            out.append(
-                finding(
-                    "model-architecture-unsupported",
-                    "error",
-                    f"architecture {', '.join(archs)} is not supported for custom models",
-                    "see the supported architectures in the product docs",
-                )
-            )
-    max_pos = config.get("max_position_embeddings")
-    if not isinstance(max_pos, int):
-        text_config = config.get("text_config")
-        max_pos = text_config.get("max_position_embeddings") if isinstance(text_config, dict) else None
-    if not isinstance(max_pos, int) or isinstance(max_pos, bool):
-        out.append(
-            finding(
-                "model-max-position-embeddings",
-                "error",
-                "config.json has no `max_position_embeddings`",
-                "copy it from the base model's config.json",
-            )
+        check.add("model-architectures", "error", "config.json has no `architectures` array")
+        return None
+    supported = [a for a in archs if a in architectures()]
+    if supported:
+        return supported[0]
+    if not verified:
+        shown = ", ".join(a[:80] for a in archs[:MAX_LISTED])
+        check.add(
+            "model-architecture-unsupported",
+            "error",
+            f"architecture {shown} is not supported for custom models",
+            "see the supported architectures in the product docs",
         )
-        max_pos = None
-    return arch, max_pos
+    return str(archs[0])
 
 
-def _weights(files: list[str], out: list[Finding], finding: Any) -> None:
-    safetensors = [f for f in files if f.endswith(".safetensors")]
-    pickles = [f for f in files if f.endswith(PICKLE)]
+def _max_position(check: _Check, config: dict[str, Any]) -> int | None:
+    """max_position_embeddings, from text_config when the top level lacks it (vision models)."""
+    value = config.get("max_position_embeddings")
+    text_config = config.get("text_config")
+    if value is None and isinstance(text_config, dict):
+        value = text_config.get("max_position_embeddings")
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    problem = (
+        "has no `max_position_embeddings`" if value is None else "has an invalid `max_position_embeddings`"
+    )
+    check.add(
+        "model-max-position-embeddings",
+        "error",
+        f"config.json {problem} (at the top level or in `text_config`)",
+        "copy it from the base model's config.json",
+    )
+    return None
+
+
+def _weights(check: _Check, files: dict[str, int]) -> int | None:
+    """Checks the weights; returns their parameter count when every file counted is sound."""
+    safetensors = sorted(f for f in files if f.endswith(".safetensors"))
+    pickles = sorted(f for f in files if f.endswith(PICKLE))
     if not safetensors:
-        what = (
-            f" (found {', '.join(pickles[:3])}: pickle formats can execute code and are refused)"
-            if pickles
-            else ""
+        found = ", ".join(pickles[:MAX_LISTED])
+        what = f" (found {found}: pickle formats can execute code and are refused)" if pickles else ""
+        check.add(
+            "model-weights",
+            "error",
+            f"no weights in .safetensors format{what}",
+            "convert the weights to safetensors (e.g. save_pretrained(..., safe_serialization=True))",
         )
-        out.append(
-            finding(
-                "model-weights",
-                "error",
-                f"no weights in .safetensors format{what}",
-                "convert the weights to safetensors (e.g. save_pretrained(..., safe_serialization=True))",
-            )
+        return None
+    if pickles:
+        check.add(
+            "model-weights-pickle",
+            "warning",
+            f"pickle files are present ({', '.join(pickles[:MAX_LISTED])}); only .safetensors weights are used",
+            "remove the pickle files from the repository",
         )
-    elif pickles:
-        out.append(
-            finding(
-                "model-weights-pickle",
-                "warning",
-                f"pickle files are present ({', '.join(pickles[:3])}); only .safetensors weights are used",
-                "remove the pickle files from the repository",
-            )
-        )
+    counted = _weight_files(check, files, safetensors)
+    if counted is None:
+        return None
+    total = 0
+    for path in counted:
+        try:
+            total += check.source.safetensors_parameters(path)
+        except SourceError as exc:
+            check.problem(exc)
+            return None
+    return total
 
 
-def _chat_template(source: ModelSource, files: list[str]) -> str | None:
+def _weight_files(check: _Check, files: dict[str, int], safetensors: list[str]) -> list[str] | None:
+    """The files that make the model: the index's shards, else model.safetensors, else all."""
+    if INDEX not in files:
+        return [SINGLE] if SINGLE in files else safetensors
+    index = check.json(INDEX)
+    weight_map = index.get("weight_map") if isinstance(index, dict) else None
+    if index is not None and not (
+        isinstance(weight_map, dict) and weight_map and all(isinstance(v, str) for v in weight_map.values())
+    ):
+        check.add("model-weights-index", "error", f"{INDEX} has no valid `weight_map`")
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        return None
+    shards = sorted(set(weight_map.values()))
+    missing = [s for s in shards if s not in files]
+    if missing:
+        listed = ", ".join(s[:100] for s in missing[:MAX_LISTED]) + (
+            " ..." if len(missing) > MAX_LISTED else ""
+        )
+        check.add(
+            "model-weights-shard-missing",
+            "error",
+            f"{len(missing)} of the {len(shards)} weight shards named in {INDEX} are missing: {listed}",
+            "upload every shard of the model",
+        )
+        return None
+    return shards
+
+
+def _type(check: _Check, arch: str | None, declared: str | None) -> str | None:
+    kinds = architectures()[arch].types if arch in architectures() else ()
+    if declared and kinds and declared not in kinds:
+        check.add(
+            "model-type",
+            "error",
+            f"type `{declared}` does not match architecture {arch}, which serves: {', '.join(kinds)}",
+            f"declare type: {kinds[0]}",
+        )
+    return declared or (kinds[0] if kinds else None)
+
+
+def _chat_template(check: _Check, files: dict[str, int]) -> str | None:
     if "chat_template.jinja" in files:
         return "chat_template.jinja"
     if "chat_template.json" in files:
-        data = source.read_json("chat_template.json")
+        data = check.json("chat_template.json")
         if isinstance(data, dict) and data.get("chat_template"):
             return "chat_template.json"
     if "tokenizer_config.json" in files:
-        data = source.read_json("tokenizer_config.json")
+        data = check.json("tokenizer_config.json")
         if isinstance(data, dict) and data.get("chat_template"):
             return "tokenizer_config.json (chat_template field)"
     return None

@@ -1,190 +1,218 @@
 """Where a custom model's files are read from: a local directory, or a Hugging Face repository.
 
-Only the small metadata files are read (config.json, tokenizer files, chat templates) plus the
-safetensors headers for the parameter count; weights are never downloaded.
+Only the small metadata files are read (config.json, tokenizer and chat-template files, the
+safetensors index) plus each safetensors header; weights are never downloaded. Hub files are
+read into memory with a size limit (no temporary files), each request has a time limit and is
+not retried, so an unreachable Hub fails in seconds with a message naming the endpoint.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import struct
-import tempfile
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
+from infermod.rules.model_files import (
+    Entry,
+    SourceError,
+    check_tensors,
+    limit_for,
+    local_safetensors,
+    parse_json,
+    read_json_file,
+    too_large,
+    walk,
+)
 
-class SourceError(Exception):
-    """The source cannot be read; `rule` says why (not found, gated, refused...)."""
+__all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint", "repo_id"]
 
-    def __init__(self, rule: str, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.hint = hint
+HUB_TIMEOUT = 5.0  # seconds per request: connect, and then between bytes
+DEFAULT_ENDPOINT = "https://huggingface.co"
+T = TypeVar("T")
 
 
 class ModelSource(Protocol):
     name: str
+    identity: str | None  # the Hugging Face repository id, when known
 
-    def files(self) -> list[str]: ...
+    def entries(self) -> list[Entry]: ...
+    def problems(self) -> list[SourceError]: ...
     def read_json(self, path: str) -> Any: ...
-    def read_text(self, path: str) -> str | None: ...
-    def parameter_count(self) -> int | None: ...
+    def safetensors_parameters(self, path: str) -> int: ...
+
+
+def repo_id(source: str) -> str:
+    for prefix in ("https://huggingface.co/", "hf://"):
+        if source.startswith(prefix):
+            source = source[len(prefix) :]
+    return source.strip("/")
 
 
 class LocalSource:
     def __init__(self, root: str) -> None:
         self.root = root
         self.name = os.path.abspath(root)
+        self.identity: str | None = None
+        self._walked: tuple[list[Entry], list[SourceError]] | None = None
 
-    def files(self) -> list[str]:
-        out = []
-        for base, _, names in os.walk(self.root):
-            for name in names:
-                out.append(os.path.relpath(os.path.join(base, name), self.root).replace(os.sep, "/"))
-        return sorted(out)
+    def entries(self) -> list[Entry]:
+        if self._walked is None:
+            self._walked = walk(self.root)
+        return self._walked[0]
 
-    def read_text(self, path: str) -> str | None:
-        try:
-            with open(os.path.join(self.root, path), encoding="utf-8") as fh:
-                return fh.read()
-        except (OSError, UnicodeDecodeError):
-            return None
+    def problems(self) -> list[SourceError]:
+        self.entries()
+        return self._walked[1] if self._walked else []
 
     def read_json(self, path: str) -> Any:
-        text = self.read_text(path)
-        return _json(text)
+        return read_json_file(self.root, path)
 
-    def parameter_count(self) -> int | None:
-        total = 0
-        found = False
-        for path in self.files():
-            if path.endswith(".safetensors"):
-                count = _safetensors_params(os.path.join(self.root, path))
-                if count is not None:
-                    total += count
-                    found = True
-        return total if found else None
+    def safetensors_parameters(self, path: str) -> int:
+        return local_safetensors(self.root, path)
+
+
+def hub_endpoint() -> str:
+    """The Hub to read: the sandbox's local Hub while one runs, else HF_ENDPOINT."""
+    from infermod import sandbox
+
+    return (sandbox.hub_url() or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
 class HubSource:
     """A repository on the Hub (or on HF_ENDPOINT), read with huggingface_hub."""
 
-    def __init__(self, repo_id: str, token: str | None) -> None:
-        from huggingface_hub import HfApi
-
-        self.name = repo_id
+    def __init__(self, repo: str, token: str | None) -> None:
+        self.name = repo
+        self.identity: str | None = repo
         self.token = token or os.environ.get("HF_TOKEN") or None
-        self.endpoint = os.environ.get("HF_ENDPOINT") or None
-        self.api = HfApi(endpoint=self.endpoint, token=self.token or False)
-        self.cache = tempfile.mkdtemp(prefix="infermod-hf-")
-        self._files: list[str] | None = None
+        self.endpoint = hub_endpoint()
+        self._entries: list[Entry] | None = None
 
-    def files(self) -> list[str]:
-        if self._files is None:
-            self._files = sorted(self._call(lambda: self.api.list_repo_files(self.name)))
-        return self._files
+    def entries(self) -> list[Entry]:
+        if self._entries is None:
+            from huggingface_hub import HfApi
 
-    def read_text(self, path: str) -> str | None:
-        if path not in self.files():
-            return None
-        from huggingface_hub import hf_hub_download
+            self._offline_check()
+            api = HfApi(endpoint=self.endpoint, token=self.token or False)
+            info = self._call(lambda: api.model_info(self.name, files_metadata=True, timeout=HUB_TIMEOUT))
+            self._entries = sorted(Entry(s.rfilename, s.size or 0) for s in info.siblings or [])
+        return self._entries
 
-        local = self._call(
-            lambda: hf_hub_download(
-                self.name, path, token=self.token or False, endpoint=self.endpoint, cache_dir=self.cache
-            )
-        )
-        with open(local, encoding="utf-8", errors="replace") as fh:
-            return fh.read()
+    def problems(self) -> list[SourceError]:
+        return []
 
     def read_json(self, path: str) -> Any:
-        return _json(self.read_text(path))
+        size = next((e.size for e in self.entries() if e.path == path), 0)
+        if size > limit_for(path):
+            raise too_large(path, size)
+        return parse_json(path, self._call(lambda: self._download(path, limit_for(path))))
 
-    def parameter_count(self) -> int | None:
-        if not any(f.endswith(".safetensors") for f in self.files()):
-            return None
+    def safetensors_parameters(self, path: str) -> int:
+        from huggingface_hub import HfApi
+        from huggingface_hub.errors import SafetensorsParsingError
+
+        api = HfApi(endpoint=self.endpoint, token=self.token or False)
+        size = next((e.size for e in self.entries() if e.path == path), 0)
         try:
-            meta = self._call(lambda: self.api.get_safetensors_metadata(self.name))
-        except SourceError:
-            return None
-        return sum(meta.parameter_count.values()) or None
+            meta = self._call(
+                lambda: api.parse_safetensors_file_metadata(self.name, path, timeout=HUB_TIMEOUT)
+            )
+        except SafetensorsParsingError:
+            raise SourceError(
+                "model-weights-invalid",
+                f"{path} has no valid safetensors header",
+                "upload the file again: it is not a complete safetensors file",
+            ) from None
+        tensors = [(n, t.dtype, list(t.shape), list(t.data_offsets)) for n, t in meta.tensors.items()]
+        return check_tensors(path, tensors, max(size - 8, 0) if size else 2**63)
 
-    def _call(self, fn: Any) -> Any:
-        from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
+    def _download(self, path: str, limit: int) -> bytes:
+        """The file's bytes, refusing more than `limit` whatever the server announces."""
+        from huggingface_hub import hf_hub_url
+        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
+        url = hf_hub_url(self.name, path, endpoint=self.endpoint)
+        headers = build_hf_headers(token=self.token or False)
+        with get_session().stream("GET", url, headers=headers, timeout=HUB_TIMEOUT) as response:
+            if response.status_code >= 400:
+                response.read()
+                hf_raise_for_status(response)
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > limit:
+                    raise too_large(path, total)
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _offline_check(self) -> None:
+        from infermod import sandbox
+
+        flag = os.environ.get("HF_HUB_OFFLINE", "").strip().lower()
+        if flag in ("1", "true", "yes", "on") and not sandbox.hub_url():
+            raise SourceError(
+                "hf-offline",
+                f"HF_HUB_OFFLINE is set: {self.name} cannot be read from {self.endpoint}",
+                "unset HF_HUB_OFFLINE, or check a local copy with `infermod check-model DIR`",
+            )
+
+    def _call(self, fn: Callable[[], T]) -> T:
         try:
             return fn()
-        except GatedRepoError:
+        except SourceError:
+            raise
+        except Exception as exc:  # every failure of the Hub or the network becomes a finding
+            raise self._explain(exc) from None
+
+    def _explain(self, exc: Exception) -> SourceError:
+        from huggingface_hub.errors import (
+            GatedRepoError,
+            HfHubHTTPError,
+            OfflineModeIsEnabled,
+            RemoteEntryNotFoundError,
+            RepositoryNotFoundError,
+        )
+
+        if isinstance(exc, GatedRepoError):
             if self.token:
-                raise SourceError(
+                return SourceError(
                     "hf-access",
                     f"{self.name} is gated and the token was refused",
                     "request access on Hugging Face with the token's account",
-                ) from None
-            raise SourceError(
+                )
+            return SourceError(
                 "hf-access",
                 f"{self.name} is gated: a Hugging Face token is required",
                 "declare `secret: ${HF_TOKEN}` and export HF_TOKEN",
-            ) from None
-        except RepositoryNotFoundError:
-            hint = (
-                "check the name; a private repository needs `secret: ${HF_TOKEN}`"
-                if not self.token
-                else "check the name and that the token can read it"
             )
-            raise SourceError(
-                "hf-not-found", f"{self.name} was not found on the Hub, or is private", hint
-            ) from None
-        except HfHubHTTPError as exc:
+        if isinstance(exc, RepositoryNotFoundError):
+            hint = (
+                "check the name and that the token can read it"
+                if self.token
+                else "check the name; a private repository needs `secret: ${HF_TOKEN}`"
+            )
+            return SourceError(
+                "hf-not-found", f"{self.name} was not found on {self.endpoint}, or is private", hint
+            )
+        if isinstance(exc, RemoteEntryNotFoundError):
+            return SourceError("hf-not-found", f"a file listed in {self.name} could not be downloaded")
+        if isinstance(exc, OfflineModeIsEnabled):
+            return SourceError("hf-offline", f"HF_HUB_OFFLINE is set: {self.name} cannot be read")
+        if isinstance(exc, HfHubHTTPError):
             status = getattr(getattr(exc, "response", None), "status_code", None)
             if status in (401, 403):
-                raise SourceError(
+                return SourceError(
                     "hf-access",
                     f"access to {self.name} was refused ({status})",
                     "check the Hugging Face token",
-                ) from None
-            raise SourceError(
-                "hf-unreachable", f"cannot read {self.name} from the Hub ({status or type(exc).__name__})"
-            ) from None
-        except OSError as exc:
-            raise SourceError(
-                "hf-unreachable",
-                f"cannot reach the Hub for {self.name}: {exc}",
-                "check HF_ENDPOINT or the network",
-            ) from None
-        except Exception as exc:
-            raise SourceError(
-                "hf-unreachable",
-                f"cannot reach the Hub for {self.name}: {type(exc).__name__}",
-                "check HF_ENDPOINT or the network",
-            ) from None
-
-
-def _json(text: str | None) -> Any:
-    if text is None:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return ValueError("invalid JSON")
-
-
-def _safetensors_params(path: str) -> int | None:
-    """Count parameters from a safetensors header without reading the weights."""
-    try:
-        with open(path, "rb") as fh:
-            (length,) = struct.unpack("<Q", fh.read(8))
-            if length > 100 * 1024 * 1024:
-                return None
-            header = json.loads(fh.read(length))
-    except (OSError, struct.error, ValueError):
-        return None
-    total = 0
-    for name, info in header.items():
-        if name == "__metadata__" or not isinstance(info, dict):
-            continue
-        count = 1
-        for dim in info.get("shape", []):
-            count *= int(dim)
-        total += count
-    return total
+                )
+            return SourceError(
+                "hf-unreachable", f"{self.endpoint} answered {status or 'an error'} for {self.name}"
+            )
+        return SourceError(
+            "hf-unreachable",
+            f"cannot reach the Hugging Face Hub at {self.endpoint} for {self.name} "
+            f"({type(exc).__name__}, {HUB_TIMEOUT:.0f} s limit per request)",
+            "check the network, or HF_ENDPOINT",
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from typing import TYPE_CHECKING
 
 from infermod.errors import CredentialsError
@@ -50,18 +51,47 @@ def make_client(profile: str | None, api_url: str | None = None, sandbox: bool =
             "Scaleway credentials are not set: export SCW_ACCESS_KEY and SCW_SECRET_KEY, "
             "configure a profile with `scw init`, or try infermod with --sandbox"
         )
+    _check_keys(client.access_key, client.secret_key, name)
     try:
         client.validate()
     except ValueError as exc:
-        raise CredentialsError(f"invalid Scaleway settings: {_safe(exc, client.secret_key)}") from None
+        raise CredentialsError(
+            f"invalid Scaleway settings: {_safe(exc, client.secret_key, client.access_key)}"
+        ) from None
     return client
 
 
-def _safe(exc: Exception, secret: str | None = None) -> str:
+_ACCESS_KEY = re.compile(r"SCW[A-Z0-9]{17}\Z")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+
+
+def _check_keys(access_key: str, secret_key: str, profile: str) -> None:
+    """Say which setting is wrong by its name, never by its value: a secret key pasted into
+    the access key's place would otherwise be printed in the SDK's error."""
+
+    def where(variable: str, field: str) -> str:
+        return variable if os.environ.get(variable) else f"`{field}` of Scaleway profile `{profile}`"
+
+    access, secret = where("SCW_ACCESS_KEY", "access_key"), where("SCW_SECRET_KEY", "secret_key")
+    if _UUID.match(access_key) and _ACCESS_KEY.match(secret_key):
+        raise CredentialsError(
+            f"{access} holds a secret key and {secret} an access key: they are swapped (values hidden)"
+        )
+    if not _ACCESS_KEY.match(access_key):
+        what = "a secret key" if _UUID.match(access_key) else "not an access key"
+        raise CredentialsError(
+            f"{access} is {what}: an access key is SCW followed by 17 capital letters or digits (value hidden)"
+        )
+    if not _UUID.match(secret_key):
+        raise CredentialsError(f"{secret} is not a secret key: a secret key is a UUID (value hidden)")
+
+
+def _safe(exc: Exception, secret: str | None = None, access: str | None = None) -> str:
     """The SDK's messages quote the bad value, secret key included: never print that."""
     text = str(exc)
-    if secret:
-        text = text.replace(secret, "(sensitive)")
+    for value in (secret, access):
+        if value:
+            text = text.replace(value, "(sensitive)")
     if "secret key" in text.lower():
         return "the secret key is not a UUID (value hidden)"
     return text
