@@ -111,10 +111,11 @@ class Hub:
             )
         if resolve:
             return self._file(req, repo, resolve.group(3), body)
-        listing = [{"path": p, "size": _size(c)} for p, c in sorted(repo.files.items())]
+        listing: list[dict[str, Any]] = [{"path": p, "size": _size(c)} for p, c in sorted(repo.files.items())]
         if tree:
             items = [
-                {"type": "file", "oid": hashlib.sha1(f["path"].encode()).hexdigest(), **f} for f in listing
+                {"type": "file", "oid": hashlib.sha1(str(f["path"]).encode()).hexdigest(), **f}
+                for f in listing
             ]
             return self.send(req, 200, json.dumps(items).encode(), {"content-type": "application/json"}, body)
         model = {

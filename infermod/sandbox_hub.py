@@ -33,7 +33,7 @@ def _tensors() -> list[tuple[str, list[int]]]:
             (p + "mlp.up_proj.weight", [FFN, HIDDEN]),
             (p + "mlp.down_proj.weight", [HIDDEN, FFN]),
         ]
-    return out + [("model.norm.weight", [HIDDEN]), ("lm_head.weight", [VOCAB, HIDDEN])]
+    return [*out, ("model.norm.weight", [HIDDEN]), ("lm_head.weight", [VOCAB, HIDDEN])]
 
 
 def llama_8b_files(shards: int = 4) -> dict[str, Content]:

@@ -172,7 +172,7 @@ def _is_adapter(files: dict[str, int]) -> bool:
 def _adapter(check: _Check) -> None:
     adapter = check.json("adapter_config.json")
     base = adapter.get("base_model_name_or_path") if isinstance(adapter, dict) else None
-    on = f" on {base}" if isinstance(base, str) and base else ""
+    on = f" on {base[:100]}" if isinstance(base, str) and base else ""
     check.add(
         "model-lora-adapter",
         "error",
@@ -188,7 +188,7 @@ def _architecture(check: _Check, config: dict[str, Any], verified: bool) -> str 
     if not isinstance(archs, list) or not archs or not all(isinstance(a, str) for a in archs):
         check.add("model-architectures", "error", "config.json has no `architectures` array")
         return None
-    supported = [a for a in archs if a in architectures()]
+    supported = [str(a) for a in archs if a in architectures()]
     if supported:
         return supported[0]
     if not verified:

@@ -129,7 +129,8 @@ class HubSource:
     def _download(self, path: str, limit: int) -> bytes:
         """The file's bytes, refusing more than `limit` whatever the server announces."""
         from huggingface_hub import hf_hub_url
-        from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
+        from huggingface_hub.utils._headers import build_hf_headers
+        from huggingface_hub.utils._http import get_session, hf_raise_for_status
 
         url = hf_hub_url(self.name, path, endpoint=self.endpoint)
         headers = build_hf_headers(token=self.token or False)
