@@ -168,6 +168,7 @@ def plan(**kwargs: Any) -> int:
 )
 @_scaleway
 @_gates
+@_check_models
 def apply(**kwargs: Any) -> int:
     """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""
     from infermod.commands.apply import run

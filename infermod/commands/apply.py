@@ -32,6 +32,7 @@ def run(
     sandbox: bool,
     fail_on: str | None,
     eol_horizon: int | None,
+    check_models: bool = False,
 ) -> int:
     seconds = parse_duration(timeout)
     if plan_file:
@@ -45,7 +46,9 @@ def run(
             return execute(saved, config, session, parallelism, seconds)
     config, findings = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
-        plan, _ = read_and_plan(config, session, eol_horizon, prior_findings=findings)
+        plan, _ = read_and_plan(
+            config, session, eol_horizon, prior_findings=findings, check_models=check_models
+        )
         return confirm_and_execute(plan, config, session, auto_approve, parallelism, seconds, fail_on)
 
 
