@@ -24,11 +24,9 @@ VERIFIED = {
 
 
 def materialize(tmp_path, name, files):
-    root = tmp_path / name.replace("/", "__")
-    for path, content in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_bytes(content)
-    return str(root)
+    from tests.test_model_inputs import materialize as write_files
+
+    return write_files(tmp_path / name.replace("/", "__"), files)
 
 
 @pytest.mark.parametrize("name", sorted(VERIFIED))
