@@ -306,6 +306,7 @@ def test_unreachable_hub_fails_fast_naming_the_endpoint(cli, monkeypatch):
     silent.listen(1)  # accepts connections, never answers
     url = f"http://127.0.0.1:{silent.getsockname()[1]}"
     monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.setenv("INFERMOD_HF_TIMEOUT", "1")  # the default 5 s limit, shortened for the suite
     start = time.monotonic()
     body = check(cli, "acme/anything")
     silent.close()

@@ -26,7 +26,8 @@ from infermod.rules.model_files import (
 
 __all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint", "repo_id"]
 
-HUB_TIMEOUT = 5.0  # seconds per request: connect, and then between bytes
+# Seconds per request (connect, then between bytes); INFERMOD_HF_TIMEOUT overrides it.
+HUB_TIMEOUT = 5.0
 DEFAULT_ENDPOINT = "https://huggingface.co"
 T = TypeVar("T")
 
@@ -71,6 +72,13 @@ class LocalSource:
         return local_safetensors(self.root, path)
 
 
+def _timeout() -> float:
+    try:
+        return min(max(float(os.environ.get("INFERMOD_HF_TIMEOUT", HUB_TIMEOUT)), 0.1), 60.0)
+    except ValueError:
+        return HUB_TIMEOUT
+
+
 def hub_endpoint() -> str:
     """The Hub to read: the sandbox's local Hub while one runs, else HF_ENDPOINT."""
     from infermod import sandbox
@@ -94,7 +102,7 @@ class HubSource:
 
             self._offline_check()
             api = HfApi(endpoint=self.endpoint, token=self.token or False)
-            info = self._call(lambda: api.model_info(self.name, files_metadata=True, timeout=HUB_TIMEOUT))
+            info = self._call(lambda: api.model_info(self.name, files_metadata=True, timeout=_timeout()))
             self._entries = sorted(Entry(s.rfilename, s.size or 0) for s in info.siblings or [])
         return self._entries
 
@@ -115,7 +123,7 @@ class HubSource:
         size = next((e.size for e in self.entries() if e.path == path), 0)
         try:
             meta = self._call(
-                lambda: api.parse_safetensors_file_metadata(self.name, path, timeout=HUB_TIMEOUT)
+                lambda: api.parse_safetensors_file_metadata(self.name, path, timeout=_timeout())
             )
         except SafetensorsParsingError:
             raise SourceError(
@@ -134,7 +142,7 @@ class HubSource:
 
         url = hf_hub_url(self.name, path, endpoint=self.endpoint)
         headers = build_hf_headers(token=self.token or False)
-        with get_session().stream("GET", url, headers=headers, timeout=HUB_TIMEOUT) as response:
+        with get_session().stream("GET", url, headers=headers, timeout=_timeout()) as response:
             if response.status_code >= 400:
                 response.read()
                 hf_raise_for_status(response)
@@ -214,6 +222,6 @@ class HubSource:
         return SourceError(
             "hf-unreachable",
             f"cannot reach the Hugging Face Hub at {self.endpoint} for {self.name} "
-            f"({type(exc).__name__}, {HUB_TIMEOUT:.0f} s limit per request)",
+            f"({type(exc).__name__}, {_timeout():g} s limit per request)",
             "check the network, or HF_ENDPOINT",
         )
