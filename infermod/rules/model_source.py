@@ -9,6 +9,7 @@ not retried, so an unreachable Hub fails in seconds with a message naming the en
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -26,8 +27,9 @@ from infermod.rules.model_files import (
 
 __all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint", "repo_id"]
 
-# Seconds per request (connect, then between bytes); INFERMOD_HF_TIMEOUT overrides it.
-HUB_TIMEOUT = 5.0
+# Seconds per request (connect, then between bytes); INFERMOD_HF_TIMEOUT overrides it. Each
+# call is also cut off after twice that, whatever the HTTP stack does (it may retry).
+HUB_TIMEOUT = 4.0
 DEFAULT_ENDPOINT = "https://huggingface.co"
 T = TypeVar("T")
 
@@ -167,12 +169,30 @@ class HubSource:
             )
 
     def _call(self, fn: Callable[[], T]) -> T:
-        try:
-            return fn()
-        except SourceError:
-            raise
-        except Exception as exc:  # every failure of the Hub or the network becomes a finding
-            raise self._explain(exc) from None
+        box: list[Any] = []
+
+        def run() -> None:
+            try:
+                box.append((True, fn()))
+            except Exception as exc:  # every failure of the Hub or the network becomes a finding
+                box.append((False, exc))
+
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        worker.join(2 * _timeout())
+        if not box:
+            raise SourceError(
+                "hf-unreachable",
+                f"no answer from the Hugging Face Hub at {self.endpoint} for {self.name} "
+                f"within {2 * _timeout():g} s",
+                "check the network, or HF_ENDPOINT",
+            )
+        ok, value = box[0]
+        if ok:
+            return value  # type: ignore[no-any-return]
+        if isinstance(value, SourceError):
+            raise value
+        raise self._explain(value) from None
 
     def _explain(self, exc: Exception) -> SourceError:
         from huggingface_hub.errors import (
