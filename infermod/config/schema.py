@@ -103,6 +103,8 @@ def schema_findings(loaded: LoadedFile) -> list[Finding]:
                 allowed = leaf.schema.get("properties", {}) if isinstance(leaf.schema, dict) else {}
                 extra = [k for k in leaf.instance if k not in allowed]
                 path = (*path, extra[0]) if extra else path
+            if "propertyNames" in leaf.schema_path and isinstance(leaf.instance, str):
+                path = (*path, leaf.instance)  # point at the key itself
             findings.append(
                 Finding(
                     "schema",

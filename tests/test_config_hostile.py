@@ -1,0 +1,262 @@
+"""Bad and hostile configuration input: findings with file:line, bounded cost, no secret shown."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from infermod.config.load import load_config
+from infermod.secrets import redact_text
+from tests.conftest import write
+
+BASE = """\
+version: 1
+stack: s
+models:
+  m:
+    source: acme/model
+    type: chat
+deployments:
+  d:
+    model: m
+    node_type: L4
+    size: 1
+    endpoints: [{public: true}]
+"""
+FIELDS = {  # a field's line in BASE, and how to replace its value
+    "stack": 2,
+    "models.m.source": 5,
+    "models.m.type": 6,
+    "deployments.d.model": 9,
+    "deployments.d.node_type": 10,
+    "deployments.d.size": 11,
+}
+
+
+def with_value(field: str, value: str) -> str:
+    lines = BASE.splitlines()
+    number = FIELDS[field]
+    key = lines[number - 1].split(":")[0]
+    lines[number - 1] = f"{key}: {value}"
+    return "\n".join(lines) + "\n"
+
+
+def validate(cli, tmp_path, text: str, *extra: str):
+    write(tmp_path / "infermod.yaml", text)
+    return cli("validate", "--catalog", "snapshot", *extra)
+
+
+LOCATED = re.compile(r"^infermod\.yaml:(\d+):\d+: error: ", re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("deployments.d.model", "[a, b]", "expected string"),
+        ("deployments.d.model", "{a: 1}", "expected string"),
+        ("deployments.d.size", "1" + "0" * 5000, "too many digits"),
+        ("deployments.d.node_type", "!!timestamp nope", "not a valid timestamp"),
+        ("deployments.d.node_type", "!!bool nope", "not a valid boolean"),
+        ("deployments.d.size", "!!int 12x", "not a valid integer"),
+        ("stack", "!!python/object:os.system ls", "unsupported tag"),
+        ("models.m.type", "!!binary aGk=", "unsupported tag"),
+        ("deployments.d.node_type", "!!set {a}", "expected string"),
+    ],
+)
+def test_bad_values_are_findings_at_their_line(cli, tmp_path, field, value, words):
+    result = validate(cli, tmp_path, with_value(field, value))
+    assert result.code == 1 and "internal error" not in result.out + result.err
+    lines = [int(n) for n in LOCATED.findall(result.out)]
+    assert FIELDS[field] in lines, result.out
+    assert words in result.out
+
+
+def test_names_are_anchored_at_the_very_end(cli, tmp_path):
+    text = BASE.replace("stack: s", 'stack: "s\\n"').replace("  d:\n", '  "d\\n":\n')
+    result = validate(cli, tmp_path, text)
+    assert result.code == 1
+    assert {2, 8} <= {int(n) for n in LOCATED.findall(result.out)}
+
+
+@pytest.mark.parametrize(
+    ("env", "field", "expected"),
+    [
+        ({"V": "010"}, "node_type", "010"),
+        ({"V": "L4 #x"}, "node_type", "L4 #x"),
+        ({"V": "true"}, "node_type", "true"),
+        ({"V": " 3"}, "min_size", 3),
+        ({"V": "010"}, "min_size", 10),
+    ],
+)
+def test_interpolated_values_take_the_type_of_their_field(tmp_path, env, field, expected):
+    yaml_key = "size" if field == "min_size" else field
+    text = BASE.replace(f"    {yaml_key}: ", f"    {yaml_key}: ${{V}}\n    x-old-{yaml_key}: ", 1)
+    text = re.sub(r"\n    x-old-[a-z_]+: .*", "", text)
+    result = load_config([write(tmp_path / "c.yaml", text)], env)
+    assert [f for f in result.findings if f.severity == "error"] == []
+    assert getattr(result.config.deployments[0], field) == expected
+
+
+def test_interpolated_text_where_a_number_is_wanted_is_located(tmp_path):
+    text = BASE.replace("size: 1", "size: ${V}")
+    result = load_config([write(tmp_path / "c.yaml", text)], {"V": "L4 #x"})
+    error = next(f for f in result.findings if f.severity == "error")
+    assert (error.location.line, error.field) == (
+        11,
+        "deployments.d.size",
+    ) and "expected integer" in error.message
+
+
+def test_unclosed_interpolations_are_linear(tmp_path):
+    text = "version: 1\nstack: s\ndefaults:\n  tags: ['" + "${" * 50_000 + "']\n"
+    result = load_config([write(tmp_path / "c.yaml", text)], {})
+    assert ("env-syntax", 4) in [(f.rule_id, f.location.line) for f in result.findings]
+    assert all(len(f.message) < 300 for f in result.findings)
+
+
+def test_alias_expansion_of_large_values_is_bounded(cli, tmp_path):
+    big = "y" * 100_000
+    deployments = "".join(
+        f"  d{i}: {{model: *big, node_type: L4, endpoints: [{{public: true}}]}}\n" for i in range(300)
+    )
+    text = f"version: 1\nstack: s\ndefaults:\n  tags: [&big '{big}']\ndeployments:\n{deployments}"
+    result = validate(cli, tmp_path, text)
+    assert result.code == 1 and "aliases expand" in result.out and len(result.out) < 2000
+
+
+def test_messages_quote_at_most_a_little_of_a_large_value(cli, tmp_path):
+    result = validate(cli, tmp_path, with_value("deployments.d.node_type", "'" + "z" * 100_000 + "'"))
+    assert result.code == 1 and "100000 characters" in result.out and len(result.out) < 2000
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "codequality"])
+def test_unquoted_numeric_token_is_never_shown(cli, tmp_path, fmt):
+    text = BASE.replace("    type: chat\n", "    type: chat\n    secret: 12345678901234567890\n")
+    extra = (
+        ("--codequality", "cq.json") if fmt == "codequality" else ("--format", fmt) if fmt == "json" else ()
+    )
+    result = validate(cli, tmp_path, text, *extra)
+    shown = result.out + result.err + ((tmp_path / "cq.json").read_text() if fmt == "codequality" else "")
+    assert result.code == 1 and "models.m.secret" in shown
+    assert "12345678901234567890" not in shown and "1234567890" not in shown
+
+
+def test_secret_inside_a_wrong_container_is_never_shown(cli, tmp_path):
+    text = BASE.replace(
+        "models:\n  m:\n    source: acme/model\n    type: chat\n", "models: [{secret: hf_abcdefghijklmnop}]\n"
+    )
+    result = validate(cli, tmp_path, text, "--format", "json")
+    assert "hf_abcdefghijklmnop" not in result.out
+    assert json.loads(result.out)["valid"] is False
+
+
+def test_redaction_replaces_whole_secret_values_only():
+    text = "model m: a token was refused; see https://x/?t=hf_TOKENVALUE123 and hf_TOKENVALUE1234"
+    assert redact_text(text, ["m", "a", "1234"]) == text
+    assert redact_text(text, ["hf_TOKENVALUE123"]) == text.replace("=hf_TOKENVALUE123 ", "=(sensitive) ")
+
+
+def test_short_environment_secret_does_not_garble_output(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("T", "e")
+    text = BASE.replace("    type: chat\n", "    type: chat\n    secret: ${T}\n")
+    result = validate(cli, tmp_path, text)
+    assert "(sensitive)" not in result.out and "Valid" in result.out
+
+
+def test_swapped_scaleway_keys_are_named_never_echoed(cli, tmp_path, monkeypatch):
+    access, secret = "SCWABCDEFGHIJKLMNOPQ", "9f8e7d6c-5b4a-4321-8765-0123456789ab"
+    monkeypatch.setenv("SCW_ACCESS_KEY", secret)
+    monkeypatch.setenv("SCW_SECRET_KEY", access)
+    monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+    write(
+        tmp_path / "infermod.yaml",
+        BASE.replace("m\n    node_type", "meta/llama-3.1-8b-instruct:fp8\n    node_type"),
+    )
+    result = cli("plan")
+    assert result.code == 1 and "swapped" in result.err
+    assert (
+        "SCW_ACCESS_KEY" in result.err and secret not in result.err + result.out and access not in result.err
+    )
+    monkeypatch.setenv("SCW_ACCESS_KEY", "not-a-key-but-long")
+    monkeypatch.setenv("SCW_SECRET_KEY", secret)
+    result = cli("plan")
+    assert "SCW_ACCESS_KEY is not an access key" in result.err and "not-a-key-but-long" not in result.err
+
+
+# --- property-based: any document, any value in any field ---------------------------------
+
+SCALARS = st.one_of(
+    st.sampled_from(
+        [
+            "~",
+            "''",
+            "!!bool nope",
+            "!!timestamp x",
+            "!!int 0x",
+            "!!float x",
+            "!!binary aGk=",
+            "!!set {a}",
+            "1" + "0" * 4400,
+            "-1",
+            ".nan",
+            "1e999",
+            "0o17",
+            "010",
+            "${X}",
+            "${X:-5}",
+            "${",
+            "$${x}",
+            "${A B}",
+            "[a]",
+            "{a: 1}",
+            "*nope",
+            "&a [1]",
+            "!custom x",
+            "'a\\n'",
+            '"d\\n"',
+            "yes",
+            "2001-01-01",
+        ]
+    ),
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12).map(json.dumps),
+    st.integers(-(10**30), 10**30).map(str),
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(changes=st.lists(st.tuples(st.sampled_from(sorted(FIELDS)), SCALARS), min_size=1, max_size=3))
+def test_any_bad_value_gives_located_findings(cli, tmp_path, changes):
+    text = BASE
+    for field, value in dict(changes).items():
+        text = with_value_in(text, field, value)
+    result = validate(cli, tmp_path, text)
+    assert "internal error" not in result.out + result.err and result.code in (0, 1)
+    if result.code == 1:
+        assert LOCATED.search(result.out), result.out
+
+
+def with_value_in(text: str, field: str, value: str) -> str:
+    lines = text.splitlines()
+    key = lines[FIELDS[field] - 1].split(":")[0]
+    lines[FIELDS[field] - 1] = f"{key}: {value}"
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=15,
+    )
+)
+def test_any_yaml_document_loads_without_raising(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("c") / "c.yaml"
+    path.write_text(yaml.safe_dump({"version": 1, "stack": "s", "deployments": {"d": data}}))
+    result = load_config([str(path)], {})
+    assert all(f.location is not None for f in result.findings if f.severity == "error")
