@@ -260,3 +260,18 @@ def test_any_yaml_document_loads_without_raising(tmp_path_factory, data):
     path.write_text(yaml.safe_dump({"version": 1, "stack": "s", "deployments": {"d": data}}))
     result = load_config([str(path)], {})
     assert all(f.location is not None for f in result.findings if f.severity == "error")
+
+
+def test_fifo_or_device_as_configuration_does_not_hang(cli, tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.yaml")
+    for path in (str(tmp_path / "pipe.yaml"), "/dev/zero"):
+        result = cli("validate", "--catalog", "snapshot", "-f", path)
+        assert result.code == 1 and "not a regular file" in result.out
+
+
+def test_malformed_sensitive_value_is_not_quoted(cli, tmp_path):
+    text = BASE.replace("    type: chat\n", "    type: chat\n    secret: !!int 98765432109876x\n")
+    result = validate(cli, tmp_path, text)
+    assert result.code == 1 and "98765432109876" not in result.out and "(sensitive)" in result.out

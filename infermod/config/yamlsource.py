@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import stat
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -65,10 +66,17 @@ def _location(path: str, mark: Any) -> Location:
 def load_file(path: str, environ: Mapping[str, str] | None = None) -> LoadedFile:
     env = os.environ if environ is None else environ
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         return _failed(path, "config-unreadable", f"cannot read file: {exc.strerror or exc}")
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return _failed(path, "config-unreadable", "not a regular file (a FIFO, device or socket)")
+        try:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            return _failed(path, "config-unreadable", f"cannot read file: {exc.strerror or exc}")
     return load_bytes(path, raw, env)
 
 
@@ -228,9 +236,9 @@ class _Walker:
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
             value = None
             if kind == "integer" and _DIGITS.fullmatch(str(node.value)):
-                message = f"integer `{_short_text(str(node.value))}` has too many digits"
+                message = f"integer {self._shown(path, str(node.value))} has too many digits"
             else:
-                message = f"`{_short_text(str(node.value))}` is not a valid {kind}"
+                message = f"{self._shown(path, str(node.value))} is not a valid {kind}"
             self._error("yaml-value", message, loc, path)
             return str(node.value)
         if isinstance(value, dt.date | dt.datetime):
@@ -258,7 +266,7 @@ class _Walker:
             if close < 0:
                 self._error(
                     "env-syntax",
-                    f"unclosed `${{` in {_short_text(text[start:])!r}: expected ${{NAME}} or ${{NAME:-default}}",
+                    f"unclosed `${{` in {self._shown(path, text[start:])}: expected ${{NAME}} or ${{NAME:-default}}",
                     loc,
                     path,
                 )
@@ -273,7 +281,7 @@ class _Walker:
         if body is None:
             self._error(
                 "env-syntax",
-                f"invalid interpolation `${{{_short_text(body_text)}}}`: expected ${{NAME}} or ${{NAME:-default}}",
+                f"invalid interpolation {self._shown(path, '${' + body_text + '}')}: expected ${{NAME}} or ${{NAME:-default}}",
                 loc,
                 path,
             )
@@ -293,6 +301,10 @@ class _Walker:
             value = default
         used.append(value)
         return value
+
+    def _shown(self, path: Path, text: str) -> str:
+        """A value quoted in a message: shortened, and never one of a sensitive field."""
+        return "the value (sensitive)" if "secret" in path else f"`{_short_text(text)}`"
 
     def _error(self, rule: str, message: str, loc: Location, path: Path, hint: str | None = None) -> None:
         self.findings.append(Finding(rule, "error", message, location=loc, field=dotted(path), hint=hint))
