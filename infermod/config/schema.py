@@ -143,7 +143,7 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
     if validator == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
-        close = [m for k in extra[:20] for m in difflib.get_close_matches(k, allowed, n=1)]
+        close = [m for k in extra[:20] for m in _close(k, tuple(allowed))]
         guess = f" (did you mean `{close[0]}`?)" if close else ""
         shown = ", ".join(f"`{_short(k, 40)[1:-1]}`" for k in extra[:5]) + (" ..." if len(extra) > 5 else "")
         return f"unknown key {shown}{guess}; expected one of: {', '.join(allowed)}"
@@ -165,6 +165,11 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
     if validator == "propertyNames":
         return f"invalid key {found}: use lowercase letters, digits and single hyphens (at most 63)"
     return _limit_message(str(validator), expected, found, error.instance)
+
+
+@lru_cache(maxsize=1024)
+def _close(key: str, allowed: tuple[str, ...]) -> list[str]:
+    return difflib.get_close_matches(key, allowed, n=1)
 
 
 _LIMITS = {
