@@ -118,7 +118,22 @@ def schema_findings(loaded: LoadedFile) -> list[Finding]:
     return _dedupe(findings)
 
 
-SENSITIVE_FIELDS = ("secret",)  # declared `writeOnly` in the schema
+def _write_only(node: Any) -> set[str]:
+    """Property names the schema declares `writeOnly`: sensitive, never shown."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for name, sub in (node.get("properties") or {}).items():
+            if isinstance(sub, dict) and sub.get("writeOnly"):
+                found.add(name)
+        for value in node.values():
+            found |= _write_only(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _write_only(item)
+    return found
+
+
+SENSITIVE_FIELDS = frozenset(_write_only(json.loads(schema_text())))
 
 
 def _sensitive(path: Path) -> bool:

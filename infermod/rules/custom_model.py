@@ -13,6 +13,7 @@ architecture comes from).
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
@@ -244,16 +245,27 @@ def _weights(check: _Check, files: dict[str, int]) -> int | None:
             "remove the pickle files from the repository",
         )
     counted = _weight_files(check, files, safetensors)
-    if counted is None:
+    params = _headers(check.source, safetensors)
+    good = {path: count for path, count in params.items() if isinstance(count, int)}
+    bad = [problem for problem in params.values() if isinstance(problem, SourceError)]
+    for problem in bad[:MAX_LISTED]:
+        check.problem(problem)
+    if counted is None or bad:
         return None
-    total = 0
-    for path in counted:
+    return sum(good[path] for path in counted)
+
+
+def _headers(source: ModelSource, paths: list[str]) -> dict[str, int | SourceError]:
+    """Every safetensors header checked (a few at a time: on the Hub each is a request)."""
+
+    def one(path: str) -> int | SourceError:
         try:
-            total += check.source.safetensors_parameters(path)
+            return source.safetensors_parameters(path)
         except SourceError as exc:
-            check.problem(exc)
-            return None
-    return total
+            return exc
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return dict(zip(paths, pool.map(one, paths), strict=True))
 
 
 def _weight_files(check: _Check, files: dict[str, int], safetensors: list[str]) -> list[str] | None:

@@ -9,6 +9,7 @@ not retried, so an unreachable Hub fails in seconds with a message naming the en
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
@@ -31,6 +32,7 @@ __all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoi
 # call is also cut off after twice that, whatever the HTTP stack does (it may retry).
 HUB_TIMEOUT = 4.0
 DEFAULT_ENDPOINT = "https://huggingface.co"
+_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 T = TypeVar("T")
 
 
@@ -102,6 +104,12 @@ class HubSource:
         if self._entries is None:
             from huggingface_hub import HfApi
 
+            if not _REPO_ID.fullmatch(self.name):
+                raise SourceError(
+                    "model-source",
+                    f"{self.name[:200]!r} is neither a local directory nor a Hugging Face repository (ORG/NAME)",
+                    "give a directory that holds config.json, or ORG/NAME, hf://ORG/NAME or a huggingface.co URL",
+                )
             self._offline_check()
             api = HfApi(endpoint=self.endpoint, token=self.token or False)
             info = self._call(lambda: api.model_info(self.name, files_metadata=True, timeout=_timeout()))
