@@ -364,3 +364,10 @@ def test_a_file_is_not_a_repository_id(cli, tmp_path):
     assert (
         "neither a local directory nor a Hugging Face repository" in errors(body)["model-source"]["message"]
     )
+
+
+def test_hub_header_longer_than_the_limit_is_not_fetched(cli, hub):
+    files = layout("LlamaForCausalLM")
+    files["model.safetensors"] = Sparse(struct.pack("<Q", 500_000_000) + b"{", 600_000_000)
+    hub.repos["acme/huge-header"] = Repo(files)
+    assert "more than" in errors(_fast(cli, "acme/huge-header"))["model-weights-invalid"]["message"]

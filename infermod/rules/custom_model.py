@@ -264,7 +264,7 @@ def _headers(source: ModelSource, paths: list[str]) -> dict[str, int | SourceErr
         except SourceError as exc:
             return exc
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=source.parallel_reads) as pool:
         return dict(zip(paths, pool.map(one, paths), strict=True))
 
 

@@ -175,16 +175,27 @@ def local_safetensors(root: str, rel: str) -> int:
     """Parameters in root/rel, after checking its header against the file."""
     fd, size = open_regular(root, rel)
     try:
-        if size < 8:
-            raise _bad(rel, f"is {size} bytes long: too short for a safetensors header (empty or truncated?)")
-        length = int.from_bytes(read_limited(fd, 8), "little")
-        if length > HEADER_LIMIT:
-            raise _bad(rel, f"declares a {length:,}-byte header, more than {HEADER_LIMIT:,} bytes")
-        if 8 + length > size:
-            raise _bad(rel, f"declares a {length:,}-byte header but the file is {size:,} bytes (truncated?)")
+        length = header_length(rel, read_limited(fd, 8), size)
         raw = read_limited(fd, length)
     finally:
         os.close(fd)
+    return header_parameters(rel, raw, size - 8 - length)
+
+
+def header_length(rel: str, first: bytes, size: int) -> int:
+    """The header length the first 8 bytes declare, checked against the file's size."""
+    if size < 8 or len(first) < 8:
+        raise _bad(rel, f"is {size} bytes long: too short for a safetensors header (empty or truncated?)")
+    length = int.from_bytes(first[:8], "little")
+    if length > HEADER_LIMIT:
+        raise _bad(rel, f"declares a {length:,}-byte header, more than {HEADER_LIMIT:,} bytes")
+    if 8 + length > size:
+        raise _bad(rel, f"declares a {length:,}-byte header but the file is {size:,} bytes (truncated?)")
+    return length
+
+
+def header_parameters(rel: str, raw: bytes, data_size: int) -> int:
+    """Parameters the JSON header describes, each tensor checked against the data that follow."""
     try:
         header = parse_json(rel, raw)
     except SourceError:
@@ -198,7 +209,7 @@ def local_safetensors(root: str, rel: str) -> int:
     ]
     if len(tensors) != len([n for n in header if n != "__metadata__"]):
         raise _bad(rel, "has a header entry that is not a tensor description")
-    return check_tensors(rel, tensors, size - 8 - length)
+    return check_tensors(rel, tensors, data_size)
 
 
 def check_tensors(rel: str, tensors: list[tuple[str, Any, Any, Any]], data_size: int) -> int:

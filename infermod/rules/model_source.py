@@ -17,7 +17,8 @@ from typing import Any, Protocol, TypeVar
 from infermod.rules.model_files import (
     Entry,
     SourceError,
-    check_tensors,
+    header_length,
+    header_parameters,
     limit_for,
     local_safetensors,
     parse_json,
@@ -39,6 +40,9 @@ T = TypeVar("T")
 class ModelSource(Protocol):
     name: str
     identity: str | None  # the Hugging Face repository id, when known
+    # Headers read at once: 1 for local files (memory stays bounded), a few for the Hub's
+    # round trips (each header is still limited, so memory stays bounded too).
+    parallel_reads: int
 
     def entries(self) -> list[Entry]: ...
     def problems(self) -> list[SourceError]: ...
@@ -54,6 +58,8 @@ def repo_id(source: str) -> str:
 
 
 class LocalSource:
+    parallel_reads = 1
+
     def __init__(self, root: str) -> None:
         self.root = root
         self.name = os.path.abspath(root)
@@ -93,6 +99,8 @@ def hub_endpoint() -> str:
 class HubSource:
     """A repository on the Hub (or on HF_ENDPOINT), read with huggingface_hub."""
 
+    parallel_reads = 4
+
     def __init__(self, repo: str, token: str | None) -> None:
         self.name = repo
         self.identity: str | None = repo
@@ -126,32 +134,25 @@ class HubSource:
         return parse_json(path, self._call(lambda: self._download(path, limit_for(path))))
 
     def safetensors_parameters(self, path: str) -> int:
-        from huggingface_hub import HfApi
-        from huggingface_hub.errors import SafetensorsParsingError
-
-        api = HfApi(endpoint=self.endpoint, token=self.token or False)
+        """Read with two range requests (length, then header), as huggingface_hub does, but
+        with infermod's limits on both so that a hostile repository cannot exhaust memory."""
         size = next((e.size for e in self.entries() if e.path == path), 0)
-        try:
-            meta = self._call(
-                lambda: api.parse_safetensors_file_metadata(self.name, path, timeout=_timeout())
-            )
-        except SafetensorsParsingError:
-            raise SourceError(
-                "model-weights-invalid",
-                f"{path} has no valid safetensors header",
-                "upload the file again: it is not a complete safetensors file",
-            ) from None
-        tensors = [(n, t.dtype, list(t.shape), list(t.data_offsets)) for n, t in meta.tensors.items()]
-        return check_tensors(path, tensors, max(size - 8, 0) if size else 2**63)
+        first = self._call(lambda: self._download(path, 8, (0, 7))) if size >= 8 else b""
+        length = header_length(path, first, size)
+        raw = self._call(lambda: self._download(path, length, (8, 7 + length))) if length else b""
+        return header_parameters(path, raw, size - 8 - length)
 
-    def _download(self, path: str, limit: int) -> bytes:
-        """The file's bytes, refusing more than `limit` whatever the server announces."""
+    def _download(self, path: str, limit: int, byte_range: tuple[int, int] | None = None) -> bytes:
+        """The file's bytes (or a range of them), never more than `limit` whatever the server
+        sends: too much is an error for a whole file, and cut off for a range."""
         from huggingface_hub import hf_hub_url
         from huggingface_hub.utils._headers import build_hf_headers
         from huggingface_hub.utils._http import get_session, hf_raise_for_status
 
         url = hf_hub_url(self.name, path, endpoint=self.endpoint)
         headers = build_hf_headers(token=self.token or False)
+        if byte_range:
+            headers["range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
         with get_session().stream("GET", url, headers=headers, timeout=_timeout()) as response:
             if response.status_code >= 400:
                 response.read()
@@ -160,10 +161,12 @@ class HubSource:
             total = 0
             for chunk in response.iter_bytes():
                 total += len(chunk)
-                if total > limit:
+                if total > limit and not byte_range:
                     raise too_large(path, total)
                 chunks.append(chunk)
-        return b"".join(chunks)
+                if total >= limit and byte_range:
+                    break
+        return b"".join(chunks)[:limit]
 
     def _offline_check(self) -> None:
         from infermod import sandbox
