@@ -65,6 +65,7 @@ LOCATED = re.compile(r"^infermod\.yaml:(\d+):\d+: error: ", re.MULTILINE)
         ("deployments.d.size", "!!int 12x", "not a valid integer"),
         ("stack", "!!python/object:os.system ls", "unsupported tag"),
         ("models.m.type", "!!binary aGk=", "unsupported tag"),
+        ("deployments.d.node_type", "!!python/object:os.system {a: 1}", "unsupported tag"),
         ("deployments.d.node_type", "!!set {a}", "expected string"),
     ],
 )

@@ -42,3 +42,12 @@ def test_sandbox_needs_no_credentials_and_shows_costs(cli, tmp_path):
     assert chat["cost"]["hourly_after"] == 0.93 and chat["cost"]["monthly_after"] == 678.9
     markdown = cli("plan", "--sandbox", "-f", "examples/quickstart.yaml", "--format", "markdown").out
     assert "(sandbox)" in markdown and "+1,357.80 EUR" in markdown
+
+
+def test_custom_model_example_applies_in_the_sandbox_without_network(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("INFERMOD_SANDBOX_READY_AFTER", "0.2")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # never used while the sandbox runs
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    result = cli("apply", "--sandbox", "--check-models", "--auto-approve", "-f", "examples/custom-model.yaml")
+    assert result.code == 0, result.out + result.err
+    assert "Apply complete! Deployments: 1 added" in result.out and "Models: 1 imported" in result.out

@@ -28,6 +28,7 @@ Path = tuple[str | int, ...]
 
 # `\Z`, not `$`: `$` also matches before a trailing newline, so "A\n" would pass as a name.
 _VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\Z", re.DOTALL)
+_COLLECTION_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("map", "seq", "set", "omap", "pairs"))
 # The YAML 1.1 scalar types a document may spell out with an explicit tag.
 _CORE_TAGS = {
     "tag:yaml.org,2002:null": "null",
@@ -164,6 +165,9 @@ class _Walker:
         if depth > MAX_DEPTH:
             raise _TooBig(f"document is nested deeper than {MAX_DEPTH} levels")
         self.locations.setdefault(path, _location(self.path, node.start_mark))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            loc = _location(self.path, node.start_mark)
+            self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
