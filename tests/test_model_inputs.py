@@ -69,6 +69,8 @@ def test_fine_tune_of_a_verified_architecture_is_supported(cli, tmp_path):
     files = layout("Qwen3ForCausalLM", name="acme/qwen3-support-ft")
     body = check(cli, materialize(tmp_path, files), "--type", "chat")
     assert body["compatible"] and not body["verified"]
+    info = next(f for f in body["findings"] if f["rule_id"] == "model-architecture-verified")
+    assert "Qwen/Qwen3-32B" in info["message"]
 
 
 def test_context_length_from_text_config(cli, tmp_path):

@@ -191,6 +191,14 @@ def _architecture(check: _Check, config: dict[str, Any], verified: bool) -> str 
         return None
     supported = [str(a) for a in archs if a in architectures()]
     if supported:
+        sources = architectures()[supported[0]].sources
+        if "docs" not in sources and not verified:
+            proof = ", ".join(s.removeprefix("verified:") for s in sources)
+            check.add(
+                "model-architecture-verified",
+                "info",
+                f"architecture {supported[0]} is not in the docs' list, but the verified model {proof} uses it",
+            )
         return supported[0]
     if not verified:
         shown = ", ".join(a[:80] for a in archs[:MAX_LISTED])
