@@ -276,3 +276,9 @@ def test_malformed_sensitive_value_is_not_quoted(cli, tmp_path):
     text = BASE.replace("    type: chat\n", "    type: chat\n    secret: !!int 98765432109876x\n")
     result = validate(cli, tmp_path, text)
     assert result.code == 1 and "98765432109876" not in result.out and "(sensitive)" in result.out
+
+
+def test_each_missing_key_is_named(cli, tmp_path):
+    result = validate(cli, tmp_path, "version: 1\nstack: s\ndeployments:\n  d: {name: x}\n")
+    for key in ("model", "node_type", "endpoints"):
+        assert f"`{key}` is required" in result.out

@@ -169,8 +169,9 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
     if validator == "const":
         return f"found {found}, expected {expected!r}"
     if validator == "required":
-        missing = [k for k in expected if isinstance(error.instance, dict) and k not in error.instance]
-        return f"`{missing[0] if missing else expected[0]}` is required"
+        # One error per missing key; jsonschema names it only in its message, as repr(key).
+        missing = next((k for k in expected if str(error.message).startswith(f"{k!r} ")), expected[0])
+        return f"`{missing}` is required"
     if validator == "pattern":
         pattern = str(expected).removesuffix("\\Z") + ("$" if str(expected).endswith("\\Z") else "")
         meaning = _PATTERNS.get(pattern) or f"the format {pattern}"
