@@ -48,6 +48,32 @@ def model_dir(root: str) -> None:
         fh.truncate(50_000_000_000)
 
 
+def worst_accepted(root: str) -> None:
+    """The largest metadata the reader accepts: a 32 MB index (300,000 values) and three 8 MB
+    safetensors headers whose JSON parses (then fails the tensor checks)."""
+    os.makedirs(root)
+    name = "x" * 100
+    entries = ",".join(f'"{name}{i:07d}":"s{i % 3}.safetensors"' for i in range(260_000))
+    with open(os.path.join(root, "model.safetensors.index.json"), "w") as fh:
+        fh.write('{"weight_map":{' + entries + "}}")
+    # 42,000 tensors of 7 JSON values each: just under the 300,000-value limit, so they parse.
+    long = "x" * 125
+    body = ",".join(
+        f'"{long}{i:07d}":{{"dtype":"BF16","shape":[1],"data_offsets":[0,1]}}' for i in range(42_000)
+    )
+    header = ("{" + body + "}").encode()[: 8 * 1024 * 1024 - 1]
+    header = header[: header.rfind(b",")] + b"}"
+    for i in range(3):
+        with open(os.path.join(root, f"s{i}.safetensors"), "wb") as fh:
+            fh.write(len(header).to_bytes(8, "little") + header + b"\0" * 64)
+    with open(os.path.join(root, "config.json"), "w") as fh:
+        fh.write(
+            '{"architectures": ["LlamaForCausalLM"], "max_position_embeddings": 8192, "pad": "'
+            + "p" * (4 * 1024 * 1024 - 100)
+            + '"}'
+        )
+
+
 def measure(args: list[str]) -> tuple[float, float, int]:
     start = time.perf_counter()
     proc = subprocess.run(
@@ -58,12 +84,17 @@ def measure(args: list[str]) -> tuple[float, float, int]:
     return elapsed, rss_kb / 1024, code
 
 
+# Peak RSS from VmHWM, which exec resets (ru_maxrss would include the parent's memory at fork).
 _CHILD = """
 import resource, sys, io, contextlib
 from infermod.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     code = main(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, code, file=sys.stderr)
+try:
+    peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(peak, code, file=sys.stderr)
 """
 
 
@@ -81,6 +112,20 @@ def main() -> None:
         root = os.path.join(tmp, "model")
         model_dir(root)
         cases.append(("model dir: sparse 1.5 GB config.json, 50 GB shard", ["check-model", root]))
+        worst = os.path.join(tmp, "worst")
+        worst_accepted(worst)
+        cases.append(("model dir: 32 MB index, 3 x 8 MB headers, 4 MB config", ["check-model", worst]))
+        from infermod.localhub import Hub, Repo
+
+        files = {}
+        for name in sorted(os.listdir(worst)):
+            with open(os.path.join(worst, name), "rb") as fh:
+                files[name] = fh.read()
+        for i in range(3, 8):  # eight large headers in all, fetched four at a time
+            files[f"s{i}.safetensors"] = files["s0.safetensors"]
+        hub = Hub({"bench/worst": Repo(files)})
+        os.environ["HF_ENDPOINT"] = hub.url
+        cases.append(("local Hub: the same, 8 x 8 MB headers", ["check-model", "bench/worst"]))
         baseline = measure(["--version"])
         print(f"{'case':52} {'time':>8} {'peak RSS':>10} exit")
         print(
@@ -89,6 +134,8 @@ def main() -> None:
         for name, args in cases:
             elapsed, rss, code = measure(args)
             print(f"{name:52} {elapsed:7.2f}s {rss:8.0f} MB {code}")
+        if "HF_ENDPOINT" in os.environ:
+            hub.close()
 
 
 if __name__ == "__main__":

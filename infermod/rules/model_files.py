@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 MiB = 1024 * 1024
 METADATA_LIMIT = 4 * MiB  # config.json, tokenizer_config.json, chat_template.json: KBs in practice
 INDEX_LIMIT = 32 * MiB  # model.safetensors.index.json of the largest models: about 10 MB
-HEADER_LIMIT = 16 * MiB  # a safetensors header: a few hundred KB in practice
+HEADER_LIMIT = 8 * MiB  # a safetensors header: a few hundred KB in practice
 MAX_JSON_VALUES = 300_000  # about 100 MB of Python objects at most
 MAX_ENTRIES = 10_000  # files and directories walked in a local model directory
 MAX_DEPTH = 8
@@ -142,7 +142,7 @@ def too_large(path: str, size: int) -> SourceError:
     )
 
 
-def parse_json(path: str, raw: bytes) -> Any:
+def parse_json(path: str, raw: bytes | bytearray) -> Any:
     """JSON, with the count of values bounded before parsing so that memory stays bounded."""
     try:
         text = raw.decode("utf-8")
@@ -182,7 +182,7 @@ def local_safetensors(root: str, rel: str) -> int:
     return header_parameters(rel, raw, size - 8 - length)
 
 
-def header_length(rel: str, first: bytes, size: int) -> int:
+def header_length(rel: str, first: bytes | bytearray, size: int) -> int:
     """The header length the first 8 bytes declare, checked against the file's size."""
     if size < 8 or len(first) < 8:
         raise _bad(rel, f"is {size} bytes long: too short for a safetensors header (empty or truncated?)")
@@ -194,7 +194,7 @@ def header_length(rel: str, first: bytes, size: int) -> int:
     return length
 
 
-def header_parameters(rel: str, raw: bytes, data_size: int) -> int:
+def header_parameters(rel: str, raw: bytes | bytearray, data_size: int) -> int:
     """Parameters the JSON header describes, each tensor checked against the data that follow."""
     try:
         header = parse_json(rel, raw)

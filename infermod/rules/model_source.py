@@ -142,7 +142,7 @@ class HubSource:
         raw = self._call(lambda: self._download(path, length, (8, 7 + length))) if length else b""
         return header_parameters(path, raw, size - 8 - length)
 
-    def _download(self, path: str, limit: int, byte_range: tuple[int, int] | None = None) -> bytes:
+    def _download(self, path: str, limit: int, byte_range: tuple[int, int] | None = None) -> bytearray:
         """The file's bytes (or a range of them), never more than `limit` whatever the server
         sends: too much is an error for a whole file, and cut off for a range."""
         from huggingface_hub import hf_hub_url
@@ -157,16 +157,15 @@ class HubSource:
             if response.status_code >= 400:
                 response.read()
                 hf_raise_for_status(response)
-            chunks: list[bytes] = []
-            total = 0
+            data = bytearray()  # grown in place: no second copy of a large file
             for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > limit and not byte_range:
-                    raise too_large(path, total)
-                chunks.append(chunk)
-                if total >= limit and byte_range:
+                data += chunk
+                if len(data) > limit and not byte_range:
+                    raise too_large(path, len(data))
+                if len(data) >= limit and byte_range:
                     break
-        return b"".join(chunks)[:limit]
+        del data[limit:]
+        return data
 
     def _offline_check(self) -> None:
         from infermod import sandbox
