@@ -12,7 +12,7 @@ from infermod.render.findings import findings_json, findings_text
 def run(source: str, model_type: str | None, fmt: str) -> int:
     from infermod.config.load import repo_id
     from infermod.rules.custom_model import check_model
-    from infermod.rules.model_source import HubSource, LocalSource, repo_id
+    from infermod.rules.model_source import HubSource, LocalSource
 
     reader = LocalSource(source) if os.path.isdir(source) else HubSource(repo_id(source), None)
     report = check_model(reader, model_type)

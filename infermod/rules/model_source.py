@@ -27,7 +27,7 @@ from infermod.rules.model_files import (
     walk,
 )
 
-__all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint", "repo_id"]
+__all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint"]
 
 # Seconds per request (connect, then between bytes); INFERMOD_HF_TIMEOUT overrides it. Each
 # call is also cut off after twice that, whatever the HTTP stack does (it may retry).
@@ -48,13 +48,6 @@ class ModelSource(Protocol):
     def problems(self) -> list[SourceError]: ...
     def read_json(self, path: str) -> Any: ...
     def safetensors_parameters(self, path: str) -> int: ...
-
-
-def repo_id(source: str) -> str:
-    for prefix in ("https://huggingface.co/", "hf://"):
-        if source.startswith(prefix):
-            source = source[len(prefix) :]
-    return source.strip("/")
 
 
 class LocalSource:
