@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from infermod import __version__
+from infermod.commands.parsing import amount_option, duration_option
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 SEVERITY = click.Choice(["warning", "error"])
@@ -131,9 +132,9 @@ def validate(**kwargs: Any) -> int:
 @click.option("--deny-destroy", is_flag=True, help="Fail when the plan deletes or replaces anything.")
 @click.option(
     "--max-monthly-cost",
-    type=float,
+    callback=amount_option,
     metavar="AMOUNT",
-    help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR).",
+    help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR), e.g. 1500, 1,500 or 1 500 EUR.",
 )
 @click.option(
     "--gitlab-report",
@@ -164,7 +165,12 @@ def plan(**kwargs: Any) -> int:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
 @click.option(
-    "--timeout", default="45m", show_default=True, help="Per-resource time limit, e.g. 30s, 20m, 1h."
+    "--timeout",
+    callback=duration_option,
+    metavar="DURATION",
+    default="45m",
+    show_default=True,
+    help="Per-resource time limit, e.g. 90s, 45m, 1h30m.",
 )
 @_scaleway
 @_gates
@@ -180,7 +186,14 @@ def apply(**kwargs: Any) -> int:
 @_files
 @click.option("--auto-approve", is_flag=True, help="Destroy without asking for confirmation.")
 @click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
-@click.option("--timeout", default="45m", show_default=True)
+@click.option(
+    "--timeout",
+    callback=duration_option,
+    metavar="DURATION",
+    default="45m",
+    show_default=True,
+    help="Per-resource time limit, e.g. 90s, 45m, 1h30m.",
+)
 @_scaleway
 def destroy(**kwargs: Any) -> int:
     """Delete everything this stack owns (respecting prevent_destroy); nothing else."""

@@ -11,7 +11,6 @@ from infermod.apply.executor import Executor
 from infermod.apply.progress import Progress
 from infermod.apply.stale import stale_reasons
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
-from infermod.commands.parsing import parse_duration
 from infermod.config.model import Config
 from infermod.errors import ApplyError, PlanError
 from infermod.plan.model import Plan
@@ -27,14 +26,14 @@ def run(
     files: tuple[str, ...],
     auto_approve: bool,
     parallelism: int,
-    timeout: str,
+    timeout: float,
     profile: str | None,
     sandbox: bool,
     fail_on: str | None,
     eol_horizon: int | None,
     check_models: bool = False,
 ) -> int:
-    seconds = parse_duration(timeout)
+    seconds = timeout
     if plan_file:
         from infermod.plan.planfile import load
 
@@ -56,11 +55,11 @@ def run_destroy(
     files: tuple[str, ...],
     auto_approve: bool,
     parallelism: int,
-    timeout: str,
+    timeout: float,
     profile: str | None,
     sandbox: bool,
 ) -> int:
-    seconds = parse_duration(timeout)
+    seconds = timeout
     config, _ = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
         plan, _ = read_and_plan(config, session, None, destroy=True)

@@ -1,16 +1,76 @@
-"""Parsing helpers for command-line values, shared by the commands."""
+"""Friendly parsing of command-line values (durations, amounts) into numbers.
+
+Each parser accepts the forms people type and, when it cannot, says which forms it accepts.
+The click callbacks wrap them so a bad value is a usage error (exit 2) naming the option.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import click
 
+DURATION_FORMS = "90s, 45m, 1h30m, 2h or a number of seconds (300)"
+AMOUNT_FORMS = "1500, 1,500, 1 500, 1500.50 or 1 500 EUR"
+
+_NUMBER = r"\d+(?:\.\d+)?"
+_DURATION = re.compile(rf"(?:({_NUMBER})\s*h)?\s*(?:({_NUMBER})\s*m)?\s*(?:({_NUMBER})\s*s)?", re.IGNORECASE)
+_UNITS = (3600.0, 60.0, 1.0)
+
+# Thousands in groups of three separated by a comma or a (non-breaking) space; at most two
+# decimals after a point. Anything else (1,5 or 1.500) is ambiguous between conventions, so
+# it is refused rather than guessed.
+_GROUPED = r"\d{1,3}(?:[, \u00a0\u202f]\d{3})+"
+_AMOUNT = re.compile(rf"({_GROUPED}|\d+)(?:\.(\d{{1,2}}))?")
+_CURRENCY = re.compile(r"^(?:eur|€)\s*|\s*(?:eur|€)$", re.IGNORECASE)
+
 
 def parse_duration(text: str) -> float:
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*", text)
-    if not match:
-        raise click.BadParameter(
-            f"{text!r}: expected a duration such as 90s, 30m or 1h", param_hint="--timeout"
-        )
-    return float(match.group(1)) * {"s": 1, "m": 60, "h": 3600, None: 1}[match.group(2)]
+    """Seconds in `text`: `90s`, `45m`, `1h30m`, `1h 30m 10s`, `2.5h` or plain seconds."""
+    value = text.strip()
+    if re.fullmatch(_NUMBER, value):
+        seconds = float(value)
+    else:
+        match = _DURATION.fullmatch(value)
+        if not value or match is None:
+            raise ValueError(f"{text!r} is not a duration: use {DURATION_FORMS}")
+        seconds = sum(float(part) * unit for part, unit in zip(match.groups(), _UNITS, strict=True) if part)
+    if seconds <= 0:
+        raise ValueError(f"{text!r}: the duration must be more than zero, e.g. {DURATION_FORMS}")
+    return seconds
+
+
+def parse_amount(text: str, currency: str = "EUR") -> float:
+    """An amount of money: `1500`, `1,500`, `1 500`, `1500.50`, `1 500 EUR`, `€1,500`."""
+    value = _CURRENCY.sub("", text.strip(), count=1).strip()
+    match = _AMOUNT.fullmatch(value)
+    if match is None:
+        if re.search(r"\d", value) and re.search(r"[A-Za-z$£¥]", value):
+            raise ValueError(
+                f"{text!r}: amounts are in {currency}, the catalog's currency; use {AMOUNT_FORMS}"
+            )
+        if re.fullmatch(r"\d+,\d{1,2}", value):
+            raise ValueError(
+                f"{text!r}: write decimals with a point ({value.replace(',', '.')}); use {AMOUNT_FORMS}"
+            )
+        raise ValueError(f"{text!r} is not an amount: use {AMOUNT_FORMS}")
+    whole = re.sub(r"\D", "", match.group(1))
+    return float(f"{whole}.{match.group(2) or '0'}")
+
+
+def duration_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A click callback: the option's value in seconds, or a usage error showing the forms."""
+    return None if value is None else _converted(parse_duration, value, param)
+
+
+def amount_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A click callback: the option's amount, or a usage error showing the forms."""
+    return None if value is None else _converted(parse_amount, value, param)
+
+
+def _converted(parse: Callable[[str], float], value: str, param: click.Parameter) -> float:
+    try:
+        return parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
