@@ -7,6 +7,7 @@ temporary directory, and every URL is 127.0.0.1 with a port the OS picked.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
@@ -53,6 +54,9 @@ def emulator() -> Iterator[Running]:
 @pytest.fixture(autouse=True)
 def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    # `.venv/bin/python -m pytest` runs without an activated venv: tools the tests spawn
+    # (gitlab-ci-local's jobs call `infermod`) must still find this venv's scripts first.
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("SCW_CONFIG_PATH", str(tmp_path / "home" / "no-scw-config.yaml"))
     for key in list(os.environ):
         if key.startswith(("SCW_", "CI_", "GITLAB_", "HF_")) and key != "SCW_CONFIG_PATH":
