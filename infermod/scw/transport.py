@@ -4,15 +4,22 @@ The SDK calls `requests.request` with no timeout and a new connection each time.
 `scaleway_core.api` a drop-in `requests` whose `request` uses a per-thread pooled Session and
 a default timeout, and which turns non-JSON error bodies (proxies, load balancers) into
 Scaleway-shaped JSON so that the SDK raises a ScalewayException with the status code.
+
+It is also where every HTTP call can be seen: `INFERMOD_LOG=debug` logs each request (method,
+path, status, duration, and whether it repeats a failed call: a retry), `trace` adds headers
+and bodies; see infermod/scw/httplog.py.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import requests
+
+from infermod.scw import httplog
 
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
 
@@ -37,6 +44,20 @@ class _BoundedRequests:
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
+        if not httplog.enabled():
+            return self._checked(method, url, **kwargs)
+        call = httplog.Call.start(
+            method, url, kwargs.get("params"), kwargs.get("headers"), kwargs.get("data")
+        )
+        try:
+            response = self._checked(method, url, **kwargs)
+        except requests.RequestException as exc:
+            call.failed(exc, time.monotonic())
+            raise
+        call.answered(response, time.monotonic())
+        return response
+
+    def _checked(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         response = self._session().request(method, url, **kwargs)
         if response.status_code >= 400:
             _ensure_json_error(response)
@@ -64,6 +85,7 @@ def install(timeout: tuple[float, float] = DEFAULT_TIMEOUT) -> None:
     global _installed
     import scaleway_core.api as core_api
 
+    httplog.configure()
     if _installed is None:
         _installed = _BoundedRequests(timeout)
         core_api.requests = _installed  # type: ignore[assignment,attr-defined]
