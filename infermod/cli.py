@@ -213,11 +213,16 @@ def show(plan_file: str, fmt: str) -> int:
 
 
 @cli.command()
+@click.argument("key", required=False)
 @_files
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the whole output, or KEY's value).")
+@click.option("--raw", is_flag=True, help="Print KEY's string, number or boolean as is, for scripts.")
 @_scaleway
 def output(**kwargs: Any) -> int:
-    """List each deployment's status and endpoint URLs."""
+    """List each deployment's status and endpoint URLs, or print one value: KEY such as
+    `support-bot.url` (first public endpoint), `support-bot.status`, `support-bot.endpoints.1.url`.
+    """
     from infermod.commands.output import run
 
     return run(**kwargs)

@@ -1,45 +1,108 @@
-"""The view of `infermod output`: each owned deployment's status and endpoint URLs."""
+"""The view of `infermod output`: each owned deployment's status and endpoint URLs, or one value.
+
+KEY is a dotted path into the JSON form: `support-bot` (the deployment), `support-bot.url`
+(its first public endpoint, else its first), `support-bot.endpoints.1.url`; the address form
+`deployment.support-bot.url` works too. `raw` prints a single string, number or boolean with
+nothing around it, for scripts.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from tabulate import tabulate
 
+from infermod.errors import FatalError
 from infermod.state import ActualDeployment
+
+FORMAT_VERSION = "1"
+
+
+def deployments_json(stack: str, deployments: Sequence[ActualDeployment]) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION,
+        "stack": stack,
+        "deployments": {d.key or d.name: deployment_values(d) for d in deployments},
+    }
 
 
 def render_deployments(stack: str, deployments: Sequence[ActualDeployment], fmt: str) -> str:
     if fmt == "json":
-        body = {
-            "stack": stack,
-            "deployments": {
-                d.key: {
-                    "id": d.id,
-                    "name": d.name,
-                    "region": d.region,
-                    "status": d.status,
-                    "model": d.model_name,
-                    "node_type": d.node_type,
-                    "size": d.size,
-                    "endpoints": [
-                        {
-                            "url": e.url,
-                            "public": e.public,
-                            "private_network_id": e.private_network_id,
-                            "disable_auth": e.disable_auth,
-                        }
-                        for e in d.endpoints
-                    ],
-                }
-                for d in deployments
-            },
-        }
-        return json.dumps(body, indent=2)
+        return json.dumps(deployments_json(stack, deployments), indent=2)
     if not deployments:
         return f"Stack `{stack}` owns no deployment yet: run `infermod apply`."
     rows = [
         [d.key, d.region, d.status, d.model_name, "\n".join(e.url for e in d.endpoints)] for d in deployments
     ]
     return tabulate(rows, headers=["deployment", "region", "status", "model", "endpoints"])
+
+
+def deployment_values(d: ActualDeployment) -> dict[str, Any]:
+    endpoints = [
+        {
+            "url": e.url,
+            "public": e.public,
+            "private_network_id": e.private_network_id,
+            "disable_auth": e.disable_auth,
+        }
+        for e in d.endpoints
+    ]
+    public = [e["url"] for e in endpoints if e["public"]]
+    return {
+        "id": d.id,
+        "name": d.name,
+        "region": d.region,
+        "status": d.status,
+        "model": d.model_name,
+        "node_type": d.node_type,
+        "size": d.size,
+        "url": (public or [e["url"] for e in endpoints] or [None])[0],
+        "endpoints": endpoints,
+    }
+
+
+def lookup(deployments: dict[str, Any], key: str, declared: set[str]) -> Any:
+    """The value at dotted `key`, or a FatalError that lists what exists at the failing step."""
+    parts = key.split(".")
+    if parts[0] == "deployment" and len(parts) > 1:
+        parts = parts[1:]
+    name, path = parts[0], parts[1:]
+    if name not in deployments:
+        if name in declared:
+            raise FatalError(f"deployment.{name} is not deployed yet: run `infermod apply`")
+        known = ", ".join(sorted(deployments)) or "none yet"
+        raise FatalError(f"no output `{key}`: the stack's deployments are {known}")
+    value: Any = deployments[name]
+    walked = name
+    for part in path:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            raise FatalError(f"no output `{key}`: `{walked}` has {_choices(value)}")
+        walked += f".{part}"
+    return value
+
+
+def _choices(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(value)
+    if isinstance(value, list) and value:
+        return f"0 to {len(value) - 1}"
+    return "nothing: it is a single value"
+
+
+def render_value(value: Any, key: str, *, raw: bool) -> str:
+    if not raw:
+        return json.dumps(value, indent=2)
+    if isinstance(value, dict | list):
+        raise FatalError(
+            f"`{key}` is {'an object' if isinstance(value, dict) else 'a list'}, and --raw prints one "
+            "string, number or boolean: name one of its fields, or use --json"
+        )
+    if value is None:
+        raise FatalError(f"`{key}` has no value (null)")
+    return str(value).lower() if isinstance(value, bool) else str(value)
