@@ -229,7 +229,7 @@ class Executor:
         if self.stop.is_set():
             raise Interrupted("")
         created = self.gateway.create_deployment(change.region, change.project_id, after)
-        self.progress.status(change.address, f"{created.status} ({created.id})")
+        self.progress.status(change.address, created.status)
         self._wait_ready(change.address, change.region, created.id, f"created as {created.id}")
         return created
 
