@@ -49,7 +49,7 @@ def run_in_pty(args: list[str], env: dict[str, str], cwd: str, columns: int = 80
 
 
 def test_live_progress_in_an_80_column_terminal(tmp_path):
-    running, server = start_emulator(ready_after=2.5)
+    running, server = start_emulator(ready_after=2)
     try:
         write(tmp_path / "infermod.yaml", many(4))
         env = {
@@ -85,7 +85,7 @@ def test_live_progress_in_an_80_column_terminal(tmp_path):
 
 
 def test_ci_log_has_few_lines_per_deployment(cli, tmp_path, monkeypatch):
-    running, server = start_emulator(ready_after=2.5)
+    running, server = start_emulator(ready_after=1.5)
     try:
         monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
         monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
