@@ -1,4 +1,4 @@
-"""Friendly parsing of command-line values (durations, amounts) into numbers.
+"""Friendly parsing of command-line values: durations, amounts, resource addresses.
 
 Each parser accepts the forms people type and, when it cannot, says which forms it accepts.
 The click callbacks wrap them so a bad value is a usage error (exit 2) naming the option.
@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import TypeVar
 
 import click
 
+T = TypeVar("T")
+
 DURATION_FORMS = "90s, 45m, 1h30m, 2h or a number of seconds (300)"
+ADDRESS_FORMS = "deployment.KEY or model.KEY, e.g. deployment.support-bot"
 AMOUNT_FORMS = "1500, 1,500, 1 500, 1500.50 or 1 500 EUR"
 
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -24,6 +28,21 @@ _UNITS = (3600.0, 60.0, 1.0)
 _GROUPED = r"\d{1,3}(?:[, \u00a0\u202f]\d{3})+"
 _AMOUNT = re.compile(rf"({_GROUPED}|\d+)(?:\.(\d{{1,2}}))?")
 _CURRENCY = re.compile(r"^(?:eur|€)\s*|\s*(?:eur|€)$", re.IGNORECASE)
+
+
+_ADDRESS = re.compile(r"(deployment|model)\.([a-z0-9]+(?:-[a-z0-9]+)*)")
+
+
+def parse_address(text: str, kinds: tuple[str, ...] = ("deployment", "model")) -> str:
+    """A resource address as plans print it: `deployment.KEY` or `model.KEY`."""
+    match = _ADDRESS.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a resource address: use {ADDRESS_FORMS}")
+    if match.group(1) not in kinds:
+        raise ValueError(
+            f"{text!r}: only {' or '.join(k + '.KEY' for k in kinds)} addresses are accepted here"
+        )
+    return match.group(0)
 
 
 def parse_duration(text: str) -> float:
@@ -69,7 +88,21 @@ def amount_option(_ctx: click.Context, param: click.Parameter, value: str | None
     return None if value is None else _converted(parse_amount, value, param)
 
 
-def _converted(parse: Callable[[str], float], value: str, param: click.Parameter) -> float:
+def addresses_option(_ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """A click callback for repeatable --target: the addresses, each once, in the order given."""
+    return tuple(dict.fromkeys(_converted(parse_address, v, param) for v in values))
+
+
+def deployment_addresses_option(
+    _ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A click callback for repeatable --replace: deployment addresses only."""
+    return tuple(
+        dict.fromkeys(_converted(lambda v: parse_address(v, ("deployment",)), v, param) for v in values)
+    )
+
+
+def _converted(parse: Callable[[str], T], value: str, param: click.Parameter) -> T:
     try:
         return parse(value)
     except ValueError as exc:

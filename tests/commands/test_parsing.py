@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infermod.commands.parsing import AMOUNT_FORMS, DURATION_FORMS, parse_amount, parse_duration
+from infermod.commands.parsing import AMOUNT_FORMS, DURATION_FORMS, parse_address, parse_amount, parse_duration
 from tests.conftest import write
 
 DURATIONS = [
@@ -114,6 +114,25 @@ def test_any_text_parses_or_says_why(text):
             assert "use " in str(exc) or "e.g." in str(exc)
         else:
             assert value >= 0
+
+
+@pytest.mark.parametrize("text", ["deployment.support-bot", "model.ft", " deployment.d0 "])
+def test_addresses(text):
+    assert parse_address(text) == text.strip()
+
+
+@pytest.mark.parametrize(
+    "text", ["d0", "deployment.", "deployment.Bot", "node.x", "deployment.a--b", "model.ft.url"]
+)
+def test_bad_addresses_show_the_accepted_forms(text):
+    with pytest.raises(ValueError, match=r"use deployment\.KEY or model\.KEY"):
+        parse_address(text)
+
+
+def test_addresses_of_one_kind():
+    assert parse_address("deployment.x", ("deployment",)) == "deployment.x"
+    with pytest.raises(ValueError, match=r"only deployment\.KEY addresses"):
+        parse_address("model.x", ("deployment",))
 
 
 def test_cli_accepts_friendly_values(cli, scw_env, tmp_path):
