@@ -71,15 +71,14 @@ def test_output_errors_say_what_exists(cli, scw_env, tmp_path):
     assert cli("output", "--raw").code == 2
 
 
-def test_output_raw_in_a_shell_pipeline(scw_env, tmp_path):
+def test_output_raw_in_a_shell_pipeline(cli, scw_env, tmp_path):
     write(tmp_path / "infermod.yaml", STACK.split("  later:")[0])
-    infermod = [sys.executable, "-m", "infermod"]
-    assert (
-        subprocess.run([*infermod, "apply", "--auto-approve"], capture_output=True, timeout=60).returncode
-        == 0
-    )
+    assert cli("apply", "--auto-approve").code == 0
     url = subprocess.run(
-        [*infermod, "output", "support-bot.url", "--raw"], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "infermod", "output", "support-bot.url", "--raw"],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert url.returncode == 0 and url.stdout.startswith("https://") and url.stdout.count("\n") == 1
     assert url.stderr == ""

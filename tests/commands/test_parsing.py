@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infermod.commands.parsing import AMOUNT_FORMS, DURATION_FORMS, parse_address, parse_amount, parse_duration
+from infermod.commands.parsing import (
+    AMOUNT_FORMS,
+    DURATION_FORMS,
+    parse_address,
+    parse_amount,
+    parse_duration,
+)
 from tests.conftest import write
 
 DURATIONS = [
