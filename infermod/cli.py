@@ -12,7 +12,12 @@ from typing import Any
 import click
 
 from infermod import __version__
-from infermod.commands.parsing import amount_option, duration_option
+from infermod.commands.parsing import (
+    addresses_option,
+    amount_option,
+    deployment_addresses_option,
+    duration_option,
+)
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 SEVERITY = click.Choice(["warning", "error"])
@@ -58,6 +63,28 @@ def _check_models(f: Callable[..., Any]) -> Callable[..., Any]:
         "--check-models",
         is_flag=True,
         help="Also read each custom model's files from Hugging Face (HF_ENDPOINT, HF_TOKEN or its secret) and check them.",
+    )(f)
+
+
+def _targets(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS",
+        callback=addresses_option,
+        help="Only this resource (deployment.KEY or model.KEY) and what it needs; repeatable. A partial plan.",
+    )(f)
+
+
+def _replace(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--replace",
+        "replace",
+        multiple=True,
+        metavar="ADDRESS",
+        callback=deployment_addresses_option,
+        help="Replace this deployment (deployment.KEY) even if nothing changed; repeatable.",
     )(f)
 
 
@@ -148,6 +175,8 @@ def validate(**kwargs: Any) -> int:
     is_flag=True,
     help="Open or update a GitLab issue labelled infermod-drift when the plan has changes; close it when none.",
 )
+@_targets
+@_replace
 @_scaleway
 @_gates
 @_reports
@@ -172,6 +201,8 @@ def plan(**kwargs: Any) -> int:
     show_default=True,
     help="Per-resource time limit, e.g. 90s, 45m, 1h30m.",
 )
+@_targets
+@_replace
 @_scaleway
 @_gates
 @_check_models
@@ -194,6 +225,7 @@ def apply(**kwargs: Any) -> int:
     show_default=True,
     help="Per-resource time limit, e.g. 90s, 45m, 1h30m.",
 )
+@_targets
 @_scaleway
 def destroy(**kwargs: Any) -> int:
     """Delete everything this stack owns (respecting prevent_destroy); nothing else."""

@@ -32,21 +32,40 @@ def run(
     fail_on: str | None,
     eol_horizon: int | None,
     check_models: bool = False,
+    targets: tuple[str, ...] = (),
+    replace: tuple[str, ...] = (),
 ) -> int:
     seconds = timeout
     if plan_file:
         from infermod.plan.planfile import load
 
+        if targets or replace:
+            raise click.UsageError(
+                "--target and --replace are recorded in the saved plan: make a new plan to change them"
+            )
         saved = load(plan_file)
         config, _ = load_valid_config(files or saved.files)
         with open_session(profile, sandbox or saved.sandbox, config) as session:
-            fresh, state = read_and_plan(config, session, eol_horizon, destroy=saved.destroy)
+            fresh, state = read_and_plan(
+                config,
+                session,
+                eol_horizon,
+                destroy=saved.destroy,
+                targets=saved.targets,
+                replace=saved.replace,
+            )
             refuse_if_stale(saved, config, fresh, state)
             return execute(saved, config, session, parallelism, seconds)
     config, findings = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
         plan, _ = read_and_plan(
-            config, session, eol_horizon, prior_findings=findings, check_models=check_models
+            config,
+            session,
+            eol_horizon,
+            prior_findings=findings,
+            check_models=check_models,
+            targets=targets,
+            replace=replace,
         )
         return confirm_and_execute(plan, config, session, auto_approve, parallelism, seconds, fail_on)
 
@@ -58,11 +77,12 @@ def run_destroy(
     timeout: float,
     profile: str | None,
     sandbox: bool,
+    targets: tuple[str, ...] = (),
 ) -> int:
     seconds = timeout
     config, _ = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
-        plan, _ = read_and_plan(config, session, None, destroy=True)
+        plan, _ = read_and_plan(config, session, None, destroy=True, targets=targets)
         return confirm_and_execute(
             plan, config, session, auto_approve, parallelism, seconds, None, destroying=True
         )
@@ -103,6 +123,8 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         executor = Executor(plan, config, session.gateway, progress, parallelism, seconds)
         outcomes = executor.run()
     output.out(render_outcomes(outcomes))
+    if plan.targets:
+        output.out(output.style(PARTIAL_APPLY, "yellow"))
     if executor.interrupted:
         output.error(
             "interrupted: see above what was done, what is still in progress in Scaleway, and what was not started"
@@ -111,6 +133,13 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
     if any(not o.ok for o in outcomes):
         raise ApplyError("some changes failed (see above); run `infermod plan` to see what is left to do")
     return 0
+
+
+PARTIAL_APPLY = (
+    "\nWarning: Applied changes may be incomplete\n\n"
+    "The plan was made with --target, so changes the configuration asks for elsewhere may have\n"
+    "been left out. Run `infermod plan` to check that no other changes are pending."
+)
 
 
 def refuse_if_stale(saved: Plan, config: Config, fresh: Plan, state: ActualState) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import click
+
 from infermod import output
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.errors import FatalError
@@ -29,7 +31,11 @@ def run(
     codequality: str | None,
     junit: str | None,
     check_models: bool,
+    targets: tuple[str, ...] = (),
+    replace: tuple[str, ...] = (),
 ) -> int:
+    if drift_issue and targets:  # a partial plan must not close a drift issue as "no changes"
+        raise click.UsageError("--drift-issue needs a full plan: drop --target")
     stack = None
     try:
         config, findings = load_valid_config(files)
@@ -42,6 +48,8 @@ def run(
                 policy=Policy(deny_destroy, max_monthly_cost),
                 prior_findings=findings,
                 check_models=check_models,
+                targets=targets,
+                replace=replace,
             )
     except FatalError as exc:
         if comment:  # the note must not go on showing the previous pipeline's plan as current

@@ -14,6 +14,7 @@ from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.plan.diff import diff
 from infermod.plan.model import Plan
+from infermod.plan.targeting import narrow
 from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.rules.policy import Policy, policy_findings
 from infermod.state import ActualState
@@ -38,9 +39,13 @@ def build_plan(
     prior_findings: list[Finding] | None = None,
     check_models: bool = False,
     now: dt.datetime | None = None,
+    targets: tuple[str, ...] = (),
+    replace: tuple[str, ...] = (),
 ) -> Plan:
     state, catalog = observed.state, observed.catalog
     changes, findings = diff(config, state, catalog, observed.default_project, destroy)
+    narrowed = narrow(config, changes, targets, replace, destroy)
+    changes, findings = narrowed.changes, findings + narrowed.findings
     findings = list(prior_findings or []) + findings
     if not destroy:
         findings += catalog_findings(config, catalog, eol_horizon)
@@ -59,6 +64,8 @@ def build_plan(
         sandbox=observed.sandbox,
         currency=catalog.currency,
         destroy=destroy,
+        targets=targets,
+        replace=replace,
     )
-    gates = policy_findings(plan, policy) if policy else []
+    gates = policy_findings(plan, policy, narrowed.left_out_monthly) if policy else []
     return plan._replace(findings=plan.findings + tuple(gates))

@@ -28,6 +28,8 @@ def encode(plan: Plan) -> JSON:
         "created_at": plan.created_at,
         "sandbox": plan.sandbox,
         "destroy": plan.destroy,
+        "targets": list(plan.targets),
+        "replace": list(plan.replace),
         "configuration": {"files": list(plan.files), "digest": plan.config_digest},
         "prior_state": {"fingerprint": plan.state_fingerprint},
         "catalog_source": plan.catalog_source,
@@ -200,8 +202,10 @@ class _Reader:
         )
         return None if value is None else float(value)
 
-    def strings(self, key: str) -> tuple[str, ...]:
-        return tuple(self._get(key, _is_strings, "a list of strings"))
+    def strings(self, key: str, absent: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """`absent`: the value when the key is missing (a field added in a minor version)."""
+        default: object = ... if absent is None else list(absent)
+        return tuple(self._get(key, _is_strings, "a list of strings", default))
 
     def objects(self, key: str, read: Callable[[_Reader], T]) -> tuple[T, ...]:
         items = self._get(key, lambda v: isinstance(v, list), "a list")
@@ -245,6 +249,8 @@ def decode(data: object) -> Plan:
         sandbox=r.flag("sandbox"),
         currency=cost.text("currency"),
         destroy=r.flag("destroy"),
+        targets=r.strings("targets", absent=()),  # added in 1.1
+        replace=r.strings("replace", absent=()),
     )
 
 

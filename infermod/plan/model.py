@@ -8,7 +8,7 @@ from typing import NamedTuple
 from infermod.findings import Finding
 from infermod.plan.records import Endpoint, Payload, Value
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: targets, replace
 
 CREATE = ("create",)
 UPDATE = ("update",)
@@ -98,6 +98,8 @@ class Plan(NamedTuple):
     sandbox: bool = False
     currency: str = "EUR"
     destroy: bool = False
+    targets: tuple[str, ...] = ()  # --target: a partial plan of these and what they need
+    replace: tuple[str, ...] = ()  # --replace: forced replacements
 
     @property
     def has_changes(self) -> bool:

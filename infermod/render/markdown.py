@@ -15,6 +15,7 @@ from infermod.render.symbols import (
     show_value,
     signed,
     summary_line,
+    targeting_warning,
 )
 
 GITLAB_NOTE_LIMIT = 1_000_000  # characters
@@ -55,6 +56,11 @@ def _head(plan: Plan, header: str) -> str:
         f"Monthly cost: {money(cost.before, plan.currency)} → {money(cost.after, plan.currency)} "
         f"(**{signed(cost.diff, plan.currency)}**)\n"
     )
+    if plan.targets:
+        title, _, body = targeting_warning(plan.targets).partition("\n\n")
+        lines.append(
+            f"> [!warning]\n> **{title.removeprefix('Warning: ')}**\n>\n> {body.replace(chr(10), ' ')}\n"
+        )
     destructive = [c for c in plan.changes if "delete" in c.actions]
     if destructive:
         lines.append("> [!warning]\n> **This plan deletes or replaces resources:**")

@@ -92,3 +92,13 @@ def deployment_of(change: ResourceChange) -> Deployment | None:
     """The deployment a row of a table shows: as it will be, or as it was for a deletion."""
     fields = change.after or change.before
     return fields if isinstance(fields, Deployment) else None
+
+
+def targeting_warning(targets: tuple[str, ...]) -> str:
+    """Terraform's warning for a partial plan, in words both renderers use."""
+    return (
+        "Warning: Resource targeting is in effect\n\n"
+        f"This plan was made with --target ({', '.join(targets)}), so it may not include all the\n"
+        "changes the configuration asks for. --target is for exceptional cases, such as recovering\n"
+        "from an error; run a full `infermod plan` afterwards."
+    )

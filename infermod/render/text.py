@@ -21,6 +21,7 @@ from infermod.render.symbols import (
     show_value,
     signed,
     summary_line,
+    targeting_warning,
 )
 
 SHOWN_FIELDS = (
@@ -58,6 +59,8 @@ def render_text(plan: Plan) -> str:
         lines += [table, ""]
     lines.append(_cost_line(plan))
     lines.append(style(summary_line(plan), "bold"))
+    if plan.targets:
+        lines += ["", style(targeting_warning(plan.targets), "yellow")]
     return "\n".join(lines)
 
 

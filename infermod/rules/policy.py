@@ -13,10 +13,11 @@ class Policy(NamedTuple):
     max_monthly_cost: float | None = None
 
 
-def policy_findings(plan: Plan, policy: Policy) -> list[Finding]:
+def policy_findings(plan: Plan, policy: Policy, left_out_monthly: float = 0.0) -> list[Finding]:
+    """`left_out_monthly`: what the deployments a targeted plan leaves out go on costing."""
     out = _deny_destroy(plan) if policy.deny_destroy else []
     if policy.max_monthly_cost is not None:
-        out += _max_monthly_cost(plan, policy.max_monthly_cost)
+        out += _max_monthly_cost(plan, policy.max_monthly_cost, left_out_monthly)
     return out
 
 
@@ -36,8 +37,8 @@ def _deny_destroy(plan: Plan) -> list[Finding]:
     return out
 
 
-def _max_monthly_cost(plan: Plan, limit: float) -> list[Finding]:
-    after = plan.monthly_cost().after
+def _max_monthly_cost(plan: Plan, limit: float, left_out_monthly: float) -> list[Finding]:
+    after = round(plan.monthly_cost().after + left_out_monthly, 2)
     if after <= limit:
         return []
     priced = [c for c in plan.changes if c.cost is not None and c.cost.monthly_after]

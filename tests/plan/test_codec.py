@@ -115,6 +115,8 @@ plans = st.builds(
     sandbox=st.booleans(),
     currency=text,
     destroy=st.booleans(),
+    targets=tags,
+    replace=tags,
 )
 
 
@@ -165,6 +167,7 @@ def _one_change() -> dict[str, object]:
         ),
         (lambda d: d.pop("configuration"), "configuration: expected an object"),
         (lambda d: d.update(resource_changes={}), "resource_changes: expected a list"),
+        (lambda d: d.update(targets="deployment.d"), "targets: expected a list of strings"),
     ],
 )
 def test_damaged_input_names_the_path(damage, message) -> None:
@@ -172,6 +175,13 @@ def test_damaged_input_names_the_path(damage, message) -> None:
     damage(data)
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         decode(data)
+
+
+def test_a_1_0_plan_without_targets_reads_as_untargeted() -> None:
+    data = _one_change()
+    del data["targets"], data["replace"]
+    plan = decode(data)
+    assert (plan.targets, plan.replace) == ((), ())
 
 
 def test_a_secret_value_in_a_plan_file_is_refused_without_echoing_it() -> None:
