@@ -61,6 +61,9 @@ def test_target_plans_and_applies_only_what_it_names(cli, scw_env, sdk, tmp_path
         "deployment.d1": ["update"],
         "deployment.d2": ["create"],
     }
+    destroyed = cli("destroy", "--auto-approve", "--target", "deployment.d1")
+    assert destroyed.code == 0, destroyed.err
+    assert "0 added, 0 changed, 1 destroyed" in destroyed.out and set(ids(sdk)) == {"d0"}
 
 
 def test_target_brings_the_model_a_deployment_needs(cli, scw_env, sdk, tmp_path):
@@ -69,15 +72,6 @@ def test_target_brings_the_model_a_deployment_needs(cli, scw_env, sdk, tmp_path)
     assert addresses(body) == {"model.ft": ["create"], "deployment.bot": ["create"]}
     assert cli("apply", "--auto-approve", "--target", "deployment.bot").code == 0
     assert set(ids(sdk)) == {"bot"}
-
-
-def test_destroy_target_deletes_only_what_it_names(cli, scw_env, sdk, tmp_path):
-    write(tmp_path / "infermod.yaml", many(2))
-    assert cli("apply", "--auto-approve").code == 0
-    result = cli("destroy", "--auto-approve", "--target", "deployment.d1")
-    assert result.code == 0, result.err
-    assert "0 added, 0 changed, 1 destroyed" in result.out
-    assert set(ids(sdk)) == {"d0"}
 
 
 def test_bad_targets_are_refused_with_what_exists(cli, scw_env, tmp_path):
