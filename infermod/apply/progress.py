@@ -198,4 +198,5 @@ def is_terminal(stream: TextIO) -> bool:
     """Live lines need a real terminal, and stderr must not be interleaving a debug log."""
     if not (hasattr(stream, "isatty") and stream.isatty()) or os.environ.get("TERM") == "dumb":
         return False
-    return not (os.environ.get("INFERMOD_LOG") and not os.environ.get("INFERMOD_LOG_PATH"))
+    logging_here = os.environ.get("INFERMOD_LOG", "").strip().lower() not in ("", "off")
+    return not (logging_here and not os.environ.get("INFERMOD_LOG_PATH"))

@@ -161,3 +161,8 @@ def test_no_color_and_dumb_terminals_get_plain_lines(monkeypatch):
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setenv("INFERMOD_LOG", "debug")  # the debug log shares the terminal: no redraws
     assert not Progress(Tty()).live
+    monkeypatch.setenv("INFERMOD_LOG_PATH", "http.log")
+    assert Progress(Tty()).live
+    monkeypatch.delenv("INFERMOD_LOG_PATH")
+    monkeypatch.setenv("INFERMOD_LOG", "off")
+    assert Progress(Tty()).live
