@@ -18,7 +18,9 @@ text = st.text(max_size=12)
 maybe_text = st.none() | text
 ints = st.integers(min_value=-(2**53), max_value=2**53)
 tags = st.lists(text, max_size=3).map(tuple)
-money = st.none() | st.floats(allow_nan=False, allow_infinity=False, width=64)
+money = st.none() | st.floats(
+    min_value=0, max_value=1e9, allow_nan=False, allow_infinity=False
+)  # prices per hour
 
 endpoints = st.builds(Endpoint, st.booleans(), maybe_text, st.booleans(), maybe_text)
 deployments = st.builds(
