@@ -7,7 +7,8 @@ INFERMOD_LOG_PATH. Credentials never appear: authentication headers, JSON fields
 secrets and every value infermod knows to be sensitive are replaced by "(sensitive)".
 
 A retry is recognised here, below the SDK, without the retry loop's help: a call repeating
-the same method and URL on the same thread right after a transient failure is a retry.
+the method and URL of a call that failed transiently on the same thread is a retry (even with
+a look-up in between, as when a lost create is searched for before it is retried).
 """
 
 from __future__ import annotations
@@ -113,8 +114,7 @@ class Call(NamedTuple):
             url += ("&" if "?" in url else "?") + urlencode(pairs, doseq=True)
         headers = dict(headers or {})
         hidden = tuple(str(v) for k, v in headers.items() if _SENSITIVE_NAME.search(k) and v)
-        last = getattr(_local, "last", None)
-        retry = last[2] + 1 if last and last[:2] == (method, url) and last[3] else 0
+        retry = _failures().get((method.upper(), url), 0)
         call = cls(method.upper(), url, _safe_path(url), time.monotonic(), retry, hidden)
         if logger.isEnabledFor(TRACE):
             call._log(TRACE, f"request headers {json.dumps(_safe_headers(headers), sort_keys=True)}")
@@ -137,7 +137,10 @@ class Call(NamedTuple):
         self._done(type(exc).__name__, now, True)
 
     def _done(self, outcome: str, now: float, transient: bool) -> None:
-        _local.last = (self.method, self.url, self.retry, transient)
+        failures = _failures()
+        failures.pop((self.method, self.url), None)
+        if transient and len(failures) < 64:  # bounded: a thread retries one call at a time
+            failures[(self.method, self.url)] = self.retry + 1
         retry = f" (retry {self.retry})" if self.retry else ""
         level = logging.WARNING if transient else logging.DEBUG
         self._log(level, f"-> {outcome} in {(now - self.started) * 1000:.0f} ms{retry}")
@@ -147,6 +150,14 @@ class Call(NamedTuple):
         for value in self.hidden:
             line = line.replace(value, HIDDEN)
         logger.log(level, output.redact(line))
+
+
+def _failures() -> dict[tuple[str, str], int]:
+    """This thread's calls whose last attempt failed transiently, with their attempt counts."""
+    failures: dict[tuple[str, str], int] | None = getattr(_local, "failures", None)
+    if failures is None:
+        failures = _local.failures = {}
+    return failures
 
 
 def _safe_path(url: str) -> str:

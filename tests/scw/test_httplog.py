@@ -37,6 +37,9 @@ def test_debug_logs_every_request_with_status_duration_and_retries(cli, tmp_path
         assert transient and "200" in {m.group(4) for m in calls if m}
         assert all(m.group(1) == "WARNING" for m in transient)
         assert any(m and m.group(5) == " (retry 1)" for m in calls)
+        # every transient failure was retried once (none ran out of attempts here), and marked so,
+        # including POSTs retried after looking for a create that might have happened
+        assert len(transient) == len([m for m in calls if m and m.group(5)])
         assert any(m and m.group(2) == "POST" and m.group(3).endswith("/deployments") for m in calls)
         assert "page_size=100" in result.err  # the query is part of the path
         assert SECRET_KEY not in result.err + result.out
