@@ -157,7 +157,8 @@ def live_lines(flights: dict[str, Flight], now: float, columns: int, rows: int) 
     items = sorted(flights.items(), key=lambda kv: (kv[1].started, kv[0]))
     lines = []
     for address, f in items:
-        status = f" - {f.status}" if f.status and f.status != f.what else ""
+        shown = f.status and f.status != f.what and f.status not in QUIET_STATUSES
+        status = f" - {f.status}" if shown else ""
         lines.append(fit(f"{address}: {f.what}{status} [{duration_text(now - f.started)}]", columns - 1))
     if len(lines) > rows:  # more than the screen can hold: redrawing would scroll away
         hidden = len(lines) - rows + 1

@@ -148,6 +148,8 @@ def test_live_lines_fit_the_terminal():
     assert len(lines) == 22 and lines[-1] == "... and 9 more in flight"
     assert all(len(line) <= 79 for line in lines) and lines[0].endswith(" [1m40s]")
     assert fit("short", 79) == "short" and len(fit("y" * 200, 5)) == 5
+    settled = {"deployment.u": Flight("updating", "ready", 0.0, 0.0, "")}  # before its update starts
+    assert live_lines(settled, 3.0, 80, 10) == ["deployment.u: updating [3s]"]
 
 
 def test_no_color_and_dumb_terminals_get_plain_lines(monkeypatch):
