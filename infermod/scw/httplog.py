@@ -110,7 +110,8 @@ class Call(NamedTuple):
     @classmethod
     def start(cls, method: str, url: str, params: Any, headers: Any, body: Any) -> Call:
         if params:  # as requests sends them: None values dropped, lists repeated
-            pairs = [(k, v) for k, v in dict(params).items() if v is not None]
+            items = params.items() if isinstance(params, dict) else params
+            pairs = [(k, v) for k, v in items if v is not None]
             url += ("&" if "?" in url else "?") + urlencode(pairs, doseq=True)
         headers = dict(headers or {})
         hidden = tuple(str(v) for k, v in headers.items() if _SENSITIVE_NAME.search(k) and v)
