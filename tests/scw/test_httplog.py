@@ -78,3 +78,25 @@ def test_log_settings_that_cannot_be_used_say_so(cli, scw_env, tmp_path, monkeyp
     assert " http " not in cli("plan").err
     monkeypatch.delenv("INFERMOD_LOG")
     assert " http " not in cli("plan").err
+
+
+def test_redaction_of_paths_headers_and_bodies():
+    from infermod.scw import httplog
+
+    assert (
+        httplog._safe_path("https://h/x?page=2&api_key=k1&token=t1")
+        == "/x?page=2&api_key=%28sensitive%29&token=%28sensitive%29"
+    )
+    headers = httplog._safe_headers(
+        {"X-Auth-Token": "s", "Authorization": "Bearer b", "Accept": "application/json"}
+    )
+    assert headers == {
+        "X-Auth-Token": "(sensitive)",
+        "Authorization": "(sensitive)",
+        "Accept": "application/json",
+    }
+    body = httplog._safe_body(
+        b'{"source": {"url": "u", "secret": "hf_x"}, "disable_auth": true, "tags": ["a"]}'
+    )
+    assert '"secret": "(sensitive)"' in body and '"disable_auth": true' in body and "hf_x" not in body
+    assert httplog._safe_body("x" * 5000).endswith("... (5000 characters)")
