@@ -42,6 +42,9 @@ def test_target_plans_and_applies_only_what_it_names(cli, scw_env, sdk, tmp_path
     assert "Warning: Resource targeting is in effect" in result.out
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in result.out
     assert "deployment.d1" not in result.out and "deployment.d2" not in result.out
+    # the cost gate still counts what the left-out d1 costs today (678.90), not only d0's 1,357.80
+    gated = cli("plan", "--target", "deployment.d0", "--max-monthly-cost", "2,000")
+    assert gated.code == 1 and "would be 2036.70 EUR, over the limit of 2000.00" in gated.out + gated.err
     body = json.loads(
         cli("plan", "--format", "json", "--target", "deployment.d0", "--target", "deployment.d2").out
     )
