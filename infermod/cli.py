@@ -302,6 +302,11 @@ def schema() -> int:
 @click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
 @click.option("--lose-create-responses", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--node-quota",
+    metavar="TYPE=N,...",
+    help="The organization's node quota per node-type family, e.g. H100=3,L4=5 (default: large).",
+)
 def emulator(**kwargs: Any) -> int:
     """Serve a local emulator of the Scaleway Managed Inference and Product Catalog APIs."""
     from infermod.commands.emulator import run

@@ -7,10 +7,13 @@ from typing import Any
 from scaleway.inference.v1 import EndpointPublicNetworkDetails, EndpointSpec
 
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"
+PUBLIC_PROJECT = "00000000-0000-0000-0000-000000000000"  # the catalog's models live there
 
 
 def model_id(sdk: Any, name: str = LLAMA, region: str = "fr-par") -> str:
-    return next(m.id for m in sdk.list_models_all(region=region) if m.name == name)
+    # the SDK always sends a project filter (the client's default project when none is
+    # given), so catalog models are listed by asking for their own project
+    return next(m.id for m in sdk.list_models_all(region=region, project_id=PUBLIC_PROJECT) if m.name == name)
 
 
 def create(

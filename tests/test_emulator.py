@@ -23,10 +23,11 @@ from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalo
 from scaleway_core.utils import WaitForOptions
 
 from tests.conftest import OTHER_PROJECT, PROJECT, SECRET_KEY, sdk_client, start_emulator
-from tests.helpers import LLAMA, create, model_id
+from tests.helpers import LLAMA, PUBLIC_PROJECT, create, model_id
 
 FAST = WaitForOptions(timeout=20, min_delay=1, max_delay=1)
 PN = "33333333-3333-4333-8333-333333333333"
+AUTH = {"x-auth-token": SECRET_KEY}
 
 
 def error_of(call) -> tuple[int, dict]:
@@ -109,7 +110,7 @@ def test_immutable_fields_and_rejections(sdk):
     assert refused(quantization=DeploymentQuantization(bits=4))[1]["details"][0]["reason"] == "not_allowed"
     assert refused(max_size=2)[1]["details"][0]["argument_name"] == "max_size"
     status, body = refused("meta/llama-3.3-70b-instruct:fp8", "pl-waw", node_type_name="H100-SXM-2")
-    assert (status, body["type"]) == (409, "out_of_stock")
+    assert (status, body["type"], body["resource"]) == (503, "out_of_stock", "node_type")
     eol = refused("mistral/mixtral-8x7b-instruct-v0.1:fp8", node_type_name="H100")
     assert eol[1]["details"][0]["reason"] == "end_of_life"
     dep = create(sdk, "imm", [])
@@ -129,10 +130,15 @@ def test_auth_permissions_and_quota(emulator, sdk):
     )
     status, body = error_of(lambda: create(sdk, "x", [], project_id="ffffffff-ffff-ffff-ffff-ffffffffffff"))
     assert (status, body["type"]) == (403, "permissions_denied")
-    emulator.app.store.gpu_quota = 2
-    create(sdk, "q1", [], size=2)
-    status, body = error_of(lambda: create(sdk, "q2", []))
-    assert (status, body["type"], body["details"][0]["quota"]) == (403, "quotas_exceeded", 2)
+    emulator.app.store.node_quota = {"L4": 2, "H100": 3}
+    create(sdk, "q1", [], size=1)
+    create(sdk, "q2", [], size=1, project_id=OTHER_PROJECT, region="nl-ams")  # one organization
+    status, body = error_of(lambda: create(sdk, "q3", []))
+    assert (status, body["type"]) == (403, "quotas_exceeded")
+    assert body["details"][0] | {"resource": ""} == {"resource": "", "quota": 2, "current": 2}
+    create(sdk, "big", [], node_type="H100-2", size=3)  # H100 covers H100-2, counted in nodes
+    assert error_of(lambda: create(sdk, "h", [], node_type="H100"))[1]["details"][0]["quota"] == 3
+    create(sdk, "l40s", [], node_type="L40S", size=5)  # no key covers L40S: unlimited
 
 
 def test_projects_are_isolated(sdk):
@@ -170,9 +176,14 @@ def test_models_import_list_and_delete(sdk):
     failed = sdk.wait_for_model(model_id=bad.id, options=FAST)
     assert failed.status == "error" and "repository not found" in failed.error_message
     assert sdk.wait_for_model(model_id=gated.id, options=FAST).status == "ready"
-    names = {m.name for m in sdk.list_models_all()}
-    assert {"m-ok", "m-bad", LLAMA} <= names
-    sdk.delete_model(model_id=bad.id)
+    assert {m.name for m in sdk.list_models_all()} == {"m-ok", "m-bad", "m-gated"}  # project filter
+    assert LLAMA in {m.name for m in sdk.list_models_all(project_id=PUBLIC_PROJECT)}
+    raw = requests.get(f"{sdk.client.api_url}/inference/v1/regions/fr-par/models", headers=AUTH, timeout=5)
+    assert {"m-ok", LLAMA} <= {m["name"] for m in raw.json()["models"]}  # no filter: both
+    deleted = requests.delete(
+        f"{sdk.client.api_url}/inference/v1/regions/fr-par/models/{bad.id}", headers=AUTH, timeout=5
+    )
+    assert (deleted.status_code, deleted.content) == (204, b"")
     assert error_of(lambda: sdk.get_model(model_id=bad.id))[0] == 404
     assert error_of(lambda: sdk.delete_model(model_id=model_id(sdk)))[1]["type"] == "permissions_denied"
 

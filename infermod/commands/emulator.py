@@ -16,12 +16,18 @@ def run(
     latency_ms: int,
     fault_rate: float,
     lose_create_responses: int,
+    node_quota: str | None = None,
 ) -> int:
+    from infermod.emulator.quota import parse_node_quota
     from infermod.emulator.server import Settings, make_server, url_of
 
     if not _is_loopback(host):
         output.out(f"warning: binding {host}: the emulator is reachable from other machines", err=True)
-    settings = Settings(ready_after, latency_ms, fault_rate, lose_create_responses, state_dir)
+    try:
+        quota = parse_node_quota(node_quota) if node_quota is not None else None
+    except ValueError as exc:
+        raise FatalError(f"--node-quota: {exc}") from None
+    settings = Settings(ready_after, latency_ms, fault_rate, lose_create_responses, state_dir, quota)
     try:
         server, _ = make_server(host, port, settings)
     except OSError as exc:

@@ -10,6 +10,8 @@ from importlib import resources
 from typing import Any
 
 EPOCH = "2025-01-15T09:00:00Z"
+PUBLIC_PROJECT_ID = "00000000-0000-0000-0000-000000000000"  # public catalog models (recorded traffic)
+BITS = (4, 8, 16, 32)  # the order the recordings list public models' quantizations in
 
 
 @lru_cache(maxsize=1)
@@ -54,7 +56,11 @@ def node_types(region: str) -> list[dict[str, Any]]:
 
 
 def public_models(region: str) -> list[dict[str, Any]]:
+    """The region's catalog models as the real API lists them: under the zero project, no
+    `error_message`, and every node type of the region for every model, with all
+    quantizations `allowed: false, max_context_size: 0` where the model cannot run."""
     cat = raw_catalog()
+    names = [n["name"] for n in node_types(region)]
     out = []
     for m in cat["models"]:
         if region not in m["regions"]:
@@ -64,21 +70,41 @@ def public_models(region: str) -> list[dict[str, Any]]:
                 "id": stable_id("model", region, m["name"]),
                 "name": m["name"],
                 "project_id": cat["public_project_id"],
-                "tags": [],
+                "tags": [m.get("type", "chat")],
                 "status": "ready",
                 "description": m["description"],
                 "has_eula": m["has_eula"],
                 "region": region,
-                "nodes_support": [{"nodes": m["nodes_support"]}],
+                "nodes_support": [{"nodes": [_every_bits(name, m["nodes_support"]) for name in names]}],
                 "parameter_size_bits": m["parameter_size_bits"],
                 "size_bytes": m["size_bytes"],
-                "error_message": None,
                 "created_at": EPOCH,
                 "updated_at": EPOCH,
                 "_end_of_life_in_days": m["lifecycle"].get("end_of_life_in_days"),
             }
         )
     return out
+
+
+def _every_bits(node_type: str, supported: list[dict[str, Any]]) -> dict[str, Any]:
+    known = {
+        q["quantization_bits"]: q
+        for n in supported
+        if n["node_type_name"] == node_type
+        for q in n["quantizations"]
+        if q["allowed"]
+    }
+    return {
+        "node_type_name": node_type,
+        "quantizations": [
+            {
+                "quantization_bits": bits,
+                "allowed": bits in known,
+                "max_context_size": known[bits]["max_context_size"] if bits in known else 0,
+            }
+            for bits in BITS
+        ],
+    }
 
 
 def products(today: dt.date) -> list[dict[str, Any]]:

@@ -15,7 +15,8 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlparse
 
 from infermod.emulator import catalog
-from infermod.emulator.store import ApiError, Store, view
+from infermod.emulator.errors import ApiError, too_many_requests
+from infermod.emulator.store import Store, view
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
@@ -27,7 +28,7 @@ class Settings(NamedTuple):
     fault_rate: float = 0.0
     lose_create_responses: int = 0
     state_dir: str | None = None
-    gpu_quota: int = 2000
+    node_quota: dict[str, int] | None = None  # None: quota.DEFAULT_NODE_QUOTA
     retry_after: int = 1
     seed: int | None = None
 
@@ -62,6 +63,7 @@ ROUTES = [
     _route("GET", INFERENCE + "/node-types", "list_node_types"),
     _route("GET", "/product-catalog/v2alpha1/public-catalog/products", "list_products"),
 ]
+STATUS_CONTROL = re.compile(r"^/emulator/v1/deployments/([^/]+)/status$")
 CREATES = {"create_deployment", "create_model", "create_endpoint"}
 
 
@@ -70,7 +72,7 @@ class Emulator:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.ready_after, settings.state_dir, settings.gpu_quota)
+        self.store = Store(settings.ready_after, settings.state_dir, settings.node_quota)
         self.random = random.Random(settings.seed)
         self.stats: Counter[str] = Counter()
         self.lost_creates_left = settings.lose_create_responses
@@ -97,13 +99,9 @@ class Emulator:
         if self.settings.fault_rate <= 0 or self.random.random() >= self.settings.fault_rate:
             return None
         kind = self.random.choice(["429", "503-json", "503-html"])
-        if kind == "429":
-            body = {"type": "too_many_requests", "message": "too many requests, retry later"}
-            return (
-                429,
-                {"content-type": "application/json", "retry-after": str(self.settings.retry_after)},
-                json.dumps(body).encode(),
-            )
+        if kind == "429":  # the reset is in the body (reset_seconds), not in a Retry-After header
+            error = too_many_requests(self.settings.retry_after)
+            return 429, {"content-type": "application/json"}, json.dumps(error.body).encode()
         if kind == "503-json":
             return (
                 503,
@@ -185,11 +183,11 @@ class Emulator:
         return None
 
     def list_models(self, p: dict[str, str], q: dict[str, list[str]], _: Any) -> Any:
-        public = catalog.raw_catalog()["public_project_id"]
-        items = [m for m in self.store.list_models(p["region"])]
-        project = _one(q, "project_id")
-        items = [m for m in items if m["project_id"] == public or not project or m["project_id"] == project]
-        items = _filter(items, {k: v for k, v in q.items() if k != "project_id"})
+        # `project_id` filters like everywhere else ("Filter by Project ID"): public models
+        # live in the zero project, so a project filter hides the whole catalog.
+        items = _filter(self.store.list_models(p["region"]), q)
+        if _one(q, "order_by") in ("name_asc", "name_desc", "created_at_asc", "created_at_desc"):
+            items = _order(items, str(_one(q, "order_by")))
         return _page(q, "models", [self.store.view_model(m) for m in items])
 
     def get_model(self, p: dict[str, str], *_: Any) -> Any:
@@ -199,7 +197,8 @@ class Emulator:
         return self.store.view_model(self.store.create_model(p["region"], body))
 
     def delete_model(self, p: dict[str, str], *_: Any) -> Any:
-        return self.store.view_model(self.store.delete_model(p["region"], p["model_id"]))
+        self.store.delete_model(p["region"], p["model_id"])
+        return None  # 204, no body, as recorded
 
     def list_node_types(self, p: dict[str, str], q: dict[str, list[str]], _: Any) -> Any:
         include_disabled = _one(q, "include_disabled_types") in ("True", "true", "1")
@@ -308,7 +307,7 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
         if url.path.startswith("/emulator/v1/"):
-            return self._control(method, url.path)
+            return self._control(method, url.path, raw)
         if self.app.settings.latency_ms:
             time.sleep(self.app.settings.latency_ms / 1000)
         matched = self.app.match(method, url.path)
@@ -360,12 +359,21 @@ class Handler(BaseHTTPRequestHandler):
             return self._send_raw(204, {}, b"")
         return self._send(200, result)
 
-    def _control(self, method: str, path: str) -> None:
+    def _control(self, method: str, path: str, raw: bytes) -> None:
         if method == "GET" and path == "/emulator/v1/stats":
             return self._send(200, self.app.stats_body())
         if method == "POST" and path == "/emulator/v1/reset":
             self.app.reset()
             return self._send(200, {"reset": True})
+        status = STATUS_CONTROL.match(path)
+        if method == "POST" and status:  # statuses only Scaleway causes: locked, deleted...
+            try:
+                wanted = str(json.loads(raw or b"{}").get("status", ""))
+                return self._send(200, view(self.app.store.set_status(status.group(1), wanted)))
+            except ApiError as exc:
+                return self._send(exc.status, exc.body)
+            except (ValueError, AttributeError):
+                return self._send(400, {"type": "invalid_arguments", "message": 'expected {"status": ...}'})
         return self._send(404, {"type": "not_found", "message": f"no route for {method} {path}"})
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:

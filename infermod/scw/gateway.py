@@ -8,33 +8,25 @@ retry never makes a duplicate.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
-from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of
+from infermod.catalog import Catalog
 from infermod.plan.records import Deployment, Endpoint
+from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal
 from infermod.scw.retry import ATTEMPTS, status_of, with_retries
-from infermod.state import CREATE_TAG, ActualDeployment, ActualEndpoint, ActualModel, ActualState
+from infermod.state import CREATE_TAG, ActualDeployment, ActualModel, ActualState
 
 PAGE_SIZE = 100
 T = TypeVar("T")
 
 
 ALL_KINDS = ("deployments", "models", "node_types")
-
-
-class RegionRead(NamedTuple):
-    region: str
-    project_id: str
-    deployments: list[Any] = []
-    models: list[Any] = []
-    node_types: list[Any] = []
 
 
 class Gateway:
@@ -55,20 +47,28 @@ class Gateway:
     def read(
         self, pairs: list[tuple[str, str]], kinds: tuple[str, ...] = ALL_KINDS, with_products: bool = True
     ) -> tuple[ActualState, Catalog]:
-        """What a command needs, in parallel: per (region, project) the lists named in `kinds`
-        (deployments, models, node types), plus the Product Catalog once. A plan needs all."""
+        """What a command needs, in parallel: per (region, project) the deployments, per region
+        the models and node types (they are the organization's, not a project's), plus the
+        Product Catalog once. A plan needs all."""
         with ThreadPoolExecutor(max_workers=max(1, len(pairs) * len(kinds) + 1)) as pool:
             products = pool.submit(self._products) if with_products else None
-            jobs = {
-                (region, project, key): pool.submit(
-                    self._all, partial(self._page, key, region, project), key, f"list {key} in {region}"
-                )
-                for region, project in pairs
-                for key in kinds
-            }
-            reads = [RegionRead(r, p, **{k: jobs[(r, p, k)].result() for k in kinds}) for r, p in pairs]
+            jobs: dict[tuple[str, str, str], Any] = {}
+            for region, project in pairs:
+                for key in kinds:
+                    scope = project if key == "deployments" else ""  # models: one list per region
+                    if (region, scope, key) not in jobs:
+                        jobs[(region, scope, key)] = pool.submit(
+                            self._all,
+                            partial(self._page, key, region, project),
+                            key,
+                            f"list {key} in {region}",
+                        )
+            reads = [
+                RegionRead(r, p, **{k: jobs[(r, p if k == "deployments" else "", k)].result() for k in kinds})
+                for r, p in pairs
+            ]
             product_list = products.result() if products else []
-        return _state(reads), _catalog(reads, product_list)
+        return state_of(reads), catalog_of(reads, product_list)
 
     def _page(self, key: str, region: str, project: str, page: int) -> Any:
         if key == "deployments":
@@ -76,10 +76,24 @@ class Gateway:
                 region=region, project_id=project, page=page, page_size=PAGE_SIZE
             )
         if key == "models":
-            return self.api.list_models(region=region, project_id=project, page=page, page_size=PAGE_SIZE)
+            return self._models_page(region, page)
         return self.api.list_node_types(
             region=region, include_disabled_types=True, page=page, page_size=PAGE_SIZE
         )
+
+    def _models_page(self, region: str, page: int) -> Any:
+        """Models without a project or organization filter, as Scaleway's own provider lists
+        them: the public catalog lives in the zero project, so filtering by your project
+        would hide it. The SDK fills in the default project, hence the direct request."""
+        from scaleway.inference.v1.marshalling import unmarshal_ListModelsResponse
+
+        res = self.api._request(
+            "GET",
+            f"/inference/v1/regions/{region}/models",
+            params={"order_by": "display_rank_asc", "page": page, "page_size": PAGE_SIZE},
+        )
+        self.api._throw_on_error(res)
+        return unmarshal_ListModelsResponse(res.json())
 
     def _all(self, fetch: Callable[[int], Any], key: str, doing: str) -> list[Any]:
         try:
@@ -260,113 +274,3 @@ def endpoint_spec(spec: Endpoint) -> Any:
         disable_auth=spec.disable_auth,
         private_network=EndpointPrivateNetworkDetails(private_network_id=spec.private_network_id or ""),
     )
-
-
-def _iso(value: dt.datetime | None) -> str:
-    return value.isoformat() if value else ""
-
-
-def to_deployment(d: Any) -> ActualDeployment:
-    return ActualDeployment(
-        id=d.id,
-        name=d.name,
-        region=str(d.region),
-        project_id=d.project_id,
-        status=str(d.status),
-        tags=tuple(d.tags or ()),
-        node_type=d.node_type_name,
-        model_id=d.model_id,
-        model_name=d.model_name,
-        min_size=d.min_size,
-        max_size=d.max_size,
-        size=d.size,
-        quantization=d.quantization.bits if d.quantization else None,
-        endpoints=tuple(
-            ActualEndpoint(
-                id=e.id,
-                public=e.private_network is None,
-                private_network_id=e.private_network.private_network_id if e.private_network else None,
-                disable_auth=bool(e.disable_auth),
-                url=e.url or "",
-            )
-            for e in d.endpoints or ()
-        ),
-        error_message=d.error_message,
-        created_at=_iso(d.created_at),
-        updated_at=_iso(d.updated_at),
-    )
-
-
-def to_model(m: Any) -> ActualModel:
-    return ActualModel(
-        m.id, m.name, str(m.region), m.project_id, str(m.status), m.error_message, _iso(m.updated_at)
-    )
-
-
-def to_model_info(m: Any) -> ModelInfo:
-    support = {
-        node.node_type_name: tuple(
-            Quantization(q.quantization_bits, q.allowed, q.max_context_size) for q in node.quantizations
-        )
-        for info in m.nodes_support or ()
-        for node in info.nodes
-    }
-    return ModelInfo(
-        m.id,
-        m.name,
-        str(m.region),
-        bool(m.has_eula),
-        m.parameter_size_bits,
-        m.size_bytes,
-        support,
-        str(m.status),
-        m.error_message,
-    )
-
-
-def _state(reads: list[RegionRead]) -> ActualState:
-    deployments = [to_deployment(d) for r in reads for d in r.deployments if d.project_id == r.project_id]
-    models = [to_model(m) for r in reads for m in r.models if m.project_id == r.project_id]
-    return ActualState(tuple(deployments), tuple(models), tuple((r.region, r.project_id) for r in reads))
-
-
-def _catalog(reads: list[RegionRead], products: list[Any]) -> Catalog:
-    node_types = {
-        (r.region, n.name): NodeType(
-            n.name, r.region, n.gpus, n.vram, str(n.stock_status), n.disabled, n.beta
-        )
-        for r in reads
-        for n in r.node_types
-    }
-    models: dict[tuple[str, str], ModelInfo] = {}
-    for r in reads:
-        for m in r.models:
-            info = to_model_info(m)
-            models[(r.region, m.name)] = info  # custom models too: the rules look them up by name
-    prices: dict[tuple[str, str], float] = {}
-    lifecycle: dict[str, Lifecycle] = {}
-    currency = "EUR"
-    today = dt.date.today()
-    for p in products:
-        props = p.properties
-        if (
-            props
-            and props.managed_inference
-            and p.price
-            and p.price.retail_price
-            and p.locality
-            and p.locality.region
-        ):
-            money = p.price.retail_price
-            name = (
-                props.managed_inference.deployment.instance_gpu_name
-                if props.managed_inference.deployment
-                else props.managed_inference.instance_gpu_name
-            )
-            prices[(str(p.locality.region), name)] = float(money.units) + money.nanos / 1e9
-            currency = money.currency_code
-        elif props and props.generative_apis:
-            eol = p.end_of_life_at.date() if p.end_of_life_at else None
-            eos = p.end_of_sale_at.date() if p.end_of_sale_at else None
-            lifecycle[p.variant] = Lifecycle(stage_of(str(p.status), eol, today), str(p.status), eol, eos)
-    return Catalog("live", None, node_types, models, prices, lifecycle, currency)
