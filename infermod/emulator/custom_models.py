@@ -68,4 +68,6 @@ def new_record(
     }
     if error:
         record["_error"] = error
+    elif (info or {}).get("cached"):
+        record["_cached"] = True
     return record

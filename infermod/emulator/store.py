@@ -347,8 +347,11 @@ class Store:
                 bool(source.get("secret")),
                 now_iso(time.time()),
             )
-            final = "error" if "_error" in record else "ready"
-            self._schedule(record, (0.25, "downloading"), (0.5, final))
+            if record.pop("_cached", False):  # recorded: an import Scaleway already holds is ready at once
+                record["status"] = "ready"
+            else:
+                final = "error" if "_error" in record else "ready"
+                self._schedule(record, (0.25, "downloading"), (0.5, final))
             self.models[model_id] = record
             self.save()
             return record
