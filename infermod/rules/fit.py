@@ -122,9 +122,13 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
             )
         )
     node = catalog.node_types.get((dep.region, dep.node_type))
-    support = info.support.get(dep.node_type)
-    if support is None:
-        supported = ", ".join(sorted(info.support)) or "none"
+    if dep.custom and not info.support:
+        return out  # not imported yet (or the import failed): nothing to check against
+    # The real API lists every node type for every model; one the model cannot run on has
+    # every quantization `allowed: false, max_context_size: 0` (the snapshot simply omits it).
+    support = info.support.get(dep.node_type, ())
+    if not any(q.allowed for q in support):
+        runnable = sorted(name for name, qs in info.support.items() if any(q.allowed for q in qs))
         out.append(
             _f(
                 config,
@@ -133,7 +137,7 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
                 "model-node-type",
                 "error",
                 f"`{dep.model}` cannot run on {dep.node_type}",
-                f"supported node types: {supported}",
+                f"supported node types: {', '.join(runnable) or 'none'}",
             )
         )
         out.extend(_vram(config, dep, info, node.vram_bytes if node else None, None))
