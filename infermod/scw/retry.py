@@ -1,11 +1,19 @@
-"""Bounded retries with backoff for transient failures (429, 5xx, connection errors)."""
+"""Bounded retries with backoff for transient failures (429, 5xx, connection errors).
+
+A rate-limited answer (429 `too_many_requests`) says when the limit resets: `reset_seconds`
+in its body (the SDKs' TooManyRequestsError), or a `Retry-After` header. That wait is
+honoured, and rate limits get their own time budget instead of the attempt count, so a
+long reset is waited out rather than given up on. `out_of_stock` is not transient: retrying
+a create on a node type Scaleway has none of only delays the error.
+"""
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 
@@ -14,11 +22,24 @@ T = TypeVar("T")
 ATTEMPTS = 8
 BASE_DELAY = 0.25
 MAX_DELAY = 8.0
+MAX_RESET_WAIT = 300.0  # one rate-limit wait at most
+RATE_LIMIT_BUDGET = 600.0  # all rate-limit waits of one call at most
+MAX_RATE_LIMITED = 60
 
 
 def status_of(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None)
+
+
+def body_of(exc: BaseException) -> dict[str, Any]:
+    """The Scaleway JSON error body, or {} when there is none."""
+    response = getattr(exc, "response", None)
+    try:
+        body = json.loads(response.text) if response is not None else {}
+    except (ValueError, TypeError):
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def is_connection_error(exc: BaseException) -> bool:
@@ -27,6 +48,8 @@ def is_connection_error(exc: BaseException) -> bool:
 
 def is_transient(exc: BaseException) -> bool:
     status = status_of(exc)
+    if status is not None and status >= 500 and body_of(exc).get("type") == "out_of_stock":
+        return False
     return is_connection_error(exc) or status == 429 or (status is not None and status >= 500)
 
 
@@ -36,14 +59,23 @@ def may_have_happened(exc: BaseException) -> bool:
     return is_connection_error(exc) or (status is not None and status >= 500)
 
 
-def delay_for(exc: BaseException, attempt: int) -> float:
+def reset_after(exc: BaseException) -> float | None:
+    """Seconds until a rate limit resets, from the body's `reset_seconds` or `Retry-After`."""
+    reset = body_of(exc).get("reset_seconds")
+    if isinstance(reset, int | float) and not isinstance(reset, bool) and reset >= 0:
+        return min(float(reset), MAX_RESET_WAIT)
     response = getattr(exc, "response", None)
     header = response.headers.get("retry-after") if response is not None else None
-    if header:
-        try:
-            return min(float(str(header)), 60.0)
-        except ValueError:
-            pass
+    try:
+        return min(max(float(header), 0.0), MAX_RESET_WAIT) if header else None
+    except ValueError:
+        return None
+
+
+def delay_for(exc: BaseException, attempt: int) -> float:
+    told = reset_after(exc)
+    if told is not None:
+        return told + random.random() / 4  # a little spread: parallel workers should not return together
     return min(MAX_DELAY, BASE_DELAY * 2.0**attempt) * (0.5 + random.random() / 2)
 
 
@@ -52,18 +84,32 @@ def with_retries(
     *,
     before_retry: Callable[[BaseException], T | None] | None = None,
     attempts: int = ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Run `call`, retrying transient failures. `before_retry` may find that a failed write
     happened after all (a lost response) and return its result instead of retrying."""
-    for attempt in range(attempts):
+    failures = 0  # attempts used by other transient failures
+    limited = 0  # rate-limited answers
+    waited = 0.0  # time spent waiting out rate limits
+    while True:
         try:
             return call()
         except Exception as exc:
-            if not is_transient(exc) or attempt == attempts - 1:
+            if not is_transient(exc):
                 raise
-            time.sleep(delay_for(exc, attempt))
+            if status_of(exc) == 429:
+                delay = delay_for(exc, limited)
+                limited += 1
+                if waited + delay > RATE_LIMIT_BUDGET or limited > MAX_RATE_LIMITED:
+                    raise
+                waited += delay
+            else:
+                delay = delay_for(exc, failures)
+                failures += 1
+                if failures >= attempts:
+                    raise
+            sleep(delay)
             if before_retry is not None and may_have_happened(exc):
                 found = before_retry(exc)
                 if found is not None:
                     return found
-    raise AssertionError("unreachable")
