@@ -1,8 +1,14 @@
 """Lifecycle warnings from the docs, applied to the catalog's status and dates.
 
-Docs (Generative APIs model lifecycle): Preview has no SLA and may be removed with one
-month's notice; Deprecated models get an End-of-Life date with three months' notice and
-traffic may be redirected to a similar model afterwards; End-of-Life models cannot be used.
+Docs (Generative APIs model lifecycle): Preview has no SLA and may be removed from Generative
+APIs with one month's notice, though a Preview model normally stays deployable on Dedicated
+Deployment; Deprecated models get an End-of-Life date with three months' notice and traffic
+may be redirected to a similar model afterwards; End-of-Life models cannot be used.
+
+Where each fact comes from: the stage from the Product Catalog entry's `status`, the dates
+from its `end_of_life_at`/`end_of_sale_at`, the entry found by the model's name (its
+`variant`); see docs/scaleway-api-assumptions.md. A model without an entry gets a
+`lifecycle-unknown` warning, never a guessed stage.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ def lifecycle_findings(
             continue
         life = catalog.lifecycle_of(dep.model)
         if life is None:
+            out.append(_unknown(config, dep, catalog.source))
             continue
         finding = _finding(config, dep, life.stage, life.end_of_life, eol_horizon, today)
         if finding:
@@ -45,6 +52,22 @@ def lifecycle_findings(
     return out
 
 
+def _unknown(config: Config, dep: DeploymentSpec, source: str) -> Finding:
+    """No Product Catalog entry: say so rather than guess a stage (Active or otherwise)."""
+    path = f"deployments.{dep.key}.model"
+    where = "the Product Catalog" if source == "live" else "the shipped catalog snapshot"
+    return Finding(
+        "lifecycle-unknown",
+        "warning",
+        f"`{dep.model}` has no lifecycle entry in {where}: its stage (Preview, Active, Deprecated, "
+        "End-of-Life) and End-of-Life date could not be checked",
+        dep.address,
+        config.where(path),
+        path,
+        "check the model's status on Scaleway's Generative APIs model lifecycle page",
+    )
+
+
 def _finding(
     config: Config, dep: DeploymentSpec, stage: str, eol: dt.date | None, horizon: int | None, today: dt.date
 ) -> Finding | None:
@@ -54,7 +77,8 @@ def _finding(
         return Finding(
             "lifecycle-preview",
             "warning",
-            f"`{dep.model}` is in Preview: no SLA, and it may be removed with one month's notice",
+            f"`{dep.model}` is in Preview: no SLA, and it may never reach Active (Preview models normally "
+            "stay deployable on Dedicated Deployment; on Generative APIs they may be removed with one month's notice)",
             dep.address,
             where,
             path,

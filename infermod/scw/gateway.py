@@ -20,6 +20,7 @@ from infermod.plan.records import Deployment, Endpoint
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal
 from infermod.scw.retry import ATTEMPTS, status_of, with_retries
+from infermod.scw.statuses import GONE
 from infermod.state import CREATE_TAG, ActualDeployment, ActualModel, ActualState
 
 PAGE_SIZE = 100
@@ -125,14 +126,16 @@ class Gateway:
         )
 
     def get_deployment(self, region: str, deployment_id: str) -> ActualDeployment | None:
+        """The deployment, or None when it is gone (404, or status `deleted`)."""
         try:
-            return to_deployment(
+            found = to_deployment(
                 with_retries(lambda: self.api.get_deployment(region=region, deployment_id=deployment_id))
             )
         except Exception as exc:
             if status_of(exc) == 404:
                 return None
             raise
+        return None if found.status in GONE else found
 
     def get_model(self, region: str, model_id: str) -> ActualModel | None:
         try:
@@ -148,7 +151,7 @@ class Gateway:
                 region=region, project_id=project_id, tags=tags, page_size=PAGE_SIZE
             )
         )
-        return [to_deployment(d) for d in found]
+        return [to_deployment(d) for d in found if str(d.status) not in GONE]
 
     # ---- writes --------------------------------------------------------------------------
     def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:
