@@ -1,0 +1,103 @@
+"""Will the plan fit the organization's node quota? Checked before any write.
+
+Quotas are per organization and counted in nodes per node-type family (infermod/quota.py).
+The limits are those you set (`INFERMOD_NODE_QUOTA=H100=8,L4=10`), else Scaleway's documented
+defaults: exceeding a limit you set is an error; exceeding a documented default only a
+warning, since your organization's quota may have been raised (the API does not say which
+IAM quota covers inference nodes; see docs/scaleway-api-assumptions.md, A8).
+
+The count is the plan's peak: apply creates before it deletes (standalone deletions come
+last, and create-before-destroy replacements create first), so every deployment that exists
+now counts until the end, and a replacement counts both its old and new nodes when they
+overlap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
+
+from infermod.config.model import Config
+from infermod.findings import Finding
+from infermod.quota import DOCUMENTED_DEFAULTS, parse_node_quota, quota_key
+
+ENV = "INFERMOD_NODE_QUOTA"
+
+
+class Quota(NamedTuple):
+    limits: dict[str, int]
+    configured: bool  # set by the user (error when exceeded) or documented defaults (warning)
+
+
+class NodeChange(NamedTuple):
+    """One deployment's nodes before and after the plan (0 when absent)."""
+
+    key: str | None  # the configuration's deployment key, for the finding's location
+    before_type: str
+    before: int
+    after_type: str
+    after: int
+    overlap: bool = False  # old and new exist together (create-before-destroy replacement)
+
+
+def quota_from_env(environ: Mapping[str, str] | None = None) -> Quota | None:
+    """The limits to check, or None when the text is unreadable (the caller reports it)."""
+    text = (os.environ if environ is None else environ).get(ENV)
+    if not text:
+        return Quota(dict(DOCUMENTED_DEFAULTS), False)
+    try:
+        return Quota(parse_node_quota(text), True)
+    except ValueError:
+        return None
+
+
+def peak_nodes(changes: Iterable[NodeChange], limits: Mapping[str, int]) -> dict[str, int]:
+    peak: dict[str, int] = {}
+    for c in changes:
+        for family in {quota_key(c.before_type, limits), quota_key(c.after_type, limits)} - {None}:
+            assert family is not None
+            before = c.before if quota_key(c.before_type, limits) == family else 0
+            after = c.after if quota_key(c.after_type, limits) == family else 0
+            peak[family] = peak.get(family, 0) + (before + after if c.overlap else max(before, after))
+    return peak
+
+
+def quota_findings(config: Config, quota: Quota, changes: list[NodeChange], scope: str) -> list[Finding]:
+    """`scope` says which deployments were counted (the organization, or only the projects read)."""
+    out = []
+    peak = peak_nodes(changes, quota.limits)
+    for family, nodes in sorted(peak.items()):
+        limit = quota.limits[family]
+        if nodes <= limit:
+            continue
+        growing = [
+            c.key
+            for c in changes
+            if c.key and quota_key(c.after_type, quota.limits) == family and c.after > 0
+        ]
+        key = growing[0] if growing else None
+        path = _size_field(config, key) if key else None
+        source = f"your {ENV}" if quota.configured else "Scaleway's documented default"
+        out.append(
+            Finding(
+                "quota-exceeded",
+                "error" if quota.configured else "warning",
+                f"the plan needs {nodes} {family}-class nodes at its peak, over the organization's quota of "
+                f"{limit} ({source}; counting {scope})",
+                f"deployment.{key}" if key else None,
+                config.where(path) if path else None,
+                path,
+                "ask Scaleway for a higher quota (console: Organization > Quotas), set "
+                f"{ENV}=TYPE=N,... if yours is already higher, or plan fewer nodes",
+            )
+        )
+    return out
+
+
+def _size_field(config: Config, key: str) -> str:
+    """Where the deployment's node count is written: `size`, else `min_size`."""
+    for field in ("size", "min_size"):
+        if f"deployments.{key}.{field}" in config.locations:
+            return f"deployments.{key}.{field}"
+    return f"deployments.{key}"
