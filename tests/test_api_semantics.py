@@ -68,3 +68,15 @@ def test_no_catalog_entry_is_a_warning_not_a_verdict(tmp_path):
     (finding,) = [f for f in lifecycle_findings(config, bare, 30) if f.rule_id.startswith("lifecycle-")]
     assert finding.rule_id == "lifecycle-unknown" and finding.severity == "warning"
     assert "could not be checked" in finding.message and json.dumps(finding.message)
+
+
+def test_the_organization_deployments_span_every_project(emulator, sdk):
+    create(sdk, "mine", [], size=2)
+    create(sdk, "theirs", [], project_id=OTHER_PROJECT, region="nl-ams")
+    found = Gateway(sdk_client(emulator.url)).organization_deployments(
+        "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f", ["fr-par", "nl-ams", "pl-waw"]
+    )
+    assert sorted((d.name, d.project_id, d.min_size) for d in found) == [
+        ("mine", PROJECT, 2),
+        ("theirs", OTHER_PROJECT, 1),
+    ]

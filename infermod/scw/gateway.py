@@ -44,6 +44,10 @@ class Gateway:
     def default_project_id(self) -> str | None:
         return self.client.default_project_id  # type: ignore[no-any-return]
 
+    @property
+    def organization_id(self) -> str | None:
+        return self.client.default_organization_id  # type: ignore[no-any-return]
+
     # ---- reads ---------------------------------------------------------------------------
     def read(
         self, pairs: list[tuple[str, str]], kinds: tuple[str, ...] = ALL_KINDS, with_products: bool = True
@@ -81,6 +85,30 @@ class Gateway:
         return self.api.list_node_types(
             region=region, include_disabled_types=True, page=page, page_size=PAGE_SIZE
         )
+
+    def organization_deployments(self, organization_id: str, regions: list[str]) -> list[ActualDeployment]:
+        """Every deployment of the organization (all its projects), for the quota check: the
+        SDK would add the default project as a filter, hence the direct request."""
+        from scaleway.inference.v1.marshalling import unmarshal_ListDeploymentsResponse
+
+        def page(region: str, number: int) -> Any:
+            res = self.api._request(
+                "GET",
+                f"/inference/v1/regions/{region}/deployments",
+                params={"organization_id": organization_id, "page": number, "page_size": PAGE_SIZE},
+            )
+            self.api._throw_on_error(res)
+            return unmarshal_ListDeploymentsResponse(res.json())
+
+        with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
+            lists = pool.map(
+                lambda r: self._all(
+                    partial(page, r), "deployments", f"list the organization's deployments in {r}"
+                ),
+                regions,
+            )
+            found = [d for items in lists for d in items]
+        return [to_deployment(d) for d in found if str(d.status) not in GONE]
 
     def _models_page(self, region: str, page: int) -> Any:
         """Models without a project or organization filter, as Scaleway's own provider lists
