@@ -14,6 +14,7 @@ from scaleway.inference.v1 import ModelSource
 from scaleway_core.utils import WaitForOptions
 
 from infermod.emulator.quota import parse_node_quota, quota_key
+from infermod.emulator.store import TRANSIENT
 from tests.conftest import SECRET_KEY
 from tests.helpers import PUBLIC_PROJECT, create
 
@@ -25,6 +26,15 @@ def error_of(call) -> tuple[int, dict]:
     with pytest.raises(ScalewayException) as info:
         call()
     return info.value.status_code, json.loads(info.value.response.text)
+
+
+def settle(sdk, deployment_id: str):
+    """Poll quickly (the SDK waiter sleeps at least a second) until the status is final."""
+    deadline = time.monotonic() + 10
+    while (dep := sdk.get_deployment(deployment_id=deployment_id)).status in TRANSIENT:
+        assert time.monotonic() < deadline, dep.status
+        time.sleep(0.03)
+    return dep
 
 
 def set_status(emulator, deployment_id: str, status: str) -> requests.Response:
@@ -54,7 +64,7 @@ def test_custom_models_list_every_node_type_too(sdk):
     model = sdk.create_model(
         name="coder", source=ModelSource(url="https://huggingface.co/agentica-org/DeepCoder-14B-Preview")
     )
-    ready = sdk.wait_for_model(model_id=model.id, options=FAST)
+    ready = sdk.get_model(model_id=model.id)  # already imported by Scaleway: ready at once
     fits = {
         n.node_type_name: [q.quantization_bits for q in n.quantizations if q.allowed]
         for n in ready.nodes_support[0].nodes
@@ -84,17 +94,17 @@ def test_status_sequence_and_recorded_keys(emulator, sdk):
 
 
 def test_rename_and_tag_changes_briefly_redeploy(sdk):
-    dep = sdk.wait_for_deployment(deployment_id=create(sdk, "old", ["a"]).id, options=FAST)
+    dep = settle(sdk, create(sdk, "old", ["a"]).id)
     renamed = sdk.update_deployment(deployment_id=dep.id, name="new")
     assert renamed.status == "deploying"
-    assert sdk.wait_for_deployment(deployment_id=dep.id, options=FAST).status == "ready"
+    assert settle(sdk, dep.id).status == "ready"
     assert sdk.update_deployment(deployment_id=dep.id, tags=["b"]).status == "deploying"
-    sdk.wait_for_deployment(deployment_id=dep.id, options=FAST)
+    settle(sdk, dep.id)
     assert sdk.update_deployment(deployment_id=dep.id, tags=["b"]).status == "ready"  # nothing changed
 
 
 def test_locked_is_final_and_refuses_every_change(emulator, sdk):
-    dep = sdk.wait_for_deployment(deployment_id=create(sdk, "lockme", []).id, options=FAST)
+    dep = settle(sdk, create(sdk, "lockme", []).id)
     assert set_status(emulator, dep.id, "locked").json()["status"] == "locked"
     assert sdk.wait_for_deployment(deployment_id=dep.id, options=FAST).status == "locked"  # waiter stops
     for call in (

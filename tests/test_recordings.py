@@ -36,7 +36,7 @@ CASSETTES = sorted(RECORDINGS.glob("*.yaml")) if RECORDINGS.is_dir() else []
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"
 AUTH = {"x-auth-token": SECRET_KEY}
-READY_AFTER = 1.0
+READY_AFTER = 0.5
 WAIT = 6 * READY_AFTER
 
 pytestmark = pytest.mark.skipif(not CASSETTES, reason="../shared/api-recordings is absent")
