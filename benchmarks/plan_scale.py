@@ -74,7 +74,10 @@ def create_directly(url: str, n: int) -> None:
         default_region="fr-par",
     )
     api = InferenceV1API(client)
-    model_ids = {r: next(m.id for m in api.list_models_all(region=r) if m.name == MODEL) for r in REGIONS}
+    public = "00000000-0000-0000-0000-000000000000"  # catalog models live in the zero project
+    model_ids = {
+        r: next(m.id for m in api.list_models_all(region=r, project_id=public) if m.name == MODEL) for r in REGIONS
+    }
 
     def one(i: int) -> None:
         region = REGIONS[i % 3]

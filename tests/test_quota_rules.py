@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from infermod.config.load import load_config
 from infermod.quota import DOCUMENTED_DEFAULTS
-from infermod.rules.locked import locked_findings
 from infermod.rules.quota import NodeChange, Quota, peak_nodes, quota_findings, quota_from_env
+from infermod.rules.status import status_findings
 from infermod.state import ActualDeployment
 from tests.conftest import write
 
@@ -79,11 +79,13 @@ def test_exceeding_a_default_warns_and_a_configured_quota_errs(tmp_path):
     assert quota_findings(cfg, Quota({"H100": 4}, True), changes, "the organization") == []
 
 
-def test_locked_deployments(tmp_path):
+def test_locked_and_unknown_deployments(tmp_path):
     cfg = config(tmp_path)
-    (changed,) = locked_findings(cfg, [(actual("locked"), True)])
+    (changed,) = status_findings(cfg, [(actual("locked"), True)])
     assert changed.severity == "error" and "locked by Scaleway" in changed.message
     assert changed.location is not None and changed.field == "deployments.big"
-    (left,) = locked_findings(cfg, [(actual("locked", "gone"), False)])
+    (left,) = status_findings(cfg, [(actual("locked", "gone"), False)])
     assert left.severity == "warning" and left.location is None
-    assert locked_findings(cfg, [(actual("ready"), True)]) == []
+    assert status_findings(cfg, [(actual("ready"), True), (actual("deploying"), True)]) == []
+    (unknown,) = status_findings(cfg, [(actual("unknown_status"), True)])
+    assert (unknown.rule_id, unknown.severity) == ("deployment-status-unknown", "warning")
