@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from scaleway.inference.v1 import EndpointPublicNetworkDetails, EndpointSpec
 
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+RECORDINGS = ROOT.parent / "shared" / "api-recordings"  # real API traffic; absent outside the workspace
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"
 PUBLIC_PROJECT = "00000000-0000-0000-0000-000000000000"  # the catalog's models live there
 

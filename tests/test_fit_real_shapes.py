@@ -5,7 +5,6 @@ cannot run), converted the way infermod converts live answers."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
@@ -16,8 +15,9 @@ from infermod.config.load import load_config
 from infermod.rules.fit import fit_findings
 from infermod.scw.convert import to_model_info
 from tests.conftest import write
+from tests.helpers import RECORDINGS
 
-RECORDED = Path(__file__).resolve().parents[1].parent / "shared" / "api-recordings" / "deployment-basic.yaml"
+RECORDED = RECORDINGS / "deployment-basic.yaml"
 GIB = 2**30
 
 pytestmark = pytest.mark.skipif(not RECORDED.is_file(), reason="../shared/api-recordings is absent")

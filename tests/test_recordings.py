@@ -30,8 +30,8 @@ import yaml
 from scaleway.inference.v1 import marshalling
 
 from tests.conftest import PROJECT, SECRET_KEY, start_emulator
+from tests.helpers import RECORDINGS
 
-RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "api-recordings"
 CASSETTES = sorted(RECORDINGS.glob("*.yaml")) if RECORDINGS.is_dir() else []
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"

@@ -34,10 +34,10 @@ def status_of(exc: BaseException) -> int | None:
 
 def body_of(exc: BaseException) -> dict[str, Any]:
     """The Scaleway JSON error body, or {} when there is none."""
-    response = getattr(exc, "response", None)
+    text = getattr(getattr(exc, "response", None), "text", None)
     try:
-        body = json.loads(response.text) if response is not None else {}
-    except (ValueError, TypeError):
+        body = json.loads(text) if isinstance(text, str | bytes) and text else {}
+    except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
 
@@ -75,7 +75,7 @@ def reset_after(exc: BaseException) -> float | None:
 def delay_for(exc: BaseException, attempt: int) -> float:
     told = reset_after(exc)
     if told is not None:
-        return told + random.random() / 4  # a little spread: parallel workers should not return together
+        return told
     return min(MAX_DELAY, BASE_DELAY * 2.0**attempt) * (0.5 + random.random() / 2)
 
 
@@ -84,7 +84,7 @@ def with_retries(
     *,
     before_retry: Callable[[BaseException], T | None] | None = None,
     attempts: int = ATTEMPTS,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T:
     """Run `call`, retrying transient failures. `before_retry` may find that a failed write
     happened after all (a lost response) and return its result instead of retrying."""
@@ -108,7 +108,7 @@ def with_retries(
                 failures += 1
                 if failures >= attempts:
                     raise
-            sleep(delay)
+            (sleep or time.sleep)(delay)
             if before_retry is not None and may_have_happened(exc):
                 found = before_retry(exc)
                 if found is not None:
