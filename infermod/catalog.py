@@ -57,7 +57,14 @@ class Catalog(NamedTuple):
     currency: str = "EUR"
 
     def lifecycle_of(self, model: str) -> Lifecycle | None:
-        return self.lifecycle.get(model) or self.lifecycle.get(model.split(":")[0])
+        """The entry named like the model: exactly, then without its `:variant`, then also
+        without its `provider/` (how the Product Catalog names models is not documented)."""
+        base = model.split(":")[0]
+        for name in (model, base, model.split("/")[-1], base.split("/")[-1]):
+            found = self.lifecycle.get(name)
+            if found is not None:
+                return found
+        return None
 
 
 PREVIEW = {"preview", "public_beta"}

@@ -80,3 +80,19 @@ def test_the_organization_deployments_span_every_project(emulator, sdk):
         ("mine", PROJECT, 2),
         ("theirs", OTHER_PROJECT, 1),
     ]
+
+
+def test_lifecycle_entries_match_with_or_without_variant_and_provider():
+    snapshot = load_snapshot()
+    life = snapshot.lifecycle["meta/llama-3.1-8b-instruct:fp8"]
+    for entries in (
+        {"meta/llama-3.1-8b-instruct:fp8": life},
+        {"meta/llama-3.1-8b-instruct": life},
+        {"llama-3.1-8b-instruct:fp8": life},
+        {"llama-3.1-8b-instruct": life},
+    ):
+        assert snapshot._replace(lifecycle=entries).lifecycle_of("meta/llama-3.1-8b-instruct:fp8") == life
+    assert (
+        snapshot._replace(lifecycle={"llama-3.1-8b": life}).lifecycle_of("meta/llama-3.1-8b-instruct:fp8")
+        is None
+    )
