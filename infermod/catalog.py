@@ -59,12 +59,17 @@ class Catalog(NamedTuple):
     def lifecycle_of(self, model: str) -> Lifecycle | None:
         """The entry named like the model: exactly, then without its `:variant`, then also
         without its `provider/` (how the Product Catalog names models is not documented)."""
-        base = model.split(":")[0]
-        for name in (model, base, model.split("/")[-1], base.split("/")[-1]):
+        for name in lifecycle_names(model):
             found = self.lifecycle.get(name)
             if found is not None:
                 return found
         return None
+
+
+def lifecycle_names(model: str) -> tuple[str, ...]:
+    """The names a model's Product Catalog entry may have, most exact first."""
+    base = model.split(":")[0]
+    return (model, base, model.split("/")[-1], base.split("/")[-1])
 
 
 PREVIEW = {"preview", "public_beta"}

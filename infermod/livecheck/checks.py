@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from infermod.catalog import lifecycle_names
+
 PUBLIC_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
 ZERO_ID = "00000000-0000-4000-8000-000000000000"  # a well-formed id no resource has
 
@@ -122,7 +124,7 @@ def not_found_bodies(ctx: Context) -> Check:
 
 
 def lifecycle_entries(ctx: Context) -> Check:
-    assumption = "each catalog model has a Product Catalog entry whose variant is its name"
+    assumption = "each catalog model has a Product Catalog entry whose variant is its name (or part of it)"
     status, body = ctx.get(
         "/product-catalog/v2alpha1/public-catalog/products",
         {"product_types": "generative_apis", "page_size": 100},
@@ -131,7 +133,7 @@ def lifecycle_entries(ctx: Context) -> Check:
         return Check("A7", assumption, "skipped", f"GET products answered {status}")
     variants = {p.get("variant") for p in (body or {}).get("products", [])}
     names = [m["name"] for m in _models(ctx) if m.get("project_id") == PUBLIC_PROJECT_ID]
-    missing = [n for n in names if n not in variants and n.split(":")[0] not in variants]
+    missing = [n for n in names if not variants & set(lifecycle_names(n))]
     problems = (
         [f"{len(missing)} of {len(names)} models have no entry (lifecycle-unknown): {', '.join(missing[:5])}"]
         if missing
