@@ -75,6 +75,9 @@ class ActualState(NamedTuple):
     deployments: tuple[ActualDeployment, ...]  # every deployment in the projects read
     models: tuple[ActualModel, ...]  # custom models in the projects read
     regions: tuple[tuple[str, str], ...]  # (region, project) pairs that were read
+    # the deployments of the organization's other projects, for the quota check; None when
+    # they were not read (no organization id known)
+    organization: tuple[ActualDeployment, ...] | None = None
 
     def owned_deployments(self, stack: str) -> list[ActualDeployment]:
         return [d for d in self.deployments if d.stack == stack]

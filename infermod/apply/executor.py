@@ -22,6 +22,7 @@ from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment
 from infermod.rules.updates import TRANSIENT
 from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway
+from infermod.scw.statuses import LOCKED, locked_message
 from infermod.state import ActualDeployment, ownership_tags
 
 
@@ -290,8 +291,10 @@ class Executor:
         for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id), doing):
             if dep is None:
                 raise Failed(f"deployment {dep_id} disappeared")
-            if dep.status == "ready" or (settle_only and dep.status not in TRANSIENT):
+            if dep.status == "ready" or (settle_only and dep.status not in TRANSIENT | {LOCKED}):
                 return
+            if dep.status == LOCKED:  # final: waiting for it would only run into --timeout
+                raise Failed(locked_message(dep.name))
             if dep.status == "error":
                 raise Failed(
                     f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}"

@@ -11,6 +11,7 @@ from infermod.errors import PlanError
 from infermod.rules.updates import TRANSIENT
 from infermod.scw.errors import as_fatal
 from infermod.scw.session import open_session
+from infermod.scw.statuses import LOCKED, locked_message
 from infermod.state import RESERVED, ActualDeployment, ownership_tags
 
 if TYPE_CHECKING:
@@ -65,7 +66,9 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
 def _settled(gateway: Gateway, dep: ActualDeployment) -> ActualDeployment:
     """Tags cannot change during a transient state: wait for it to end (bounded)."""
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    while dep.status in TRANSIENT:
+    while dep.status in TRANSIENT | {LOCKED}:
+        if dep.status == LOCKED:  # final until Scaleway lifts it
+            raise PlanError(locked_message(dep.name))
         if time.monotonic() > deadline:
             raise PlanError(f"deployment {dep.id} is still {dep.status}: try the import again later")
         time.sleep(0.5)

@@ -17,6 +17,8 @@ from infermod.plan.model import Plan
 from infermod.plan.targeting import narrow
 from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.rules.policy import Policy, policy_findings
+from infermod.rules.quota import plan_quota_findings
+from infermod.rules.status import plan_status_findings
 from infermod.state import ActualState
 
 
@@ -47,7 +49,9 @@ def build_plan(
     narrowed = narrow(config, changes, targets, replace, destroy)
     changes, findings = narrowed.changes, findings + narrowed.findings
     findings = list(prior_findings or []) + findings
+    findings += plan_status_findings(config, state, changes)
     if not destroy:
+        findings += plan_quota_findings(config, state, changes, observed.sandbox)
         findings += catalog_findings(config, catalog, eol_horizon)
         if check_models:
             findings += custom_model_findings(config, catalog)

@@ -15,12 +15,15 @@ overlap.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from infermod.config.model import Config
 from infermod.findings import Finding
+from infermod.plan.model import DELETE, REPLACE_CBD, ResourceChange
+from infermod.plan.records import Deployment
 from infermod.quota import DOCUMENTED_DEFAULTS, parse_node_quota, quota_key
+from infermod.state import ActualDeployment, ActualState
 
 ENV = "INFERMOD_NODE_QUOTA"
 
@@ -101,3 +104,65 @@ def _size_field(config: Config, key: str) -> str:
         if f"deployments.{key}.{field}" in config.locations:
             return f"deployments.{key}.{field}"
     return f"deployments.{key}"
+
+
+def plan_quota_findings(
+    config: Config,
+    state: ActualState,
+    changes: Sequence[ResourceChange],
+    sandbox: bool,
+    environ: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """The quota check of a plan: every deployment of the organization that was read, as the
+    plan leaves it (see the module's docstring for the peak)."""
+    env = os.environ if environ is None else environ
+    if sandbox and not env.get(ENV):
+        return []  # the sandbox's emulator has its own, large quota
+    quota = quota_from_env(env)
+    if quota is None:
+        return [
+            Finding(
+                "quota-setting",
+                "error",
+                f"{ENV}={env.get(ENV)!r} is not TYPE=N[,TYPE=N...], e.g. H100=8,L4=10",
+            )
+        ]
+    counted = [*state.deployments, *(state.organization or ())]
+    scope = (
+        "the organization's deployments"
+        if state.organization is not None
+        else "the projects read only; set SCW_DEFAULT_ORGANIZATION_ID to count the whole organization"
+    )
+    return quota_findings(config, quota, node_changes(counted, changes), scope)
+
+
+def node_changes(counted: Iterable[ActualDeployment], changes: Sequence[ResourceChange]) -> list[NodeChange]:
+    """Each deployment's nodes before and after the plan; deployments the plan does not
+    touch keep theirs, one being deleted by Scaleway already counts for nothing."""
+    by_id = {c.resource_id: c for c in changes if c.type == "deployment" and c.resource_id}
+    ids = {d.id for d in counted}
+    out = [
+        NodeChange(None, d.node_type, d.min_size, d.node_type, d.min_size)
+        for d in counted
+        if d.id not in by_id and d.status != "deleting"
+    ]
+    for c in changes:
+        if c.type != "deployment" or (c.resource_id and c.resource_id not in ids):
+            continue
+        before = c.before if isinstance(c.before, Deployment) else None
+        # deletions come last: the nodes are held until then
+        after = before if c.actions == DELETE else c.after if isinstance(c.after, Deployment) else None
+        either = after or before
+        if either is None:
+            continue
+        out.append(
+            NodeChange(
+                c.key,
+                (before or either).node_type,
+                before.min_size if before else 0,
+                (after or either).node_type,
+                after.min_size if after else 0,
+                overlap=c.actions == REPLACE_CBD,
+            )
+        )
+    return out

@@ -9,12 +9,13 @@ warning, since apply cannot tell when it has settled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from infermod.config.model import Config
 from infermod.findings import Finding
+from infermod.plan.model import NOOP, ResourceChange
 from infermod.scw.statuses import LOCKED, UNKNOWN, locked_message
-from infermod.state import ActualDeployment
+from infermod.state import ActualDeployment, ActualState
 
 
 def status_findings(config: Config, touched: Iterable[tuple[ActualDeployment, bool]]) -> list[Finding]:
@@ -48,3 +49,13 @@ def status_findings(config: Config, touched: Iterable[tuple[ActualDeployment, bo
             hint = "check it in the Scaleway console before applying"
             out.append(Finding("deployment-status-unknown", "warning", message, resource, where, path, hint))
     return out
+
+
+def plan_status_findings(
+    config: Config, state: ActualState, changes: Sequence[ResourceChange]
+) -> list[Finding]:
+    """Status findings for the deployments the stack owns, knowing which the plan changes."""
+    changed = {
+        c.resource_id for c in changes if c.type == "deployment" and c.resource_id and c.actions != NOOP
+    }
+    return status_findings(config, [(d, d.id in changed) for d in state.owned_deployments(config.stack)])

@@ -50,13 +50,21 @@ class Gateway:
 
     # ---- reads ---------------------------------------------------------------------------
     def read(
-        self, pairs: list[tuple[str, str]], kinds: tuple[str, ...] = ALL_KINDS, with_products: bool = True
+        self,
+        pairs: list[tuple[str, str]],
+        kinds: tuple[str, ...] = ALL_KINDS,
+        with_products: bool = True,
+        with_organization: bool = False,
     ) -> tuple[ActualState, Catalog]:
         """What a command needs, in parallel: per (region, project) the deployments, per region
         the models and node types (they are the organization's, not a project's), plus the
-        Product Catalog once. A plan needs all."""
-        with ThreadPoolExecutor(max_workers=max(1, len(pairs) * len(kinds) + 1)) as pool:
+        Product Catalog once. A plan needs all, and the organization's other deployments
+        for the quota check when the organization id is known."""
+        org_id = self.organization_id if with_organization else None
+        with ThreadPoolExecutor(max_workers=max(1, len(pairs) * len(kinds) + 2)) as pool:
             products = pool.submit(self._products) if with_products else None
+            regions = sorted({r for r, _ in pairs})
+            org = pool.submit(self.organization_deployments, org_id, regions) if org_id else None
             jobs: dict[tuple[str, str, str], Any] = {}
             for region, project in pairs:
                 for key in kinds:
@@ -73,7 +81,12 @@ class Gateway:
                 for r, p in pairs
             ]
             product_list = products.result() if products else []
-        return state_of(reads), catalog_of(reads, product_list)
+            state = state_of(reads)
+            if org is not None:
+                read = {p for _, p in pairs}
+                others = tuple(d for d in org.result() if d.project_id not in read)
+                state = state._replace(organization=others)
+        return state, catalog_of(reads, product_list)
 
     def _page(self, key: str, region: str, project: str, page: int) -> Any:
         if key == "deployments":

@@ -22,7 +22,7 @@ class Session(NamedTuple):
     sandbox: bool
 
     def read(self) -> tuple[ActualState, Catalog]:
-        return self.gateway.read(self.pairs)
+        return self.gateway.read(self.pairs, with_organization=True)
 
     def read_catalog(self) -> Catalog:
         return self.gateway.read(self.pairs, kinds=("models", "node_types"))[1]
