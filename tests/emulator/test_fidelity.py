@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scaleway import ScalewayException
 from scaleway.inference.v1 import ModelSource
+from scaleway.inference.v1.content import DEPLOYMENT_TRANSIENT_STATUSES
 from scaleway_core.utils import WaitForOptions
 
 from infermod.emulator.quota import parse_node_quota, quota_key
@@ -106,7 +107,8 @@ def test_rename_and_tag_changes_briefly_redeploy(sdk):
 def test_locked_is_final_and_refuses_every_change(emulator, sdk):
     dep = settle(sdk, create(sdk, "lockme", []).id)
     assert set_status(emulator, dep.id, "locked").json()["status"] == "locked"
-    assert sdk.wait_for_deployment(deployment_id=dep.id, options=FAST).status == "locked"  # waiter stops
+    assert sdk.get_deployment(deployment_id=dep.id).status == "locked"
+    assert "locked" not in DEPLOYMENT_TRANSIENT_STATUSES  # the SDK's waiter stops on it
     for call in (
         lambda: sdk.delete_deployment(deployment_id=dep.id),
         lambda: sdk.update_deployment(deployment_id=dep.id, name="x"),
