@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from infermod.catalog import Catalog
+from infermod.errors import FatalError
 from infermod.plan.records import Deployment, Endpoint
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal
@@ -83,9 +84,13 @@ class Gateway:
             product_list = products.result() if products else []
             state = state_of(reads)
             if org is not None:
-                read = {p for _, p in pairs}
-                others = tuple(d for d in org.result() if d.project_id not in read)
-                state = state._replace(organization=others)
+                try:
+                    listed = org.result()
+                except FatalError:  # e.g. a key scoped to projects: count those projects only
+                    listed = None
+                if listed is not None:
+                    read = {p for _, p in pairs}
+                    state = state._replace(organization=tuple(d for d in listed if d.project_id not in read))
         return state, catalog_of(reads, product_list)
 
     def _page(self, key: str, region: str, project: str, page: int) -> Any:

@@ -10,6 +10,7 @@ from scaleway.inference.v1 import ModelSource
 
 from infermod.catalog import load_snapshot
 from infermod.config.load import load_config
+from infermod.errors import ScalewayError
 from infermod.rules.lifecycle import lifecycle_findings
 from infermod.scw.gateway import Gateway
 from tests.conftest import OTHER_PROJECT, PROJECT, sdk_client, write
@@ -96,3 +97,22 @@ def test_lifecycle_entries_match_with_or_without_variant_and_provider():
         snapshot._replace(lifecycle={"llama-3.1-8b": life}).lifecycle_of("meta/llama-3.1-8b-instruct:fp8")
         is None
     )
+
+
+def test_an_organization_that_cannot_be_listed_counts_the_projects_only(emulator, monkeypatch):
+    client = sdk_client(emulator.url)
+    client.default_organization_id = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
+    gateway = Gateway(client)
+    state, _ = gateway.read(
+        [("fr-par", PROJECT)], kinds=("deployments",), with_products=False, with_organization=True
+    )
+    assert state.organization == ()
+
+    def refused(*_args, **_kwargs):
+        raise ScalewayError("cannot list the organization's deployments: 403 permissions_denied")
+
+    monkeypatch.setattr(gateway, "organization_deployments", refused)
+    state, _ = gateway.read(
+        [("fr-par", PROJECT)], kinds=("deployments",), with_products=False, with_organization=True
+    )
+    assert state.organization is None
