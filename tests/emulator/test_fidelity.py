@@ -181,3 +181,33 @@ def test_quota_families():
 def test_emulator_command_rejects_a_bad_quota(cli):
     result = cli("emulator", "--node-quota", "H100=lots")
     assert result.code == 1 and "--node-quota" in result.err and "NODE_TYPE=COUNT" in result.err
+
+
+def test_error_bodies_carry_the_fields_the_sdks_parse(emulator, sdk):
+    """Field names from scaleway-sdk-go scw/errors.go and @scaleway/sdk-client's standard errors."""
+    model = sdk.create_model(
+        name="used", source=ModelSource(url="https://huggingface.co/agentica-org/DeepCoder-14B-Preview")
+    )
+    url = f"{emulator.url}/inference/v1/regions/fr-par/deployments"
+    body = {"project_id": sdk.client.default_project_id, "model_id": model.id, "node_type_name": "H100"}
+    refused = requests.post(url, headers=AUTH, json=body, timeout=5)
+    dep = requests.post(url, headers=AUTH, json={**body, "endpoints": [{"public_network": {}}]}, timeout=5)
+    assert (refused.status_code, dep.status_code) == (400, 200)
+    answers = {
+        "invalid_arguments": refused.json(),
+        "precondition_failed": error_of(lambda: sdk.delete_model(model_id=model.id))[1],
+        "transient_state": error_of(lambda: sdk.update_deployment(deployment_id=dep.json()["id"], name="x"))[
+            1
+        ],
+        "not_found": error_of(lambda: sdk.get_model(model_id="00000000-0000-4000-8000-000000000000"))[1],
+    }
+    fields = {
+        "invalid_arguments": {"type", "message", "details"},
+        "precondition_failed": {"type", "message", "precondition", "help_message"},
+        "transient_state": {"type", "message", "resource", "resource_id", "current_state"},
+        "not_found": {"type", "message", "resource", "resource_id"},
+    }
+    for kind, answer in answers.items():
+        assert (answer["type"], set(answer)) == (kind, fields[kind])
+    assert set(answers["invalid_arguments"]["details"][0]) == {"argument_name", "reason", "help_message"}
+    assert answers["not_found"]["resource"] == "Model"
