@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,12 @@ def create(
 
 def owned(stack: str, key: str) -> list[str]:
     return [f"infermod:stack={stack}", f"infermod:name={key}"]
+
+
+def settled_model(sdk: Any, model_id: str, timeout: float = 10.0) -> Any:
+    """Poll quickly until an import ends (the SDK's waiter sleeps at least a second a poll)."""
+    deadline = time.monotonic() + timeout
+    while (model := sdk.get_model(model_id=model_id)).status in ("preparing", "downloading"):
+        assert time.monotonic() < deadline, model.status
+        time.sleep(0.03)
+    return model

@@ -23,7 +23,7 @@ from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalo
 from scaleway_core.utils import WaitForOptions
 
 from tests.conftest import OTHER_PROJECT, PROJECT, SECRET_KEY, sdk_client, start_emulator
-from tests.helpers import LLAMA, PUBLIC_PROJECT, create, model_id
+from tests.helpers import LLAMA, PUBLIC_PROJECT, create, model_id, settled_model
 
 FAST = WaitForOptions(timeout=20, min_delay=1, max_delay=1)
 PN = "33333333-3333-4333-8333-333333333333"
@@ -170,12 +170,12 @@ def test_models_import_list_and_delete(sdk):
         name="m-gated", source=ModelSource(url="https://huggingface.co/acme/gated-model", secret="hf_x")
     )
     assert ok.status == "preparing"
-    ready = sdk.wait_for_model(model_id=ok.id, options=FAST)
+    ready = sdk.wait_for_model(model_id=ok.id, options=FAST)  # the SDK's waiter stops on ready
     assert ready.status == "ready" and ready.parameter_size_bits == 16
     assert any(n.node_type_name == "L40S" for n in ready.nodes_support[0].nodes)
-    failed = sdk.wait_for_model(model_id=bad.id, options=FAST)
+    failed = settled_model(sdk, bad.id)
     assert failed.status == "error" and "repository not found" in failed.error_message
-    assert sdk.wait_for_model(model_id=gated.id, options=FAST).status == "ready"
+    assert settled_model(sdk, gated.id).status == "ready"
     assert {m.name for m in sdk.list_models_all()} == {"m-ok", "m-bad", "m-gated"}  # project filter
     assert LLAMA in {m.name for m in sdk.list_models_all(project_id=PUBLIC_PROJECT)}
     raw = requests.get(f"{sdk.client.api_url}/inference/v1/regions/fr-par/models", headers=AUTH, timeout=5)

@@ -257,7 +257,7 @@ class Store:
             if record["status"] in ("deleting", "deleted"):
                 raise transient("deployment", deployment_id, record["status"])
             record["status"] = "deleting"
-            self._schedule(record, (0.25, "gone"))
+            self._schedule(record, (0.4, "gone"))
             record["updated_at"] = now_iso(time.time())
             self.save()
             return record

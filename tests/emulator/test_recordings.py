@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -36,7 +37,7 @@ CASSETTES = sorted(RECORDINGS.glob("*.yaml")) if RECORDINGS.is_dir() else []
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"
 AUTH = {"x-auth-token": SECRET_KEY}
-READY_AFTER = 0.5
+READY_AFTER = 1.0
 WAIT = 6 * READY_AFTER
 
 pytestmark = pytest.mark.skipif(not CASSETTES, reason="../shared/api-recordings is absent")
@@ -185,19 +186,10 @@ def unmarshaller(method: str, path: str) -> Any:
     return marshalling.unmarshal_Model
 
 
-@pytest.fixture(scope="module")
-def replay_emulator():
-    running, server = start_emulator(ready_after=READY_AFTER)
-    yield running
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.mark.parametrize("cassette", CASSETTES, ids=[c.name.split(".")[0][:48] for c in CASSETTES])
-def test_emulator_replays_the_recorded_traffic(replay_emulator, cassette):
+def replay_cassette(url: str, cassette: Path) -> None:
     exchanges = load(cassette)
     assert exchanges, f"{cassette.name}: no Inference API traffic"
-    replayer = Replayer(replay_emulator.url)
+    replayer = Replayer(url)
     for n, ex in enumerate(exchanges):
         where = f"{cassette.name} #{n} {ex.method} {ex.path}"
         code, answer = replayer.replay(ex)
@@ -215,6 +207,28 @@ def test_emulator_replays_the_recorded_traffic(replay_emulator, cassette):
             unmarshal(answer)
             unmarshal(ex.response)
         assert shape(answer) == shape(ex.response) or _same_keys(answer, ex.response), where
+
+
+def test_emulator_replays_the_recorded_traffic():
+    """All cassettes at once, against one emulator (each waits for its own status changes)."""
+    running, server = start_emulator(ready_after=READY_AFTER)
+    try:
+        with ThreadPoolExecutor(max_workers=len(CASSETTES)) as pool:
+            outcomes = list(pool.map(lambda c: _outcome(running.url, c), CASSETTES))
+    finally:
+        server.shutdown()
+        server.server_close()
+    failures = [o for o in outcomes if o]
+    assert not failures, "\n".join(failures)
+    assert len(outcomes) == len(CASSETTES) >= 8
+
+
+def _outcome(url: str, cassette: Path) -> str:
+    try:
+        replay_cassette(url, cassette)
+    except AssertionError as exc:
+        return f"{cassette.name}: {exc}"
+    return ""
 
 
 def _same_keys(answer: Any, recorded: Any) -> bool:
