@@ -58,6 +58,20 @@ def _gates(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _policy(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Gates on what a plan does; on apply and destroy they are enforced before anything changes."""
+    f = click.option("--deny-destroy", is_flag=True, help="Fail when the plan deletes or replaces anything.")(
+        f
+    )
+    f = click.option(
+        "--max-monthly-cost",
+        callback=amount_option,
+        metavar="AMOUNT",
+        help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR), e.g. 1500, 1,500 or 1 500 EUR.",
+    )(f)
+    return f
+
+
 def _check_models(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--check-models",
@@ -156,13 +170,7 @@ def validate(**kwargs: Any) -> int:
     "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`."
 )
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when none.")
-@click.option("--deny-destroy", is_flag=True, help="Fail when the plan deletes or replaces anything.")
-@click.option(
-    "--max-monthly-cost",
-    callback=amount_option,
-    metavar="AMOUNT",
-    help="Fail when the monthly cost after the plan exceeds AMOUNT (EUR), e.g. 1500, 1,500 or 1 500 EUR.",
-)
+@click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
     "--gitlab-report",
     type=click.Path(dir_okay=False),
@@ -177,8 +185,17 @@ def validate(**kwargs: Any) -> int:
 )
 @_targets
 @_replace
+@click.option(
+    "--timeout",
+    callback=duration_option,
+    metavar="DURATION",
+    default="10m",
+    show_default=True,
+    help="Time limit for the whole command, API reads included, e.g. 90s, 10m.",
+)
 @_scaleway
 @_gates
+@_policy
 @_reports
 @_check_models
 def plan(**kwargs: Any) -> int:
@@ -199,13 +216,14 @@ def plan(**kwargs: Any) -> int:
     metavar="DURATION",
     default="45m",
     show_default=True,
-    help="Per-resource time limit, e.g. 90s, 45m, 1h30m.",
+    help="Time limit for the whole run, API reads included, e.g. 90s, 45m, 1h30m.",
 )
 @_targets
 @_replace
 @_scaleway
 @_gates
 @_check_models
+@_policy
 def apply(**kwargs: Any) -> int:
     """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""
     from infermod.commands.apply import run
@@ -223,10 +241,12 @@ def apply(**kwargs: Any) -> int:
     metavar="DURATION",
     default="45m",
     show_default=True,
-    help="Per-resource time limit, e.g. 90s, 45m, 1h30m.",
+    help="Time limit for the whole run, API reads included, e.g. 90s, 45m, 1h30m.",
 )
 @_targets
 @_scaleway
+@_gates
+@_policy
 def destroy(**kwargs: Any) -> int:
     """Delete everything this stack owns (respecting prevent_destroy); nothing else."""
     from infermod.commands.apply import run_destroy
@@ -316,7 +336,9 @@ def emulator(**kwargs: Any) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from infermod.errors import FatalError
+    from infermod.scw import deadline
 
+    deadline.start(None)  # commands with --timeout start their own clock when they begin
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None, prog_name="infermod", standalone_mode=False
@@ -342,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("INFERMOD_DEBUG"):
             raise
         return 1
+    finally:
+        deadline.start(None)  # the clock is the command's: nothing after it inherits it
     return result if isinstance(result, int) else 0
 
 

@@ -10,6 +10,7 @@ from infermod.plan.records import Endpoint
 STACK_TAG = "infermod:stack="
 NAME_TAG = "infermod:name="
 CREATE_TAG = "infermod:create="  # one per create request, to find a create whose answer was lost
+RUN_TAG = "infermod:run="  # one per apply run: which run made a copy, when two runs race
 RESERVED = "infermod:"
 
 
@@ -80,7 +81,20 @@ class ActualState(NamedTuple):
     organization: tuple[ActualDeployment, ...] | None = None
 
     def owned_deployments(self, stack: str) -> list[ActualDeployment]:
-        return [d for d in self.deployments if d.stack == stack]
+        """The stack's deployments: its stack tag and exactly one key."""
+        return [d for d in self.deployments if d.stack == stack and d.key is not None]
+
+    def tagged_unmanaged(self, stack: str) -> list[ActualDeployment]:
+        """Carrying the stack's tag without a (single) key: not ours to change or delete."""
+        return [d for d in self.deployments if d.stack == stack and d.key is None]
+
+    def owned_by_key(self, stack: str) -> dict[str, list[ActualDeployment]]:
+        """The stack's live deployments per key, oldest first (more than one is a conflict)."""
+        by_key: dict[str, list[ActualDeployment]] = {}
+        for dep in self.owned_deployments(stack):
+            if dep.status != "deleting" and dep.key is not None:
+                by_key.setdefault(dep.key, []).append(dep)
+        return {key: sorted(deps, key=age) for key, deps in by_key.items()}
 
     def owned_models(self, stack: str) -> list[ActualModel]:
         return [m for m in self.models if owns_model_name(stack, m.name)]
@@ -88,14 +102,23 @@ class ActualState(NamedTuple):
     def fingerprint(self, stack: str) -> str:
         """Changes whenever anything the stack owns, or could collide with, changes."""
         parts = sorted(
-            [f"d:{d.id}:{d.updated_at}:{d.stack}" for d in self.deployments if d.stack == stack]
+            [f"d:{d.id}:{d.updated_at}:{d.key}" for d in self.deployments if d.stack == stack]
             + [f"m:{m.id}:{m.updated_at}:{m.status}" for m in self.owned_models(stack)]
         )
         return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def tag_value(tags: tuple[str, ...] | list[str], prefix: str) -> str | None:
-    return next((t[len(prefix) :] for t in tags if t.startswith(prefix)), None)
+    """The value of the tag starting with `prefix`; None when there is none, or when tags
+    disagree (two stacks, two keys): whatever order the tags come in, the verdict is the same,
+    and an ambiguous resource is never taken for anyone's."""
+    values = {t[len(prefix) :] for t in tags if t.startswith(prefix)}
+    return values.pop() if len(values) == 1 else None
+
+
+def age(dep: ActualDeployment) -> tuple[str, str]:
+    """Oldest first, then by id: the one order every process agrees on."""
+    return (dep.created_at, dep.id)
 
 
 def ownership_tags(stack: str, key: str) -> list[str]:

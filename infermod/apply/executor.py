@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any, NamedTuple
 
+from infermod.apply.create import ConcurrentDestroy, already_deleting, create_once
 from infermod.apply.progress import Progress
 from infermod.config.model import Config
 from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, Plan, ResourceChange
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment
 from infermod.rules.updates import TRANSIENT
-from infermod.scw.errors import describe
+from infermod.scw import deadline
+from infermod.scw.errors import as_fatal, describe
 from infermod.scw.gateway import Gateway
 from infermod.scw.statuses import LOCKED, locked_message
 from infermod.state import ActualDeployment, ownership_tags
@@ -36,7 +39,7 @@ class Outcome(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return self.result in ("created", "updated", "replaced", "destroyed")
+        return self.result in ("created", "adopted", "updated", "replaced", "destroyed")
 
 
 class Failed(Exception):
@@ -59,7 +62,7 @@ class Executor:
     ) -> None:
         self.plan = plan
         self.config = config
-        self.gateway = gateway
+        self.gateway = guarded(gateway, plan, config)
         self.progress = progress
         self.parallelism = parallelism
         self.timeout = timeout
@@ -67,6 +70,10 @@ class Executor:
         self.model_ids: dict[str, Future[str]] = {}
         self.outcomes: list[Outcome] = []
         self.interrupted = False
+        self.run_id = uuid.uuid4().hex[:12]
+        self.reread_note: str | None = None  # why the final re-read could not check the report
+        self.notes: dict[str, str] = {}  # what happened besides the plain result, per address
+        self.deleting = {c.resource_id for c in plan.changes if "delete" in c.actions and c.resource_id}
 
     # ---- orchestration -----------------------------------------------------------------------
     def run(self) -> list[Outcome]:
@@ -76,6 +83,12 @@ class Executor:
         for c in self.plan.changes:
             if c.type == "model" and c.actions == NOOP and c.resource_id:
                 self.model_ids[c.key] = _done(c.resource_id)
+        try:  # deletions already under way are not another run's destroy starting now
+            self.deleting |= already_deleting(self.gateway, self.plan)
+        except Exception as exc:  # nothing has changed yet
+            raise as_fatal(
+                exc, "cannot read the stack's deployments before creating; nothing was changed"
+            ) from None
         with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
             try:
                 for c in models:
@@ -104,6 +117,8 @@ class Executor:
                     ]
                 else:
                     self._run_all(pool, [(c, self._delete_model) for c in model_deletes])
+                if self.plan.destroy and not self.plan.targets:  # a partial destroy sweeps nothing
+                    self._sweep()
             except KeyboardInterrupt:
                 self.interrupted = True
                 self.stop.set()
@@ -120,6 +135,9 @@ class Executor:
                         "interrupted before it started" if self.interrupted else "not started",
                     )
                 )
+        from infermod.apply.reconcile import reconcile
+
+        self.outcomes, self.reread_note = reconcile(self.gateway, self.plan, self.outcomes)
         return self.outcomes
 
     def _run_all(
@@ -131,14 +149,11 @@ class Executor:
 
     def _guard(self, change: ResourceChange, fn: Callable[[ResourceChange], Any]) -> Any:
         """Run one resource's work and record its outcome; never raises to the pool."""
-        if self.stop.is_set():
+        if self.stop.is_set() or deadline.expired():
+            why = deadline.describe() if deadline.expired() else "interrupted"
             self.outcomes.append(
                 Outcome(
-                    change.address,
-                    change.type,
-                    change.actions,
-                    "not started",
-                    "interrupted before it started",
+                    change.address, change.type, change.actions, "not started", f"{why} before it started"
                 )
             )
             raise Interrupted(change.address)
@@ -155,7 +170,8 @@ class Executor:
             self.outcomes.append(Outcome(change.address, change.type, change.actions, "failed", message))
             self.progress.done(change.address, f"failed: {message}", ok=False)
             raise Failed(message) from None
-        self.outcomes.append(Outcome(change.address, change.type, change.actions, result, None, resource_id))
+        note = self.notes.get(change.address)
+        self.outcomes.append(Outcome(change.address, change.type, change.actions, result, note, resource_id))
         self.progress.done(change.address, result)
         return resource_id
 
@@ -209,7 +225,7 @@ class Executor:
     def _deployment(self, change: ResourceChange) -> tuple[str, str]:
         if change.actions == ("create",):
             created = self._create(change)
-            return "created", created.id
+            return ("created" if change.address not in self.notes else "adopted"), created.id
         if change.actions == REPLACE_CBD:
             created = self._create(change)
             self._delete_and_wait(change)
@@ -229,7 +245,13 @@ class Executor:
         )
         if self.stop.is_set():
             raise Interrupted("")
-        created = self.gateway.create_deployment(change.region, change.project_id, after)
+        try:
+            outcome = create_once(self.gateway, change, self.plan.stack, after, self.run_id, self.deleting)
+        except ConcurrentDestroy as exc:
+            raise Failed(str(exc)) from None
+        created = outcome.deployment
+        if outcome.note:
+            self.notes[change.address] = outcome.note
         self.progress.status(change.address, created.status)
         self._wait_ready(change.address, change.region, created.id, f"created as {created.id}")
         return created
@@ -273,17 +295,56 @@ class Executor:
 
     def _delete_and_wait(self, change: ResourceChange) -> None:
         assert change.resource_id
+        self._delete_id(change.address, change.region, change.resource_id)
+
+    def _delete_id(self, address: str, region: str, dep_id: str) -> None:
         if self.stop.is_set():
             raise Interrupted("")
-        current = self.gateway.get_deployment(change.region, change.resource_id)
+        current = self.gateway.get_deployment(region, dep_id)
         if current is not None and current.status in TRANSIENT:
-            self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
-        self.gateway.delete_deployment(change.region, change.resource_id)
-        for dep in self._poll(
-            change.address, lambda: self.gateway.get_deployment(change.region, change.resource_id or "")
-        ):
+            self._wait_ready(address, region, dep_id, "", settle_only=True)
+        self.gateway.delete_deployment(region, dep_id)
+        for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id)):
             if dep is None:
                 return
+
+    def _sweep(self) -> None:
+        """A destroy also deletes what another run created while it ran (see apply/sweep.py)."""
+        from infermod.apply.sweep import sweep
+
+        default = self.gateway.default_project_id or ""
+        pairs = {(c.region, c.project_id) for c in self.plan.changes} | {
+            (d.region, d.project_id or default) for d in self.config.deployments
+        }
+        protected = {d.key for d in self.config.deployments if d.lifecycle.prevent_destroy}
+
+        def delete(dep: ActualDeployment) -> None:
+            address = f"deployment.{dep.key}"
+            self.progress.start(address, "destroying")
+            note = "appeared during the destroy (another run created it): destroyed too"
+            try:
+                self._delete_id(address, dep.region, dep.id)
+            except (Failed, Exception) as exc:
+                message = str(exc) if isinstance(exc, Failed) else describe(exc)
+                self.outcomes.append(
+                    Outcome(address, "deployment", DELETE, "failed", f"{note}; {message}", dep.id)
+                )
+                return
+            self.outcomes.append(Outcome(address, "deployment", DELETE, "destroyed", note, dep.id))
+            self.progress.done(address, "destroyed")
+
+        try:
+            sweep(self.gateway, self.plan.stack, pairs, protected, delete, lambda: self.stop.is_set())
+        except Exception as exc:
+            self.outcomes.append(
+                Outcome(
+                    f"stack.{self.plan.stack}",
+                    "stack",
+                    DELETE,
+                    "failed",
+                    f"could not check for deployments created during the destroy: {describe(exc)}",
+                )
+            )
 
     def _wait_ready(
         self, address: str, region: str, dep_id: str, doing: str, settle_only: bool = False
@@ -302,7 +363,7 @@ class Executor:
 
     def _poll(self, address: str, fetch: Callable[[], Any], doing: str = "") -> Any:
         """Yield fresh reads until the caller returns, the time limit passes or Ctrl-C."""
-        deadline = time.monotonic() + self.timeout
+        end = time.monotonic() + deadline.cap(self.timeout)  # the run's deadline bounds every wait
         delay = 0.5
         while True:
             if self.stop.is_set():
@@ -313,7 +374,7 @@ class Executor:
             if item is not None:
                 self.progress.status(address, item.status)
             yield item
-            remaining = deadline - time.monotonic()
+            remaining = end - time.monotonic()
             if remaining <= 0:
                 status = item.status if item is not None else "gone"
                 raise Failed(
@@ -327,6 +388,21 @@ def _desired(change: ResourceChange) -> Deployment:
     if not isinstance(change.after, Deployment):
         raise Failed(f"{change.address}: the plan has no desired deployment for it; make a new plan")
     return change.after
+
+
+def guarded(gateway: Gateway, plan: Plan, config: Config) -> Gateway:
+    """Every write re-checks ownership and prevent_destroy (apply/guard.py)."""
+    from infermod.apply.guard import OwnedOnly
+
+    protected = {d.key for d in config.deployments if d.lifecycle.prevent_destroy}
+    owners = {
+        e.endpoint_id: c.resource_id
+        for c in plan.changes
+        if c.resource_id
+        for e in c.endpoint_changes
+        if e.endpoint_id
+    }
+    return OwnedOnly(gateway, plan.stack, protected, owners)
 
 
 def _done(value: str) -> Future[str]:

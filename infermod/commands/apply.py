@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from contextlib import AbstractContextManager
 
 import click
 
@@ -13,10 +15,13 @@ from infermod.apply.stale import stale_reasons
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.config.model import Config
 from infermod.errors import ApplyError, PlanError
+from infermod.plan.embed import Gates
 from infermod.plan.model import Plan
 from infermod.render.findings import findings_text
 from infermod.render.outcomes import render_outcomes
 from infermod.render.text import render_text
+from infermod.rules.policy import Policy
+from infermod.scw import deadline
 from infermod.scw.session import Session, open_session
 from infermod.state import ActualState
 
@@ -34,40 +39,86 @@ def run(
     check_models: bool = False,
     targets: tuple[str, ...] = (),
     replace: tuple[str, ...] = (),
+    deny_destroy: bool = False,
+    max_monthly_cost: float | None = None,
 ) -> int:
     seconds = timeout
+    deadline.start(seconds)
     if plan_file:
-        from infermod.plan.planfile import load
-
         if targets or replace:
             raise click.UsageError(
                 "--target and --replace are recorded in the saved plan: make a new plan to change them"
             )
-        saved = load(plan_file)
-        config, _ = load_valid_config(files or saved.files)
-        with open_session(profile, sandbox or saved.sandbox, config) as session:
-            fresh, state = read_and_plan(
-                config,
-                session,
-                eol_horizon,
-                destroy=saved.destroy,
-                targets=saved.targets,
-                replace=saved.replace,
-            )
-            refuse_if_stale(saved, config, fresh, state)
-            return execute(saved, config, session, parallelism, seconds)
+        given = Gates(deny_destroy, max_monthly_cost, fail_on, eol_horizon)
+        return apply_saved(plan_file, files, given, parallelism, seconds, profile, sandbox)
     config, findings = load_valid_config(files)
-    with open_session(profile, sandbox, config) as session:
+    with open_session(profile, sandbox, config) as session, locked(config, session):
         plan, _ = read_and_plan(
             config,
             session,
             eol_horizon,
+            policy=Policy(deny_destroy, max_monthly_cost),
             prior_findings=findings,
             check_models=check_models,
             targets=targets,
             replace=replace,
         )
         return confirm_and_execute(plan, config, session, auto_approve, parallelism, seconds, fail_on)
+
+
+def apply_saved(
+    plan_file: str,
+    files: tuple[str, ...],
+    given: Gates,
+    parallelism: int,
+    seconds: float,
+    profile: str | None,
+    sandbox: bool,
+) -> int:
+    """Re-derive the plan from the configuration the file embeds and the current state; carry
+    out the derived plan only if its changes are exactly the recorded ones, under the file's
+    gates and those given now."""
+    from infermod.apply.verify import first_difference
+    from infermod.plan.planfile import load_embedded
+
+    if files:
+        raise PlanError(f"{plan_file} carries its own configuration: apply it without -f")
+    saved, embedded = load_embedded(plan_file)
+    if embedded is None:
+        raise PlanError(
+            f"{plan_file} does not embed the configuration it was made from (an older infermod wrote it): "
+            "make a new plan; nothing was applied"
+        )
+    gates = embedded.gates.stricter(given)
+    config, findings = load_valid_config((), sources=[(s.path, s.text) for s in embedded.sources])
+    with open_session(profile, sandbox or saved.sandbox, config) as session, locked(config, session):
+        fresh, state = read_and_plan(
+            config,
+            session,
+            gates.eol_horizon,
+            destroy=saved.destroy,
+            policy=Policy(gates.deny_destroy, gates.max_monthly_cost),
+            prior_findings=findings,
+            targets=saved.targets,
+            replace=saved.replace,
+        )
+        refuse_if_stale(saved, config, fresh, state)
+        difference = first_difference(saved, fresh)
+        if difference is not None:
+            raise PlanError(
+                f"{plan_file} is not the plan its configuration and the current state give, nothing was applied.\n"
+                f"First difference: {difference}\nMake a new plan."
+            )
+        if gate_failed(fresh.findings, gates.fail_on):
+            for line in findings_text(list(fresh.findings)):
+                output.out(line, err=True)
+            raise PlanError(
+                "the plan is refused by the findings above (its gates included); nothing was applied"
+            )
+        if not fresh.has_changes:
+            output.out("No changes. Your deployments match the configuration.")
+            return 0
+        return execute(fresh, config, session, parallelism, seconds)
 
 
 def run_destroy(
@@ -78,14 +129,38 @@ def run_destroy(
     profile: str | None,
     sandbox: bool,
     targets: tuple[str, ...] = (),
+    fail_on: str | None = None,
+    eol_horizon: int | None = None,
+    deny_destroy: bool = False,
+    max_monthly_cost: float | None = None,
 ) -> int:
     seconds = timeout
+    deadline.start(seconds)
     config, _ = load_valid_config(files)
-    with open_session(profile, sandbox, config) as session:
-        plan, _ = read_and_plan(config, session, None, destroy=True, targets=targets)
-        return confirm_and_execute(
-            plan, config, session, auto_approve, parallelism, seconds, None, destroying=True
+    with open_session(profile, sandbox, config) as session, locked(config, session):
+        plan, _ = read_and_plan(
+            config,
+            session,
+            eol_horizon,
+            destroy=True,
+            targets=targets,
+            policy=Policy(deny_destroy, max_monthly_cost),
         )
+        return confirm_and_execute(
+            plan, config, session, auto_approve, parallelism, seconds, fail_on, destroying=True
+        )
+
+
+def locked(config: Config, session: Session) -> AbstractContextManager[None]:
+    """This machine's lock for the stack, held from the plan's read to the report."""
+    from infermod.apply.lock import stack_lock
+
+    projects = sorted({project for _, project in session.pairs})
+    if session.sandbox:  # each sandbox serves a random port: its state directory is what is shared
+        from infermod.sandbox import SANDBOX_DIR
+
+        return stack_lock(config.stack, projects, "sandbox:" + os.path.abspath(SANDBOX_DIR))
+    return stack_lock(config.stack, projects, str(session.gateway.client.api_url))
 
 
 def confirm_and_execute(
@@ -125,6 +200,8 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
     output.out(render_outcomes(outcomes))
     if plan.targets:
         output.out(output.style(PARTIAL_APPLY, "yellow"))
+    if executor.reread_note:
+        output.error(executor.reread_note)
     if executor.interrupted:
         output.error(
             "interrupted: see above what was done, what is still in progress in Scaleway, and what was not started"
@@ -154,4 +231,4 @@ def refuse_if_stale(saved: Plan, config: Config, fresh: Plan, state: ActualState
     if errors:
         for line in findings_text(errors):
             output.out(line, err=True)
-        raise PlanError("the plan cannot be applied now: see the findings above")
+        raise PlanError("the plan cannot be applied now: see the findings above; nothing was applied")

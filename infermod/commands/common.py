@@ -10,7 +10,7 @@ from infermod.config.model import Config
 from infermod.errors import ConfigError
 from infermod.findings import Finding, fails_gate
 from infermod.render.findings import findings_text
-from infermod.rules.engine import load_checked_config
+from infermod.rules.engine import load_checked_config, load_checked_sources
 
 if TYPE_CHECKING:  # validate imports this module and must not pay for the plan machinery
     from infermod.plan.model import Plan
@@ -18,9 +18,12 @@ if TYPE_CHECKING:  # validate imports this module and must not pay for the plan 
     from infermod.state import ActualState
 
 
-def load_valid_config(files: Sequence[str]) -> tuple[Config, list[Finding]]:
-    """The config, or every problem printed and a ConfigError (exit 1)."""
-    result = load_checked_config(files)
+def load_valid_config(
+    files: Sequence[str], sources: Sequence[tuple[str, str]] | None = None
+) -> tuple[Config, list[Finding]]:
+    """The config (from `files`, or from `sources`: a plan file's (path, text) pairs), or
+    every problem printed and a ConfigError (exit 1)."""
+    result = load_checked_config(files) if sources is None else load_checked_sources(sources)
     if result.config is not None:
         output.register_secrets(result.config.sensitive_values)
     errors = [f for f in result.findings if f.severity == "error"]

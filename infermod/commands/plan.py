@@ -10,6 +10,7 @@ from infermod.errors import FatalError
 from infermod.plan.model import Plan
 from infermod.render.views import render_plan
 from infermod.rules.policy import Policy
+from infermod.scw import deadline
 from infermod.scw.session import open_session
 
 
@@ -33,7 +34,10 @@ def run(
     check_models: bool,
     targets: tuple[str, ...] = (),
     replace: tuple[str, ...] = (),
+    timeout: float = 600.0,
+    destroy: bool = False,
 ) -> int:
+    deadline.start(timeout)
     if drift_issue and targets:  # a partial plan must not close a drift issue as "no changes"
         raise click.UsageError("--drift-issue needs a full plan: drop --target")
     stack = None
@@ -45,6 +49,7 @@ def run(
                 config,
                 session,
                 eol_horizon,
+                destroy=destroy,
                 policy=Policy(deny_destroy, max_monthly_cost),
                 prior_findings=findings,
                 check_models=check_models,
@@ -71,9 +76,11 @@ def run(
         )
         return 1
     if out_file:
+        from infermod.plan.embed import Embedded, Gates, sources_of
         from infermod.plan.planfile import save
 
-        save(plan, out_file)
+        gates = Gates(deny_destroy, max_monthly_cost, fail_on, eol_horizon)
+        save(plan, out_file, Embedded(sources_of(config), gates))
         output.out(
             f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text"
         )

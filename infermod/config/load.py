@@ -20,7 +20,7 @@ from infermod.config.model import (
     ModelSpec,
 )
 from infermod.config.schema import schema_findings, typed_interpolations
-from infermod.config.yamlsource import LoadedFile, dotted, load_file
+from infermod.config.yamlsource import LoadedFile, dotted, load_bytes, load_file
 from infermod.errors import ConfigError
 from infermod.findings import Finding, Location
 from infermod.secrets import Secret
@@ -64,7 +64,17 @@ def find_files(args: Sequence[str]) -> list[str]:
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
     """Read and schema-check; the rules on the result are infermod.rules.engine's job."""
     files = find_files(args)
-    loaded = [typed_interpolations(load_file(path, environ)) for path in files]
+    return _load([typed_interpolations(load_file(path, environ)) for path in files], files)
+
+
+def load_sources(sources: Sequence[tuple[str, str]], environ: Mapping[str, str] | None = None) -> LoadResult:
+    """The same from (path, text) pairs already in hand: the configuration a plan file embeds."""
+    env = os.environ if environ is None else environ
+    loaded = [typed_interpolations(load_bytes(path, text.encode("utf-8"), env)) for path, text in sources]
+    return _load(loaded, [path for path, _ in sources])
+
+
+def _load(loaded: list[LoadedFile], files: list[str]) -> LoadResult:
     findings: list[Finding] = []
     broken: set[str] = set()
     for one in loaded:

@@ -80,7 +80,8 @@ class Emulator:
 
     # -- control ---------------------------------------------------------------------------
     def reset(self) -> None:
-        self.store.reset()
+        with self.store.shared():
+            self.store.reset()
         with self.lock:
             self.stats.clear()
 
@@ -143,7 +144,8 @@ class Emulator:
                     ],
                 },
             )
-        return getattr(self, route.handler)(params, query, body)
+        with self.store.shared():
+            return getattr(self, route.handler)(params, query, body)
 
     # -- handlers --------------------------------------------------------------------------
     def list_deployments(self, p: dict[str, str], q: dict[str, list[str]], _: Any) -> Any:
@@ -369,7 +371,9 @@ class Handler(BaseHTTPRequestHandler):
         if method == "POST" and status:  # statuses only Scaleway causes: locked, deleted...
             try:
                 wanted = str(json.loads(raw or b"{}").get("status", ""))
-                return self._send(200, view(self.app.store.set_status(status.group(1), wanted)))
+                with self.app.store.shared():
+                    record = view(self.app.store.set_status(status.group(1), wanted))
+                return self._send(200, record)
             except ApiError as exc:
                 return self._send(exc.status, exc.body)
             except (ValueError, AttributeError):

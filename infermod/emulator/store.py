@@ -15,13 +15,15 @@ unlocks it (tests set it through the control route).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from infermod.emulator import catalog, checks, custom_models
@@ -59,6 +61,7 @@ class Store:
         self.deployments: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
         self.today = dt.date.today()
+        self._seen: tuple[int, int, int] | None = None  # the state file's version in memory
         if state_dir:
             self._load()
 
@@ -77,6 +80,33 @@ class Store:
             return
         self.deployments = data.get("deployments", {})
         self.models = data.get("models", {})
+        self._seen = self._version()
+
+    def _version(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self._path())
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """One request, when other processes may serve the same state directory (two
+        sandboxes started in one directory): it holds the directory's lock and first reloads
+        what another process wrote, so that no process writes back a stale copy."""
+        if not self.state_dir:
+            yield
+            return
+        with self.lock:
+            fd = os.open(os.path.join(self.state_dir, "state.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if self._version() != self._seen:
+                    self.deployments, self.models = {}, {}
+                    self._load()
+                yield
+            finally:
+                os.close(fd)  # releases the lock
 
     def save(self) -> None:
         """Write atomically: a crash leaves either the old or the new file, never half of one."""
@@ -90,6 +120,7 @@ class Store:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self._path())
+            self._seen = self._version()
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)

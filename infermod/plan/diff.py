@@ -26,7 +26,7 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, compared_values
-from infermod.rules.safety import conflicts, model_in_use, prevent_destroy
+from infermod.rules.safety import conflicts, model_in_use, ownership_findings, prevent_destroy
 from infermod.rules.updates import DOWNTIME, DOWNTIME_FIELDS, REPLACE_FIELDS, TRANSIENT
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
 
@@ -41,25 +41,19 @@ def diff(
     findings: list[Finding] = []
     model_changes, model_ids = _models(config, state, default_project, destroy)
     changes: list[ResourceChange] = list(model_changes)
-    owned = state.owned_deployments(config.stack)
-    by_key: dict[str, list[ActualDeployment]] = {}
-    for dep in owned:
-        if dep.status != "deleting":
-            by_key.setdefault(dep.key or "", []).append(dep)
+    by_key = state.owned_by_key(config.stack)
+    findings.extend(ownership_findings(config, state, by_key))
+    # Two deployments carrying one key: which is the real one is not ours to guess, and
+    # deleting either could destroy what someone else made. Both are left as they are.
+    conflicted = {key for key, deps in by_key.items() if len(deps) > 1}
+    by_key = {key: deps for key, deps in by_key.items() if key not in conflicted}
     desired = [] if destroy else list(config.deployments)
     for spec in desired:
         project = spec.project_id or default_project
+        if spec.key in conflicted:
+            continue
         candidates = by_key.pop(spec.key, [])
-        primary, extras = _pick(candidates, spec, project)
-        for extra in extras:
-            changes.append(
-                _delete(
-                    extra,
-                    f"duplicate of {spec.address} (left by an interrupted apply)",
-                    "delete_because_duplicate",
-                    catalog,
-                )
-            )
+        primary = candidates[0] if candidates else None
         if primary is None:
             findings.extend(conflicts(config, spec, project, state))
             changes.append(_create(spec, project, catalog, model_ids, config))
@@ -163,19 +157,6 @@ def _change(
 
 
 # ---- deployments ----------------------------------------------------------------------------
-def _pick(
-    candidates: list[ActualDeployment], spec: DeploymentSpec, project: str
-) -> tuple[ActualDeployment | None, list[ActualDeployment]]:
-    if not candidates:
-        return None, []
-    ranked = sorted(
-        candidates,
-        key=lambda d: ((d.region, d.project_id) == (spec.region, project), d.status == "ready", d.created_at),
-        reverse=True,
-    )
-    return ranked[0], ranked[1:]
-
-
 def desired_fields(spec: DeploymentSpec, project: str, model: str, model_id: str | None) -> Deployment:
     return Deployment(
         name=spec.name,

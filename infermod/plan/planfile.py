@@ -1,4 +1,7 @@
-"""Saved plans: written atomically, read back with a clear error for anything unreadable."""
+"""Saved plans: written atomically, read back with a clear error for anything unreadable.
+
+A plan file is the plan's JSON plus `"kind": "infermod-plan"` and `embedded`: the
+configuration it was made from and its gates (`infermod.plan.embed`)."""
 
 from __future__ import annotations
 
@@ -8,11 +11,15 @@ import tempfile
 
 from infermod.errors import PlanError
 from infermod.plan.codec import decode, encode
+from infermod.plan.embed import Embedded, decode_embedded, encode_embedded
 from infermod.plan.model import FORMAT_VERSION, Plan
 
 
-def save(plan: Plan, path: str) -> None:
-    body = json.dumps({"kind": "infermod-plan", **encode(plan)}, indent=2, sort_keys=False) + "\n"
+def save(plan: Plan, path: str, embedded: Embedded | None = None) -> None:
+    data = {"kind": "infermod-plan", **encode(plan)}
+    if embedded is not None:
+        data["embedded"] = encode_embedded(embedded)
+    body = json.dumps(data, indent=2, sort_keys=False) + "\n"
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -22,6 +29,11 @@ def save(plan: Plan, path: str) -> None:
 
 
 def load(path: str) -> Plan:
+    return load_embedded(path)[0]
+
+
+def load_embedded(path: str) -> tuple[Plan, Embedded | None]:
+    """The plan and what the file embeds (None: a file from before plans embedded anything)."""
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)
@@ -36,6 +48,6 @@ def load(path: str) -> Plan:
             f"{path}: plan format {data.get('format_version')} is not supported (expected {FORMAT_VERSION})"
         )
     try:
-        return decode(data)
+        return decode(data), decode_embedded(data.get("embedded"))
     except ValueError as exc:
         raise PlanError(f"{path}: plan file is damaged ({exc})") from None

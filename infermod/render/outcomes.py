@@ -5,22 +5,28 @@ from __future__ import annotations
 from infermod import output
 from infermod.apply.executor import Outcome
 
+IN_PROGRESS = ("still creating", "still deleting")
+
 
 def render_outcomes(outcomes: list[Outcome]) -> str:
     """What apply did, one line per change, then the totals."""
     lines = [""]
     for o in outcomes:
-        mark = "ok " if o.ok else "!! "
+        # in progress in Scaleway (the run ended first) is neither done nor failed
+        mark = "ok " if o.ok else ".. " if o.result in IN_PROGRESS else "!! "
         detail = f": {o.message}" if o.message else ""
-        ident = f" [{o.resource_id}]" if o.resource_id and o.ok else ""
+        ident = f" [{o.resource_id}]" if o.resource_id else ""  # what exists is named by its id
         lines.append(f"{mark}{o.address} {o.result}{ident}{detail}")
     deps = [o for o in outcomes if o.type == "deployment"]
     added = sum(1 for o in deps if o.result in ("created", "replaced"))
+    creating = sum(1 for o in deps if o.result == "still creating")
     changed = sum(1 for o in deps if o.result == "updated")
     destroyed = sum(1 for o in deps if o.result in ("destroyed", "replaced"))
     failed = [o for o in outcomes if not o.ok]
     models = sum(1 for o in outcomes if o.type == "model" and o.result in ("created", "replaced"))
     extra = f" Models: {models} imported." if models else ""
+    if creating:
+        extra = f" {creating} still creating.{extra}"
     if failed:
         lines.append(
             output.style(

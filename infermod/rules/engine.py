@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from infermod.catalog import Catalog
-from infermod.config.load import LoadResult, load_config
+from infermod.config.load import LoadResult, load_config, load_sources
 from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.rules.fit import OVERHEAD, fit_findings
@@ -14,9 +14,19 @@ from infermod.rules.lifecycle import lifecycle_findings
 
 def load_checked_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
     """The configuration with every finding that needs no API: schema, then the structural rules."""
+    return _checked(load_config(args, environ))
+
+
+def load_checked_sources(
+    sources: Sequence[tuple[str, str]], environ: Mapping[str, str] | None = None
+) -> LoadResult:
+    """The same for a configuration given as (path, text) pairs (a plan file's)."""
+    return _checked(load_sources(sources, environ))
+
+
+def _checked(result: LoadResult) -> LoadResult:
     from infermod.rules.structural import structural_findings
 
-    result = load_config(args, environ)
     if result.config is None or result.raw is None:
         return result
     return result._replace(findings=result.findings + structural_findings(result.config, result.raw))

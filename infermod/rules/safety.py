@@ -5,7 +5,7 @@ from __future__ import annotations
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 from infermod.plan.model import ResourceChange
-from infermod.state import ActualState
+from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState
 
 
 def conflicts(config: Config, spec: DeploymentSpec, project: str, state: ActualState) -> list[Finding]:
@@ -72,4 +72,40 @@ def model_in_use(config: Config, state: ActualState, changes: list[ResourceChang
                     "move that deployment to another model first",
                 )
             )
+    return out
+
+
+def ownership_findings(
+    config: Config, state: ActualState, by_key: dict[str, list[ActualDeployment]]
+) -> list[Finding]:
+    out = []
+    declared = {d.key for d in config.deployments}
+    for key, deps in sorted(by_key.items()):
+        if len(deps) > 1:
+            ids = " and ".join(f"{d.id} (`{d.name}` in {d.region}, created {d.created_at})" for d in deps)
+            out.append(
+                Finding(
+                    "ownership-conflict",
+                    "error",
+                    f"{len(deps)} deployments carry the tags of deployment.{key}: {ids}; infermod changes "
+                    "and deletes neither",
+                    f"deployment.{key}",
+                    config.where(f"deployments.{key}") if key in declared else None,
+                    f"deployments.{key}" if key in declared else None,
+                    "delete the one that should not exist, or remove its `infermod:` tags",
+                )
+            )
+    for dep in state.tagged_unmanaged(config.stack):
+        out.append(
+            Finding(
+                "unmanaged-tagged",
+                "warning",
+                f"deployment `{dep.name}` ({dep.id}) in {dep.region} is unmanaged, tagged for this stack: it has "
+                f"the tag {STACK_TAG}{config.stack} but no single {NAME_TAG} tag; infermod leaves it alone",
+                None,
+                None,
+                None,
+                f"adopt it with `infermod import deployment.KEY {dep.id}`, or remove its `infermod:` tags",
+            )
+        )
     return out

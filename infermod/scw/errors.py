@@ -9,10 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from infermod.errors import ScalewayError
+from infermod.scw.deadline import DeadlineExceeded
 from infermod.scw.retry import body_of, is_connection_error, status_of
 
 
 def describe(exc: BaseException) -> str:
+    if isinstance(exc, DeadlineExceeded):
+        return str(exc)
     if is_connection_error(exc):
         return f"cannot reach the Scaleway API ({type(exc).__name__})"
     status = status_of(exc)

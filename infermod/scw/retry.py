@@ -5,17 +5,25 @@ in its body (the SDKs' TooManyRequestsError), or a `Retry-After` header. That wa
 honoured, and rate limits get their own time budget instead of the attempt count, so a
 long reset is waited out rather than given up on. `out_of_stock` is not transient: retrying
 a create on a node type Scaleway has none of only delays the error.
+
+Retries are bounded three ways besides: attempts per call, a budget shared by every call of
+the run (so that an outage does not turn a parallel apply into a flood of retries, each call
+waiting its own full backoff; rate-limit waits, which the server asks for, do not spend it),
+and the run's deadline (no sleep goes past it; once it has passed, nothing is retried).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
+
+from infermod.scw import deadline
 
 T = TypeVar("T")
 
@@ -25,6 +33,36 @@ MAX_DELAY = 8.0
 MAX_RESET_WAIT = 300.0  # one rate-limit wait at most
 RATE_LIMIT_BUDGET = 600.0  # all rate-limit waits of one call at most
 MAX_RATE_LIMITED = 60
+BUDGET = 60.0  # retries the whole run may spend; each success earns a little back
+
+
+class RetryBudget:
+    """A token bucket shared by all calls: a retry costs one token, a success refunds a
+    tenth (up to the capacity). Empty, failures are raised at once."""
+
+    def __init__(self, capacity: float = BUDGET) -> None:
+        self.capacity = capacity
+        self.tokens = capacity
+        self._lock = threading.Lock()
+
+    def spend(self) -> bool:
+        with self._lock:
+            if self.tokens < 1:
+                return False
+            self.tokens -= 1
+            return True
+
+    def earn(self) -> None:
+        with self._lock:
+            self.tokens = min(self.capacity, self.tokens + 0.1)
+
+    def reset(self, capacity: float = BUDGET) -> None:
+        with self._lock:
+            self.capacity = capacity
+            self.tokens = capacity
+
+
+budget = RetryBudget()
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -93,7 +131,9 @@ def with_retries(
     waited = 0.0  # time spent waiting out rate limits
     while True:
         try:
-            return call()
+            result = call()
+            budget.earn()
+            return result
         except Exception as exc:
             if not is_transient(exc):
                 raise
@@ -108,6 +148,11 @@ def with_retries(
                 failures += 1
                 if failures >= attempts:
                     raise
+            left = deadline.remaining()
+            if left is not None and delay >= left:
+                raise  # no time left to wait and try again
+            if status_of(exc) != 429 and not budget.spend():
+                raise  # the run's retries are spent: an outage is not waited out call by call
             (sleep or time.sleep)(delay)
             if before_retry is not None and may_have_happened(exc):
                 found = before_retry(exc)

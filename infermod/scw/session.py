@@ -37,6 +37,9 @@ def open_session(
 ) -> Iterator[Session]:
     """`attempts` bounds retries of reads, for callers with a fallback (validate's catalog)."""
     from infermod.scw.client import make_client
+    from infermod.scw.retry import budget
+
+    budget.reset()  # one retry budget per command
 
     if sandbox:
         from infermod.sandbox import running_sandbox

@@ -1,9 +1,12 @@
 """HTTP under the SDK: bounded time, pooled connections, proxy errors made readable.
 
 The SDK calls `requests.request` with no timeout and a new connection each time. We give
-`scaleway_core.api` a drop-in `requests` whose `request` uses a per-thread pooled Session and
-a default timeout, and which turns non-JSON error bodies (proxies, load balancers) into
-Scaleway-shaped JSON so that the SDK raises a ScalewayException with the status code.
+`scaleway_core.api` a drop-in `requests` whose `request` uses a per-thread pooled Session,
+connect and read timeouts, and a limit on each call's total duration (a read timeout alone
+lets a server that sends one byte a second hold a call forever), all capped by the run's
+deadline (`infermod.scw.deadline`). It also turns non-JSON error bodies (proxies, load
+balancers) into Scaleway-shaped JSON so that the SDK raises a ScalewayException with the
+status code.
 
 It is also where every HTTP call can be seen: `INFERMOD_LOG=debug` logs each request (method,
 path, status, duration, and whether it repeats a failed call: a retry), `trace` adds headers
@@ -19,9 +22,10 @@ from typing import Any
 
 import requests
 
-from infermod.scw import httplog
+from infermod.scw import deadline, httplog
 
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
+CALL_LIMIT = 90.0  # one call's whole duration, however slowly the bytes arrive
 
 
 class _BoundedRequests:
@@ -51,17 +55,54 @@ class _BoundedRequests:
         )
         try:
             response = self._checked(method, url, **kwargs)
-        except requests.RequestException as exc:
+        except (requests.RequestException, deadline.DeadlineExceeded) as exc:
             call.failed(exc, time.monotonic())
             raise
         call.answered(response, time.monotonic())
         return response
 
     def _checked(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        response = self._session().request(method, url, **kwargs)
+        deadline.check()
+        connect, read = kwargs.get("timeout") or self.timeout
+        kwargs["timeout"] = (deadline.cap(connect), deadline.cap(read))
+        limit = deadline.cap(CALL_LIMIT)
+        session = self._session()
+        box: dict[str, Any] = {}
+        done = threading.Event()
+
+        def call() -> None:
+            try:
+                box["response"] = session.request(method, url, **kwargs)
+            except BaseException as exc:  # handed to the caller's thread below
+                box["error"] = exc
+            finally:
+                done.set()
+
+        # The call runs in a daemon thread so that the caller can stop waiting at the limit:
+        # a socket read that keeps receiving a byte now and then never times out by itself.
+        threading.Thread(target=call, name="infermod-http", daemon=True).start()
+        if not done.wait(limit):
+            self._local.session = None  # the abandoned call keeps its connection; start afresh
+            if deadline.expired():
+                raise deadline.DeadlineExceeded(
+                    f"{deadline.describe()} while waiting for {method} {_path(url)}"
+                )
+            raise deadline.DeadlineExceeded(
+                f"no complete answer within {limit:.0f}s to {method} {_path(url)}"
+            )
+        if "error" in box:
+            raise box["error"]
+        response: requests.Response = box["response"]
         if response.status_code >= 400:
             _ensure_json_error(response)
         return response
+
+
+def _path(url: str) -> str:
+    """The URL without scheme, host or query: what the call was about, never a credential."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
 
 
 def _ensure_json_error(response: requests.Response) -> None:

@@ -34,7 +34,7 @@ def test_failure_and_interruption_say_how_many_did_not_complete():
         Outcome("deployment.b", "deployment", ("create",), "created", None, "d-2"),
     ]
     lines = render_outcomes(failed).splitlines()
-    assert lines[1] == "!! deployment.a failed: quota exceeded"  # no id for what did not complete
+    assert lines[1] == "!! deployment.a failed [d-1]: quota exceeded"  # what exists is named by its id
     assert (
         lines[-1]
         == "Apply failed! 1 of 2 change(s) did not complete. Deployments: 1 added, 0 changed, 0 destroyed."
@@ -43,3 +43,18 @@ def test_failure_and_interruption_say_how_many_did_not_complete():
         Outcome("deployment.a", "deployment", ("create",), "not started", "interrupted before it started")
     ]
     assert render_outcomes(interrupted).splitlines()[-1].startswith("Apply interrupted! 1 of 1")
+
+
+def test_what_is_still_in_progress_is_counted_apart():
+    output.set_color(False)
+    lines = render_outcomes(
+        [
+            Outcome("deployment.a", "deployment", ("create",), "still creating", "deploying", "d-1"),
+            Outcome("deployment.b", "deployment", ("create",), "created", None, "d-2"),
+        ]
+    ).splitlines()
+    assert lines[1] == ".. deployment.a still creating [d-1]: deploying"
+    assert lines[-1] == (
+        "Apply failed! 1 of 2 change(s) did not complete. "
+        "Deployments: 1 added, 0 changed, 0 destroyed. 1 still creating."
+    )

@@ -1,0 +1,146 @@
+"""Races between two infermod runs of one stack, as on two machines (two HOMEs, so no shared
+local lock), against `infermod emulator`.
+
+Prints, per kind of race, the races run, the duplicates (extra copies of a key) and the
+missing deployments left once both runs have finished:
+- apply/apply: two `apply --auto-approve` of the same configuration at once;
+- apply/destroy: an apply and a destroy at once; the end state must be one of the two
+  intents (all deployments, or none), never a mix.
+
+    python benchmarks/races.py [--races 10] [--deployments 4] [--ready-after 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import requests
+
+PROJECT = "11111111-1111-4111-8111-111111111111"
+SECRET = "9f8e7d6c-5b4a-4321-8765-0123456789ab"
+STACK = "race"
+
+
+def start_emulator(ready_after: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infermod", "emulator", "--port", "0", "--ready-after", str(ready_after)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline().strip() if proc.stdout else ""
+    if not line.startswith("Emulator listening on "):
+        proc.kill()
+        raise SystemExit(f"the emulator did not start: {line!r}")
+    return proc, line.rsplit(" ", 1)[1]
+
+
+def config_text(n: int) -> str:
+    return f"version: 1\nstack: {STACK}\ndeployments:\n" + "".join(
+        f"  d{i}:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n"
+        "    accept_eula: true\n    endpoints: [{public: true}]\n"
+        for i in range(n)
+    )
+
+
+def machine(root: Path, name: str, n: int) -> Path:
+    """A working copy with its own HOME: another machine, as far as local locks go."""
+    work = root / name
+    (work / "home").mkdir(parents=True)
+    (work / "infermod.yaml").write_text(config_text(n))
+    return work
+
+
+def run(work: Path, url: str, *args: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "HOME": str(work / "home"),
+        "XDG_STATE_HOME": str(work / "home" / "state"),
+        "SCW_CONFIG_PATH": os.devnull,
+        "SCW_ACCESS_KEY": "SCWRACEACCESSKEY0000",
+        "SCW_SECRET_KEY": SECRET,
+        "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        "SCW_API_URL": url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "infermod", *args, "--auto-approve", "--timeout", "60s"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def live_keys(url: str) -> Counter[str]:
+    """Copies per key of the stack's deployments that are not being deleted."""
+    body = requests.get(
+        f"{url}/inference/v1/regions/fr-par/deployments",
+        params={"project_id": PROJECT, "page_size": 100},
+        headers={"x-auth-token": SECRET},
+        timeout=10,
+    ).json()
+    keys: Counter[str] = Counter()
+    for dep in body["deployments"]:
+        tags = dep["tags"]
+        if f"infermod:stack={STACK}" in tags and dep["status"] != "deleting":
+            keys.update(t.split("=", 1)[1] for t in tags if t.startswith("infermod:name="))
+    return keys
+
+
+def race(url: str, root: Path, n: int, second: str, delay: float) -> tuple[int, int, int]:
+    a, b = machine(root, "a", n), machine(root, "b", n)
+    first = run(a, url, "apply")
+    time.sleep(delay)
+    other = run(b, url, second)
+    for proc in (first, other):
+        proc.communicate(timeout=120)
+    keys = live_keys(url)
+    duplicates = sum(c - 1 for c in keys.values() if c > 1)
+    missing = sum(1 for i in range(n) if keys[f"d{i}"] == 0)
+    return duplicates, (missing if second == "apply" else 0), len(keys)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--races", type=int, default=10)
+    parser.add_argument("--deployments", type=int, default=4)
+    parser.add_argument("--ready-after", type=float, default=0.5)
+    args = parser.parse_args()
+    emulator, url = start_emulator(args.ready_after)
+    try:
+        for second, delay in (("apply", 0.0), ("destroy", 0.4)):
+            dups = missing = 0
+            ends: Counter[str] = Counter()
+            started = time.monotonic()
+            for i in range(args.races):
+                with tempfile.TemporaryDirectory() as tmp:
+                    d, m, kept = race(url, Path(tmp), args.deployments, second, delay * (i % 3))
+                dups, missing = dups + d, missing + m
+                ends["all" if kept == args.deployments else "none" if kept == 0 else "mixed"] += 1
+                requests.post(f"{url}/emulator/v1/reset", timeout=10)
+            took = time.monotonic() - started
+            figures = f"duplicates={dups} missing={missing}"
+            if second == "destroy":
+                figures = (
+                    f"duplicates={dups} ended_applied={ends['all']} ended_destroyed={ends['none']} "
+                    f"mixed_end_states={ends['mixed']}"
+                )
+            print(
+                f"apply/{second}: races={args.races} deployments={args.deployments} {figures} ({took:.1f}s)"
+            )
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Ownership and prevent_destroy, checked again at write time, whatever any plan file says.
+
+The executor writes through `OwnedOnly`: before each update or delete it reads the resource
+and refuses unless it carries this stack's tags (deployments; models: this stack's name), the
+key it is addressed as, and, for a delete, no `prevent_destroy` in the configuration.
+Endpoints are changed only on a deployment that passes, and only when the deployment really
+has that endpoint. A plan file edited to name another stack's resource changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infermod.config.model import EndpointSpec
+from infermod.errors import FatalError
+from infermod.plan.records import Deployment
+from infermod.scw.gateway import Gateway
+from infermod.state import ActualDeployment, ActualModel, owns_model_name
+
+
+class Refused(FatalError):
+    """A write that ownership or prevent_destroy forbids."""
+
+
+class OwnedOnly(Gateway):
+    """A Gateway for one stack that refuses writes to what the stack does not own."""
+
+    def __init__(
+        self,
+        inner: Gateway,
+        stack: str,
+        protected: set[str],
+        endpoint_owners: dict[str, str],
+    ) -> None:
+        # Same client and API objects as `inner`; only the writes below are checked.
+        self.client, self.attempts = inner.client, inner.attempts
+        self.api, self.products_api = inner.api, inner.products_api
+        self.stack = stack
+        self.protected = protected  # keys with lifecycle.prevent_destroy
+        self.endpoint_owners = endpoint_owners  # endpoint id -> deployment id, as planned
+        self.created: set[str] = set()  # made by this run: a losing race copy may be deleted
+
+    def _owned(self, region: str, deployment_id: str, doing: str) -> ActualDeployment:
+        dep = self.get_deployment(region, deployment_id)
+        if dep is None:
+            raise Refused(f"refused to {doing} deployment {deployment_id}: it does not exist")
+        if dep.stack != self.stack or dep.key is None:
+            raise Refused(
+                f"refused to {doing} deployment `{dep.name}` ({dep.id}): it does not carry the tags of "
+                f"stack `{self.stack}`; infermod never changes what it does not own"
+            )
+        return dep
+
+    def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:
+        created = super().create_deployment(region, project_id, dep)
+        self.created.add(created.id)
+        return created
+
+    def update_deployment(self, region: str, deployment_id: str, **fields: Any) -> ActualDeployment:
+        self._owned(region, deployment_id, "update")
+        return super().update_deployment(region, deployment_id, **fields)
+
+    def delete_deployment(self, region: str, deployment_id: str) -> None:
+        dep = self._owned(region, deployment_id, "delete")
+        if dep.key in self.protected and deployment_id not in self.created:
+            raise Refused(
+                f"refused to delete deployment.{dep.key} ({dep.id}): lifecycle.prevent_destroy is set"
+            )
+        super().delete_deployment(region, deployment_id)
+
+    def _endpoint(self, region: str, endpoint_id: str, doing: str) -> None:
+        owner = self.endpoint_owners.get(endpoint_id)
+        if owner is None:
+            raise Refused(f"refused to {doing} endpoint {endpoint_id}: no planned deployment has it")
+        dep = self._owned(region, owner, f"{doing} an endpoint of")
+        if all(e.id != endpoint_id for e in dep.endpoints):
+            raise Refused(
+                f"refused to {doing} endpoint {endpoint_id}: deployment {dep.id} has no such endpoint"
+            )
+
+    def create_endpoint(self, region: str, deployment_id: str, spec: EndpointSpec) -> None:
+        self._owned(region, deployment_id, "add an endpoint to")
+        super().create_endpoint(region, deployment_id, spec)
+
+    def update_endpoint(self, region: str, endpoint_id: str, disable_auth: bool) -> None:
+        self._endpoint(region, endpoint_id, "update")
+        super().update_endpoint(region, endpoint_id, disable_auth)
+
+    def delete_endpoint(self, region: str, endpoint_id: str) -> None:
+        self._endpoint(region, endpoint_id, "delete")
+        super().delete_endpoint(region, endpoint_id)
+
+    def delete_model(self, region: str, model_id: str) -> None:
+        model: ActualModel | None = self.get_model(region, model_id)
+        if model is None:
+            return
+        if not owns_model_name(self.stack, model.name):
+            raise Refused(
+                f"refused to delete model `{model.name}` ({model_id}): its name does not belong to "
+                f"stack `{self.stack}`; infermod never deletes what it does not own"
+            )
+        super().delete_model(region, model_id)

@@ -1,0 +1,100 @@
+"""Honest outcomes: before reporting, re-read what the run touched and say what exists.
+
+During an outage a create may be carried out while its answer is lost, a wait may end at the
+time limit, or another run may delete what this one made. The report must describe Scaleway,
+not this run's guesses: the stack's deployments are read again by their ownership tags (one
+list call per region and project) and every deployment outcome is corrected from what is
+there: created, still creating, failed with Scaleway's error message, destroyed, or as it was.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from infermod.scw import deadline
+from infermod.scw.errors import describe
+from infermod.scw.gateway import Gateway
+from infermod.state import STACK_TAG, ActualDeployment, age
+
+if TYPE_CHECKING:
+    from infermod.apply.executor import Outcome
+    from infermod.plan.model import Plan
+
+GRACE = 8.0  # seconds the re-read may take after the run's deadline
+SETTLING = {"creating", "deploying", "scaling", "locked"}
+
+
+def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[list[Outcome], str | None]:
+    """The outcomes as Scaleway now shows them, and a note when it could not be read."""
+    if not any(o.type == "deployment" for o in outcomes):
+        return outcomes, None
+    pairs = sorted({(c.region, c.project_id) for c in plan.changes if c.type == "deployment"})
+    try:
+        with deadline.grace(GRACE):
+            found = [
+                d
+                for region, project in pairs
+                for d in gateway.find_deployments(region, project, [f"{STACK_TAG}{plan.stack}"])
+                if d.stack == plan.stack and d.key is not None
+            ]
+    except Exception as exc:
+        return outcomes, f"could not re-read the deployments to check this report ({describe(exc)})"
+    by_key: dict[str, list[ActualDeployment]] = {}
+    for dep in sorted(found, key=age):
+        by_key.setdefault(dep.key or "", []).append(dep)
+    planned = {c.address: c.resource_id for c in plan.changes}
+    return [
+        _honest(o, by_key.get(o.address.split(".", 1)[1], []), planned.get(o.address))
+        if o.type == "deployment"
+        else o
+        for o in outcomes
+    ], None
+
+
+def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -> Outcome:
+    if o.actions == ("delete",):
+        return _deleted(o, copies)
+    if "create" in o.actions:
+        # a replacement's old copy (before_id) is not the new one
+        live = [d for d in copies if (d.status != "deleting" and d.id != before_id) or d.id == o.resource_id]
+        mine = next((d for d in live if d.id == o.resource_id), None) or (live[0] if live else None)
+        if mine is None:
+            if o.ok:
+                return o._replace(result="failed", message="it no longer exists (another run deleted it?)")
+            return o
+        return _created(o, mine)
+    current = next((d for d in copies if d.id == o.resource_id), None)
+    if current is not None and current.status == "error":
+        return o._replace(result="failed", message=_error(current))
+    return o
+
+
+def _created(o: Outcome, dep: ActualDeployment) -> Outcome:
+    done = "replaced" if len(o.actions) > 1 else ("adopted" if o.result == "adopted" else "created")
+    if dep.status == "ready":
+        message = o.message if o.ok else "its answer was lost, but it exists and is ready"
+        return o._replace(result=done, resource_id=dep.id, message=message)
+    if dep.status == "error":
+        return o._replace(result="failed", resource_id=dep.id, message=_error(dep))
+    if dep.status in SETTLING:
+        return o._replace(
+            result="still creating",
+            resource_id=dep.id,
+            message=f"{dep.status}; it goes on in Scaleway: run `infermod plan` later",
+        )
+    return o._replace(resource_id=dep.id)
+
+
+def _deleted(o: Outcome, copies: list[ActualDeployment]) -> Outcome:
+    current = next((d for d in copies if d.id == o.resource_id), None)
+    if current is None:
+        return o._replace(result="destroyed", message=None if o.ok else "it is gone")
+    if current.status == "deleting":
+        return o._replace(result="still deleting", message="deleting; it goes on in Scaleway")
+    if o.ok:
+        return o._replace(result="failed", message=f"it still exists ({current.status})")
+    return o
+
+
+def _error(dep: ActualDeployment) -> str:
+    return f"in error: {dep.error_message or 'no message from the API'}"

@@ -1,0 +1,78 @@
+"""A saved plan is verified, not trusted: its changes must equal, exactly, the changes derived
+again from the configuration it embeds and the current state.
+
+Apply then carries out the derived plan, so nothing written only in the file (an added
+delete, a flipped `disable_auth`) can ever reach the API.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from infermod.plan.codec import encode
+from infermod.plan.model import Plan
+
+
+def first_difference(recorded: Plan, derived: Plan) -> str | None:
+    """None when the recorded changes are the derived ones; else the first difference, in words."""
+    if recorded.stack != derived.stack:
+        return f"stack: the plan file says `{recorded.stack}`, its configuration says `{derived.stack}`"
+    if recorded.destroy != derived.destroy:
+        return f"destroy: the plan file says {_show(recorded.destroy)}, the derived plan {_show(derived.destroy)}"
+    ours = encode(recorded)["resource_changes"]
+    theirs = encode(derived)["resource_changes"]
+    for i, (a, b) in enumerate(zip(ours, theirs, strict=False)):
+        where = f"resource_changes[{i}] ({a.get('address')})"
+        if a.get("address") != b.get("address"):
+            return (
+                f"{where}: the plan file has {a.get('address')} {_actions(a)} where the derived plan has "
+                f"{b.get('address')} {_actions(b)}"
+            )
+        found = _walk(a, b, "")
+        if found is not None:
+            path, left, right = found
+            return f"{where}{path}: the plan file says {_show(left)}, the derived plan {_show(right)}"
+    if len(ours) > len(theirs):
+        extra = ours[len(theirs)]
+        return (
+            f"resource_changes[{len(theirs)}]: the plan file has {extra.get('address')} {_actions(extra)}, "
+            "which the derived plan does not"
+        )
+    if len(theirs) > len(ours):
+        missing = theirs[len(ours)]
+        return (
+            f"resource_changes[{len(ours)}]: the derived plan has {missing.get('address')} {_actions(missing)}, "
+            "which the plan file does not"
+        )
+    return None
+
+
+def _walk(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in list(a) + [k for k in b if k not in a]:
+            found = _walk(a.get(key), b.get(key), f"{path}.{key}")
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = _walk(x, y, f"{path}[{i}]")
+            if found is not None:
+                return found
+        if len(a) != len(b):
+            return (f"{path} (length)", len(a), len(b))
+        return None
+    if a != b:
+        return (path, a, b)
+    return None
+
+
+def _actions(change: dict[str, Any]) -> str:
+    actions = (change.get("change") or {}).get("actions")
+    return "(" + ", ".join(str(a) for a in actions) + ")" if isinstance(actions, list) else ""
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 120 else text[:117] + "..."

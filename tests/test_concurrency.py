@@ -1,0 +1,146 @@
+"""Two infermod processes at once: real subprocesses, real files, real locks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, start_emulator, write
+
+
+def stack(name: str, n: int) -> str:
+    return f"version: 1\nstack: {name}\ndeployments:\n" + "".join(
+        f"  {name[0]}{i}:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n"
+        "    accept_eula: true\n    endpoints: [{public: true}]\n"
+        for i in range(n)
+    )
+
+
+def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "infermod", *args],
+        cwd=cwd,
+        env={**os.environ, "INFERMOD_SANDBOX_READY_AFTER": "0.2", **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out + err
+
+
+def sandbox_state(cwd: Path) -> dict[str, Any]:
+    return json.loads((cwd / ".infermod" / "sandbox" / "state.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_sandboxes_in_one_directory_share_state_and_take_turns_per_stack(tmp_path):
+    """alpha twice (one machine: the stack lock makes them take turns) and beta at the same
+    time: the shared state file loses no write."""
+    write(tmp_path / "a.yaml", stack("alpha", 3))
+    write(tmp_path / "b.yaml", stack("beta", 3))
+    args = ["apply", "--sandbox", "--auto-approve", "-f"]
+    procs = [start(tmp_path, *args, f) for f in ("a.yaml", "a.yaml", "b.yaml")]
+    results = [finish(p) for p in procs]
+    assert all(code == 0 for code, _ in results), results
+    tags = [t for d in sandbox_state(tmp_path)["deployments"].values() for t in d["tags"]]
+    assert tags.count("infermod:stack=alpha") == 3 and tags.count("infermod:stack=beta") == 3
+    alpha = sorted(text for _, text in results[:2])
+    # one created everything; the other waited for the lock, then found nothing to do
+    assert any("3 added" in t for t in alpha) and any("No changes" in t for t in alpha), alpha
+
+
+def two_machines(tmp_path: Path, url: str, n: int) -> list[tuple[Path, dict[str, str]]]:
+    """Two working copies with their own HOME: no shared local lock, as on two machines."""
+    machines = []
+    for name in ("a", "b"):
+        work = tmp_path / name
+        write(work / "infermod.yaml", stack("race", n))
+        env = {
+            "HOME": str(work / "home"),
+            "XDG_STATE_HOME": str(work / "home" / "state"),
+            "SCW_ACCESS_KEY": ACCESS_KEY,
+            "SCW_SECRET_KEY": SECRET_KEY,
+            "SCW_API_URL": url,
+            "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        }
+        machines.append((work, env))
+    return machines
+
+
+def live(running: Any) -> Counter[str]:
+    keys: Counter[str] = Counter()
+    for dep in running.app.store.list_deployments("fr-par"):
+        if dep["status"] != "deleting":
+            keys.update(t.split("=", 1)[1] for t in dep["tags"] if t.startswith("infermod:name="))
+    return keys
+
+
+def test_two_applies_on_two_machines_make_each_deployment_once(tmp_path):
+    running, server = start_emulator(ready_after=0.2)
+    try:
+        for race in range(2):
+            machines = two_machines(tmp_path / str(race), running.url, 2)
+            procs = [start(work, "apply", "--auto-approve", env=env) for work, env in machines]
+            results = [finish(p) for p in procs]
+            assert all(code == 0 for code, _ in results), results
+            assert live(running) == Counter({"r0": 1, "r1": 1}), results
+            text = "".join(t for _, t in results)
+            assert "Traceback" not in text
+            running.app.reset()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_apply_racing_destroy_ends_in_one_of_the_two_intents(tmp_path):
+    running, server = start_emulator(ready_after=0.2)
+    try:
+        (a, env_a), (b, env_b) = two_machines(tmp_path, running.url, 2)
+        assert finish(start(a, "apply", "--auto-approve", env=env_a))[0] == 0
+        write(a / "infermod.yaml", stack("race", 4))  # two more to create while b destroys
+        procs = [
+            start(a, "apply", "--auto-approve", env=env_a),
+            start(b, "destroy", "--auto-approve", env=env_b),
+        ]
+        results = [finish(p) for p in procs]
+        assert results[1][0] == 0, results
+        assert len(live(running)) in (0, 4), (live(running), results)
+        assert all(count == 1 for count in live(running).values())
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_slow_deletion_from_an_earlier_run_is_not_taken_for_a_destroy(cli, tmp_path, monkeypatch):
+    running, server = start_emulator(ready_after=4)  # deleting lasts a second
+    try:
+        for key, value in {
+            "SCW_ACCESS_KEY": ACCESS_KEY,
+            "SCW_SECRET_KEY": SECRET_KEY,
+            "SCW_API_URL": running.url,
+            "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        }.items():
+            monkeypatch.setenv(key, value)
+        from scaleway.inference.v1 import InferenceV1API
+
+        from tests.conftest import sdk_client
+        from tests.helpers import create, owned
+
+        sdk = InferenceV1API(sdk_client(running.url))
+        old = create(sdk, "gone", owned("race", "gone"))
+        sdk.delete_deployment(deployment_id=old.id)  # an earlier run's delete, still going on
+        write(tmp_path / "infermod.yaml", stack("race", 1))
+        result = cli("apply", "--auto-approve", "--timeout", "1s")
+        assert "another run is deleting" not in result.out, result.out
+        assert ".. deployment.r0 still creating" in result.out, result.out
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,104 @@
+"""Honest outcomes: the report describes what exists, even after an outage ate the answers."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import requests
+
+from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, start_emulator, write
+
+CONFIG = "version: 1\nstack: shop\ndeployments:\n" + "".join(
+    f"  d{i}:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n"
+    "    accept_eula: true\n    endpoints: [{public: true}]\n"
+    for i in range(3)
+)
+DOWN = b'{"type": "unknown", "message": "service unavailable"}'
+
+
+@contextmanager
+def outage_proxy(upstream: str, seconds: float) -> Iterator[str]:
+    """Forwards to the emulator. The first create starts an outage of `seconds`: that create
+    is carried out but its answer lost, and every request until the end is refused."""
+    state: dict[str, Any] = {"until": None}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def _any(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            with lock:
+                until = state["until"]
+                down = until is not None and time.monotonic() < until
+                first_create = until is None and self.command == "POST" and self.path.endswith("/deployments")
+                if first_create:
+                    state["until"] = time.monotonic() + seconds
+            if down:
+                return self._send(503, DOWN)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            answer = requests.request(
+                self.command, upstream + self.path, data=body, headers=headers, timeout=10
+            )
+            if first_create:
+                return self._send(503, DOWN)  # done upstream, answer lost
+            self._send(answer.status_code, answer.content)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _any
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_creates_whose_answers_an_outage_ate_are_reported_as_created(cli, tmp_path, monkeypatch):
+    running, emulator = start_emulator(ready_after=0.3)
+    try:
+        with outage_proxy(running.url, seconds=2) as url:
+            for key, value in {
+                "SCW_ACCESS_KEY": ACCESS_KEY,
+                "SCW_SECRET_KEY": SECRET_KEY,
+                "SCW_API_URL": url,
+                "SCW_DEFAULT_PROJECT_ID": PROJECT,
+            }.items():
+                monkeypatch.setenv(key, value)
+            write(tmp_path / "infermod.yaml", CONFIG)
+            result = cli("apply", "--auto-approve", "--timeout", "1.5s")
+        report = result.out.split("\n\n")[-1]  # the report after the progress lines
+        exists = {
+            next(t.split("=", 1)[1] for t in dep["tags"] if t.startswith("infermod:name=")): dep["id"]
+            for dep in running.app.store.list_deployments("fr-par")
+        }
+        assert exists, "the first create went through"
+        # what exists is reported with its id, never as failed; what does not exist, failed
+        for key in ("d0", "d1", "d2"):
+            if key in exists:
+                assert re.search(
+                    rf"(ok|\.\.) deployment\.{key} (created|still creating) \[{exists[key]}\]", report
+                ), report
+            else:
+                assert f"!! deployment.{key} failed: 503 unknown: service unavailable" in report, report
+        added = int(re.search(r"Deployments: (\d+) added", report).group(1))  # type: ignore[union-attr]
+        creating = re.search(r"(\d+) still creating\.", report)
+        assert added + (int(creating.group(1)) if creating else 0) == len(exists), report
+    finally:
+        emulator.shutdown()
+        emulator.server_close()

@@ -1,0 +1,143 @@
+"""A saved plan is a contract: verified against its own configuration and the current state,
+gated at apply as at plan time, and usable for a reviewed destroy."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from tests.conftest import write
+from tests.helpers import create, owned
+
+CONFIG = """\
+version: 1
+stack: shop
+deployments:
+  chat:
+    model: meta/llama-3.1-8b-instruct:fp8
+    node_type: L4
+    accept_eula: true
+    endpoints: [{public: true}]
+  bot:
+    model: meta/llama-3.1-8b-instruct:fp8
+    node_type: L4
+    accept_eula: true
+    endpoints: [{public: true}]
+"""
+
+
+def edit(path, change):
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_an_added_delete_of_another_stacks_deployment_is_refused(cli, scw_env, sdk, tmp_path):
+    theirs = create(sdk, "theirs", owned("other", "db"))
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("plan", "--out", "plan.json").code == 0
+    plan = tmp_path / "plan.json"
+
+    def add_delete(data):
+        forged = json.loads(json.dumps(data["resource_changes"][0]))
+        forged.update(address="deployment.db", key="db", resource_id=theirs.id, action_reason=None)
+        forged["change"].update(actions=["delete"], before=forged["change"]["after"], after=None)
+        data["resource_changes"].append(forged)
+
+    edit(plan, add_delete)
+    result = cli("apply", "plan.json")
+    assert result.code == 1
+    assert "nothing was applied" in result.err and "First difference: resource_changes[2]" in result.err
+    assert "deployment.db (delete)" in result.err, result.err
+    assert [d.id for d in sdk.list_deployments_all()] == [theirs.id]  # nothing created, nothing deleted
+
+
+def test_a_flipped_field_is_refused_naming_it(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("plan", "--out", "plan.json").code == 0
+
+    def flip(data):
+        data["resource_changes"][1]["change"]["after"]["endpoints"][0]["disable_auth"] = True
+
+    edit(tmp_path / "plan.json", flip)
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and sdk.list_deployments_all() == []
+    assert "resource_changes[1] (deployment.chat).change.after.endpoints[0].disable_auth" in result.err
+    assert "the plan file says true, the derived plan false" in result.err
+
+
+def test_a_saved_plan_applies_from_anywhere_without_the_yaml(cli, scw_env, sdk, tmp_path, monkeypatch):
+    write(tmp_path / "work" / "infermod.yaml", CONFIG)
+    monkeypatch.chdir(tmp_path / "work")
+    assert cli("plan", "--out", "../plan.json").code == 0
+    body = json.loads((tmp_path / "plan.json").read_text())
+    assert body["embedded"]["sources"] == [{"path": "infermod.yaml", "text": CONFIG}]
+    os.remove(tmp_path / "work" / "infermod.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = cli("apply", "plan.json")
+    assert result.code == 0, result.out + result.err
+    assert "2 added" in result.out and len(sdk.list_deployments_all()) == 2
+    assert "carries its own configuration" in cli("apply", "plan.json", "-f", "x.yaml").err
+
+
+def test_secrets_are_references_in_plan_files(cli, scw_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", "hf_supersecretvalue123")
+    model = "models:\n  ft:\n    source: https://huggingface.co/acme/support-bot-8b\n    type: chat\n"
+    write(
+        tmp_path / "infermod.yaml",
+        CONFIG.replace("deployments:", model + "    secret: ${HF_TOKEN}\ndeployments:"),
+    )
+    assert cli("plan", "--out", "plan.json").code == 0
+    text = (tmp_path / "plan.json").read_text()
+    assert "${HF_TOKEN}" in text and "hf_supersecretvalue123" not in text
+    write(
+        tmp_path / "infermod.yaml",
+        CONFIG.replace("deployments:", model + "    secret: hf_literal0000\ndeployments:"),
+    )
+    result = cli("plan", "--out", "plan2.json")
+    assert result.code == 1 and "models.ft.secret is written in the configuration" in result.err
+    assert not (tmp_path / "plan2.json").exists()
+
+
+def test_gates_recorded_at_plan_time_hold_at_apply(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("apply", "--auto-approve").code == 0
+    write(tmp_path / "infermod.yaml", CONFIG.split("  bot:")[0])  # bot leaves: a delete
+    assert cli("plan", "--out", "plan.json", "--max-monthly-cost", "5000").code == 0
+    assert json.loads((tmp_path / "plan.json").read_text())["embedded"]["gates"]["max_monthly_cost"] == 5000
+    # a gate given at apply is added to the file's
+    result = cli("apply", "plan.json", "--deny-destroy")
+    assert result.code == 1 and "policy-deny-destroy" in result.err and "nothing was applied" in result.err
+    assert len(sdk.list_deployments_all()) == 2
+    # a gate recorded in the file cannot be dropped by editing it: the file says one thing...
+    edit(tmp_path / "plan.json", lambda d: d["embedded"]["gates"].update(max_monthly_cost=100))
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and "policy-max-monthly-cost" in result.err
+    result = cli("destroy", "--auto-approve", "--deny-destroy")
+    assert result.code == 1 and "policy-deny-destroy" in result.out
+    assert len(sdk.list_deployments_all()) == 2
+
+
+def test_a_reviewed_destroy(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("apply", "--auto-approve").code == 0
+    keep = create(sdk, "not-mine", ["x"])
+    result = cli("plan", "--destroy", "--out", "destroy.json")
+    assert result.code == 0 and "2 to destroy" in result.out, result.out
+    assert json.loads((tmp_path / "destroy.json").read_text())["destroy"] is True
+    result = cli("apply", "destroy.json")
+    assert result.code == 0 and "2 destroyed" in result.out, result.out + result.err
+    assert [d.id for d in sdk.list_deployments_all()] == [keep.id]
+
+
+def test_plan_files_without_or_with_a_damaged_embedded_configuration_are_refused(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("plan", "--out", "plan.json").code == 0
+    plan = tmp_path / "plan.json"
+    edit(plan, lambda d: d["embedded"]["sources"][0].update(text=7))
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and "plan file is damaged (embedded.sources[0]" in result.err
+    edit(plan, lambda d: d.pop("embedded"))
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and "does not embed the configuration" in result.err
+    assert sdk.list_deployments_all() == []
