@@ -139,7 +139,15 @@ class _Group(click.Group):
     "--no-color", is_flag=True, expose_value=False, callback=_no_color, help="Never colour the output."
 )
 def cli() -> None:
-    """Declarative plan/apply for Scaleway Generative APIs - Dedicated Deployment."""
+    """Declarative plan/apply for Scaleway Generative APIs - Dedicated Deployment.
+
+    \b
+    Exit codes (as Terraform's):
+      0  success; for `plan --detailed-exitcode`, success with no changes
+      1  any error, including usage errors (unknown option, missing argument)
+      2  only with `plan --detailed-exitcode`: success, and the plan has changes
+      130  interrupted (Ctrl-C)
+    """
 
 
 @cli.command()
@@ -169,7 +177,11 @@ def validate(**kwargs: Any) -> int:
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`."
 )
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when none.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when the plan has no changes, 2 when it has changes, 1 on any error.",
+)
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
     "--gitlab-report",
@@ -347,8 +359,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error("aborted")
         return 130
     except click.ClickException as exc:
+        # click's usage errors exit 2, which `plan --detailed-exitcode` reserves for "changes
+        # present": every error, usage errors included, exits 1 (Terraform's convention)
         exc.show()
-        return exc.exit_code
+        return 1
     except FatalError as exc:
         _error(str(exc))
         return exc.exit_code
