@@ -77,6 +77,18 @@ DEPRECATED = {"end_of_deployment", "end_of_support", "end_of_sale"}
 END_OF_LIFE = {"end_of_life", "retired"}
 
 
+def utc_today() -> dt.date:
+    """The one "today" of every command: the UTC date. Catalog dates are UTC midnights, so a
+    local date would count one day more or less than the sandbox's emulator, depending on
+    the time zone and the hour."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def days_until(day: dt.date, today: dt.date | None = None) -> int:
+    """Days left until `day` (negative once past): the only place they are counted."""
+    return (day - (today or utc_today())).days
+
+
 def stage_of(status: str, end_of_life: dt.date | None, today: dt.date) -> str:
     """Map the Product Catalog status to the docs' lifecycle stages."""
     if status in END_OF_LIFE or (end_of_life is not None and end_of_life <= today):
@@ -88,10 +100,12 @@ def stage_of(status: str, end_of_life: dt.date | None, today: dt.date) -> str:
     return "Active"
 
 
-def load_snapshot() -> Catalog:
-    """The shipped catalog, with its relative dates resolved at its capture date."""
+def load_snapshot(today: dt.date | None = None) -> Catalog:
+    """The shipped catalog. Its lifecycle dates are written relative (`*_in_days`) and are
+    resolved against the UTC date of use, exactly as the sandbox's emulator serves them, so
+    `validate` on the snapshot and a sandbox `plan` count the same days to End-of-Life."""
     raw = json.loads(resources.files("infermod").joinpath("data/catalog.json").read_text("utf-8"))
-    captured = dt.date.fromisoformat(raw["captured_at"])
+    day = today or utc_today()
     node_types = {}
     prices = {}
     for nt in raw["node_types"]:
@@ -121,9 +135,9 @@ def load_snapshot() -> Catalog:
                 "", m["name"], region, m["has_eula"], m["parameter_size_bits"], m["size_bytes"], support
             )
         life = m["lifecycle"]
-        eol = _offset(captured, life.get("end_of_life_in_days"))
-        eos = _offset(captured, life.get("end_of_sale_in_days"))
-        lifecycle[m["name"]] = Lifecycle(stage_of(life["status"], eol, captured), life["status"], eol, eos)
+        eol = _offset(day, life.get("end_of_life_in_days"))
+        eos = _offset(day, life.get("end_of_sale_in_days"))
+        lifecycle[m["name"]] = Lifecycle(stage_of(life["status"], eol, day), life["status"], eol, eos)
     return Catalog("snapshot", raw["captured_at"], node_types, models, prices, lifecycle, raw["currency"])
 
 

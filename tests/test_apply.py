@@ -178,7 +178,7 @@ def test_output_lists_endpoints(cli, scw_env, tmp_path):
 def test_bad_timeout_value(cli, scw_env, tmp_path):
     write(tmp_path / "infermod.yaml", many(1))
     result = cli("apply", "--auto-approve", "--timeout", "soon")
-    assert result.code == 2 and "'soon' is not a duration: use 90s, 45m, 1h30m" in result.err
+    assert result.code == 1 and "'soon' is not a duration: use 90s, 45m, 1h30m" in result.err
 
 
 def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):

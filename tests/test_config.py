@@ -35,10 +35,10 @@ deployments:
 """
 
 
-def test_examples_directory_validates(cli):
+def test_examples_are_separate_configurations(cli):
+    # each example owns its own stack: merged as one directory, their stacks conflict
     result = cli("validate", "-f", EXAMPLES, "--catalog", "snapshot")
-    assert result.code == 0, result.out + result.err
-    assert "Valid: 3 file(s)" in result.out
+    assert result.code == 1 and "`stack` is defined more than once" in result.out, result.out
 
 
 def test_each_example_validates_alone(cli):

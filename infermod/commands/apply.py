@@ -18,7 +18,7 @@ from infermod.errors import ApplyError, PlanError
 from infermod.plan.embed import Gates
 from infermod.plan.model import Plan
 from infermod.render.findings import findings_text
-from infermod.render.outcomes import render_outcomes
+from infermod.render.outcomes import render_destroy_outcomes, render_outcomes
 from infermod.render.text import render_text
 from infermod.rules.policy import Policy
 from infermod.scw import deadline
@@ -197,7 +197,7 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
     with Progress() as progress:
         executor = Executor(plan, config, session.gateway, progress, parallelism, seconds)
         outcomes = executor.run()
-    output.out(render_outcomes(outcomes))
+    output.out(render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes))
     if plan.targets:
         output.out(output.style(PARTIAL_APPLY, "yellow"))
     if executor.reread_note:

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from infermod.catalog import utc_today
 from infermod.emulator import catalog, checks, custom_models
 from infermod.emulator.errors import (
     ApiError,
@@ -60,7 +61,7 @@ class Store:
         self.lock = threading.RLock()
         self.deployments: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
-        self.today = dt.date.today()
+        self.today = utc_today()
         self._seen: tuple[int, int, int] | None = None  # the state file's version in memory
         if state_dir:
             self._load()

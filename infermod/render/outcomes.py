@@ -44,3 +44,25 @@ def render_outcomes(outcomes: list[Outcome]) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def render_destroy_outcomes(outcomes: list[Outcome]) -> str:
+    """What destroy did: it speaks of destruction only; N counts every resource it deleted."""
+    lines = [""]
+    for o in outcomes:
+        detail = f": {o.message}" if o.message else ""
+        lines.append(f"{'ok ' if o.ok else '!! '}{o.address} {o.result}{detail}")
+    destroyed = sum(1 for o in outcomes if o.ok and o.result == "destroyed")
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        stopped = any(o.result in ("interrupted", "not started") for o in failed)
+        lines.append(
+            output.style(
+                f"Destroy {'interrupted' if stopped else 'failed'}! {len(failed)} of {len(outcomes)} "
+                f"resource(s) were not destroyed. {destroyed} destroyed.",
+                "red",
+            )
+        )
+    else:
+        lines.append(output.style(f"Destroy complete! {destroyed} destroyed.", "green"))
+    return "\n".join(lines)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from infermod.catalog import Catalog
+from infermod.catalog import Catalog, days_until, utc_today
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 
@@ -25,7 +25,7 @@ NOTICE_DAYS = {"Active": 90, "Preview": 30}
 def lifecycle_findings(
     config: Config, catalog: Catalog, eol_horizon: int | None, today: dt.date | None = None
 ) -> list[Finding]:
-    today = today or dt.date.today()
+    today = today or utc_today()
     out: list[Finding] = []
     for dep in config.deployments:
         if dep.custom:
@@ -106,7 +106,7 @@ def _finding(
                 path,
                 "plan the move to an Active model",
             )
-        days = (eol - today).days
+        days = days_until(eol, today)
         inside = days <= NOTICE_DAYS["Active"]
         window = " (inside the 3-month End-of-Life notice window)" if inside else ""
         message = (

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of
+from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of, utc_today
 from infermod.scw.statuses import GONE
 from infermod.state import ActualDeployment, ActualEndpoint, ActualModel, ActualState
 
@@ -117,7 +117,7 @@ def catalog_of(reads: list[RegionRead], products: list[Any]) -> Catalog:
     prices: dict[tuple[str, str], float] = {}
     lifecycle: dict[str, Lifecycle] = {}
     currency = "EUR"
-    today = dt.date.today()
+    today = utc_today()
     for p in products:
         props = p.properties
         if (
@@ -137,7 +137,13 @@ def catalog_of(reads: list[RegionRead], products: list[Any]) -> Catalog:
             prices[(str(p.locality.region), name)] = float(money.units) + money.nanos / 1e9
             currency = money.currency_code
         elif props and props.generative_apis:
-            eol = p.end_of_life_at.date() if p.end_of_life_at else None
-            eos = p.end_of_sale_at.date() if p.end_of_sale_at else None
+            eol = _utc_date(p.end_of_life_at)
+            eos = _utc_date(p.end_of_sale_at)
             lifecycle[p.variant] = Lifecycle(stage_of(str(p.status), eol, today), str(p.status), eol, eos)
     return Catalog("live", None, node_types, models, prices, lifecycle, currency)
+
+
+def _utc_date(moment: dt.datetime | None) -> dt.date | None:
+    if moment is None:
+        return None
+    return (moment.astimezone(dt.UTC) if moment.tzinfo else moment).date()
