@@ -7,6 +7,7 @@ from typing import Any
 
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
+from infermod.rules.security import security_findings
 
 
 def structural_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
@@ -27,6 +28,7 @@ def structural_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
         findings.extend(_deployment_findings(config, dep, raw["deployments"][dep.key]))
     findings.extend(_duplicate_names(config))
     findings.extend(_model_findings(config, raw))
+    findings.extend(security_findings(config))
     return findings
 
 
