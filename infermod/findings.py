@@ -69,3 +69,8 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
             f.rule_id,
         ),
     )
+
+
+def unique(findings: Iterable[Finding]) -> list[Finding]:
+    """Each problem once: the same rule, place and message reported twice is one finding."""
+    return list(dict.fromkeys(findings))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from infermod import output
 from infermod.commands.common import gate_failed
+from infermod.findings import unique
 from infermod.render.validation import render_validation
-from infermod.rules.engine import catalog_findings, custom_model_findings, load_checked_config
+from infermod.rules.engine import checked_findings, load_checked_config
 
 
 def run(
@@ -24,15 +25,14 @@ def run(
     findings = list(result.findings)
     config = result.config
     if config is not None:
+        # every check runs in one pass, even when some fields are broken: the config lacks
+        # those fields, and the findings of checks that read them are dropped
         output.register_secrets(config.sensitive_values)
-        if not any(f.severity == "error" for f in findings):
-            from infermod.scw.catalog import load_catalog
+        from infermod.scw.catalog import load_catalog
 
-            cat, notes = load_catalog(config, catalog, profile, sandbox)
-            findings.extend(notes)
-            findings.extend(catalog_findings(config, cat, eol_horizon))
-            if check_models:
-                findings.extend(custom_model_findings(config, cat))
+        cat, notes = load_catalog(config, catalog, profile, sandbox)
+        findings += notes + checked_findings(result, cat, eol_horizon, check_models)
+    findings = unique(findings)
     failed = gate_failed(findings, fail_on)
     files_read = list(config.files) if config else list(files)
     if codequality or junit:

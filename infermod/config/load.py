@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from infermod.config import salvage
 from infermod.config.model import (
     Config,
     DeploymentSpec,
@@ -30,9 +31,10 @@ DEFAULT_REGION = "fr-par"
 
 
 class LoadResult(NamedTuple):
-    config: Config | None
+    config: Config | None  # with errors, it lacks the broken fields: check it, never plan it
     findings: list[Finding]
     raw: dict[str, Any] | None = None  # the merged document, for the structural rules
+    broken: frozenset[str] = frozenset()  # fields an error made unusable (config/salvage.py)
 
 
 def find_files(args: Sequence[str]) -> list[str]:
@@ -76,21 +78,25 @@ def load_sources(sources: Sequence[tuple[str, str]], environ: Mapping[str, str] 
 
 def _load(loaded: list[LoadedFile], files: list[str]) -> LoadResult:
     findings: list[Finding] = []
-    broken: set[str] = set()
     for one in loaded:
         findings.extend(one.findings)
         if one.data is not None:
-            schema = schema_findings(one)
-            findings.extend(schema)
-            broken.update(f.resource for f in schema if f.resource)
-            if any(f.resource is None for f in schema):
-                broken.add("*")  # top-level problem: defaults may be wrong
+            findings.extend(_once(schema_findings(one), one.findings))
     usable = [one for one in loaded if one.data is not None]
     merged, merge_findings = _merge(usable)
     findings.extend(merge_findings)
-    if not usable or "*" in broken:
+    if not usable or salvage.is_fatal(findings):
         return LoadResult(None, findings)
-    return LoadResult(_build(merged, files, broken), findings, merged.raw)
+    # a broken field costs only the checks that read it (config/salvage.py)
+    broken = salvage.broken_fields(findings)
+    broken |= salvage.inherited_breakage(merged.raw["deployments"], broken)
+    return LoadResult(_build(merged, files, broken), findings, merged.raw, frozenset(broken))
+
+
+def _once(schema: list[Finding], earlier: list[Finding]) -> list[Finding]:
+    """An unset `${VAR}` is reported once: not again as the schema's complaint about it."""
+    unset = {f.field for f in earlier if f.rule_id == "env-unset" and f.field}
+    return [f for f in schema if f.field not in unset]
 
 
 class _Merged(NamedTuple):
@@ -139,14 +145,15 @@ def _dup(field: str, loc: Location | None, first: Location | None) -> Finding:
 
 def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
     raw = merged.raw
-    stack = str(raw.get("stack") or "")
-    defaults = raw.get("defaults") or {}
+    stack = str(raw.get("stack") or "") if "stack" not in broken else ""
+    defaults = salvage.usable_defaults(raw.get("defaults"), broken)
     region = defaults.get("region", DEFAULT_REGION)
     project = defaults.get("project_id")
     sensitive: list[Secret] = []
     models = []
-    for key, item in sorted(raw["models"].items()):
-        if f"model.{key}" in broken:
+    for key, found in sorted(raw["models"].items()):
+        item = salvage.usable("models", key, found, broken)
+        if item is None:
             continue
         secret = None
         if "secret" in item:
@@ -171,8 +178,8 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
     model_keys = {m.key for m in models} | set(raw["models"])
     deployments = [
         _deployment(key, item, defaults, region, project, model_keys, merged.locations)
-        for key, item in sorted(raw["deployments"].items())
-        if f"deployment.{key}" not in broken
+        for key, found in sorted(raw["deployments"].items())
+        if (item := salvage.usable("deployments", key, found, broken)) is not None
     ]
     config = Config(
         stack=stack,

@@ -25,11 +25,31 @@ def load_checked_sources(
 
 
 def _checked(result: LoadResult) -> LoadResult:
+    from infermod.rules.depends import without_dependent
     from infermod.rules.structural import structural_findings
 
     if result.config is None or result.raw is None:
         return result
-    return result._replace(findings=result.findings + structural_findings(result.config, result.raw))
+    structural = without_dependent(structural_findings(result.config, result.raw), set(result.broken))
+    return result._replace(findings=result.findings + structural)
+
+
+def checked_findings(
+    result: LoadResult, catalog: Catalog, eol_horizon: int | None, check_models: bool
+) -> list[Finding]:
+    """The catalog, lifecycle (and custom-model) rules, even on a configuration with errors:
+    its broken fields are left out of it, and so are the findings of the rules that read one
+    (or read a field already reported wrong), so each problem is said once."""
+    from infermod.config.salvage import broken_fields
+    from infermod.rules.depends import without_dependent
+
+    if result.config is None:
+        return []
+    checked = catalog_findings(result.config, catalog, eol_horizon)
+    if check_models:
+        checked += custom_model_findings(result.config, catalog)
+    broken = set(result.broken) | broken_fields(result.findings, rules=None)
+    return without_dependent(checked, broken)
 
 
 def catalog_findings(config: Config, catalog: Catalog, eol_horizon: int | None) -> list[Finding]:

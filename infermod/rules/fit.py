@@ -122,6 +122,8 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
             )
         )
     node = catalog.node_types.get((dep.region, dep.node_type))
+    if node is None:
+        return out  # node-type-unknown says it; "cannot run on" it would say it twice
     if dep.custom and not info.support:
         return out  # not imported yet (or the import failed): nothing to check against
     # The real API lists every node type for every model; one the model cannot run on has
@@ -140,7 +142,7 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
                 f"supported node types: {', '.join(runnable) or 'none'}",
             )
         )
-        out.extend(_vram(config, dep, info, node.vram_bytes if node else None, None))
+        out.extend(_vram(config, dep, info, node.vram_bytes, None))
         return out
     allowed = [q for q in support if q.allowed]
     chosen = (
@@ -173,7 +175,7 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
                 "use a larger node type or a lower quantization, or ask for less context",
             )
         )
-    out.extend(_vram(config, dep, info, node.vram_bytes if node else None, chosen.bits if chosen else None))
+    out.extend(_vram(config, dep, info, node.vram_bytes, chosen.bits if chosen else None))
     return out
 
 
