@@ -119,7 +119,7 @@ def test_endpoint_changes_are_endpoint_calls_not_ignored(cli, scw_env, sdk, tmp_
         ("update", "public", True)
     ]
     text = cli("plan").out
-    assert "~ public endpoint: disable_auth = false -> true" in text
+    assert "~ endpoint      = public, auth required -> no auth  # ! authentication turned OFF" in text
 
 
 def test_create_before_destroy_turns_downtime_into_replacement(cli, scw_env, sdk, tmp_path):

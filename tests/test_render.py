@@ -17,8 +17,10 @@ from infermod.plan.model import Cost, EndpointChange, FieldChange, Plan, Resourc
 from infermod.plan.records import Deployment, Endpoint, Model
 from infermod.render.markdown import render_markdown
 from infermod.render.text import render_text
+from infermod.rules.consequences import with_consequences
 
 GOLDEN = Path(__file__).parent / "golden"
+BIG_URL = "https://id-2.ifr.fr-par.scaleway.com"
 
 
 def sample_plan() -> Plan:
@@ -83,9 +85,10 @@ def sample_plan() -> Plan:
             ("delete", "create"),
             "id-2",
             "ready",
-            base._replace(name="big"),
-            base._replace(name="big", node_type="L40S"),
+            base._replace(name="big", endpoints=(public._replace(url=BIG_URL),)),
+            base._replace(name="big", node_type="L40S", endpoints=(public._replace(disable_auth=True),)),
             (FieldChange("node_type", "L4", "L40S", True, False),),
+            (EndpointChange("update", "public", "e-2", public, public._replace(disable_auth=True)),),
             action_reason="replace_because_cannot_update",
             reasons=("node type cannot be changed in place: the API has no update for it",),
             cost=Cost("EUR", 0.93, 1.4),
@@ -137,7 +140,7 @@ def sample_plan() -> Plan:
         "sha256:" + "c" * 64,
         "sha256:" + "d" * 64,
         ("infermod.yaml",),
-        changes,
+        tuple(with_consequences(c) for c in changes),  # as the diff states them
         findings,
         "live",
     )

@@ -50,7 +50,7 @@ def run(
                 session,
                 eol_horizon,
                 destroy=destroy,
-                policy=Policy(deny_destroy, max_monthly_cost),
+                policy=Policy(deny_destroy, max_monthly_cost, fail_on),
                 prior_findings=findings,
                 check_models=check_models,
                 targets=targets,

@@ -11,7 +11,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from infermod.findings import SEVERITIES, Finding, Location
-from infermod.plan.model import FORMAT_VERSION, Cost, EndpointChange, FieldChange, Plan, ResourceChange
+from infermod.plan.model import (
+    CONSEQUENCE_KINDS,
+    FORMAT_VERSION,
+    Consequence,
+    Cost,
+    EndpointChange,
+    FieldChange,
+    Plan,
+    ResourceChange,
+)
 from infermod.plan.records import SENSITIVE, Deployment, Endpoint, Model, Payload, Value
 
 T = TypeVar("T")
@@ -83,6 +92,8 @@ def _encode_change(c: ResourceChange) -> JSON:
         "action_reason": c.action_reason,
         "reasons": list(c.reasons),
         "downtime": c.downtime,
+        "consequences": [{"kind": q.kind, "severity": q.severity, "message": q.message} for q in c.consequences],
+        "alternative": c.alternative,
         "depends_on": list(c.depends_on),
         "cost": None
         if c.cost is None
@@ -278,7 +289,19 @@ def _decode_change(r: _Reader) -> ResourceChange:
         downtime=r.opt_str("downtime"),
         depends_on=r.strings("depends_on"),
         cost=r.object("cost", _decode_cost),
+        # absent from plans saved by format 1.0
+        consequences=r.objects("consequences", _decode_consequence) if "consequences" in r.data else (),
+        alternative=r.opt_str("alternative", absent=True),
     )
+
+
+def _decode_consequence(r: _Reader) -> Consequence:
+    kind, severity = r.text("kind"), r.text("severity")
+    if kind not in CONSEQUENCE_KINDS:
+        raise ValueError(f"{r.where('kind')}: expected one of {', '.join(CONSEQUENCE_KINDS)}")
+    if severity not in ("info", "warning"):
+        raise ValueError(f"{r.where('severity')}: expected info or warning")
+    return Consequence(kind, severity, r.text("message"))
 
 
 def _decode_deployment(r: _Reader) -> Deployment:

@@ -26,6 +26,7 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, compared_values
+from infermod.rules.consequences import with_consequences
 from infermod.rules.safety import conflicts, model_in_use, ownership_findings, prevent_destroy
 from infermod.rules.updates import DOWNTIME, DOWNTIME_FIELDS, REPLACE_FIELDS, TRANSIENT
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
@@ -65,7 +66,8 @@ def diff(
             changes.append(_delete(dep, reason, "delete_because_no_resource_config", catalog))
     findings.extend(prevent_destroy(config, changes))
     findings.extend(model_in_use(config, state, changes))
-    return _order(changes), findings
+    # every change says what it does to the deployment's users (rules/consequences.py)
+    return _order([with_consequences(c) for c in changes]), findings
 
 
 # ---- models ---------------------------------------------------------------------------------
@@ -265,7 +267,6 @@ def _compare(
     if actual.status == "error":
         return base._replace(
             actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            endpoint_changes=(),
             action_reason="replace_because_error",
             reasons=(f"the deployment is in error state: {actual.error_message or 'no message'}",),
         )
@@ -273,7 +274,6 @@ def _compare(
         names = ", ".join(REPLACE_FIELDS[f.field] for f in forced)
         return base._replace(
             actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            endpoint_changes=(),
             action_reason="replace_because_cannot_update",
             reasons=(f"{names} cannot be changed in place: the API has no update for it",),
         )
@@ -281,7 +281,6 @@ def _compare(
     if downtime and spec.lifecycle.create_before_destroy:
         return base._replace(
             actions=REPLACE_CBD,
-            endpoint_changes=(),
             action_reason="replace_for_zero_downtime",
             reasons=(
                 f"{', '.join(f.field for f in downtime)} changed and lifecycle.create_before_destroy is set: "

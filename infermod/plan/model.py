@@ -8,7 +8,7 @@ from typing import NamedTuple
 from infermod.findings import Finding
 from infermod.plan.records import Endpoint, Payload, Value
 
-FORMAT_VERSION = "1.1"  # 1.1: targets, replace
+FORMAT_VERSION = "1.2"  # 1.1: targets, replace; 1.2: consequences and alternative per change
 
 CREATE = ("create",)
 UPDATE = ("update",)
@@ -34,6 +34,27 @@ class EndpointChange(NamedTuple):
     endpoint_id: str | None
     before: Endpoint | None
     after: Endpoint | None
+
+
+class Consequence(NamedTuple):
+    """What a change does to the people using the resource, said where it happens."""
+
+    kind: str  # one of CONSEQUENCE_KINDS
+    severity: str  # "warning": a reviewer must notice it; "info": reassurance or context
+    message: str
+
+
+CONSEQUENCE_KINDS = (
+    "url-change",  # a new deployment id, so a new endpoint URL
+    "downtime",  # without service for a while
+    "no-downtime",
+    "brief-deploying",  # a rename shows `deploying` for a moment
+    "auth-disabled",  # an existing endpoint stops requiring authentication
+    "auth-enabled",  # an existing endpoint starts requiring it: clients need a key
+    "endpoint-added",
+    "endpoint-removed",  # its URL stops answering
+    "service-removed",  # the deployment is deleted: all its URLs stop answering
+)
 
 
 class Cost(NamedTuple):
@@ -75,6 +96,8 @@ class ResourceChange(NamedTuple):
     downtime: str | None = None
     depends_on: tuple[str, ...] = ()
     cost: Cost | None = None
+    consequences: tuple[Consequence, ...] = ()
+    alternative: str | None = None  # the other choice the user has, and its cost, in one line
 
     @property
     def is_replace(self) -> bool:

@@ -1,17 +1,25 @@
-"""The merge-request view: summary first, destructive changes called out, details folded,
-and never longer than a GitLab note may be."""
+"""The merge-request view: a refusal first, then one table row per changed resource with
+every difference as before → after, what it does to users, and the findings about it.
+
+Unchanged resources are one count, so the note stays small whatever the stack's size, and
+never longer than a GitLab note may be.
+"""
 
 from __future__ import annotations
 
-from infermod.plan.model import Plan, ResourceChange
+from collections.abc import Sequence
+
+from infermod.findings import Finding, sort_findings
+from infermod.plan.model import Consequence, Plan, ResourceChange
+from infermod.plan.records import Deployment, Endpoint, Model
 from infermod.render.symbols import (
     SYMBOL,
     VERB,
-    deployment_of,
+    access_words,
+    auth_turned_off,
+    endpoint_words,
     interesting,
     money,
-    monthly_of,
-    payload_fields,
     show_value,
     signed,
     summary_line,
@@ -19,107 +27,156 @@ from infermod.render.symbols import (
 )
 
 GITLAB_NOTE_LIMIT = 1_000_000  # characters
-_SEVERITY_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001 - the emoji is meant
+_ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001 - the emoji is meant
 
 
 def render_markdown(plan: Plan, header: str = "", limit: int = GITLAB_NOTE_LIMIT) -> str:
-    head = _head(plan, header)
-    details = [_details(c) for c in interesting(plan)]
-    tail = _tail(plan)
-    body = head + "".join(details) + tail
+    changed = interesting(plan)
+    head = _head(plan, header, len(plan.changes) - len(changed))
+    rows = [_row(c, _about(plan.findings, c.address)) for c in changed]
+    table = _TABLE_HEAD if rows else ""
+    tail = _other_findings(plan, {c.address for c in changed}) + _tail(plan)
+    body = head + table + "".join(rows) + "\n" + tail
     if len(body) <= limit:
         return body
     kept: list[str] = []
-    budget = limit - len(head) - len(tail) - 300
-    for block in details:
-        if budget - len(block) < 0:
+    budget = limit - len(head) - len(table) - len(tail) - 400
+    for row in rows:
+        if budget - len(row) < 0:
             break
-        kept.append(block)
-        budget -= len(block)
-    dropped = len(details) - len(kept)
+        kept.append(row)
+        budget -= len(row)
     note = (
-        f"\n> **Note:** details of {dropped} resource(s) were left out to fit GitLab's note size limit; "
-        "the full plan is in the job log and the plan artifact.\n\n"
+        f"\n> **Note:** {len(rows) - len(kept)} changed resource(s) were left out to fit GitLab's "
+        "note size limit; the full plan is in the job log and the plan artifact.\n\n"
     )
-    return (head + "".join(kept) + note + tail)[:limit]
+    return (head + table + "".join(kept) + note + tail)[:limit]
 
 
-def _head(plan: Plan, header: str) -> str:
-    lines = []
-    if header:
-        lines.append(header)
+_TABLE_HEAD = (
+    "| | resource | what changes (before → after) | consequences and findings |\n|---|---|---|---|\n"
+)
+
+
+def _head(plan: Plan, header: str, unchanged: int) -> str:
+    lines = [header] if header else []
     sandbox = " (sandbox)" if plan.sandbox else ""
     lines.append(f"### infermod plan{sandbox} — stack `{plan.stack}`\n")
-    lines.append(f"**{summary_line(plan)}**\n")
+    refusals = [f for f in sort_findings(plan.findings) if f.severity == "error"]
+    if refusals:
+        lines.append("> [!caution]\n> **This plan is refused: it must not be applied.**")
+        lines += [f"> - {_finding(f, with_resource=True)}" for f in refusals]
+        lines.append("")
+    counts = summary_line(plan).rstrip(".")
+    lines.append(f"**{counts}**" + (f" · {unchanged:,} unchanged" if unchanged else "") + "\n")
+    destructive = [c for c in plan.changes if "delete" in c.actions]
+    if destructive:
+        which = ", ".join(f"{c.address} ({'replaced' if c.is_replace else 'destroyed'})" for c in destructive)
+        lines.append(f"> [!warning]\n> **This plan deletes or replaces resources:** {which}\n")
     cost = plan.monthly_cost()
     lines.append(
         f"Monthly cost: {money(cost.before, plan.currency)} → {money(cost.after, plan.currency)} "
-        f"(**{signed(cost.diff, plan.currency)}**)\n"
+        f"(**{signed(cost.diff, plan.currency)}**)" + ("" if cost.complete else " (some prices unknown)") + "\n"
     )
     if plan.targets:
         title, _, body = targeting_warning(plan.targets).partition("\n\n")
         lines.append(
             f"> [!warning]\n> **{title.removeprefix('Warning: ')}**\n>\n> {body.replace(chr(10), ' ')}\n"
         )
-    destructive = [c for c in plan.changes if "delete" in c.actions]
-    if destructive:
-        lines.append("> [!warning]\n> **This plan deletes or replaces resources:**")
-        for c in destructive:
-            lines.append(
-                f"> - `{SYMBOL[c.actions]}` **{c.address}** {VERB[c.actions]} — {'; '.join(c.reasons)}"
-            )
-        lines.append("")
-    downtime = [c for c in plan.changes if c.downtime]
-    for c in downtime:
-        lines.append(f"> ⏳ **{c.address}**: {c.downtime}")
-    if downtime:
-        lines.append("")
-    rows = [c for c in plan.changes if c.type == "deployment" or c.changes_something]
-    if rows:
-        lines.append("| | resource | region | node type | nodes | monthly | status |")
-        lines.append("|---|---|---|---|---|---|---|")
-        for c in rows:
-            fields = deployment_of(c)
-            monthly = money(monthly_of(c), plan.currency) if fields else ""
-            lines.append(
-                f"| `{SYMBOL[c.actions].strip() or '='}` | {c.address} | {c.region} | {fields.node_type if fields else ''} | "
-                f"{fields.min_size if fields else ''} | {monthly} | {c.status or ''} |"
-            )
-        lines.append("")
-    if plan.findings:
-        lines.append("#### Findings\n")
-        for f in plan.findings:
-            where = f" (`{f.location}`)" if f.location else ""
-            lines.append(f"- {_SEVERITY_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{where}: {f.message}")
-        lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def _details(c: ResourceChange) -> str:
-    lines = [
-        f"<details><summary><code>{SYMBOL[c.actions]}</code> {c.address} {VERB[c.actions]}</summary>\n",
-        "```diff",
-    ]
+def _row(c: ResourceChange, findings: Sequence[Finding]) -> str:
+    what = _changes(c)
+    said = [_consequence(q) for q in c.consequences]
+    if c.alternative:
+        said.append(f"↔️ {_cell(c.alternative)}")
+    said += [_finding(f) if f.severity != "error" else _refuses(f) for f in findings]
+    reasons = "<br>".join(f"*{_cell(r)}*" for r in c.reasons)
+    resource = f"**{c.address}** {VERB[c.actions]}" + (f"<br>{reasons}" if reasons else "")
+    return f"| `{SYMBOL[c.actions]}` | {resource} | {'<br>'.join(what) or '—'} | {'<br>'.join(said) or '—'} |\n"
+
+
+def _changes(c: ResourceChange) -> list[str]:
     if c.actions == ("create",):
-        lines += [f"+ {k}: {show_value(v)}" for k, v in payload_fields(c.after)]
-    elif c.actions == ("delete",):
-        lines += [f"- {k}: {show_value(v)}" for k, v in payload_fields(c.before)]
-    else:
-        for f in c.field_changes:
-            lines.append(f"- {f.field}: {show_value(f.before)}")
-            lines.append(
-                f"+ {f.field}: {show_value(f.after)}{'   # forces replacement' if f.forces_replacement else ''}"
-            )
-        for e in c.endpoint_changes:
-            if e.before:
-                lines.append(f"- {e.before.label}: disable_auth={show_value(e.before.disable_auth)}")
-            if e.after:
-                lines.append(f"+ {e.after.label}: disable_auth={show_value(e.after.disable_auth)}")
-    lines.append("```")
-    if c.reasons:
-        lines.append("\n" + "\n".join(f"*{r}*" for r in c.reasons))
-    lines.append("</details>\n")
+        return _payload(c.after)
+    if c.actions == ("delete",):
+        return _payload(c.before)
+    out = []
+    for f in c.field_changes:
+        forced = " (forces replacement)" if f.forces_replacement else ""
+        out.append(f"{f.field}: {_value(f.before)} → {_value(f.after)}{forced}")
+    for e in c.endpoint_changes:
+        if e.before is not None and e.after is not None:
+            after = access_words(e.after)
+            shown = f"**{after}** ⚠️" if auth_turned_off(e.before, e.after) else after  # noqa: RUF001
+            out.append(f"{_network(e.before)} endpoint: {access_words(e.before)} → {shown}")
+        elif e.after is not None:
+            out.append(f"endpoint added: {endpoint_words(e.after)}")
+        elif e.before is not None:
+            out.append(f"endpoint removed: {endpoint_words(e.before)}")
+    return out
+
+
+def _payload(p: Deployment | Model | None) -> list[str]:
+    if isinstance(p, Deployment):
+        nodes = f"{p.min_size} node{'s' if p.min_size != 1 else ''}"
+        quant = f", {p.quantization}-bit" if p.quantization else ""
+        out = [f"`{p.model}`{quant} on {nodes} of `{p.node_type}` in {p.region}"]
+        out += [f"endpoint: {endpoint_words(e)}" for e in p.endpoints]
+        if p.tags:
+            out.append("tags: " + ", ".join(f"`{t}`" for t in p.tags))
+        return out
+    if isinstance(p, Model):
+        kind = f" ({p.type})" if p.type else ""
+        return [f"custom model `{p.name}`{kind}" + (f" from {p.source}" if p.source else "")]
+    return []
+
+
+def _network(e: Endpoint) -> str:
+    return "public" if e.public else f"private network {e.private_network_id}"
+
+
+def _value(value: object) -> str:
+    text = show_value(value).strip('"')
+    return f"`{_cell(text)}`" if text else "`\"\"`"
+
+
+def _consequence(q: Consequence) -> str:
+    icon = "⚠️" if q.severity == "warning" else "✅" if q.kind == "no-downtime" else "ℹ️"  # noqa: RUF001
+    return f"{icon} {_cell(q.message)}"
+
+
+def _finding(f: Finding, with_resource: bool = False) -> str:
+    where = f" (`{f.location}`)" if f.location else ""
+    about = f" {f.resource}:" if with_resource and f.resource else ""
+    return f"{_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{where}:{about} {_cell(f.message)}"
+
+
+def _refuses(f: Finding) -> str:
+    """Errors are spelled out in the refusal at the top; the row points at them."""
+    return f"{_ICON['error']} refuses the plan: `{f.rule_id}` (see above)"
+
+
+def _about(findings: Sequence[Finding], address: str) -> list[Finding]:
+    return [f for f in sort_findings(findings) if f.resource == address]
+
+
+def _other_findings(plan: Plan, shown: set[str]) -> str:
+    """Findings not already in a row: about unchanged resources or the whole configuration
+    (errors are all in the refusal at the top)."""
+    rest = [
+        f for f in sort_findings(plan.findings) if f.severity != "error" and f.resource not in shown
+    ]
+    if not rest:
+        return ""
+    lines = ["#### Other findings\n"] + [f"- {_finding(f, with_resource=True)}" for f in rest]
     return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Text inside a table cell: a pipe would end the cell, a newline the row."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _tail(plan: Plan) -> str:

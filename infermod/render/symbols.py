@@ -50,6 +50,8 @@ def show_value(value: object) -> str:
         return f'"{value}"' if value not in (KNOWN_AFTER_APPLY, SENSITIVE) else value
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
     if isinstance(value, Endpoint):
         return endpoint_text(value)
     if isinstance(value, list | tuple):
@@ -57,9 +59,23 @@ def show_value(value: object) -> str:
     return str(value)
 
 
+def access_words(e: Endpoint) -> str:
+    return "no auth" if e.disable_auth else "auth required"
+
+
+def endpoint_words(e: Endpoint) -> str:
+    """How every view writes an endpoint: where it is, then who may call it."""
+    where = "public" if e.public else f"private network {e.private_network_id}"
+    return f"{where}, {access_words(e)}"
+
+
 def endpoint_text(e: Endpoint) -> str:
-    """How every view writes an endpoint: its label, then its access."""
-    return f"{e.label} (disable_auth = {show_value(e.disable_auth)})"
+    return endpoint_words(e)
+
+
+def auth_turned_off(before: Endpoint | None, after: Endpoint | None) -> bool:
+    """The change every view highlights: an existing endpoint stops asking for authentication."""
+    return before is not None and after is not None and after.disable_auth and not before.disable_auth
 
 
 def payload_fields(p: Payload | None) -> list[tuple[str, object]]:

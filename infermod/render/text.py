@@ -5,13 +5,15 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from infermod.output import style
-from infermod.plan.model import Plan, ResourceChange
+from infermod.plan.model import EndpointChange, FieldChange, Plan, ResourceChange
 from infermod.plan.records import Deployment, Endpoint, Payload
 from infermod.render.findings import findings_text
 from infermod.render.symbols import (
     COLOR,
     SYMBOL,
     VERB,
+    access_words,
+    auth_turned_off,
     deployment_of,
     endpoint_text,
     interesting,
@@ -73,31 +75,42 @@ def _resource(c: ResourceChange) -> list[str]:
     out.append(style(f'{symbol:>3} {c.type} "{c.key}" {{', color))
     if c.actions == ("create",):
         out += [f"      + {k:<13} = {show_value(v)}" for k, v in _fields(c.after)]
-        out += [f"      + {endpoint_text(e)}" for e in _endpoints(c.after)]
+        out += [f"      + {'endpoint':<13} = {endpoint_text(e)}" for e in _endpoints(c.after)]
     elif c.actions == ("delete",):
         out += [f"      - {k:<13} = {show_value(v)}" for k, v in _fields(c.before)]
+        out += [f"      - {'endpoint':<13} = {endpoint_text(e)}" for e in _endpoints(c.before)]
     else:
-        for f in c.field_changes:
-            note = (
-                "  # forces replacement"
-                if f.forces_replacement
-                else ("  # redeploys: downtime" if f.downtime and c.actions == ("update",) else "")
-            )
-            out.append(f"      ~ {f.field:<13} = {show_value(f.before)} -> {show_value(f.after)}{note}")
-        for e in c.endpoint_changes:
-            mark = {"create": "+", "update": "~", "delete": "-"}[e.action]
-            if e.before and e.after:
-                out.append(
-                    f"      ~ {e.after.label}: disable_auth = {show_value(e.before.disable_auth)} -> {show_value(e.after.disable_auth)}"
-                )
-            elif shown := e.after or e.before:
-                out.append(f"      {mark} {endpoint_text(shown)}")
+        out += [_field_line(c, f) for f in c.field_changes]
+        out += [_endpoint_line(e) for e in c.endpoint_changes]
     if c.resource_id:
         out.append(f'        id            = "{c.resource_id}"')
     out.append("    }")
-    if c.downtime:
-        out.append(style(f"    ! downtime: {c.downtime}", "yellow"))
+    for q in c.consequences:
+        said = f"    {'!' if q.severity == 'warning' else '='} {q.message}"
+        out.append(style(said, "yellow") if q.severity == "warning" else said)
+    if c.alternative:
+        out.append(f"    > {c.alternative}")
     return out
+
+
+def _field_line(c: ResourceChange, f: FieldChange) -> str:
+    note = ""
+    if f.forces_replacement:
+        note = "  # forces replacement"
+    elif f.downtime and c.actions == ("update",):
+        note = "  # redeploys: downtime"
+    return f"      ~ {f.field:<13} = {show_value(f.before)} -> {show_value(f.after)}{note}"
+
+
+def _endpoint_line(e: EndpointChange) -> str:
+    if e.before is not None and e.after is not None:
+        line = f"      ~ {'endpoint':<13} = {endpoint_text(e.before)} -> {access_words(e.after)}"
+        if auth_turned_off(e.before, e.after):
+            return style(line + "  # ! authentication turned OFF", "red")
+        return line
+    mark = "+" if e.action == "create" else "-"
+    shown = e.after or e.before
+    return f"      {mark} {'endpoint':<13} = {endpoint_text(shown) if shown else e.network}"
 
 
 def _fields(p: Payload | None) -> list[tuple[str, object]]:

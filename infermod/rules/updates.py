@@ -8,6 +8,8 @@ from infermod.scw.statuses import SETTLING
 REPLACE_FIELDS = {"node_type": "node type", "region": "region", "project_id": "project"}
 # Fields an update can change, but only by redeploying the nodes.
 DOWNTIME_FIELDS = {"model", "min_size", "max_size", "quantization"}
+# How long a redeploy leaves a deployment without service (Scaleway's "change model" docs).
+REDEPLOY_TIME = "≈15–30 min"  # noqa: RUF001 - the en dash is meant
 DOWNTIME = (
     "the deployment is unavailable while it redeploys (15-30 minutes per the product docs); "
     "set lifecycle.create_before_destroy for a zero-downtime replacement"
