@@ -92,7 +92,9 @@ def _encode_change(c: ResourceChange) -> JSON:
         "action_reason": c.action_reason,
         "reasons": list(c.reasons),
         "downtime": c.downtime,
-        "consequences": [{"kind": q.kind, "severity": q.severity, "message": q.message} for q in c.consequences],
+        "consequences": [
+            {"kind": q.kind, "severity": q.severity, "message": q.message} for q in c.consequences
+        ],
         "alternative": c.alternative,
         "depends_on": list(c.depends_on),
         "cost": None

@@ -62,7 +62,7 @@ def _head(plan: Plan, header: str, unchanged: int) -> str:
     lines = [header] if header else []
     sandbox = " (sandbox)" if plan.sandbox else ""
     lines.append(f"### infermod plan{sandbox} — stack `{plan.stack}`\n")
-    refusals = [f for f in sort_findings(plan.findings) if f.severity == "error"]
+    refusals = _refusals(plan.findings)
     if refusals:
         lines.append("> [!caution]\n> **This plan is refused: it must not be applied.**")
         lines += [f"> - {_finding(f, with_resource=True)}" for f in refusals]
@@ -76,7 +76,9 @@ def _head(plan: Plan, header: str, unchanged: int) -> str:
     cost = plan.monthly_cost()
     lines.append(
         f"Monthly cost: {money(cost.before, plan.currency)} → {money(cost.after, plan.currency)} "
-        f"(**{signed(cost.diff, plan.currency)}**)" + ("" if cost.complete else " (some prices unknown)") + "\n"
+        f"(**{signed(cost.diff, plan.currency)}**)"
+        + ("" if cost.complete else " (some prices unknown)")
+        + "\n"
     )
     if plan.targets:
         title, _, body = targeting_warning(plan.targets).partition("\n\n")
@@ -94,7 +96,9 @@ def _row(c: ResourceChange, findings: Sequence[Finding]) -> str:
     said += [_finding(f) if f.severity != "error" else _refuses(f) for f in findings]
     reasons = "<br>".join(f"*{_cell(r)}*" for r in c.reasons)
     resource = f"**{c.address}** {VERB[c.actions]}" + (f"<br>{reasons}" if reasons else "")
-    return f"| `{SYMBOL[c.actions]}` | {resource} | {'<br>'.join(what) or '—'} | {'<br>'.join(said) or '—'} |\n"
+    return (
+        f"| `{SYMBOL[c.actions]}` | {resource} | {'<br>'.join(what) or '—'} | {'<br>'.join(said) or '—'} |\n"
+    )
 
 
 def _changes(c: ResourceChange) -> list[str]:
@@ -109,7 +113,7 @@ def _changes(c: ResourceChange) -> list[str]:
     for e in c.endpoint_changes:
         if e.before is not None and e.after is not None:
             after = access_words(e.after)
-            shown = f"**{after}** ⚠️" if auth_turned_off(e.before, e.after) else after  # noqa: RUF001
+            shown = f"**{after}** ⚠️" if auth_turned_off(e.before, e.after) else after
             out.append(f"{_network(e.before)} endpoint: {access_words(e.before)} → {shown}")
         elif e.after is not None:
             out.append(f"endpoint added: {endpoint_words(e.after)}")
@@ -139,7 +143,7 @@ def _network(e: Endpoint) -> str:
 
 def _value(value: object) -> str:
     text = show_value(value).strip('"')
-    return f"`{_cell(text)}`" if text else "`\"\"`"
+    return f"`{_cell(text)}`" if text else '`""`'
 
 
 def _consequence(q: Consequence) -> str:
@@ -151,6 +155,13 @@ def _finding(f: Finding, with_resource: bool = False) -> str:
     where = f" (`{f.location}`)" if f.location else ""
     about = f" {f.resource}:" if with_resource and f.resource else ""
     return f"{_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{where}:{about} {_cell(f.message)}"
+
+
+def _refusals(findings: Sequence[Finding]) -> list[Finding]:
+    """What refuses the plan: every error and, under `--fail-on warning`, every warning."""
+    by_warnings = any(f.rule_id == "policy-fail-on" for f in findings)
+    refusing = ("error", "warning") if by_warnings else ("error",)
+    return [f for f in sort_findings(findings) if f.severity in refusing]
 
 
 def _refuses(f: Finding) -> str:
@@ -165,9 +176,7 @@ def _about(findings: Sequence[Finding], address: str) -> list[Finding]:
 def _other_findings(plan: Plan, shown: set[str]) -> str:
     """Findings not already in a row: about unchanged resources or the whole configuration
     (errors are all in the refusal at the top)."""
-    rest = [
-        f for f in sort_findings(plan.findings) if f.severity != "error" and f.resource not in shown
-    ]
+    rest = [f for f in sort_findings(plan.findings) if f.severity != "error" and f.resource not in shown]
     if not rest:
         return ""
     lines = ["#### Other findings\n"] + [f"- {_finding(f, with_resource=True)}" for f in rest]

@@ -52,7 +52,8 @@ def _removed(before: object) -> Consequence:
     return Consequence(
         "service-removed",
         "warning",
-        "the deployment is deleted: " + (f"{urls} stop(s) answering" if urls else "its endpoints stop answering"),
+        "the deployment is deleted: "
+        + (f"{urls} stop(s) answering" if urls else "its endpoints stop answering"),
     )
 
 
@@ -65,7 +66,8 @@ def _update(change: ResourceChange) -> list[Consequence]:
                 "downtime", "warning", f"{REDEPLOY_TIME} without service (in-place {', '.join(redeploys)})"
             )
         )
-    if any(f.field == "name" for f in change.field_changes):
+    renamed = any(f.field == "name" for f in change.field_changes)
+    if renamed:
         out.append(
             Consequence(
                 "brief-deploying",
@@ -73,7 +75,7 @@ def _update(change: ResourceChange) -> list[Consequence]:
                 "the rename briefly shows the deployment as `deploying`; same URL",
             )
         )
-    if not redeploys and not any(e.action == "delete" for e in change.endpoint_changes):
+    if not redeploys and not renamed and not any(e.action == "delete" for e in change.endpoint_changes):
         out.append(Consequence("no-downtime", "info", "no downtime, same URL"))
     return out
 
@@ -118,7 +120,9 @@ def _auth(label: str, before: Endpoint | None, after: Endpoint | None) -> Conseq
     if after.disable_auth:
         exposed = "anyone who can reach it" if after.public else "anyone on that private network"
         return Consequence(
-            "auth-disabled", "warning", f"authentication turned OFF on the {label}: {exposed} can call the model"
+            "auth-disabled",
+            "warning",
+            f"authentication turned OFF on the {label}: {exposed} can call the model",
         )
     return Consequence(
         "auth-enabled",
@@ -136,4 +140,3 @@ def _alternative(change: ResourceChange) -> str | None:
     if change.actions == REPLACE:
         return f"or set {CBD}: no downtime (the new deployment is ready before the old one is deleted); the URL changes either way"
     return None
-
