@@ -191,3 +191,13 @@ def test_no_python_repr_in_any_view(cli, scw_env, sdk, tmp_path):
     ]
     for view in views:
         assert not _REPR.search(view), _REPR.search(view).group(0) + " in:\n" + view
+
+
+def test_a_plan_saved_by_format_1_0_is_still_shown(cli, tmp_path):
+    data = {"kind": "infermod-plan", **encode(_big_plan(1))}
+    data["format_version"] = "1.0"
+    for c in data["resource_changes"]:
+        del c["consequences"], c["alternative"]
+    (tmp_path / "old.json").write_text(json.dumps(data))
+    result = cli("show", str(tmp_path / "old.json"))
+    assert result.code == 0 and "deployment.grow" in result.out and "without service" not in result.out
