@@ -152,9 +152,9 @@ def _consequence(q: Consequence) -> str:
 
 
 def _finding(f: Finding, with_resource: bool = False) -> str:
+    about = f" on **{f.resource}**" if with_resource and f.resource else ""
     where = f" (`{f.location}`)" if f.location else ""
-    about = f" {f.resource}:" if with_resource and f.resource else ""
-    return f"{_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{where}:{about} {_cell(f.message)}"
+    return f"{_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{about}{where}: {_cell(f.message)}"
 
 
 def _refusals(findings: Sequence[Finding]) -> list[Finding]:
