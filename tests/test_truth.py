@@ -177,6 +177,8 @@ def test_one_change_over_a_thousand_unchanged_renders_under_10_kb():
     note = render_markdown(_big_plan(1000))
     assert len(note.encode()) < 10_000
     assert "1,000 unchanged" in note and "deployment.grow" in note and "deployment.d7" not in note
+    text = render_text(_big_plan(1000))
+    assert len(text.encode()) < 10_000 and "(1,000 unchanged deployment(s) not shown)" in text
 
 
 def test_no_python_repr_in_any_view(cli, scw_env, sdk, tmp_path):

@@ -123,9 +123,11 @@ def _endpoints(p: Payload | None) -> tuple[Endpoint, ...]:
 
 
 def _table(plan: Plan) -> str:
+    """The changed deployments; the unchanged ones as a count (a big stack stays readable)."""
     rows = []
+    unchanged = sum(1 for c in plan.changes if c.type == "deployment" and not c.changes_something)
     for c in plan.changes:
-        if c.type != "deployment":
+        if c.type != "deployment" or not c.changes_something:
             continue
         fields = deployment_of(c)
         monthly = monthly_of(c)
@@ -140,12 +142,18 @@ def _table(plan: Plan) -> str:
                 c.status or "-",
             ]
         )
+    more = [f"({unchanged:,} unchanged deployment(s) not shown)"] if unchanged else []
     if not rows:
-        return ""
-    return tabulate(
-        rows,
-        headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"],
-        tablefmt="simple",
+        return "\n".join(more)
+    return "\n".join(
+        [
+            tabulate(
+                rows,
+                headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"],
+                tablefmt="simple",
+            ),
+            *more,
+        ]
     )
 
 
