@@ -153,7 +153,8 @@ def test_refused_plan_says_so_before_the_plan(cli, scw_env, sdk, tmp_path, gitla
     (note,) = gitlab.ours()
     body = note["body"]
     assert body.index("This plan was refused") < body.index("Plan: 2 to add")
-    assert "`policy-deny-destroy` deployment.old" in body
+    assert "`policy-deny-destroy` on **deployment.old**" in body
+    assert body.count("This plan was refused") == 1
 
 
 def test_failed_plan_replaces_the_previous_plan(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):

@@ -118,7 +118,7 @@ def test_turning_auth_off_is_refused_under_fail_on_warning_and_leads_the_note(cl
     result = cli("plan", "--fail-on", "warning", "--format", "markdown")
     assert result.code == 1
     note = result.out
-    refusal = note.index("This plan is refused")
+    refusal = note.index("This plan was refused")
     assert refusal < note.index("Plan: 0 to add") and refusal < note.index("| |")
     assert "`public-endpoint-without-auth`" in note[refusal : note.index("Plan: 0 to add")]
     assert "`policy-fail-on`" in note

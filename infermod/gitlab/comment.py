@@ -41,7 +41,10 @@ def post_plan_comment(
 ) -> bool:
     """Post or update the note; on failure say why and return False (the caller decides)."""
     env = os.environ if environ is None else environ
-    header = provenance(env) + (_refusal(refused_by) if refused_by else "")
+    # the markdown plan leads with its own refusal when the plan holds an error finding (every
+    # gate, --fail-on included, is one): the header adds one only for what the plan does not say
+    said = any(f.severity == "error" for f in plan.findings)
+    header = provenance(env) + (_refusal(refused_by) if refused_by and not said else "")
     body = render_markdown(plan, header=header, limit=GITLAB_NOTE_LIMIT - 200)
     return _post(env, plan.stack, body)
 

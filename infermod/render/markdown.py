@@ -64,10 +64,10 @@ def _head(plan: Plan, header: str, unchanged: int) -> str:
     lines.append(f"### infermod plan{sandbox} — stack `{plan.stack}`\n")
     refusals = _refusals(plan.findings)
     if refusals:
-        lines.append("> [!caution]\n> **This plan is refused: it must not be applied.**")
+        lines.append("> [!caution]\n> **This plan was refused and cannot be applied:**")
         lines += [f"> - {_finding(f, with_resource=True)}" for f in refusals]
         lines.append("")
-    counts = summary_line(plan).rstrip(".")
+    counts = summary_line(plan)
     lines.append(f"**{counts}**" + (f" · {unchanged:,} unchanged" if unchanged else "") + "\n")
     destructive = [c for c in plan.changes if "delete" in c.actions]
     if destructive:
