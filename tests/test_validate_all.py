@@ -69,6 +69,17 @@ def test_each_problem_once(cli, tmp_path):
     assert len(body["findings"]) == len({json.dumps(f, sort_keys=True) for f in body["findings"]})
 
 
+def test_a_value_the_loader_refused_is_not_reported_again(cli, tmp_path):
+    path = write(
+        tmp_path / "a.yaml",
+        "version: 1\nstack: s\ndeployments:\n  x:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
+        "    node_type: !custom L4\n    size: ${BAD\n    accept_eula: true\n    endpoints: [{public: true}]\n",
+    )
+    _, body = _validate(cli, "-f", path)
+    errors = [(f["rule_id"], f["field"]) for f in body["findings"] if f["severity"] == "error"]
+    assert errors == [("yaml-tag", "deployments.x.node_type"), ("env-syntax", "deployments.x.size")]
+
+
 def test_an_unknown_model_is_reported_once(cli, tmp_path):
     path = write(
         tmp_path / "a.yaml",
@@ -125,7 +136,9 @@ VALUES = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-3, 100_000),
-    st.sampled_from(["L4", "NOPE", "${UNSET_X}", "meta/llama-3.1-8b-instruct:fp8", "", "fr-par", "mars"]),
+    st.sampled_from(
+        ["L4", "NOPE", "${UNSET_X}", "${BAD", "meta/llama-3.1-8b-instruct:fp8", "", "fr-par", "mars"]
+    ),
     st.lists(st.integers(0, 3), max_size=2),
     st.just({"public": True, "disable_auth": "yes"}),
 )
@@ -158,5 +171,5 @@ def test_any_broken_fields_give_each_problem_once_and_no_traceback(cli, tmp_path
     keys = [(f["rule_id"], f["field"], f["message"]) for f in body["findings"]]
     assert len(keys) == len(set(keys))
     errors = Counter(f["field"] for f in body["findings"] if f["severity"] == "error")
-    env = {f["field"] for f in body["findings"] if f["rule_id"] == "env-unset"}
+    env = {f["field"] for f in body["findings"] if f["rule_id"] in ("env-unset", "env-syntax")}
     assert all(errors[field] == 1 for field in env), body["findings"]

@@ -94,9 +94,10 @@ def _load(loaded: list[LoadedFile], files: list[str]) -> LoadResult:
 
 
 def _once(schema: list[Finding], earlier: list[Finding]) -> list[Finding]:
-    """An unset `${VAR}` is reported once: not again as the schema's complaint about it."""
-    unset = {f.field for f in earlier if f.rule_id == "env-unset" and f.field}
-    return [f for f in schema if f.field not in unset]
+    """A value the loader already refused (an unset `${VAR}`, a bad tag...) is reported once:
+    not again as the schema's complaint about what was left in its place."""
+    refused = {f.field for f in earlier if f.severity == "error" and f.field}
+    return [f for f in schema if f.field not in refused]
 
 
 class _Merged(NamedTuple):
