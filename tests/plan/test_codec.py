@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from infermod.findings import SEVERITIES, Finding, Location
 from infermod.plan.codec import decode, encode
-from infermod.plan.model import Cost, EndpointChange, FieldChange, Plan, ResourceChange
+from infermod.plan.model import (
+    CONSEQUENCE_KINDS,
+    Consequence,
+    Cost,
+    EndpointChange,
+    FieldChange,
+    Plan,
+    ResourceChange,
+)
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Endpoint, Model
 
 text = st.text(max_size=12)
@@ -62,6 +70,9 @@ endpoint_changes = st.builds(
     st.none() | endpoints,
     st.none() | endpoints,
 )
+consequences = st.builds(
+    Consequence, st.sampled_from(CONSEQUENCE_KINDS), st.sampled_from(["info", "warning"]), text
+)
 actions = st.sampled_from(
     [("create",), ("update",), ("delete",), ("delete", "create"), ("create", "delete"), ("no-op",)]
 )
@@ -89,6 +100,8 @@ def changes(draw: st.DrawFn) -> ResourceChange:
         downtime=draw(maybe_text),
         depends_on=tuple(draw(st.lists(text, max_size=2))),
         cost=draw(st.none() | st.builds(Cost, text, money, money)),
+        consequences=tuple(draw(st.lists(consequences, max_size=3))),
+        alternative=draw(maybe_text),
     )
 
 
