@@ -1,4 +1,4 @@
-"""Policy gates on a plan: --deny-destroy and --max-monthly-cost."""
+"""Policy gates on a plan: --deny-destroy, --max-monthly-cost and --fail-on."""
 
 from __future__ import annotations
 
@@ -30,3 +30,12 @@ def test_max_monthly_cost_names_the_largest_resource_only_over_the_limit():
 
 def test_no_policy_no_findings():
     assert policy_findings(sample_plan(), Policy()) == []
+
+
+def test_fail_on_warning_is_one_error_naming_each_warning():
+    plan = sample_plan()  # one lifecycle-preview warning on deployment.chat
+    [finding] = policy_findings(plan, Policy(fail_on="warning"))
+    assert finding.rule_id == "policy-fail-on" and finding.severity == "error"
+    assert "1 warning(s) refuse this plan: lifecycle-preview (deployment.chat)" in finding.message
+    assert policy_findings(plan, Policy(fail_on="error")) == []
+    assert policy_findings(plan._replace(findings=()), Policy(fail_on="warning")) == []
