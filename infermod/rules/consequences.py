@@ -16,7 +16,7 @@ from infermod.plan.model import (
     EndpointChange,
     ResourceChange,
 )
-from infermod.plan.records import Deployment, Endpoint, network_label
+from infermod.plan.records import Deployment, Endpoint, Payload, network_label
 from infermod.rules.updates import REDEPLOY_TIME
 
 # what an in-place change of a field redeploys, in the words of the plan
@@ -30,6 +30,7 @@ CBD = "lifecycle.create_before_destroy"
 
 
 def with_consequences(change: ResourceChange) -> ResourceChange:
+    """The change with what it does to the deployment's users, and the other option if any."""
     if change.type != "deployment" or change.actions not in (UPDATE, REPLACE, REPLACE_CBD, DELETE):
         return change
     if change.actions == DELETE:
@@ -42,12 +43,12 @@ def with_consequences(change: ResourceChange) -> ResourceChange:
     return change._replace(consequences=tuple(said), alternative=_alternative(change))
 
 
-def _urls(p: object) -> str:
+def _urls(p: Payload | None) -> str:
     urls = [e.url for e in p.endpoints if e.url] if isinstance(p, Deployment) else []
     return ", ".join(urls)
 
 
-def _removed(before: object) -> Consequence:
+def _removed(before: Payload | None) -> Consequence:
     urls = _urls(before)
     return Consequence(
         "service-removed",
@@ -58,7 +59,9 @@ def _removed(before: object) -> Consequence:
 
 
 def _update(change: ResourceChange) -> list[Consequence]:
-    redeploys = sorted({_REDEPLOYS[f.field] for f in change.field_changes if f.downtime})
+    redeploys = sorted(
+        {_REDEPLOYS.get(f.field, f"{f.field} change") for f in change.field_changes if f.downtime}
+    )
     out = []
     if redeploys:
         out.append(
