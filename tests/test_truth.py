@@ -13,9 +13,15 @@ from infermod.plan.records import Deployment, Endpoint
 from infermod.render.markdown import render_markdown
 from infermod.render.text import render_text
 from infermod.rules.consequences import with_consequences
-from tests.test_plan import change, config, make_matching, plan_json
+from tests.helpers import create, owned
+from tests.test_plan import change, config, plan_json
 
 CBD = "    lifecycle: {create_before_destroy: true}\n"
+
+
+def make_matching(sdk):
+    """The deployment the configuration describes (not waited for: the plan is the same)."""
+    return create(sdk, "chat", ["team-a", *owned("web", "chat")])
 
 
 def _views(cli):
