@@ -201,9 +201,9 @@ def test_no_python_repr_in_any_view(cli, scw_env, sdk, tmp_path):
         assert not _REPR.search(view), _REPR.search(view).group(0) + " in:\n" + view
 
 
-def test_a_plan_saved_by_format_1_0_is_still_shown(cli, tmp_path):
+def test_a_plan_saved_before_format_1_2_is_still_shown(cli, tmp_path):
     data = {"kind": "infermod-plan", **encode(_big_plan(1))}
-    data["format_version"] = "1.0"
+    data["format_version"] = "1.1"
     for c in data["resource_changes"]:
         del c["consequences"], c["alternative"]
     (tmp_path / "old.json").write_text(json.dumps(data))

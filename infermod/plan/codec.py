@@ -291,7 +291,7 @@ def _decode_change(r: _Reader) -> ResourceChange:
         downtime=r.opt_str("downtime"),
         depends_on=r.strings("depends_on"),
         cost=r.object("cost", _decode_cost),
-        # absent from plans saved by format 1.0
+        # absent from plans saved by formats 1.0 and 1.1
         consequences=r.objects("consequences", _decode_consequence) if "consequences" in r.data else (),
         alternative=r.opt_str("alternative", absent=True),
     )
