@@ -66,7 +66,7 @@ def test_target_plans_and_applies_only_what_it_names(cli, scw_env, sdk, tmp_path
     }
     destroyed = cli("destroy", "--auto-approve", "--target", "deployment.d1")
     assert destroyed.code == 0, destroyed.err
-    assert "0 added, 0 changed, 1 destroyed" in destroyed.out and set(ids(sdk)) == {"d0"}
+    assert "Destroy complete! 1 destroyed." in destroyed.out and set(ids(sdk)) == {"d0"}
 
 
 def test_target_brings_the_model_a_deployment_needs(cli, scw_env, sdk, tmp_path):
@@ -83,9 +83,9 @@ def test_bad_targets_are_refused_with_what_exists(cli, scw_env, tmp_path):
     assert unknown.code == 1 and "deployment.nope" in unknown.err
     assert "deployment.d0, deployment.d1" in unknown.err
     drift = cli("plan", "--target", "deployment.d0", "--drift-issue")
-    assert drift.code == 2 and "--drift-issue needs a full plan" in drift.err
+    assert drift.code == 1 and "--drift-issue needs a full plan" in drift.err
     malformed = cli("plan", "--target", "d0")
-    assert malformed.code == 2 and "deployment.KEY or model.KEY" in malformed.err
+    assert malformed.code == 1 and "deployment.KEY or model.KEY" in malformed.err
 
 
 def test_replace_forces_a_replacement(cli, scw_env, sdk, tmp_path):
@@ -122,8 +122,8 @@ def test_replace_refuses_what_cannot_be_replaced(cli, scw_env, tmp_path):
     missing = cli("plan", "--replace", "deployment.chat")
     assert missing.code == 1 and "does not exist yet" in missing.err
     model = cli("plan", "--replace", "model.ft")
-    assert model.code == 2 and "deployment.KEY" in model.err
-    assert cli("destroy", "--replace", "deployment.chat").code == 2  # no such option
+    assert model.code == 1 and "deployment.KEY" in model.err
+    assert cli("destroy", "--replace", "deployment.chat").code == 1  # no such option: a usage error
 
 
 def test_saved_plan_records_and_keeps_its_targets(cli, scw_env, sdk, tmp_path):
@@ -132,7 +132,7 @@ def test_saved_plan_records_and_keeps_its_targets(cli, scw_env, sdk, tmp_path):
     saved = json.loads((tmp_path / "p.json").read_text())
     assert saved["targets"] == ["deployment.d1"] and saved["format_version"] == "1.2"
     refused = cli("apply", "p.json", "--target", "deployment.d0")
-    assert refused.code == 2 and "saved plan" in refused.err
+    assert refused.code == 1 and "saved plan" in refused.err
     result = cli("apply", "p.json")
     assert result.code == 0, result.err
     assert set(ids(sdk)) == {"d1"}

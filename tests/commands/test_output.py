@@ -67,8 +67,8 @@ def test_output_errors_say_what_exists(cli, scw_env, tmp_path):
         assert result.code == 1 and message in result.err, (args, result.err)
         assert result.out == "" and "Traceback" not in result.err
     both = cli("output", "support-bot.url", "--raw", "--json")
-    assert both.code == 2 and "exclusive" in both.err
-    assert cli("output", "--raw").code == 2
+    assert both.code == 1 and "exclusive" in both.err
+    assert cli("output", "--raw").code == 1
 
 
 def test_output_raw_in_a_shell_pipeline(cli, scw_env, tmp_path):
