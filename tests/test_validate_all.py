@@ -173,3 +173,19 @@ def test_any_broken_fields_give_each_problem_once_and_no_traceback(cli, tmp_path
     errors = Counter(f["field"] for f in body["findings"] if f["severity"] == "error")
     env = {f["field"] for f in body["findings"] if f["rule_id"] in ("env-unset", "env-syntax")}
     assert all(errors[field] == 1 for field in env), body["findings"]
+
+
+def test_every_rule_validate_runs_says_which_fields_it_reads():
+    """A rule missing from the table is skipped whenever its resource has any broken field."""
+    import re
+    from pathlib import Path
+
+    from infermod.rules.depends import DEPENDS
+
+    rules = Path(__file__).resolve().parent.parent / "infermod" / "rules"
+    text = "".join(
+        (rules / f).read_text() for f in ("fit.py", "lifecycle.py", "structural.py", "security.py")
+    )
+    used = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)",\s*\n\s*"(?:error|warning|info)"', text))
+    used |= set(re.findall(r'_f\(\s*config,\s*dep,\s*"[a-z_]+",\s*"([a-z-]+)"', text))
+    assert used and used - {"stack-missing"} <= set(DEPENDS), used - set(DEPENDS)

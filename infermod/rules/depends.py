@@ -25,6 +25,7 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "lifecycle-eol-notice": ("model",),
     "lifecycle-eol-horizon": ("model",),
     "lifecycle-eol": ("model",),
+    "lifecycle-unknown": ("model",),
     "size": ("size", "min_size", "max_size"),
     "size-autoscaling": ("size", "min_size", "max_size"),
     "endpoint-duplicate": ("endpoints",),
