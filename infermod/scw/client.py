@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from typing import TYPE_CHECKING
@@ -15,10 +14,33 @@ if TYPE_CHECKING:  # the SDK is imported only by the commands that talk to Scale
 SANDBOX_ACCESS_KEY = "SCWSANDBOXACCESSKEY0"
 SANDBOX_SECRET_KEY = "00000000-0000-4000-8000-000000000000"
 SANDBOX_PROJECT_ID = "5a4d0b0e-0000-4000-8000-5a4db0c00001"
+NO_CREDENTIALS = (
+    "Scaleway credentials are not set: export SCW_ACCESS_KEY and SCW_SECRET_KEY, "
+    "configure a profile with `scw init`, or try infermod with --sandbox"
+)
+
+
+def require_credentials() -> None:
+    """Fail before the SDK is imported (a tenth of a second) when no credentials can exist:
+    neither both SCW_ACCESS_KEY and SCW_SECRET_KEY set, nor a config file where the SDK looks
+    (SCW_CONFIG_PATH, else $XDG_CONFIG_HOME/scw or ~/.config/scw, then config.yaml)."""
+    if os.environ.get("SCW_ACCESS_KEY") and os.environ.get("SCW_SECRET_KEY"):
+        return
+    path = os.environ.get("SCW_CONFIG_PATH")
+    if not path:
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        base = os.path.join(xdg, "scw") if xdg else os.path.join(os.path.expanduser("~"), ".config", "scw")
+        path = os.path.join(base, "config.yaml")
+    if not os.path.isfile(path):
+        raise CredentialsError(NO_CREDENTIALS)
 
 
 def make_client(profile: str | None, api_url: str | None = None, sandbox: bool = False) -> Client:
     """A Client from ~/.config/scw/config.yaml (profile), overridden by SCW_* variables."""
+    if not sandbox:
+        require_credentials()
+    import logging
+
     from scaleway import Client
     from scaleway_core.profile import Profile
 
@@ -47,10 +69,7 @@ def make_client(profile: str | None, api_url: str | None = None, sandbox: bool =
         client.api_url = api_url
     client.default_page_size = 100
     if not client.access_key or not client.secret_key:
-        raise CredentialsError(
-            "Scaleway credentials are not set: export SCW_ACCESS_KEY and SCW_SECRET_KEY, "
-            "configure a profile with `scw init`, or try infermod with --sandbox"
-        )
+        raise CredentialsError(NO_CREDENTIALS)
     _check_keys(client.access_key, client.secret_key, name)
     try:
         client.validate()

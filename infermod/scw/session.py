@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from infermod.catalog import Catalog
 from infermod.config.model import Config
 from infermod.errors import ConfigError
-from infermod.scw.gateway import Gateway
 from infermod.state import ActualState
+
+if TYPE_CHECKING:  # the gateway pulls in the SDK and requests: imported once a client exists
+    from infermod.scw.gateway import Gateway
 
 REGIONS = ("fr-par", "nl-ams", "pl-waw")
 
@@ -51,6 +53,8 @@ def open_session(
 
 
 def _session(client: object, config: Config | None, sandbox: bool, attempts: int | None) -> Session:
+    from infermod.scw.gateway import Gateway
+
     gateway = Gateway(client, attempts) if attempts else Gateway(client)
     default = gateway.default_project_id
     projects = set()
