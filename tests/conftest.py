@@ -58,6 +58,7 @@ def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # (gitlab-ci-local's jobs call `infermod`) must still find this venv's scripts first.
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("SCW_CONFIG_PATH", str(tmp_path / "home" / "no-scw-config.yaml"))
+    monkeypatch.setenv("INFERMOD_POLL_INTERVAL", "0.1")  # the test emulator settles in 0.3 s
     for key in list(os.environ):
         if key.startswith(("SCW_", "CI_", "GITLAB_", "HF_")) and key != "SCW_CONFIG_PATH":
             monkeypatch.delenv(key)

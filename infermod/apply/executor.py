@@ -5,21 +5,26 @@ create_before_destroy replacements create, wait until ready, then delete; endpoi
 go through the endpoint calls (new endpoints first, so a deployment never has none);
 deletions of deployments come last, and models are deleted only after them.
 A failed resource never stops independent ones; Ctrl-C stops starting new work.
+`--parallelism` bounds concurrent write calls (slots.py); waiting for a deployment to settle
+holds no slot: one poller per region watches every waiting deployment (waits.py, poller.py).
 """
 
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
 from typing import Any, NamedTuple
 
 from infermod.apply.create import ConcurrentDestroy, already_deleting, create_once
+from infermod.apply.poller import Schedule
 from infermod.apply.progress import Progress
+from infermod.apply.slots import WriteSlots
+from infermod.apply.waits import Failed, Interrupted, Waits
 from infermod.config.model import Config
-from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, Plan, ResourceChange
+from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, EndpointChange, Plan, ResourceChange
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment
 from infermod.rules.updates import TRANSIENT
 from infermod.scw import deadline
@@ -27,6 +32,10 @@ from infermod.scw.errors import as_fatal, describe
 from infermod.scw.gateway import Gateway
 from infermod.scw.statuses import LOCKED, locked_message
 from infermod.state import ActualDeployment, ownership_tags
+
+__all__ = ["Executor", "Failed", "Interrupted", "Outcome"]
+# Threads are cheap while they wait on the poller; this only bounds a pathological plan.
+MAX_IN_FLIGHT = 512
 
 
 class Outcome(NamedTuple):
@@ -42,14 +51,6 @@ class Outcome(NamedTuple):
         return self.result in ("created", "adopted", "updated", "replaced", "destroyed")
 
 
-class Failed(Exception):
-    pass
-
-
-class Interrupted(Exception):
-    pass
-
-
 class Executor:
     def __init__(
         self,
@@ -59,6 +60,7 @@ class Executor:
         progress: Progress,
         parallelism: int,
         timeout: float,
+        poll: Schedule | None = None,
     ) -> None:
         self.plan = plan
         self.config = config
@@ -67,6 +69,8 @@ class Executor:
         self.parallelism = parallelism
         self.timeout = timeout
         self.stop = threading.Event()
+        self.slots = WriteSlots(parallelism)
+        self.waits = Waits(gateway, plan.stack, poll or Schedule(), self.stop, progress, timeout)
         self.model_ids: dict[str, Future[str]] = {}
         self.outcomes: list[Outcome] = []
         self.interrupted = False
@@ -89,7 +93,8 @@ class Executor:
             raise as_fatal(
                 exc, "cannot read the stack's deployments before creating; nothing was changed"
             ) from None
-        with ThreadPoolExecutor(max_workers=self.parallelism) as pool:
+        workers = max(self.parallelism, min(MAX_IN_FLIGHT, len(changes)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             try:
                 for c in models:
                     self.model_ids[c.key] = pool.submit(self._guard, c, self._model)
@@ -181,16 +186,19 @@ class Executor:
         if spec is None:
             raise Failed(f"{change.address} is not in the configuration any more: make a new plan")
         if change.actions == REPLACE and change.resource_id:
-            self.gateway.delete_model(change.region, change.resource_id)
+            old_id = change.resource_id
+            self.slots.run(lambda: self.gateway.delete_model(change.region, old_id))
         secret = spec.secret.reveal() if spec.secret else None
-        model = self.gateway.create_model(
-            change.region, change.project_id, spec.name, spec.source_url, secret
+        model = self.slots.run(
+            lambda: self.gateway.create_model(
+                change.region, change.project_id, spec.name, spec.source_url, secret
+            )
         )
         self._wait_model(change.address, change.region, model.id)
         return ("replaced" if change.is_replace else "created"), model.id
 
     def _wait_model(self, address: str, region: str, model_id: str) -> None:
-        for model in self._poll(address, lambda: self.gateway.get_model(region, model_id)):
+        for model in self.waits.poll(address, lambda: self.gateway.get_model(region, model_id)):
             if model is None:
                 raise Failed("the model disappeared while importing")
             if model.status == "ready":
@@ -199,9 +207,10 @@ class Executor:
                 raise Failed(f"import failed: {model.error_message or 'no message from the API'}")
 
     def _delete_model(self, change: ResourceChange) -> tuple[str, str | None]:
-        assert change.resource_id
-        self.gateway.delete_model(change.region, change.resource_id)
-        return "destroyed", change.resource_id
+        model_id = change.resource_id
+        assert model_id
+        self.slots.run(lambda: self.gateway.delete_model(change.region, model_id))
+        return "destroyed", model_id
 
     # ---- deployments -------------------------------------------------------------------------
     def _model_id(self, change: ResourceChange) -> str:
@@ -246,33 +255,47 @@ class Executor:
         if self.stop.is_set():
             raise Interrupted("")
         try:
-            outcome = create_once(self.gateway, change, self.plan.stack, after, self.run_id, self.deleting)
+            outcome = self.slots.run(
+                lambda: create_once(self.gateway, change, self.plan.stack, after, self.run_id, self.deleting)
+            )
         except ConcurrentDestroy as exc:
             raise Failed(str(exc)) from None
         created = outcome.deployment
         if outcome.note:
             self.notes[change.address] = outcome.note
         self.progress.status(change.address, created.status)
-        self._wait_ready(change.address, change.region, created.id, f"created as {created.id}")
+        self.waits.ready(
+            change.address, change.region, change.project_id, created.id, f"created as {created.id}"
+        )
         return created
 
     def _update(self, change: ResourceChange) -> None:
-        assert change.resource_id
-        self._wait_ready(change.address, change.region, change.resource_id, "", settle_only=True)
+        dep_id, region = change.resource_id, change.region
+        assert dep_id
+        current = self.gateway.get_deployment(region, dep_id)  # one read, not a poll interval
+        if current is None:
+            raise Failed(f"deployment {dep_id} disappeared")
+        if current.status == LOCKED:  # final: waiting for it would only run into --timeout
+            raise Failed(locked_message(current.name))
+        if current.status in TRANSIENT:
+            self.waits.ready(change.address, region, change.project_id, dep_id, "", settle_only=True)
         for e in sorted(
             change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)
         ):
-            if e.action == "create" and e.after:
-                self.gateway.create_endpoint(change.region, change.resource_id, e.after)
-            elif e.action == "update" and e.endpoint_id and e.after:
-                self.gateway.update_endpoint(change.region, e.endpoint_id, e.after.disable_auth)
-            elif e.action == "delete" and e.endpoint_id:
-                self.gateway.delete_endpoint(change.region, e.endpoint_id)
+            self.slots.run(partial(self._endpoint_call, region, dep_id, e))
         fields = self._update_fields(change)
         if fields:
-            self.gateway.update_deployment(change.region, change.resource_id, **fields)
+            self.slots.run(lambda: self.gateway.update_deployment(region, dep_id, **fields))
         if any(f.downtime for f in change.field_changes):
-            self._wait_ready(change.address, change.region, change.resource_id, "redeploying")
+            self.waits.ready(change.address, region, change.project_id, dep_id, "redeploying")
+
+    def _endpoint_call(self, region: str, dep_id: str, e: EndpointChange) -> None:
+        if e.action == "create" and e.after:
+            self.gateway.create_endpoint(region, dep_id, e.after)
+        elif e.action == "update" and e.endpoint_id and e.after:
+            self.gateway.update_endpoint(region, e.endpoint_id, e.after.disable_auth)
+        elif e.action == "delete" and e.endpoint_id:
+            self.gateway.delete_endpoint(region, e.endpoint_id)
 
     def _update_fields(self, change: ResourceChange) -> dict[str, Any]:
         fields: dict[str, Any] = {}
@@ -295,18 +318,16 @@ class Executor:
 
     def _delete_and_wait(self, change: ResourceChange) -> None:
         assert change.resource_id
-        self._delete_id(change.address, change.region, change.resource_id)
+        self._delete_id(change.address, change.region, change.project_id, change.resource_id)
 
-    def _delete_id(self, address: str, region: str, dep_id: str) -> None:
+    def _delete_id(self, address: str, region: str, project_id: str, dep_id: str) -> None:
         if self.stop.is_set():
             raise Interrupted("")
         current = self.gateway.get_deployment(region, dep_id)
         if current is not None and current.status in TRANSIENT:
-            self._wait_ready(address, region, dep_id, "", settle_only=True)
-        self.gateway.delete_deployment(region, dep_id)
-        for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id)):
-            if dep is None:
-                return
+            self.waits.ready(address, region, project_id, dep_id, "", settle_only=True)
+        self.slots.run(lambda: self.gateway.delete_deployment(region, dep_id))
+        self.waits.gone(address, region, project_id, dep_id)
 
     def _sweep(self) -> None:
         """A destroy also deletes what another run created while it ran (see apply/sweep.py)."""
@@ -323,7 +344,7 @@ class Executor:
             self.progress.start(address, "destroying")
             note = "appeared during the destroy (another run created it): destroyed too"
             try:
-                self._delete_id(address, dep.region, dep.id)
+                self._delete_id(address, dep.region, dep.project_id, dep.id)
             except (Failed, Exception) as exc:
                 message = str(exc) if isinstance(exc, Failed) else describe(exc)
                 self.outcomes.append(
@@ -345,43 +366,6 @@ class Executor:
                     f"could not check for deployments created during the destroy: {describe(exc)}",
                 )
             )
-
-    def _wait_ready(
-        self, address: str, region: str, dep_id: str, doing: str, settle_only: bool = False
-    ) -> None:
-        for dep in self._poll(address, lambda: self.gateway.get_deployment(region, dep_id), doing):
-            if dep is None:
-                raise Failed(f"deployment {dep_id} disappeared")
-            if dep.status == "ready" or (settle_only and dep.status not in TRANSIENT | {LOCKED}):
-                return
-            if dep.status == LOCKED:  # final: waiting for it would only run into --timeout
-                raise Failed(locked_message(dep.name))
-            if dep.status == "error":
-                raise Failed(
-                    f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}"
-                )
-
-    def _poll(self, address: str, fetch: Callable[[], Any], doing: str = "") -> Any:
-        """Yield fresh reads until the caller returns, the time limit passes or Ctrl-C."""
-        end = time.monotonic() + deadline.cap(self.timeout)  # the run's deadline bounds every wait
-        delay = 0.5
-        while True:
-            if self.stop.is_set():
-                raise Interrupted(
-                    f"{doing}; it goes on in Scaleway and the next plan will see it" if doing else ""
-                )
-            item = fetch()
-            if item is not None:
-                self.progress.status(address, item.status)
-            yield item
-            remaining = end - time.monotonic()
-            if remaining <= 0:
-                status = item.status if item is not None else "gone"
-                raise Failed(
-                    f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later"
-                )
-            self.stop.wait(min(delay, remaining))
-            delay = min(delay * 1.5, 5.0)
 
 
 def _desired(change: ResourceChange) -> Deployment:

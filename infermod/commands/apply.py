@@ -10,6 +10,7 @@ import click
 
 from infermod import output
 from infermod.apply.executor import Executor
+from infermod.apply.poller import schedule
 from infermod.apply.progress import Progress
 from infermod.apply.stale import stale_reasons
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
@@ -195,7 +196,8 @@ def confirm_and_execute(
 
 def execute(plan: Plan, config: Config, session: Session, parallelism: int, seconds: float) -> int:
     with Progress() as progress:
-        executor = Executor(plan, config, session.gateway, progress, parallelism, seconds)
+        poll = schedule(session.sandbox)
+        executor = Executor(plan, config, session.gateway, progress, parallelism, seconds, poll)
         outcomes = executor.run()
     output.out(render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes))
     if plan.targets:

@@ -1,0 +1,116 @@
+"""Waiting during an apply, holding no write slot: deployments through their region's poller,
+custom-model imports (few, and not taggable) one read at a time.
+
+A wait ends in the state it waited for, or raises Failed (error, locked, gone, --timeout) or
+Interrupted (Ctrl-C) with the words the apply report shows.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from infermod.apply.poller import Pollers, Record, Schedule, Stopped, TimedOut
+from infermod.apply.progress import Progress
+from infermod.rules.updates import TRANSIENT
+from infermod.scw import deadline
+from infermod.scw.gateway import Gateway
+from infermod.scw.statuses import LOCKED, locked_message
+from infermod.state import STACK_TAG
+
+
+class Failed(Exception):
+    pass
+
+
+class Interrupted(Exception):
+    pass
+
+
+class Waits:
+    def __init__(
+        self,
+        gateway: Gateway,
+        stack: str,
+        poll: Schedule,
+        stop: threading.Event,
+        progress: Progress,
+        timeout: float,
+    ) -> None:
+        self.pollers = Pollers(gateway.find_deployments, f"{STACK_TAG}{stack}", poll, stop)
+        self.stop = stop
+        self.progress = progress
+        self.timeout = timeout
+
+    def ready(
+        self, address: str, region: str, project_id: str, dep_id: str, doing: str, settle_only: bool = False
+    ) -> None:
+        """Until ready (or, with settle_only, no longer settling: it may then be changed)."""
+
+        def settled(dep: Record) -> bool:
+            if dep is None or dep.status in ("ready", "error", LOCKED):
+                return True
+            return settle_only and dep.status not in TRANSIENT
+
+        dep = self._watch(address, region, project_id, dep_id, settled, doing)
+        if dep is None:
+            raise Failed(f"deployment {dep_id} disappeared")
+        if dep.status == LOCKED:  # final: waiting for it would only run into --timeout
+            raise Failed(locked_message(dep.name))
+        if dep.status == "error" and not settle_only:
+            raise Failed(f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}")
+
+    def gone(self, address: str, region: str, project_id: str, dep_id: str) -> None:
+        self._watch(address, region, project_id, dep_id, lambda dep: dep is None, "")
+
+    def _watch(
+        self,
+        address: str,
+        region: str,
+        project_id: str,
+        dep_id: str,
+        until: Callable[[Record], bool],
+        doing: str,
+    ) -> Record:
+        poller = self.pollers.of(region, project_id)
+        try:
+            return poller.wait(
+                dep_id,
+                until,
+                deadline.cap(self.timeout),  # the run's deadline bounds every wait
+                lambda status: self.progress.status(address, status),
+            )
+        except Stopped:
+            raise Interrupted(
+                f"{doing}; it goes on in Scaleway and the next plan will see it" if doing else ""
+            ) from None
+        except TimedOut as exc:
+            status = exc.last.status if exc.last is not None else "gone"
+            raise Failed(
+                f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later"
+            ) from None
+
+    def poll(self, address: str, fetch: Callable[[], Any], doing: str = "") -> Iterator[Any]:
+        """Yield fresh reads of one resource until the caller returns, the time limit passes
+        or Ctrl-C (custom-model imports)."""
+        end = time.monotonic() + deadline.cap(self.timeout)
+        delay = 0.5
+        while True:
+            if self.stop.is_set():
+                raise Interrupted(
+                    f"{doing}; it goes on in Scaleway and the next plan will see it" if doing else ""
+                )
+            item = fetch()
+            if item is not None:
+                self.progress.status(address, item.status)
+            yield item
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                status = item.status if item is not None else "gone"
+                raise Failed(
+                    f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later"
+                )
+            self.stop.wait(min(delay, remaining))
+            delay = min(delay * 1.5, 5.0)

@@ -1,0 +1,145 @@
+"""Readiness waits: one poller per region, no write slot held while waiting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from infermod.apply.poller import RegionPoller, Schedule, Stopped, TimedOut, schedule
+from infermod.apply.slots import WriteSlots
+from infermod.state import ActualDeployment
+from tests.conftest import start_emulator, write
+from tests.test_apply import many
+
+
+def dep(dep_id: str, status: str) -> ActualDeployment:
+    return ActualDeployment(
+        id=dep_id,
+        name=dep_id,
+        region="fr-par",
+        project_id="p",
+        status=status,
+        tags=(),
+        node_type="L4",
+        model_id="m",
+        model_name="m",
+        min_size=1,
+        max_size=1,
+        size=1,
+        quantization=8,
+        endpoints=(),
+        error_message=None,
+        created_at="",
+        updated_at="",
+    )
+
+
+class FakeRegion:
+    """A region whose deployments are `creating` for the first `polls` lists, then ready."""
+
+    def __init__(self, ids: list[str], polls: int) -> None:
+        self.ids, self.polls, self.calls = ids, polls, 0
+
+    def list(self) -> list[ActualDeployment]:
+        self.calls += 1
+        status = "ready" if self.calls > self.polls else "creating"
+        return [dep(i, status) for i in self.ids]
+
+
+def ready(d: ActualDeployment | None) -> bool:
+    return d is None or d.status == "ready"
+
+
+@pytest.mark.parametrize("waiting", [1, 60])
+def test_one_list_per_poll_whatever_the_number_waiting(waiting):
+    ids = [f"d{i}" for i in range(waiting)]
+    region = FakeRegion(ids, polls=3)
+    poller = RegionPoller(region.list, Schedule(0.05, 0.05), threading.Event())
+    seen: dict[str, list[str]] = {i: [] for i in ids}
+    with ThreadPoolExecutor(max_workers=waiting) as pool:
+        results = list(pool.map(lambda i: poller.wait(i, ready, 30, seen[i].append), ids))
+    assert [r.status for r in results if r] == ["ready"] * waiting
+    assert region.calls == poller.polls
+    assert poller.polls <= 8  # ~4 polls; per-deployment polling would make 4 x waiting
+    assert all(s[0] == "creating" and s[-1] == "ready" for s in seen.values())  # progress fed
+    assert poller.thread is None or not poller.thread.is_alive() or not poller.watches
+
+
+def test_absent_from_the_list_is_gone():
+    poller = RegionPoller(lambda: [], Schedule(0.01, 0.01), threading.Event())
+    assert poller.wait("x", lambda d: d is None, 5) is None
+
+
+def test_a_failed_list_fails_every_waiter():
+    def broken() -> list[ActualDeployment]:
+        raise RuntimeError("503 service_unavailable")
+
+    poller = RegionPoller(broken, Schedule(0.05, 0.05), threading.Event())
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        futures = [pool.submit(poller.wait, f"d{i}", ready, 5) for i in range(5)]
+        for future in futures:
+            with pytest.raises(RuntimeError, match="503"):
+                future.result()
+
+
+def test_timeout_and_stop():
+    region = FakeRegion(["a"], polls=10**6)
+    stop = threading.Event()
+    poller = RegionPoller(region.list, Schedule(0.02, 0.02), stop)
+    with pytest.raises(TimedOut) as info:
+        poller.wait("a", ready, 0.3)
+    assert info.value.last is not None and info.value.last.status == "creating"
+    threading.Timer(0.2, stop.set).start()
+    with pytest.raises(Stopped):
+        poller.wait("a", ready, 30)
+
+
+@given(st.floats(0.01, 10), st.floats(0, 10), st.floats(0, 100_000), st.floats(0, 100_000))
+def test_the_interval_grows_with_age_within_bounds(first, extra, age, later):
+    plan = Schedule(first, first + extra)
+    now, then = plan.after(age), plan.after(age + later)
+    assert first <= now <= then <= first + extra
+
+
+def test_interval_from_the_environment(monkeypatch):
+    monkeypatch.setenv("INFERMOD_POLL_INTERVAL", "0.2")
+    assert schedule() == Schedule(0.2, 30.0)
+    monkeypatch.setenv("INFERMOD_POLL_INTERVAL", "soon")
+    assert schedule() == Schedule() and schedule(sandbox=True).first < Schedule().first
+
+
+def test_write_slots_bound_concurrent_calls_only():
+    slots = WriteSlots(3)
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(lambda _: slots.run(lambda: time.sleep(0.05)), range(12)))
+    assert slots.peak == 3 and slots.busy == 0
+
+
+def test_creations_do_not_wait_in_waves(cli, tmp_path, monkeypatch):
+    """6 creations at --parallelism 2 that take 2 s each: waves would issue the last create
+    after two rounds of waiting (>= 4 s after the first); all are issued before any is ready,
+    and no deployment is read one by one."""
+    running, server = start_emulator(ready_after=2.0)
+    try:
+        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0000")
+        monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
+        monkeypatch.setenv("SCW_API_URL", running.url)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+        write(tmp_path / "infermod.yaml", many(6))
+        result = cli("apply", "--auto-approve", "--parallelism", "2")
+        assert result.code == 0, result.out + result.err
+        records = list(running.app.store.deployments.values())
+        assert len(records) == 6 and {r["status"] for r in records} == {"ready"}
+        created = sorted(dt.datetime.fromisoformat(r["created_at"]) for r in records)
+        assert (created[-1] - created[0]).total_seconds() < 2.0
+        routes = running.stats()["routes"]
+        assert not any("{deployment_id}" in r and r.startswith("GET") for r in routes), routes
+    finally:
+        server.shutdown()
+        server.server_close()
