@@ -221,7 +221,13 @@ def plan(**kwargs: Any) -> int:
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
 @_files
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=20,
+    show_default=True,
+    help="Most write calls in flight at once (waiting for readiness holds none).",
+)
 @click.option(
     "--timeout",
     callback=duration_option,
@@ -246,7 +252,13 @@ def apply(**kwargs: Any) -> int:
 @cli.command()
 @_files
 @click.option("--auto-approve", is_flag=True, help="Destroy without asking for confirmation.")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=20, show_default=True)
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=20,
+    show_default=True,
+    help="Most write calls in flight at once (waiting for readiness holds none).",
+)
 @click.option(
     "--timeout",
     callback=duration_option,

@@ -143,3 +143,29 @@ def test_creations_do_not_wait_in_waves(cli, tmp_path, monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_poll_costs_one_request_per_page(scw_env, sdk):
+    from infermod.scw.gateway import Gateway
+    from tests.conftest import PROJECT, sdk_client
+    from tests.helpers import create, model_id, owned
+
+    llama = model_id(sdk)
+    for i in range(150):
+        scw_env.app.store.create_deployment(
+            "fr-par",
+            {
+                "project_id": PROJECT,
+                "name": f"d{i}",
+                "model_id": llama,
+                "node_type_name": "L4",
+                "endpoints": [{"disable_auth": False, "public_network": {}}],
+                "accept_eula": True,
+                "tags": owned("shop", f"d{i}"),
+            },
+        )
+    create(sdk, "not-mine", ["x"])
+    scw_env.reset_stats()
+    found = Gateway(sdk_client(scw_env.url)).list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
+    assert sorted(d.name for d in found) == sorted(f"d{i}" for i in range(150))
+    assert scw_env.stats()["routes"] == {"GET /inference/v1/regions/{region}/deployments": 2}

@@ -39,7 +39,7 @@ class Waits:
         progress: Progress,
         timeout: float,
     ) -> None:
-        self.pollers = Pollers(gateway.find_deployments, f"{STACK_TAG}{stack}", poll, stop)
+        self.pollers = Pollers(gateway.list_tagged, f"{STACK_TAG}{stack}", poll, stop)
         self.stop = stop
         self.progress = progress
         self.timeout = timeout

@@ -199,6 +199,17 @@ class Gateway:
         )
         return [to_deployment(d) for d in found if str(d.status) not in GONE]
 
+    def list_tagged(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
+        """Deployments carrying all `tags`: one request per page (total_count says how many),
+        for the apply's poller."""
+        fetch = partial(self._tagged_page, region, project_id, tags)
+        return [to_deployment(d) for d in self._all(fetch, "deployments", f"list deployments in {region}")]
+
+    def _tagged_page(self, region: str, project_id: str, tags: list[str], page: int) -> Any:
+        return self.api.list_deployments(
+            region=region, project_id=project_id, tags=tags, page=page, page_size=PAGE_SIZE
+        )
+
     # ---- writes --------------------------------------------------------------------------
     def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:
         """`dep` carries the resolved model_id and the tags to set (ownership tags included)."""

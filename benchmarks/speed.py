@@ -1,0 +1,351 @@
+"""Speed at scale, every figure a ratio measured in this one run (the machine is shared and
+noisy, so absolute times drift; ratios between neighbours measured minutes apart do not).
+
+- plan reads: API requests of `infermod plan` for 10, 100, 1,000 owned deployments in 3
+  regions (emulator at --latency-ms): requests grow with pages, not deployments;
+- plan CPU: client CPU (user + system of the `infermod` process) of an unchanged plan at
+  1,000 and 5,000 deployments (add 10,000 with --large), against `validate` of the same
+  configuration, with peak memory (max RSS) and CPU per 1,000 deployments (linearity);
+- foreign deployments: a plan creating 5,000 deployments among 5,000 of another stack,
+  against the same plan without them (the ownership-conflict check);
+- apply: 1 against 100 independent creations with `--ready-after`; the list calls the
+  region's poller made per poll;
+- start-up: `infermod --help` and `validate` of the quickstart against a bare interpreter.
+
+The emulator runs in this process (deployments are seeded straight into its store); every
+`infermod` but the apply runs as a subprocess whose CPU and memory are read from wait4().
+
+    python benchmarks/speed.py [--repeat 3] [--large] [--write-readme]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from infermod.emulator.server import Emulator, Settings, make_server, url_of
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REGIONS = ("fr-par", "nl-ams", "pl-waw")
+PROJECT = "11111111-1111-4111-8111-111111111111"
+MODEL = "meta/llama-3.1-8b-instruct:fp8"
+ENV = {
+    "SCW_ACCESS_KEY": "SCWBENCHACCESSKEY000",
+    "SCW_SECRET_KEY": "9f8e7d6c-5b4a-4321-8765-0123456789ab",
+    "SCW_DEFAULT_PROJECT_ID": PROJECT,
+    "SCW_DEFAULT_REGION": "fr-par",
+}
+ROWS: list[tuple[str, str, str]] = []  # measure, figure, target: the README's table
+
+
+def row(measure: str, figure: str, target: str = "") -> None:
+    ROWS.append((measure, figure, target))
+    print(f"{measure}: {figure}" + (f"   [target {target}]" if target else ""), flush=True)
+
+
+@contextlib.contextmanager
+def emulator(**settings: Any) -> Iterator[tuple[str, Emulator]]:
+    server, app = make_server("127.0.0.1", 0, Settings(**{"gpu_quota": 10**9, **settings}))
+    # Seeding thousands through the store must not pay its per-create quota scan (O(N) each).
+    app.store._check_quota = lambda *_a, **_k: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield url_of(server), app
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def seed(app: Emulator, n: int, stack: str, prefix: str = "d") -> None:
+    """n ready deployments over 3 regions, tagged as `stack`'s, as an earlier apply left them."""
+    store = app.store
+    model = {r: next(m["id"] for m in store.list_models(r) if m["name"] == MODEL) for r in REGIONS}
+    for i in range(n):
+        region = REGIONS[i % 3]
+        store.create_deployment(
+            region,
+            {
+                "project_id": PROJECT,
+                "name": f"{prefix}{i}",
+                "model_id": model[region],
+                "node_type_name": "L4",
+                "endpoints": [{"disable_auth": False, "public_network": {}}],
+                "accept_eula": True,
+                "min_size": 1,
+                "max_size": 1,
+                "tags": [f"infermod:stack={stack}", f"infermod:name={prefix}{i}"],
+            },
+        )
+
+
+def config_text(n: int, regions: tuple[str, ...] = REGIONS) -> str:
+    lines = ["version: 1", "stack: bench", "deployments:"]
+    for i in range(n):
+        lines += [
+            f"  d{i}:",
+            f"    region: {regions[i % len(regions)]}",
+            f"    model: {MODEL}",
+            "    node_type: L4",
+            "    accept_eula: true",
+            "    endpoints: [{public: true}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+class Run(NamedTuple):
+    wall: float
+    cpu: float
+    rss_mb: float
+    code: int
+    out: str
+
+
+def infermod(args: list[str], env: dict[str, str], cwd: str) -> Run:
+    """One `python -m infermod ...`, with its own CPU time and peak memory from wait4()."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infermod", *args], cwd=cwd, env=env, stdout=out, stderr=out
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode(errors="replace")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, text)
+
+
+def median_run(
+    repeat: int, args: list[str], env: dict[str, str], cwd: str, ok: tuple[int, ...] = (0,)
+) -> Run:
+    runs = [infermod(args, env, cwd) for _ in range(repeat)]
+    bad = [r for r in runs if r.code not in ok]
+    if bad:
+        raise SystemExit(f"unexpected exit {bad[0].code}:\n{bad[0].out[-1500:]}")
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.rss_mb for r in runs),
+        runs[0].code,
+        runs[0].out,
+    )
+
+
+def env_for(url: str, home: str) -> dict[str, str]:
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "INFERMOD_"))}
+    return {**keep, **ENV, "SCW_API_URL": url, "HOME": home, "SCW_CONFIG_PATH": os.devnull}
+
+
+def write(workdir: str, name: str, text: str) -> str:
+    path = os.path.join(workdir, name)
+    with open(path, "w") as fh:
+        fh.write(text)
+    return path
+
+
+def bench_plan_requests(workdir: str, latency: int) -> None:
+    with emulator(latency_ms=latency, ready_after=0) as (url, app):
+        counts = []
+        for n in (10, 100, 1000):
+            app.reset()
+            seed(app, n, "bench")
+            path = write(workdir, f"reads-{n}.yaml", config_text(n))
+            before = app.stats_body()["total"]
+            run = median_run(1, ["plan", "-f", path, "--detailed-exitcode"], env_for(url, workdir), workdir)
+            count = app.stats_body()["total"] - before
+            counts.append(f"{count} at {n:,} ({run.wall:.2f} s)")
+        pages = math.ceil(1000 / 3 / 100)
+        row(
+            f"plan API requests, owned deployments over 3 regions, {latency} ms latency",
+            "; ".join(counts),
+            f"grow with pages only ({pages} pages a region at 1,000)",
+        )
+
+
+def bench_plan_cpu(workdir: str, sizes: list[int], repeat: int) -> None:
+    per_thousand = {}
+    for n in sizes:
+        with emulator(ready_after=0) as (url, app):
+            seed(app, n, "bench")
+            path = write(workdir, f"cpu-{n}.yaml", config_text(n))
+            env = env_for(url, workdir)
+            before = app.stats_body()["total"]
+            plan = median_run(repeat, ["plan", "-f", path, "--detailed-exitcode"], env, workdir)
+            requests_per_plan = (app.stats_body()["total"] - before) // repeat
+            validate = median_run(repeat, ["validate", "-f", path], env, workdir)
+        per_thousand[n] = plan.cpu / n * 1000
+        row(
+            f"unchanged plan, {n:,} deployments: client CPU, vs validate, memory",
+            f"{plan.cpu:.2f} s CPU ({plan.wall:.2f} s wall, {requests_per_plan} requests), "
+            f"{plan.cpu / validate.cpu:.2f}x validate ({validate.cpu:.2f} s), {plan.rss_mb:.0f} MB",
+            "≤ 1.5 s, ≤ 1.5x validate, ≤ 150 MB at 5,000" if n == 5000 else "",
+        )
+    if len(per_thousand) > 1:
+        small, large = min(per_thousand), max(per_thousand)
+        row(
+            f"linearity: plan CPU per 1,000 deployments at {large:,} vs at {small:,}",
+            f"{per_thousand[large] / per_thousand[small]:.2f}x "
+            f"({per_thousand[large]:.2f} s vs {per_thousand[small]:.2f} s)",
+            "≈ 1 (linear)",
+        )
+
+
+def bench_foreign(workdir: str, n: int, repeat: int) -> None:
+    path = write(workdir, f"creates-{n}.yaml", config_text(n))
+    cpu = {}
+    for foreign in (0, n):
+        with emulator(ready_after=0) as (url, app):
+            seed(app, foreign, "other", prefix="x")
+            env = env_for(url, workdir)
+            args = ["plan", "-f", path, "--detailed-exitcode"]
+            run = median_run(repeat, args, env, workdir, ok=(2,))
+            cpu[foreign] = run.cpu
+    row(
+        f"plan creating {n:,} among {n:,} deployments of another stack, vs without them",
+        f"{cpu[n] / cpu[0]:.2f}x ({cpu[n]:.2f} s vs {cpu[0]:.2f} s client CPU)",
+        "≤ 1.2x",
+    )
+
+
+def apply_in_process(app: Emulator, url: str, path: str, workdir: str) -> tuple[float, int, int]:
+    """Apply in this process, counting the pollers' polls and the list calls made while the
+    executor ran (the plan's own reads excluded). Returns wall time, polls, list calls."""
+    from infermod.apply import executor, poller
+    from infermod.cli import main
+
+    original_poll, original_run = poller.RegionPoller._poll, executor.Executor.run
+    polls, lists_at_start = [0], [0]
+
+    def lists() -> int:
+        return int(app.stats_body()["routes"].get("GET /inference/v1/regions/{region}/deployments", 0))
+
+    def counting_poll(self: Any, watches: Any) -> None:
+        polls[0] += 1
+        original_poll(self, watches)
+
+    def marking_run(self: Any) -> Any:
+        lists_at_start[0] = lists()
+        return original_run(self)
+
+    saved = dict(os.environ)
+    os.environ.update({**ENV, "SCW_API_URL": url, "HOME": workdir, "SCW_CONFIG_PATH": os.devnull})
+    os.environ["INFERMOD_POLL_INTERVAL"] = "0.5"
+    poller.RegionPoller._poll = counting_poll  # type: ignore[method-assign]
+    executor.Executor.run = marking_run  # type: ignore[method-assign]
+    try:
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(["apply", "-f", path, "--auto-approve"])
+        wall = time.perf_counter() - start
+        if code != 0:
+            raise SystemExit(f"apply failed: {out.getvalue()[-1500:]}")
+        return wall, polls[0], lists() - lists_at_start[0]
+    finally:
+        poller.RegionPoller._poll = original_poll  # type: ignore[method-assign]
+        executor.Executor.run = original_run  # type: ignore[method-assign]
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def bench_apply(workdir: str, n: int, ready_after: float, latency: int) -> None:
+    results = {}
+    for count in (1, n):
+        with emulator(ready_after=ready_after, latency_ms=latency) as (url, app):
+            path = write(workdir, f"apply-{count}.yaml", config_text(count, ("fr-par",)))
+            results[count] = apply_in_process(app, url, path, workdir)
+    (one, _, _), (many, polls, lists) = results[1], results[n]
+    pages = math.ceil(n / 100)
+    row(
+        f"apply {n} independent creations vs 1 (--ready-after {ready_after:g}, parallelism 20)",
+        f"{many / one:.2f}x ({many:.2f} s vs {one:.2f} s)",
+        "≤ 1.5x",
+    )
+    row(
+        f"requests per poll while {n} creations wait (one region)",
+        f"{lists / max(polls, 1):.2f} ({lists} list calls in {polls} polls; {pages} page(s))",
+        "≤ pages per region",
+    )
+
+
+def bench_startup(workdir: str, repeat: int) -> None:
+    quickstart = os.path.join(ROOT, "examples", "quickstart.yaml")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "INFERMOD_"))}
+    env["HOME"] = workdir  # no ~/.config/scw: validate falls back to the shipped catalog
+
+    def timed(argv: list[str]) -> float:
+        runs = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run(argv, cwd=workdir, env=env, capture_output=True, check=False)
+            runs.append(time.perf_counter() - start)
+        return statistics.median(runs)
+
+    bare = timed([sys.executable, "-c", "pass"])
+    for label, args, target in (
+        ("`infermod --help` start-up", ["--help"], ""),
+        ("`infermod validate -f examples/quickstart.yaml`", ["validate", "-f", quickstart], "≤ 6x"),
+    ):
+        seconds = timed([sys.executable, "-m", "infermod", *args])
+        row(
+            f"{label} vs a bare interpreter",
+            f"{seconds / bare:.1f}x ({seconds * 1000:.0f} ms vs {bare * 1000:.0f} ms)",
+            target,
+        )
+
+
+def write_readme() -> None:
+    path = os.path.join(ROOT, "README.md")
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    table = "\n".join(
+        ["| measure | figure | target |", "|---|---|---|"] + [f"| {m} | {f} | {t} |" for m, f, t in ROWS]
+    )
+    new, count = re.subn(
+        r"(<!-- speed-table -->\n).*?(\n<!-- /speed-table -->)",
+        lambda m: m[1] + table + m[2],
+        text,
+        flags=re.S,
+    )
+    if count != 1:
+        raise SystemExit("README.md has no <!-- speed-table --> ... <!-- /speed-table --> block")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(new)
+    print("README.md's speed table rewritten")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measure; medians are quoted")
+    parser.add_argument("--large", action="store_true", help="also plan 10,000 deployments")
+    parser.add_argument("--latency-ms", type=int, default=50, help="emulator latency for reads and apply")
+    parser.add_argument("--apply-n", type=int, default=100)
+    parser.add_argument("--ready-after", type=float, default=3.0)
+    parser.add_argument("--write-readme", action="store_true", help="rewrite README.md's speed table")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as workdir:
+        bench_startup(workdir, max(7, args.repeat))
+        bench_plan_requests(workdir, args.latency_ms)
+        bench_plan_cpu(workdir, [1000, 5000, 10000] if args.large else [1000, 5000], args.repeat)
+        bench_foreign(workdir, 5000, args.repeat)
+        bench_apply(workdir, args.apply_n, args.ready_after, args.latency_ms)
+    print(f"benchmark finished in {time.perf_counter() - started:.0f} s", flush=True)
+    if args.write_readme:
+        write_readme()
+
+
+if __name__ == "__main__":
+    main()
