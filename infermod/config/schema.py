@@ -1,4 +1,8 @@
-"""The JSON Schema of the configuration language, shipped inside the package."""
+"""The JSON Schema of the configuration language, shipped inside the package.
+
+A valid file is recognised by the compiled quick check; jsonschema (slow to import, slow on
+large files) runs only on a file that has problems, and writes every message.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-
+from infermod.config.quickcheck import Check, compile_schema, quick_valid
 from infermod.config.yamlsource import LoadedFile, Path, dotted
 from infermod.findings import Finding, Location
+
+if TYPE_CHECKING:
+    import jsonschema
 
 
 def schema_text() -> str:
@@ -26,10 +32,22 @@ def _schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+def _python_schema() -> dict[str, Any]:
     # The shipped file is ECMA-262 for editors, where `$` ends the text; Python's `$` also
-    # matches before a trailing newline, so infermod's own check anchors with `\Z`.
-    return jsonschema.Draft202012Validator(_anchored(copy.deepcopy(_schema())))
+    # matches before a trailing newline, so infermod's own checks anchor with `\Z`.
+    return _anchored(copy.deepcopy(_schema()))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=1)
+def _quick() -> Check | None:
+    return compile_schema(_python_schema())
+
+
+@lru_cache(maxsize=1)
+def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(_python_schema())
 
 
 def _anchored(node: Any) -> Any:
@@ -94,6 +112,8 @@ def _convert(text: str, kinds: set[str]) -> Any:
 
 
 def schema_findings(loaded: LoadedFile) -> list[Finding]:
+    if quick_valid(_quick(), loaded.data):
+        return []
     errors = sorted(_validator().iter_errors(loaded.data), key=lambda e: [str(p) for p in e.absolute_path])
     findings = []
     for error in errors:
@@ -143,7 +163,9 @@ def _sensitive(path: Path) -> bool:
 def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationError]:
     # oneOf/anyOf failures carry the useful reasons in their context.
     if error.validator in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
+        from jsonschema.exceptions import best_match
+
+        best = best_match(error.context)
         return [best] if best is not None else [error]
     return [error]
 
