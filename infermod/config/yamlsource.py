@@ -164,7 +164,8 @@ class _Walker:
             raise _TooBig(f"document has more than {MAX_NODES} values (alias expansion?)")
         if depth > MAX_DEPTH:
             raise _TooBig(f"document is nested deeper than {MAX_DEPTH} levels")
-        self.locations.setdefault(path, _location(self.path, node.start_mark))
+        if path not in self.locations:  # a mapping value's location is its key's, set already
+            self.locations[path] = _location(self.path, node.start_mark)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
             loc = _location(self.path, node.start_mark)
             self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
@@ -230,6 +231,9 @@ class _Walker:
 
     def _typed(self, node: yaml.Node, path: Path) -> Any:
         """A plain scalar that YAML resolves to a non-string, or one with an explicit tag."""
+        known = _COMMON.get((node.tag, node.value))
+        if known is not None:  # saves the constructor on the usual `true`, `1`, `8`
+            return known[0]
         kind = _CORE_TAGS.get(node.tag)
         loc = _location(self.path, node.start_mark)
         if kind is None:
@@ -312,6 +316,13 @@ class _Walker:
 
     def _error(self, rule: str, message: str, loc: Location, path: Path, hint: str | None = None) -> None:
         self.findings.append(Finding(rule, "error", message, location=loc, field=dotted(path), hint=hint))
+
+
+_COMMON: dict[tuple[str, str], tuple[Any]] = {
+    **{("tag:yaml.org,2002:bool", t): (True,) for t in ("true", "True", "TRUE", "yes", "on")},
+    **{("tag:yaml.org,2002:bool", f): (False,) for f in ("false", "False", "FALSE", "no", "off")},
+    **{("tag:yaml.org,2002:int", str(i)): (i,) for i in range(0, 257)},
+}
 
 
 def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
