@@ -9,9 +9,9 @@ from __future__ import annotations
 import copy
 import difflib
 import json
+import pkgutil
 import re
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from infermod.config.quickcheck import Check, compile_schema, quick_valid
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 
 def schema_text() -> str:
-    return resources.files("infermod").joinpath("data/infermod.schema.json").read_text("utf-8")
+    data = pkgutil.get_data("infermod", "data/infermod.schema.json")  # lighter than importlib.resources
+    return (data or b"").decode("utf-8")
 
 
 @lru_cache(maxsize=1)
