@@ -88,11 +88,8 @@ def to_model_info(m: Any) -> ModelInfo:
 
 
 def state_of(reads: list[RegionRead]) -> ActualState:
-    deployments = [
-        to_deployment(d)
-        for r in reads
-        for d in r.deployments
-        if d.project_id == r.project_id and str(d.status) not in GONE
+    deployments = [  # already ActualDeployment: read from JSON (scw/listing.py)
+        d for r in reads for d in r.deployments if d.project_id == r.project_id and d.status not in GONE
     ]
     models = [to_model(m) for r in reads for m in r.models if m.project_id == r.project_id]
     return ActualState(tuple(deployments), tuple(models), tuple((r.region, r.project_id) for r in reads))

@@ -20,6 +20,7 @@ from infermod.errors import FatalError
 from infermod.plan.records import Deployment, Endpoint
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal
+from infermod.scw.listing import deployments_page
 from infermod.scw.retry import ATTEMPTS, status_of, with_retries
 from infermod.scw.statuses import GONE
 from infermod.state import CREATE_TAG, ActualDeployment, ActualModel, ActualState
@@ -95,9 +96,7 @@ class Gateway:
 
     def _page(self, key: str, region: str, project: str, page: int) -> Any:
         if key == "deployments":
-            return self.api.list_deployments(
-                region=region, project_id=project, page=page, page_size=PAGE_SIZE
-            )
+            return deployments_page(self.api, region, page, PAGE_SIZE, project_id=project)
         if key == "models":
             return self._models_page(region, page)
         return self.api.list_node_types(
@@ -107,26 +106,19 @@ class Gateway:
     def organization_deployments(self, organization_id: str, regions: list[str]) -> list[ActualDeployment]:
         """Every deployment of the organization (all its projects), for the quota check: the
         SDK would add the default project as a filter, hence the direct request."""
-        from scaleway.inference.v1.marshalling import unmarshal_ListDeploymentsResponse
-
-        def page(region: str, number: int) -> Any:
-            res = self.api._request(
-                "GET",
-                f"/inference/v1/regions/{region}/deployments",
-                params={"organization_id": organization_id, "page": number, "page_size": PAGE_SIZE},
-            )
-            self.api._throw_on_error(res)
-            return unmarshal_ListDeploymentsResponse(res.json())
-
         with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
             lists = pool.map(
                 lambda r: self._all(
-                    partial(page, r), "deployments", f"list the organization's deployments in {r}"
+                    partial(
+                        deployments_page, self.api, r, page_size=PAGE_SIZE, organization_id=organization_id
+                    ),
+                    "deployments",
+                    f"list the organization's deployments in {r}",
                 ),
                 regions,
             )
             found = [d for items in lists for d in items]
-        return [to_deployment(d) for d in found if str(d.status) not in GONE]
+        return [d for d in found if d.status not in GONE]
 
     def _models_page(self, region: str, page: int) -> Any:
         """Models without a project or organization filter, as Scaleway's own provider lists
@@ -202,13 +194,11 @@ class Gateway:
     def list_tagged(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
         """Deployments carrying all `tags`: one request per page (total_count says how many),
         for the apply's poller."""
-        fetch = partial(self._tagged_page, region, project_id, tags)
-        return [to_deployment(d) for d in self._all(fetch, "deployments", f"list deployments in {region}")]
-
-    def _tagged_page(self, region: str, project_id: str, tags: list[str], page: int) -> Any:
-        return self.api.list_deployments(
-            region=region, project_id=project_id, tags=tags, page=page, page_size=PAGE_SIZE
+        fetch = partial(
+            deployments_page, self.api, region, page_size=PAGE_SIZE, project_id=project_id, tags=tags
         )
+        found = self._all(fetch, "deployments", f"list deployments in {region}")
+        return [d for d in found if d.status not in GONE]
 
     # ---- writes --------------------------------------------------------------------------
     def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:

@@ -1,0 +1,55 @@
+"""The plan's JSON list path gives exactly what the SDK path gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from dateutil import parser
+from hypothesis import given
+from hypothesis import strategies as st
+from scaleway.inference.v1 import (
+    EndpointPrivateNetworkDetails,
+    EndpointPublicNetworkDetails,
+    EndpointSpec,
+)
+
+from infermod.scw.gateway import Gateway, to_deployment
+from infermod.scw.listing import iso
+from tests.conftest import PROJECT, sdk_client
+from tests.helpers import create, model_id, owned
+
+
+def test_json_list_equals_the_sdk_objects(scw_env, sdk):
+    create(sdk, "plain", owned("shop", "plain"))
+    create(sdk, "bigger", ["x", "y"], region="nl-ams", node_type="L40S", size=2)
+    sdk.create_deployment(
+        region="fr-par",
+        model_id=model_id(sdk),
+        node_type_name="L4",
+        name="private",
+        accept_eula=True,
+        endpoints=[
+            EndpointSpec(disable_auth=True, public_network=EndpointPublicNetworkDetails()),
+            EndpointSpec(
+                disable_auth=False,
+                private_network=EndpointPrivateNetworkDetails(
+                    private_network_id="44444444-4444-4444-8444-444444444444"
+                ),
+            ),
+        ],
+        tags=[],
+    )
+    gateway = Gateway(sdk_client(scw_env.url))
+    pairs = [(r, PROJECT) for r in ("fr-par", "nl-ams", "pl-waw")]
+    state, _ = gateway.read(pairs, kinds=("deployments",), with_products=False)
+    through_sdk = [to_deployment(d) for r, _ in pairs for d in sdk.list_deployments_all(region=r)]
+    assert sorted(state.deployments) == sorted(through_sdk) and len(through_sdk) == 3
+    tagged = gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
+    assert [d.name for d in tagged] == ["plain"]
+
+
+@given(st.datetimes(timezones=st.just(dt.UTC)), st.sampled_from(["Z", "+00:00"]), st.booleans())
+def test_timestamps_are_written_as_the_sdk_path_writes_them(when, suffix, micro):
+    text = when.replace(tzinfo=None).isoformat(timespec="microseconds" if micro else "seconds") + suffix
+    assert iso(text) == parser.isoparse(text).isoformat()
+    assert iso(None) == iso("") == ""
