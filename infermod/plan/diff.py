@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from deepdiff import DeepDiff
-
 from infermod.catalog import Catalog
 from infermod.config.model import Config, DeploymentSpec, ModelSpec
 from infermod.findings import Finding
@@ -25,9 +23,9 @@ from infermod.plan.model import (
     FieldChange,
     ResourceChange,
 )
-from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, compared_values
+from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
 from infermod.rules.consequences import with_consequences
-from infermod.rules.safety import conflicts, model_in_use, ownership_findings, prevent_destroy
+from infermod.rules.safety import conflicts, model_in_use, name_index, ownership_findings, prevent_destroy
 from infermod.rules.updates import DOWNTIME, DOWNTIME_FIELDS, REPLACE_FIELDS, TRANSIENT
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
 
@@ -49,6 +47,7 @@ def diff(
     conflicted = {key for key, deps in by_key.items() if len(deps) > 1}
     by_key = {key: deps for key, deps in by_key.items() if key not in conflicted}
     desired = [] if destroy else list(config.deployments)
+    names: dict[tuple[str, str, str], list[ActualDeployment]] | None = None
     for spec in desired:
         project = spec.project_id or default_project
         if spec.key in conflicted:
@@ -56,7 +55,9 @@ def diff(
         candidates = by_key.pop(spec.key, [])
         primary = candidates[0] if candidates else None
         if primary is None:
-            findings.extend(conflicts(config, spec, project, state))
+            if names is None:  # built once, and only when something is created
+                names = name_index(state)
+            findings.extend(conflicts(config, spec, project, names))
             changes.append(_create(spec, project, catalog, model_ids, config))
         else:
             changes.append(_compare(spec, project, primary, catalog, model_ids, config))
@@ -241,7 +242,7 @@ def _compare(
     comparable_after = compared_values(after)
     if comparable_after["quantization"] is None:  # not set: whatever the API chose is fine
         comparable_after["quantization"] = comparable_before["quantization"]
-    changed = sorted(DeepDiff(comparable_before, comparable_after, ignore_order=True).affected_root_keys)
+    changed = _changed_fields(comparable_before, comparable_after)
     fields = tuple(
         FieldChange(f, comparable_before[f], comparable_after[f], f in REPLACE_FIELDS, f in DOWNTIME_FIELDS)
         for f in changed
@@ -297,6 +298,17 @@ def _compare(
         reasons=tuple(reasons),
         downtime=DOWNTIME if downtime else None,
     )
+
+
+def _changed_fields(before: dict[str, Value], after: dict[str, Value]) -> list[str]:
+    """The compared fields that differ. Most deployments are unchanged, and `==` on the
+    records says so at once; DeepDiff (its import alone costs more than a large plan's
+    comparisons) only explains the ones that differ."""
+    if before == after:
+        return []
+    from deepdiff import DeepDiff
+
+    return sorted(DeepDiff(before, after, ignore_order=True).affected_root_keys)
 
 
 def _endpoint_changes(spec: DeploymentSpec, actual: ActualDeployment) -> tuple[EndpointChange, ...]:

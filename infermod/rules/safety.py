@@ -7,15 +7,22 @@ from infermod.findings import Finding
 from infermod.plan.model import ResourceChange
 from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState
 
+NameIndex = dict[tuple[str, str, str], list[ActualDeployment]]
 
-def conflicts(config: Config, spec: DeploymentSpec, project: str, state: ActualState) -> list[Finding]:
-    out = []
+
+def name_index(state: ActualState) -> NameIndex:
+    """Every actual deployment by (region, project, name): the conflict check looks a name up
+    instead of scanning all deployments for each one created (5,000 x 5,000 otherwise)."""
+    index: NameIndex = {}
     for dep in state.deployments:
-        if (dep.region, dep.project_id, dep.name) == (
-            spec.region,
-            project,
-            spec.name,
-        ) and dep.stack != config.stack:
+        index.setdefault((dep.region, dep.project_id, dep.name), []).append(dep)
+    return index
+
+
+def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameIndex) -> list[Finding]:
+    out = []
+    for dep in names.get((spec.region, project, spec.name), []):
+        if dep.stack != config.stack:
             owner = f"stack `{dep.stack}`" if dep.stack else "nothing managed by infermod"
             out.append(
                 Finding(
