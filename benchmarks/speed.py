@@ -318,8 +318,8 @@ def write_readme() -> None:
         ["| measure | figure | target |", "|---|---|---|"] + [f"| {m} | {f} | {t} |" for m, f, t in ROWS]
     )
     new, count = re.subn(
-        r"(<!-- speed-table -->\n).*?(\n<!-- /speed-table -->)",
-        lambda m: m[1] + table + m[2],
+        r"(<!-- speed-table -->\n).*?(<!-- /speed-table -->)",
+        lambda m: m[1] + table + "\n" + m[2],
         text,
         flags=re.S,
     )
