@@ -165,3 +165,22 @@ def test_the_diff_is_idempotent_once_the_desired_state_is_reached(size, node, ta
     )
     [change], findings = plan(config(want), have)
     assert change.actions == NOOP and findings == []
+
+
+value = st.one_of(
+    st.none(),
+    st.integers(0, 3),
+    st.sampled_from(["L4", "L40S", "fr-par"]),
+    st.lists(st.sampled_from(["a", "b"]), max_size=3).map(lambda t: tuple(sorted(t))),
+)
+fields = st.fixed_dictionaries({f: value for f in ("name", "node_type", "min_size", "tags")})
+
+
+@given(fields, fields)
+def test_fields_compared_with_eq_first_are_those_deepdiff_reports(before, after):
+    from deepdiff import DeepDiff
+
+    from infermod.plan.diff import _changed_fields
+
+    expected = sorted(DeepDiff(before, after, ignore_order=True).affected_root_keys)
+    assert _changed_fields(before, after) == expected

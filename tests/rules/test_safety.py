@@ -39,3 +39,18 @@ def test_prevent_destroy_also_guards_a_replacement_and_destroy():
     _, findings = diff(config(guarded), state, CATALOG, PROJECT, destroy=True)
     assert [f.rule_id for f in findings] == ["lifecycle-prevent-destroy"]
     assert "the plan would delete deployment.chat" in findings[0].message
+
+
+def test_the_conflict_check_matches_region_project_and_name_among_many():
+    foreign = [actual(f"x{i}", stack="other") for i in range(2000)]
+    elsewhere = [
+        actual("chat", stack="other")._replace(id="in-nl", region="nl-ams"),
+        actual("chat", stack="other")._replace(id="in-q", project_id="q"),
+    ]
+    taken = actual("chat", stack="other")._replace(id="taken")
+    state = ActualState((*foreign, *elsewhere, taken), (), ())
+    wanted = [spec(f"new{i}") for i in range(2000)] + [spec()]
+    changes, findings = diff(config(*wanted), state, CATALOG, PROJECT)
+    assert len(changes) == 2001
+    assert [(f.rule_id, f.resource) for f in findings] == [("ownership-conflict", "deployment.chat")]
+    assert "(taken)" in findings[0].message

@@ -111,7 +111,7 @@ def test_same_verdict_as_jsonschema_on_any_json(instance):
 
 
 def test_shipped_examples_take_the_quick_path():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     files = glob.glob(os.path.join(root, "examples", "*.yaml"))
     assert files
     for path in files:
