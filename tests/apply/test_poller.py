@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -41,14 +42,17 @@ def dep(dep_id: str, status: str) -> ActualDeployment:
 
 
 class FakeRegion:
-    """A region whose deployments are `creating` for the first `polls` lists, then ready."""
+    """A region whose deployments are `creating` for `polls` lists once every waiter has
+    registered (`all_waiting`), then ready."""
 
-    def __init__(self, ids: list[str], polls: int) -> None:
-        self.ids, self.polls, self.calls = ids, polls, 0
+    def __init__(self, ids: list[str], polls: int, all_waiting: Callable[[], bool] = lambda: True) -> None:
+        self.ids, self.polls, self.all_waiting = ids, polls, all_waiting
+        self.calls = self.counted = 0
 
     def list(self) -> list[ActualDeployment]:
         self.calls += 1
-        status = "ready" if self.calls > self.polls else "creating"
+        self.counted += 1 if self.all_waiting() else 0
+        status = "ready" if self.counted > self.polls else "creating"
         return [dep(i, status) for i in self.ids]
 
 
@@ -59,14 +63,14 @@ def ready(d: ActualDeployment | None) -> bool:
 @pytest.mark.parametrize("waiting", [1, 60])
 def test_one_list_per_poll_whatever_the_number_waiting(waiting):
     ids = [f"d{i}" for i in range(waiting)]
-    region = FakeRegion(ids, polls=3)
+    region = FakeRegion(ids, polls=3, all_waiting=lambda: len(poller.watches) == waiting)
     poller = RegionPoller(region.list, Schedule(0.05, 0.05), threading.Event())
     seen: dict[str, list[str]] = {i: [] for i in ids}
     with ThreadPoolExecutor(max_workers=waiting) as pool:
         results = list(pool.map(lambda i: poller.wait(i, ready, 30, seen[i].append), ids))
     assert [r.status for r in results if r] == ["ready"] * waiting
     assert region.calls == poller.polls
-    assert poller.polls <= 8  # ~4 polls; per-deployment polling would make 4 x waiting
+    assert region.counted <= 5  # 4 lists serve them all; a GET each would make 4 x waiting
     assert all(s[0] == "creating" and s[-1] == "ready" for s in seen.values())  # progress fed
     assert poller.thread is None or not poller.thread.is_alive() or not poller.watches
 
