@@ -126,10 +126,10 @@ def test_write_slots_bound_concurrent_calls_only():
 
 
 def test_creations_do_not_wait_in_waves(cli, tmp_path, monkeypatch):
-    """6 creations at --parallelism 2 that take 2 s each: waves would issue the last create
-    after two rounds of waiting (>= 4 s after the first); all are issued before any is ready,
+    """6 creations at --parallelism 2 that take 1.5 s each: waves would issue the last create
+    after two rounds of waiting (>= 3 s after the first); all are issued before any is ready,
     and no deployment is read one by one."""
-    running, server = start_emulator(ready_after=2.0)
+    running, server = start_emulator(ready_after=1.5)
     try:
         monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0000")
         monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
@@ -141,7 +141,7 @@ def test_creations_do_not_wait_in_waves(cli, tmp_path, monkeypatch):
         records = list(running.app.store.deployments.values())
         assert len(records) == 6 and {r["status"] for r in records} == {"ready"}
         created = sorted(dt.datetime.fromisoformat(r["created_at"]) for r in records)
-        assert (created[-1] - created[0]).total_seconds() < 2.0
+        assert (created[-1] - created[0]).total_seconds() < 1.5
         routes = running.stats()["routes"]
         assert not any("{deployment_id}" in r and r.startswith("GET") for r in routes), routes
     finally:
