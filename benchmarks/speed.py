@@ -58,7 +58,7 @@ def row(measure: str, figure: str, target: str = "") -> None:
 
 @contextlib.contextmanager
 def emulator(**settings: Any) -> Iterator[tuple[str, Emulator]]:
-    server, app = make_server("127.0.0.1", 0, Settings(**{"gpu_quota": 10**9, **settings}))
+    server, app = make_server("127.0.0.1", 0, Settings(**settings))
     # Seeding thousands through the store must not pay its per-create quota scan (O(N) each).
     app.store._check_quota = lambda *_a, **_k: None  # type: ignore[method-assign]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
