@@ -13,7 +13,8 @@ from scaleway.inference.v1 import (
     EndpointSpec,
 )
 
-from infermod.scw.gateway import Gateway, to_deployment
+from infermod.scw.convert import to_deployment
+from infermod.scw.gateway import Gateway
 from infermod.scw.listing import iso
 from tests.conftest import PROJECT, sdk_client
 from tests.helpers import create, model_id, owned
