@@ -39,17 +39,24 @@ def open_session(
 ) -> Iterator[Session]:
     """`attempts` bounds retries of reads, for callers with a fallback (validate's catalog)."""
     from infermod.scw.client import make_client
-    from infermod.scw.retry import budget
-
-    budget.reset()  # one retry budget per command
 
     if sandbox:
         from infermod.sandbox import running_sandbox
 
         with running_sandbox() as url:
-            yield _session(make_client(profile, url, sandbox=True), config, True, attempts)
+            client = make_client(profile, url, sandbox=True)
+            _new_budget()
+            yield _session(client, config, True, attempts)
         return
-    yield _session(make_client(profile), config, False, attempts)
+    client = make_client(profile)  # first: without credentials, no SDK or HTTP stack is loaded
+    _new_budget()
+    yield _session(client, config, False, attempts)
+
+
+def _new_budget() -> None:
+    from infermod.scw.retry import budget
+
+    budget.reset()  # one retry budget per command
 
 
 def _session(client: object, config: Config | None, sandbox: bool, attempts: int | None) -> Session:
