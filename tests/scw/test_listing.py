@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from dateutil import parser
 from hypothesis import given
@@ -42,6 +43,11 @@ def test_json_list_equals_the_sdk_objects(scw_env, sdk):
     )
     gateway = Gateway(sdk_client(scw_env.url))
     pairs = [(r, PROJECT) for r in ("fr-par", "nl-ams", "pl-waw")]
+    deadline = time.monotonic() + 20  # settled first: both reads must see the same statuses
+    while time.monotonic() < deadline and any(
+        d.status != "ready" for r, _ in pairs for d in sdk.list_deployments_all(region=r)
+    ):
+        time.sleep(0.1)
     state, _ = gateway.read(pairs, kinds=("deployments",), with_products=False)
     through_sdk = [to_deployment(d) for r, _ in pairs for d in sdk.list_deployments_all(region=r)]
     assert sorted(state.deployments) == sorted(through_sdk) and len(through_sdk) == 3
