@@ -18,7 +18,10 @@ def test_ci_runs_exactly_the_readme_setup_commands():
     assert commands is not None
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line and line[0] not in "#"]
     readme_lines = commands.group(1).strip().splitlines()
-    assert readme_lines[0] == "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && scripts/install-test-tools.sh"
+    assert (
+        readme_lines[0]
+        == "python3 -m venv .venv && .venv/bin/pip install -e '.[dev]' && scripts/install-test-tools.sh"
+    )
     assert readme_lines[-1].endswith("&& .venv/bin/python -m pytest") and len(readme_lines) == 2
     assert [line for line in ci if line in readme_lines] == readme_lines
 
