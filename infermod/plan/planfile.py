@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 
 from infermod.errors import PlanError
 from infermod.plan.codec import decode, encode
 from infermod.plan.embed import Embedded, decode_embedded, encode_embedded
 from infermod.plan.model import FORMAT_VERSION, Plan
+
+# A plan of a thousand deployments, its configuration embedded, is a few MB; anything far larger
+# is not one of ours, and reading it whole (or a device such as /dev/zero) would grow memory
+# without bound.
+MAX_PLAN_BYTES = 64 * 1024 * 1024
 
 
 def save(plan: Plan, path: str, embedded: Embedded | None = None) -> None:
@@ -32,14 +38,27 @@ def load(path: str) -> Plan:
     return load_embedded(path)[0]
 
 
-def load_embedded(path: str) -> tuple[Plan, Embedded | None]:
-    """The plan and what the file embeds (None: a file from before plans embedded anything)."""
+def _read(path: str) -> bytes:
     try:
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
+        # O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise PlanError(f"{path}: not a regular file (a directory, FIFO, device or socket)")
+            raw = fh.read(MAX_PLAN_BYTES + 1)
     except OSError as exc:
         raise PlanError(f"{path}: cannot read plan file: {exc.strerror or exc}") from None
-    except (ValueError, UnicodeDecodeError):
+    if len(raw) > MAX_PLAN_BYTES:
+        raise PlanError(f"{path}: not a plan file (larger than {MAX_PLAN_BYTES} bytes)")
+    return raw
+
+
+def load_embedded(path: str) -> tuple[Plan, Embedded | None]:
+    """The plan and what the file embeds (None: a file from before plans embedded anything)."""
+    raw = _read(path)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise PlanError(f"{path}: not a plan file (expected JSON written by `infermod plan --out`)") from None
     if not isinstance(data, dict) or data.get("kind") != "infermod-plan":
         raise PlanError(f"{path}: not a plan file (expected JSON written by `infermod plan --out`)")

@@ -57,3 +57,27 @@ def test_a_derived_plan_survives_the_file_exactly(tmp_path):
     save(plan, str(tmp_path / "plan.json"))
     assert load(str(tmp_path / "plan.json")) == plan
     assert build_plan(cfg, Observed(state, CATALOG, PROJECT, False), None, now=now) == plan
+
+
+def test_a_device_a_fifo_or_a_huge_file_is_refused_without_reading_it(cli, tmp_path):
+    """`show /dev/zero` once grew without bound and a FIFO waited forever for a writer."""
+    os.mkfifo(tmp_path / "fifo")
+    with open(tmp_path / "big.json", "wb") as fh:
+        fh.truncate(200 * 1024 * 1024)  # sparse: nothing is written, reading it would be
+    for path, expected in [
+        ("/dev/zero", "not a regular file"),
+        ("fifo", "not a regular file"),
+        ("big.json", "larger than"),
+    ]:
+        result = cli("show", path)
+        assert result.code == 1, path
+        assert expected in result.err and "Traceback" not in result.err, result.err
+
+
+def test_deeply_nested_json_is_damaged_not_an_internal_error(cli, tmp_path):
+    (tmp_path / "plan.json").write_text(
+        '{"kind": "infermod-plan", "format_version": "1.1", "x": ' + "[" * 100_000
+    )
+    result = cli("show", "plan.json")
+    assert result.code == 1
+    assert "not a plan file" in result.err and "internal error" not in result.err
