@@ -20,6 +20,7 @@ from infermod.emulator.store import Store, view
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
+MAX_BODY_BYTES = 1024 * 1024  # far above any request the API takes; a larger one is refused unread
 
 
 class Settings(NamedTuple):
@@ -304,10 +305,33 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")  # no route takes PUT: a JSON not_found, like any unknown route
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server's own errors (unknown method, malformed request line) in the API's JSON shape
+        self.close_connection = True
+        self._send(code, {"type": "invalid_request", "message": message or self.responses[code][0]})
+
+    def _body_error(self, status: int, help_message: str) -> None:
+        self.close_connection = True  # the body, if any, is left unread
+        self._send(
+            status,
+            {
+                "type": "invalid_arguments",
+                "message": "invalid argument(s)",
+                "details": [{"argument_name": "body", "reason": "constraint", "help_message": help_message}],
+            },
+        )
+
     def _dispatch(self, method: str) -> None:
         url = urlparse(self.path)
-        length = int(self.headers.get("content-length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        declared = self.headers.get("content-length") or "0"
+        if not (declared.isascii() and declared.isdigit()):
+            return self._body_error(400, "content-length must be a non-negative integer")
+        if int(declared) > MAX_BODY_BYTES:
+            return self._body_error(413, f"request body larger than {MAX_BODY_BYTES} bytes")
+        raw = self.rfile.read(int(declared)) if int(declared) else b""
         if url.path.startswith("/emulator/v1/"):
             return self._control(method, url.path, raw)
         if self.app.settings.latency_ms:
@@ -333,7 +357,7 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(raw) if raw else {}
             if not isinstance(body, dict):
                 raise ValueError("body is not an object")
-        except ValueError:
+        except (ValueError, RecursionError):
             return self._send(
                 400,
                 {
@@ -376,7 +400,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, record)
             except ApiError as exc:
                 return self._send(exc.status, exc.body)
-            except (ValueError, AttributeError):
+            except (ValueError, AttributeError, RecursionError):
                 return self._send(400, {"type": "invalid_arguments", "message": 'expected {"status": ...}'})
         return self._send(404, {"type": "not_found", "message": f"no route for {method} {path}"})
 

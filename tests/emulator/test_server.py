@@ -1,0 +1,49 @@
+"""Hostile HTTP requests against the emulator's server: each gets a Scaleway-shaped JSON error
+at once, and the server keeps serving."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from urllib.parse import urlparse
+
+import pytest
+import requests
+
+from tests.conftest import SECRET_KEY
+
+PATH = "/inference/v1/regions/fr-par/deployments"
+
+
+def raw_request(url: str, method: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
+    """http.client sends the headers exactly as given, content-length included."""
+    parts = urlparse(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.putrequest(method, PATH, skip_accept_encoding=True)
+        for key, value in {"x-auth-token": SECRET_KEY, **headers}.items():
+            conn.putheader(key, value)
+        conn.endheaders(body)
+        response = conn.getresponse()
+        assert response.getheader("content-type") == "application/json"
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "headers", "status"),
+    [
+        ("POST", b"[" * 100_000, {"content-length": "100000"}, 400),  # was a RecursionError
+        ("POST", b"{}", {"content-length": "99999999999"}, 413),  # was a MemoryError
+        ("POST", b"{}", {"content-length": "-1"}, 400),  # read to EOF: waited for the client
+        ("POST", b"{}", {"content-length": "two"}, 400),
+        ("PUT", b"{}", {"content-length": "2"}, 404),  # was an HTML page
+    ],
+)
+def test_hostile_requests_get_a_json_error_and_the_server_goes_on(emulator, method, body, headers, status):
+    code, answer = raw_request(emulator.url, method, body, headers)
+    assert code == status
+    assert isinstance(answer.get("type"), str) and isinstance(answer.get("message"), str)
+    listed = requests.get(emulator.url + PATH, headers={"x-auth-token": SECRET_KEY}, timeout=5)
+    assert listed.status_code == 200
