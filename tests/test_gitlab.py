@@ -180,3 +180,15 @@ def test_fingerprints_differ_exactly_when_rule_resource_or_message_differ(a, b):
     fb = Finding(b[0], "error", b[2], resource=b[1], location=Location("y.yaml", 9, 1))
     same = (a[0], a[1] or "", a[2]) == (b[0], b[1] or "", b[2])
     assert (reports.fingerprint(fa) == reports.fingerprint(fb)) == same
+
+
+@given(words, words, words)
+def test_junit_is_well_formed_xml_whatever_the_findings_say(message, resource, file):
+    """A control character (a model name written "a\\u0001" in YAML, a name read from the API)
+    once made the whole JUnit report unparseable, so GitLab dropped it."""
+    findings = [
+        Finding("model-unknown", "error", message, resource=resource, location=Location(file or "x", 1, 1)),
+        Finding("note", "info", message, resource=resource),
+    ]
+    root = ET.fromstring(reports.junit(findings, [resource, "deployment.clean"]))
+    assert root.get("tests") == str(len(root.findall("testsuite/testcase")))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ from infermod.plan.model import Plan
 CODEQUALITY_SEVERITY = {"error": "critical", "warning": "major", "info": "info"}
 BLOCKERS = {"lifecycle-eol", "ownership-conflict", "lifecycle-prevent-destroy"}
 FALLBACK_PATH = "infermod.yaml"
+# Characters XML 1.0 cannot hold even escaped: one of them makes the whole report unparseable.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def terraform_report(plan: Plan) -> dict[str, int]:
@@ -112,6 +115,10 @@ def junit(findings: Sequence[Finding], resources: Sequence[str]) -> bytes:
     )
     for (resource, rule), fs in sorted(cases.items()):
         _case(suite, resource, rule, fs, root)
+    for element in suites.iter():
+        element.text = _NOT_XML.sub("\ufffd", element.text) if element.text else element.text
+        for key, value in element.attrib.items():
+            element.set(key, _NOT_XML.sub("\ufffd", value))
     return bytes(ET.tostring(suites, encoding="utf-8", xml_declaration=True))
 
 
