@@ -282,3 +282,20 @@ def test_each_missing_key_is_named(cli, tmp_path):
     result = validate(cli, tmp_path, "version: 1\nstack: s\ndeployments:\n  d: {name: x}\n")
     for key in ("model", "node_type", "endpoints"):
         assert f"`{key}` is required" in result.out
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("node_type: L4", 'node_type: "L4\\e[2J\\e[H"', 10),  # would clear the reader's terminal
+        ("model: m", 'model: "m\\rPlan: 0 to add"', 9),  # would overwrite the line in a CI log
+        ("size: 1", 'size: 1\n    tags: ["ok", "a\\x9b31m"]', 12),  # C1 control (CSI)
+        ("  d:", '  "d\\e]0;x\\a":', 8),  # in a key
+    ],
+)
+def test_control_characters_are_located_errors_never_echoed(cli, tmp_path, old, new, line):
+    result = validate(cli, tmp_path, BASE.replace(old, new))
+    assert result.code == 1
+    assert line in {int(n) for n in LOCATED.findall(result.out)}, result.out
+    assert "control character" in result.out
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.out + result.err)

@@ -23,6 +23,7 @@ MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
 _DIGITS = re.compile(r"[-+]?[0-9_]+")
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but tab, DEL, C1
 
 Path = tuple[str | int, ...]
 
@@ -188,6 +189,7 @@ class _Walker:
                 self._error("yaml-key-type", "mapping keys must be plain strings", key_loc, path)
                 continue
             key = str(key_node.value)
+            key = self._printable(key, key_loc, path)  # the raw key is never shown
             if key in seen:
                 self._error(
                     "yaml-duplicate-key",
@@ -216,13 +218,14 @@ class _Walker:
         if node.tag != "tag:yaml.org,2002:str":
             return self._typed(node, path)
         if "$" not in text:
-            return text
+            return self._printable(text, _location(self.path, node.start_mark), path)
         errors_before = len(self.findings)
         interpolated, used = self._interpolate(text, _location(self.path, node.start_mark), path)
         if len(self.findings) > errors_before:
             return text  # already reported; keep the text so no second, confusing error follows
         if used:
             self.env_values.setdefault(path, []).extend(used)
+        interpolated = self._printable(interpolated, _location(self.path, node.start_mark), path)
         if not getattr(node, "style", None) and interpolated != text:
             # An unquoted `${VAR}` takes the type its field wants (decided with the schema):
             # `size: ${N}` is a number, `node_type: ${T}` keeps `010` or `L4 #x` verbatim.
@@ -309,6 +312,20 @@ class _Walker:
             value = default
         used.append(value)
         return value
+
+    def _printable(self, text: str, loc: Location, path: Path) -> str:
+        """Terminal control characters (ESC, CR, C1...) would reach the reader's terminal or CI
+        log raw through every message quoting the value: an error, and later rules see U+FFFD."""
+        found = _CONTROL.search(text)
+        if found is None:
+            return text
+        self._error(
+            "yaml-control-character",
+            f"the value contains the control character U+{ord(found.group()):04X}; expected printable text",
+            loc,
+            path,
+        )
+        return _CONTROL.sub("\ufffd", text)
 
     def _shown(self, path: Path, text: str) -> str:
         """A value quoted in a message: shortened, and never one of a sensitive field."""
