@@ -299,3 +299,37 @@ def test_control_characters_are_located_errors_never_echoed(cli, tmp_path, old, 
     assert line in {int(n) for n in LOCATED.findall(result.out)}, result.out
     assert "control character" in result.out
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f]", result.out + result.err)
+
+
+SCW_SECRET = "9f8e7d6c-5b4a-4321-8765-0123456789ab"
+HF_SECRET = "hf_aBcDeFgHiJkLmNoPqRsTuV"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "variable"),
+    [
+        ("size: 1", 'size: 1\n    tags: [ok, "${HF_TOKEN}"]', 12, "HF_TOKEN"),
+        ("  d:\n", "  d:\n    name: ${SCW_SECRET_KEY}\n", 9, "SCW_SECRET_KEY"),
+        ("stack: s", f"stack: s\ndefaults:\n  tags: [x-{HF_SECRET}]", 4, "HF_TOKEN"),  # pasted, not ${}
+        ("type: chat", "type: chat\n    secret: ${HF_TOKEN}\n    region: ${HF_TOKEN}", 8, "HF_TOKEN"),
+    ],
+)
+def test_a_credential_outside_secret_is_a_located_error_never_shown(
+    cli, tmp_path, monkeypatch, old, new, line, variable
+):
+    """A token in `tags` or an API key as a `name` would be printed in every plan, stored in
+    plan files and sent to Scaleway as plain text."""
+    monkeypatch.setenv("SCW_SECRET_KEY", SCW_SECRET)
+    monkeypatch.setenv("HF_TOKEN", HF_SECRET)
+    result = validate(cli, tmp_path, BASE.replace(old, new, 1), "--format", "json")
+    assert result.code == 1
+    shown = result.out + result.err
+    assert SCW_SECRET not in shown and HF_SECRET not in shown
+    found = [f for f in json.loads(result.out)["findings"] if f["rule_id"] == "secret-in-plain-field"]
+    assert [(f["location"]["line"], variable in f["message"]) for f in found] == [(line, True)]
+
+
+def test_a_model_secret_where_it_belongs_is_fine(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", HF_SECRET)
+    result = validate(cli, tmp_path, BASE.replace("type: chat", "type: chat\n    secret: ${HF_TOKEN}"))
+    assert "secret-in-plain-field" not in result.out

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from infermod.config import salvage
+from infermod.config import credentials, salvage
 from infermod.config.model import (
     Config,
     DeploymentSpec,
@@ -66,17 +66,18 @@ def find_files(args: Sequence[str]) -> list[str]:
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
     """Read and schema-check; the rules on the result are infermod.rules.engine's job."""
     files = find_files(args)
-    return _load([typed_interpolations(load_file(path, environ)) for path in files], files)
+    env = os.environ if environ is None else environ
+    return _load([typed_interpolations(load_file(path, env)) for path in files], files, env)
 
 
 def load_sources(sources: Sequence[tuple[str, str]], environ: Mapping[str, str] | None = None) -> LoadResult:
     """The same from (path, text) pairs already in hand: the configuration a plan file embeds."""
     env = os.environ if environ is None else environ
     loaded = [typed_interpolations(load_bytes(path, text.encode("utf-8"), env)) for path, text in sources]
-    return _load(loaded, [path for path, _ in sources])
+    return _load(loaded, [path for path, _ in sources], env)
 
 
-def _load(loaded: list[LoadedFile], files: list[str]) -> LoadResult:
+def _load(loaded: list[LoadedFile], files: list[str], environ: Mapping[str, str]) -> LoadResult:
     findings: list[Finding] = []
     for one in loaded:
         findings.extend(one.findings)
@@ -85,12 +86,16 @@ def _load(loaded: list[LoadedFile], files: list[str]) -> LoadResult:
     usable = [one for one in loaded if one.data is not None]
     merged, merge_findings = _merge(usable)
     findings.extend(merge_findings)
+    known = credentials.known_credentials(usable, environ)
+    findings = credentials.scrubbed(findings + credentials.misplaced(usable, known), known)
     if not usable or salvage.is_fatal(findings):
         return LoadResult(None, findings)
     # a broken field costs only the checks that read it (config/salvage.py)
     broken = salvage.broken_fields(findings)
     broken |= salvage.inherited_breakage(merged.raw["deployments"], broken)
-    return LoadResult(_build(merged, files, broken), findings, merged.raw, frozenset(broken))
+    config = _build(merged, files, broken)
+    config = config._replace(sensitive_values=config.sensitive_values + credentials.as_secrets(known))
+    return LoadResult(config, findings, merged.raw, frozenset(broken))
 
 
 def _once(schema: list[Finding], earlier: list[Finding]) -> list[Finding]:

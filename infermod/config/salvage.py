@@ -25,7 +25,15 @@ _INHERITED = ("region", "project_id", "tags", "lifecycle", "accept_eula")
 _INDEX = re.compile(r"\[\d+\]")
 
 # errors that leave no usable value: the schema's, and the loader's on a value
-BROKEN_RULES = ("schema", "env-unset", "env-syntax", "yaml-tag", "yaml-value", "yaml-key-type")
+BROKEN_RULES = (
+    "schema",
+    "env-unset",
+    "env-syntax",
+    "yaml-tag",
+    "yaml-value",
+    "yaml-key-type",
+    "yaml-control-character",
+)
 
 
 def broken_fields(findings: Iterable[Finding], rules: tuple[str, ...] | None = BROKEN_RULES) -> set[str]:

@@ -189,7 +189,8 @@ class _Walker:
                 self._error("yaml-key-type", "mapping keys must be plain strings", key_loc, path)
                 continue
             key = str(key_node.value)
-            key = self._printable(key, key_loc, path)  # the raw key is never shown
+            # the raw key is never shown: the error is at the key with U+FFFD in its place
+            key = self._printable(key, key_loc, (*path, _CONTROL.sub("\ufffd", key)))
             if key in seen:
                 self._error(
                     "yaml-duplicate-key",

@@ -1,0 +1,84 @@
+"""Credentials where they do not belong: a token in `tags`, an API key as a `name`.
+
+Any value other than a model's `secret` is printed in plans, stored in plan files and sent to
+Scaleway as plain text, so one holding a credential infermod knows (the environment's keys and
+tokens, every model's secret) is an error naming the variable, never the value. The same values
+are scrubbed from every loader message, which reports and JSON output carry verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from infermod.config.yamlsource import LoadedFile, Path, dotted
+from infermod.findings import Finding
+from infermod.secrets import MIN_SECRET_LENGTH, Secret, redact_text
+
+# The variables Scaleway, Hugging Face and GitLab tools read credentials from (access keys are
+# identifiers, not secrets).
+CREDENTIAL_VARIABLES = (
+    "SCW_SECRET_KEY",
+    "INFERMOD_PLAN_SECRET_KEY",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "GITLAB_TOKEN",
+)
+
+
+def known_credentials(files: Sequence[LoadedFile], environ: Mapping[str, str]) -> dict[str, str]:
+    """Credential value -> what to call it in a message."""
+    found = {environ[n]: n for n in CREDENTIAL_VARIABLES if len(environ.get(n, "")) >= MIN_SECRET_LENGTH}
+    for one in files:
+        for path, value in _leaves(one.data, ()):
+            if _is_secret_field(path) and isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+                found.setdefault(value, f"the secret of `models.{path[1]}`")
+    return found
+
+
+def misplaced(files: Sequence[LoadedFile], credentials: Mapping[str, str]) -> list[Finding]:
+    out = []
+    for one in files:
+        for path, value in _leaves(one.data, ()):
+            if _is_secret_field(path) or not isinstance(value, str):
+                continue
+            name = next((n for v, n in credentials.items() if v in value), None)
+            if name is not None:
+                out.append(
+                    Finding(
+                        "secret-in-plain-field",
+                        "error",
+                        f"this value contains {name}, a credential: it would be shown in plans and sent to Scaleway as plain text",
+                        location=one.locations.get(path),
+                        field=dotted(path),
+                        hint="credentials belong only in a model's `secret:` (e.g. secret: ${HF_TOKEN})",
+                    )
+                )
+    return out
+
+
+def scrubbed(findings: Sequence[Finding], credentials: Mapping[str, str]) -> list[Finding]:
+    values = list(credentials)
+    return [
+        f._replace(message=redact_text(f.message, values), hint=f.hint and redact_text(f.hint, values))
+        for f in findings
+    ]
+
+
+def as_secrets(credentials: Mapping[str, str]) -> tuple[Secret, ...]:
+    return tuple(Secret(value, f"env:{name}") for value, name in credentials.items())
+
+
+def _is_secret_field(path: Path) -> bool:
+    return len(path) == 3 and path[0] == "models" and path[2] == "secret"
+
+
+def _leaves(data: Any, path: Path) -> Iterator[tuple[Path, Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, (*path, str(key)))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _leaves(value, (*path, i))
+    else:
+        yield path, data
