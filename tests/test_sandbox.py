@@ -51,3 +51,14 @@ def test_custom_model_example_applies_in_the_sandbox_without_network(cli, tmp_pa
     result = cli("apply", "--sandbox", "--check-models", "--auto-approve", "-f", "examples/custom-model.yaml")
     assert result.code == 0, result.out + result.err
     assert "Apply complete! Deployments: 1 added" in result.out and "Models: 1 imported" in result.out
+
+
+def test_the_examples_are_separate_stacks(cli, tmp_path, monkeypatch):
+    """The README's quickstart applies quickstart.yaml, then plans custom-model.yaml: that plan
+    once destroyed the quickstart's deployments, the two files sharing `stack: demo`."""
+    monkeypatch.setenv("INFERMOD_SANDBOX_READY_AFTER", "0")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    assert cli("apply", "--sandbox", "--auto-approve", "-f", "examples/quickstart.yaml").code == 0
+    for other in ("custom-model", "multi-region"):
+        body = json.loads(cli("plan", "--sandbox", "-f", f"examples/{other}.yaml", "--format", "json").out)
+        assert body["summary"]["destroy"] == 0, other
