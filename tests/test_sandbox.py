@@ -62,3 +62,15 @@ def test_the_examples_are_separate_stacks(cli, tmp_path, monkeypatch):
     for other in ("custom-model", "multi-region"):
         body = json.loads(cli("plan", "--sandbox", "-f", f"examples/{other}.yaml", "--format", "json").out)
         assert body["summary"]["destroy"] == 0, other
+
+
+def test_a_damaged_sandbox_state_is_named_not_an_internal_error(cli, tmp_path):
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    state = tmp_path / ".infermod" / "sandbox" / "state.json"
+    state.parent.mkdir(parents=True)
+    for body in ("garbage", "[]", '{"deployments": 5}', '{"models": {"x": 1}}'):
+        state.write_text(body)
+        result = cli("plan", "--sandbox", "-f", "examples/quickstart.yaml")
+        assert result.code == 1, body
+        assert "internal error" not in result.err and "Traceback" not in result.err
+        assert ".infermod/sandbox/state.json: not the emulator's state" in result.err, result.err

@@ -39,6 +39,7 @@ from infermod.emulator.errors import (
     transient,
 )
 from infermod.emulator.quota import DEFAULT_NODE_QUOTA, nodes_in_use, quota_key
+from infermod.errors import FatalError
 
 TRANSIENT = {"creating", "deploying", "deleting", "scaling"}
 FROZEN = TRANSIENT | {"locked"}  # no change is accepted in these statuses
@@ -79,8 +80,20 @@ class Store:
                 data = json.load(fh)
         except FileNotFoundError:
             return
-        self.deployments = data.get("deployments", {})
-        self.models = data.get("models", {})
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = None
+        # A hand-edited or foreign file would otherwise fail inside a request thread, later.
+        tables: list[Any] = (
+            [data.get(k, {}) for k in ("deployments", "models")] if isinstance(data, dict) else []
+        )
+        if len(tables) != 2 or not all(
+            isinstance(t, dict) and all(isinstance(r, dict) for r in t.values()) for t in tables
+        ):
+            raise FatalError(
+                f"{self._path()}: not the emulator's state (expected its JSON object of deployments "
+                "and models); move it away to start empty"
+            )
+        self.deployments, self.models = tables
         self._seen = self._version()
 
     def _version(self) -> tuple[int, int, int] | None:
