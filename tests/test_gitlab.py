@@ -192,3 +192,18 @@ def test_junit_is_well_formed_xml_whatever_the_findings_say(message, resource, f
     ]
     root = ET.fromstring(reports.junit(findings, [resource, "deployment.clean"]))
     assert root.get("tests") == str(len(root.findall("testsuite/testcase")))
+
+
+def test_reports_never_replace_a_fifo_and_unwritable_paths_are_named(cli, tmp_path):
+    import os
+    import stat
+
+    write(tmp_path / "infermod.yaml", "version: 1\nstack: mr\ndeployments: {}\n")
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "file").write_text("")
+    result = cli("validate", "--catalog", "snapshot", "--junit", "fifo")
+    assert result.code == 1 and "fifo: cannot write the report: not a regular file" in result.err
+    assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode)
+    result = cli("validate", "--catalog", "snapshot", "--codequality", "file/cq.json")
+    assert result.code == 1 and "file/cq.json: cannot write the report:" in result.err
+    assert "internal error" not in result.err

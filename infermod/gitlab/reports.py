@@ -18,13 +18,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
 from infermod.findings import Finding, severity_rank
 from infermod.plan.model import Plan
+from infermod.writefile import write_atomically
 
 CODEQUALITY_SEVERITY = {"error": "critical", "warning": "major", "info": "info"}
 BLOCKERS = {"lifecycle-eol", "ownership-conflict", "lifecycle-prevent-destroy"}
@@ -154,9 +154,4 @@ def write_junit(path: str, findings: Sequence[Finding], resources: Sequence[str]
 
 
 def _write(path: str, body: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".report-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(body)
-    os.replace(tmp, path)
+    write_atomically(path, body, "report", make_dirs=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 
 from infermod.errors import PlanError
 from infermod.plan.codec import decode, encode
 from infermod.plan.embed import Embedded, decode_embedded, encode_embedded
 from infermod.plan.model import FORMAT_VERSION, Plan
+from infermod.writefile import write_atomically
 
 # A plan of a thousand deployments, its configuration embedded, is a few MB; anything far larger
 # is not one of ours, and reading it whole (or a device such as /dev/zero) would grow memory
@@ -26,12 +26,7 @@ def save(plan: Plan, path: str, embedded: Embedded | None = None) -> None:
     if embedded is not None:
         data["embedded"] = encode_embedded(embedded)
     body = json.dumps(data, indent=2, sort_keys=False) + "\n"
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomically(path, body.encode("utf-8"), "plan file", mode=0o600)
 
 
 def load(path: str) -> Plan:

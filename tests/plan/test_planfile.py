@@ -81,3 +81,20 @@ def test_deeply_nested_json_is_damaged_not_an_internal_error(cli, tmp_path):
     result = cli("show", "plan.json")
     assert result.code == 1
     assert "not a plan file" in result.err and "internal error" not in result.err
+
+
+def test_out_never_replaces_a_device_or_fifo_and_a_missing_directory_is_named(cli, scw_env, tmp_path):
+    """`--out /dev/null` as root replaced the device node with the plan; a missing directory
+    was an internal error."""
+    (tmp_path / "infermod.yaml").write_text(
+        "version: 1\nstack: s\ndeployments:\n  d:\n    model: baai/bge-multilingual-gemma2:fp32\n"
+        "    node_type: L4\n    endpoints: [{public: true}]\n"
+    )
+    os.mkfifo(tmp_path / "fifo")
+    result = cli("plan", "--out", "fifo")
+    assert result.code == 1 and "fifo: cannot write the plan file: not a regular file" in result.err
+    assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode)
+    result = cli("plan", "--out", "missing/plan.json")
+    assert result.code == 1 and "missing/plan.json: cannot write the plan file: No such file" in result.err
+    assert "internal error" not in result.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "infermod.yaml"]  # no temporary file left

@@ -1,0 +1,41 @@
+"""Output files (saved plans, GitLab reports) written atomically, and only as regular files.
+
+`os.replace` onto an existing path swaps whatever is there for the new file: `--out /dev/null`
+would replace the device itself when run as root (CI containers), and fail obscurely otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+from infermod.errors import FatalError
+
+
+def write_atomically(
+    path: str, body: bytes, what: str, *, mode: int | None = None, make_dirs: bool = False
+) -> None:
+    try:
+        existing = os.stat(path)
+    except FileNotFoundError:
+        existing = None
+    except OSError as exc:
+        raise FatalError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise FatalError(f"{path}: cannot write the {what}: not a regular file (a device, FIFO or directory)")
+    directory = os.path.dirname(os.path.abspath(path))
+    tmp = None
+    try:
+        if make_dirs:
+            os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".infermod-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise FatalError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
