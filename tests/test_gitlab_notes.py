@@ -124,6 +124,8 @@ def test_persistent_failure_gives_gitlabs_message_and_gives_up(cli, scw_env, sdk
         in result.err
     )
     assert waits == [1.0, 2.0, 4.0, 8.0]
+    # the plan itself is fine: the error says what failed, not "refused: see the findings"
+    assert "refused" not in result.err and "not posted" in result.err.splitlines()[-1]
     gitlab.faults.append(Fault("POST", NOTES, 429, {"Retry-After": "3600"}, {"message": "slow down"}))
     result = cli("plan", "--comment")  # an hour's Retry-After is not waited for
     assert result.code == 0 and "GitLab answered 429" in result.err and '"slow down"' in result.err

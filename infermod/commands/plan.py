@@ -65,15 +65,14 @@ def run(
     output.out(render_plan(plan, fmt))
     write_reports(plan, gitlab_report, codequality, junit)
     failed = gate_failed(plan.findings, fail_on)
+    published = True
     if comment or drift_issue:
         from infermod.gitlab.publish import publish
 
-        failed = not publish(plan, failed, fail_on, comment, comment_required, drift_issue) or failed
-    if failed:
-        output.error(
-            "the plan is refused: see the findings above"
-            + ("" if not out_file else "; no plan file was written")
-        )
+        published = publish(plan, failed, fail_on, comment, comment_required, drift_issue)
+    if failed or not published:
+        why = "the plan is refused: see the findings above" if failed else "the plan was not posted to GitLab"
+        output.error(why + ("" if not out_file else "; no plan file was written"))
         return 1
     if out_file:
         from infermod.plan.embed import Embedded, Gates, sources_of
