@@ -10,6 +10,50 @@ from infermod.emulator.errors import invalid, out_of_stock, permissions_denied
 
 FORBIDDEN_PROJECT = "ffffffff-ffff-ffff-ffff-ffffffffffff"  # every write is permissions_denied
 
+# JSON types of the request fields the emulated routes read, wherever they appear; the real API
+# refuses a mistyped field with invalid_arguments before looking at its value.
+FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "name": str,
+    "project_id": str,
+    "model_id": str,
+    "deployment_id": str,
+    "node_type_name": str,
+    "private_network_id": str,
+    "url": str,
+    "secret": str,
+    "tags": list,
+    "endpoints": list,
+    "endpoint": dict,
+    "source": dict,
+    "quantization": dict,
+    "public_network": dict,
+    "private_network": dict,
+    "min_size": int,
+    "max_size": int,
+    "bits": int,
+    "disable_auth": bool,
+    "accept_eula": bool,
+}
+ITEM_TYPES: dict[str, type] = {"tags": str, "endpoints": dict}
+
+
+def check_types(body: dict[str, Any], prefix: str = "") -> None:
+    for key, value in body.items():
+        if value is None:  # the SDK sends unset optional fields as null
+            continue
+        wanted = FIELD_TYPES.get(key)
+        where = prefix + key
+        # bool is an int in Python, never in JSON
+        if wanted is not None and (
+            not isinstance(value, wanted) or (wanted is int and isinstance(value, bool))
+        ):
+            raise invalid(where, "invalid", f"{where} has the wrong type")
+        if key in ITEM_TYPES and not all(isinstance(item, ITEM_TYPES[key]) for item in value):
+            raise invalid(where, "invalid", f"each item of {where} has the wrong type")
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict):
+                check_types(item, where + ".")
+
 
 def require_project(body: dict[str, Any]) -> str:
     project = str(body.get("project_id") or "")

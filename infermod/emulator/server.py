@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlparse
 
 from infermod.emulator import catalog
+from infermod.emulator.checks import check_types
 from infermod.emulator.errors import ApiError, too_many_requests
 from infermod.emulator.store import Store, view
 
@@ -374,6 +375,7 @@ class Handler(BaseHTTPRequestHandler):
             )
         route, params = matched
         try:
+            check_types(body)
             result = self.app.handle(route, params, parse_qs(url.query, keep_blank_values=False), body)
         except ApiError as exc:
             return self._send(exc.status, exc.body, exc.headers)

@@ -47,3 +47,37 @@ def test_hostile_requests_get_a_json_error_and_the_server_goes_on(emulator, meth
     assert isinstance(answer.get("type"), str) and isinstance(answer.get("message"), str)
     listed = requests.get(emulator.url + PATH, headers={"x-auth-token": SECRET_KEY}, timeout=5)
     assert listed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"tags": 5},
+        {"endpoints": "x"},
+        {"endpoints": [5]},
+        {"endpoints": [{"public_network": 3}]},
+        {"name": ["a"]},
+    ],
+)
+def test_wrongly_typed_fields_are_invalid_arguments(emulator, fields):
+    """Each of these once raised inside the handler: the connection closed with no answer."""
+    model = next(
+        m["id"]
+        for m in requests.get(
+            emulator.url + "/inference/v1/regions/fr-par/models",
+            headers={"x-auth-token": SECRET_KEY},
+            timeout=5,
+        ).json()["models"]
+        if m["name"].startswith("baai/")
+    )
+    body = {
+        "name": "typed",
+        "project_id": "11111111-1111-4111-8111-111111111111",
+        "model_id": model,
+        "node_type_name": "L4",
+        "endpoints": [{"public_network": {}}],
+        **fields,
+    }
+    data = json.dumps(body).encode()
+    code, answer = raw_request(emulator.url, "POST", data, {"content-length": str(len(data))})
+    assert code == 400 and answer["type"] == "invalid_arguments", answer
