@@ -247,3 +247,13 @@ def test_arbitrary_yaml_documents_give_findings_not_tracebacks(tmp_path_factory,
     path.write_text(yaml.safe_dump(doc))
     result = load_checked_config([str(path)], {})
     assert result.config is not None or result.findings
+
+
+def test_a_file_named_twice_is_read_once(cli, tmp_path):
+    """`-f deploy -f deploy/a.yaml` or `-f a.yaml -f ./a.yaml` reported every key of the file as
+    defined twice, at the very same line."""
+    write(tmp_path / "deploy" / "a.yaml", GOOD.replace("${SIZE:-2}", "2"))
+    os.symlink("a.yaml", tmp_path / "deploy" / "same.yaml")
+    for args in (["deploy", "deploy/a.yaml"], ["deploy/a.yaml", "./deploy/a.yaml"], ["deploy"]):
+        result = cli("validate", "--catalog", "snapshot", *[x for a in args for x in ("-f", a)])
+        assert result.code == 0 and "Valid: 1 file(s)" in result.out, (args, result.out)

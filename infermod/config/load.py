@@ -60,7 +60,12 @@ def find_files(args: Sequence[str]) -> list[str]:
             files.append(arg)
         else:
             raise ConfigError(f"{arg}: no such file or directory")
-    return list(dict.fromkeys(files))
+    # One file under two spellings (`dir` and `dir/a.yaml`, `./a.yaml`, a symlink) is read once:
+    # otherwise every key in it would be "defined more than once" at the very same line.
+    unique: dict[str, str] = {}
+    for path in files:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
 
 
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
