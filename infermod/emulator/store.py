@@ -39,7 +39,7 @@ from infermod.emulator.errors import (
     transient,
 )
 from infermod.emulator.quota import DEFAULT_NODE_QUOTA, nodes_in_use, quota_key
-from infermod.errors import FatalError
+from infermod.emulator.statefile import read_state
 
 TRANSIENT = {"creating", "deploying", "deleting", "scaling"}
 FROZEN = TRANSIENT | {"locked"}  # no change is accepted in these statuses
@@ -75,25 +75,10 @@ class Store:
     def _load(self) -> None:
         assert self.state_dir
         os.makedirs(self.state_dir, exist_ok=True)
-        try:
-            with open(self._path(), encoding="utf-8") as fh:
-                data = json.load(fh)
-        except FileNotFoundError:
+        state = read_state(self._path())
+        if state is None:
             return
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            data = None
-        # A hand-edited or foreign file would otherwise fail inside a request thread, later.
-        tables: list[Any] = (
-            [data.get(k, {}) for k in ("deployments", "models")] if isinstance(data, dict) else []
-        )
-        if len(tables) != 2 or not all(
-            isinstance(t, dict) and all(isinstance(r, dict) for r in t.values()) for t in tables
-        ):
-            raise FatalError(
-                f"{self._path()}: not the emulator's state (expected its JSON object of deployments "
-                "and models); move it away to start empty"
-            )
-        self.deployments, self.models = tables
+        self.deployments, self.models = state
         self._seen = self._version()
 
     def _version(self) -> tuple[int, int, int] | None:
