@@ -81,10 +81,25 @@ def configure(environ: dict[str, str] | None = None) -> None:
     logger.addHandler(_handler)
 
 
+class _FileHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler on a file infermod opened itself, closed with it."""
+
+    def close(self) -> None:
+        try:
+            self.stream.close()
+        finally:
+            super().close()
+
+
 def _open(path: str) -> logging.Handler:
     if path:
         try:
-            return logging.FileHandler(path, mode="a", encoding="utf-8")
+            # O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of blocking forever;
+            # writes block again as usual once it is open.
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(path, flags, 0o644)
+            os.set_blocking(fd, True)
+            return _FileHandler(os.fdopen(fd, "a", encoding="utf-8"))
         except OSError as exc:
             output.out(
                 f"Warning: INFERMOD_LOG_PATH {path}: {exc.strerror or exc}; logging to stderr instead",

@@ -80,6 +80,28 @@ def test_log_settings_that_cannot_be_used_say_so(cli, scw_env, tmp_path, monkeyp
     assert " http " not in cli("plan").err
 
 
+def test_a_log_path_that_is_a_fifo_without_reader_never_hangs(tmp_path):
+    """Opening a FIFO for writing waits for a reader: `plan` once hung there forever."""
+    import os
+    import threading
+
+    from infermod.scw import httplog
+
+    os.mkfifo(tmp_path / "fifo")
+    done = threading.Event()
+
+    def configure() -> None:
+        httplog.configure({"INFERMOD_LOG": "debug", "INFERMOD_LOG_PATH": str(tmp_path / "fifo")})
+        done.set()
+
+    threading.Thread(target=configure, daemon=True).start()
+    try:
+        assert done.wait(5), "configure() blocked opening the FIFO"
+        assert httplog.enabled()
+    finally:
+        httplog.configure({})
+
+
 def test_redaction_of_paths_headers_and_bodies():
     from infermod.scw import httplog
 
