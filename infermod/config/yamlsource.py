@@ -23,7 +23,8 @@ MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
 _DIGITS = re.compile(r"[-+]?[0-9_]+")
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")  # C0 but tab, DEL, C1
+# C0 but tab, DEL, C1, and the bidirectional overrides that make text read other than it is
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Path = tuple[str | int, ...]
 
