@@ -334,3 +334,13 @@ def test_a_model_secret_where_it_belongs_is_fine(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", HF_SECRET)
     result = validate(cli, tmp_path, BASE.replace("type: chat", "type: chat\n    secret: ${HF_TOKEN}"))
     assert "secret-in-plain-field" not in result.out
+
+
+def test_a_raw_control_character_is_located_at_its_line(cli, tmp_path):
+    """YAML refuses it before any value exists: the error said 1:1 and "position 51"."""
+    result = validate(cli, tmp_path, BASE.replace("node_type: L4", "node_type: L4\x1b[2J"))
+    assert result.code == 1
+    assert "infermod.yaml:10:18: error: invalid YAML: the non-printable character U+001B" in result.out, (
+        result.out
+    )
+    assert "\x1b" not in result.out and "position" not in result.out

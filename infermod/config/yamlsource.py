@@ -99,6 +99,13 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
         loc = _location(path, mark) if mark else Location(path, 1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         return _failed(path, "yaml-syntax", f"invalid YAML: {problem}", loc)
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses; it has no mark, only a position
+        line_start = text.rfind("\n", 0, exc.position) + 1
+        loc = Location(path, text.count("\n", 0, exc.position) + 1, exc.position - line_start + 1)
+        what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
+        return _failed(
+            path, "yaml-syntax", f"invalid YAML: the non-printable character {what} is not allowed", loc
+        )
     except yaml.YAMLError as exc:
         return _failed(path, "yaml-syntax", f"invalid YAML: {exc}")
     except RecursionError:
