@@ -10,15 +10,27 @@ Scaleway has neither a lock service nor idempotency keys, so the protocol is opt
    id). A loser deletes only the copy it created itself (never another run's work, which may
    still be in flight) and adopts the winner.
 The run whose create came second always sees both copies at step 3, so one copy remains.
+Only the two write calls (the create, a loser's delete) go through `write`, the caller's
+write slot: the re-reads around them are not slot-limited, so `--parallelism` bounds concurrent
+write calls and not the reads each create needs right before and after it.
 """
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from infermod.plan.records import Deployment
 from infermod.scw.gateway import Gateway
 from infermod.state import RUN_TAG, STACK_TAG, ActualDeployment, age
+
+T = TypeVar("T")
+
+
+class Write(Protocol):
+    """Runs one write call, holding a write slot while it runs (WriteSlots.run)."""
+
+    def __call__(self, call: Callable[[], T]) -> T: ...
 
 
 class Created(NamedTuple):
@@ -42,9 +54,10 @@ def create_once(
     fields: Deployment,
     run_id: str,
     deleting: set[str],
+    write: Write,
 ) -> Created:
     """`change` is the planned create (region, project_id, key); `fields` what to create;
-    `deleting` the ids this run itself deletes."""
+    `deleting` the ids this run itself deletes; `write` runs a write call (in a write slot)."""
     region, project, key = change.region, change.project_id, change.key
     before = _stack(gateway, region, project, stack)
     _refuse_if_destroying(before, deleting, stack)
@@ -52,16 +65,15 @@ def create_once(
     if existing:
         winner = existing[0]
         return Created(winner, False, f"another run created it first ({winner.id}): adopted, nothing created")
-    created = gateway.create_deployment(
-        region, project, fields._replace(tags=(*fields.tags, run_tag(run_id)))
-    )
+    tagged = fields._replace(tags=(*fields.tags, run_tag(run_id)))
+    created = write(lambda: gateway.create_deployment(region, project, tagged))
     after = _copies(_stack(gateway, region, project, stack), key, deleting)
     if all(d.id != created.id for d in after):
         after = sorted([*after, created], key=age)
     winner = after[0]
     if winner.id == created.id:
         return Created(created, True)
-    gateway.delete_deployment(region, created.id)
+    write(lambda: gateway.delete_deployment(region, created.id))
     return Created(
         winner,
         False,

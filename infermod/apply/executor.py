@@ -255,8 +255,8 @@ class Executor:
         if self.stop.is_set():
             raise Interrupted("")
         try:
-            outcome = self.slots.run(
-                lambda: create_once(self.gateway, change, self.plan.stack, after, self.run_id, self.deleting)
+            outcome = create_once(
+                self.gateway, change, self.plan.stack, after, self.run_id, self.deleting, self.slots.run
             )
         except ConcurrentDestroy as exc:
             raise Failed(str(exc)) from None
