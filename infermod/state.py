@@ -73,6 +73,9 @@ class ActualModel(NamedTuple):
 
 
 class ActualState(NamedTuple):
+    """As a plan reads it: the deployments of other stacks (or of none) come without
+    endpoints and timestamps (scw/listing.py); only the stack's own are read whole."""
+
     deployments: tuple[ActualDeployment, ...]  # every deployment in the projects read
     models: tuple[ActualModel, ...]  # custom models in the projects read
     regions: tuple[tuple[str, str], ...]  # (region, project) pairs that were read
@@ -112,8 +115,14 @@ def tag_value(tags: tuple[str, ...] | list[str], prefix: str) -> str | None:
     """The value of the tag starting with `prefix`; None when there is none, or when tags
     disagree (two stacks, two keys): whatever order the tags come in, the verdict is the same,
     and an ambiguous resource is never taken for anyone's."""
-    values = {t[len(prefix) :] for t in tags if t.startswith(prefix)}
-    return values.pop() if len(values) == 1 else None
+    value = None  # a loop, not a set: called for every deployment read, several times a plan
+    for tag in tags:
+        if tag.startswith(prefix):
+            found = tag[len(prefix) :]
+            if value is not None and found != value:
+                return None
+            value = found
+    return value
 
 
 def age(dep: ActualDeployment) -> tuple[str, str]:

@@ -57,11 +57,19 @@ def quota_from_env(environ: Mapping[str, str] | None = None) -> Quota | None:
 
 def peak_nodes(changes: Iterable[NodeChange], limits: Mapping[str, int]) -> dict[str, int]:
     peak: dict[str, int] = {}
+    families: dict[str, str | None] = {}  # per node type: a plan has thousands of deployments, few types
+
+    def family_of(node_type: str) -> str | None:
+        if node_type not in families:
+            families[node_type] = quota_key(node_type, limits)
+        return families[node_type]
+
     for c in changes:
-        for family in {quota_key(c.before_type, limits), quota_key(c.after_type, limits)} - {None}:
+        before_family, after_family = family_of(c.before_type), family_of(c.after_type)
+        for family in {before_family, after_family} - {None}:
             assert family is not None
-            before = c.before if quota_key(c.before_type, limits) == family else 0
-            after = c.after if quota_key(c.after_type, limits) == family else 0
+            before = c.before if before_family == family else 0
+            after = c.after if after_family == family else 0
             peak[family] = peak.get(family, 0) + (before + after if c.overlap else max(before, after))
     return peak
 

@@ -57,16 +57,18 @@ class Gateway:
         kinds: tuple[str, ...] = ALL_KINDS,
         with_products: bool = True,
         with_organization: bool = False,
+        stack: str | None = None,
     ) -> tuple[ActualState, Catalog]:
         """What a command needs, in parallel: per (region, project) the deployments, per region
         the models and node types (they are the organization's, not a project's), plus the
         Product Catalog once. A plan needs all, and the organization's other deployments
-        for the quota check when the organization id is known."""
+        for the quota check when the organization id is known. Given the `stack`, the
+        deployments it does not own are light records (scw/listing.py)."""
         org_id = self.organization_id if with_organization else None
         with ThreadPoolExecutor(max_workers=max(1, len(pairs) * len(kinds) + 2)) as pool:
             products = pool.submit(self._products) if with_products else None
             regions = sorted({r for r, _ in pairs})
-            org = pool.submit(self.organization_deployments, org_id, regions) if org_id else None
+            org = pool.submit(self.organization_deployments, org_id, regions, stack) if org_id else None
             jobs: dict[tuple[str, str, str], Any] = {}
             for region, project in pairs:
                 for key in kinds:
@@ -74,7 +76,7 @@ class Gateway:
                     if (region, scope, key) not in jobs:
                         jobs[(region, scope, key)] = pool.submit(
                             self._all,
-                            partial(self._page, key, region, project),
+                            partial(self._page, key, region, project, stack),
                             key,
                             f"list {key} in {region}",
                         )
@@ -94,23 +96,30 @@ class Gateway:
                     state = state._replace(organization=tuple(d for d in listed if d.project_id not in read))
         return state, catalog_of(reads, product_list)
 
-    def _page(self, key: str, region: str, project: str, page: int) -> Any:
+    def _page(self, key: str, region: str, project: str, stack: str | None, page: int) -> Any:
         if key == "deployments":
-            return deployments_page(self.api, region, page, PAGE_SIZE, project_id=project)
+            return deployments_page(self.api, region, page, PAGE_SIZE, stack, project_id=project)
         if key == "models":
             return self._models_page(region, page)
         return self.api.list_node_types(
             region=region, include_disabled_types=True, page=page, page_size=PAGE_SIZE
         )
 
-    def organization_deployments(self, organization_id: str, regions: list[str]) -> list[ActualDeployment]:
+    def organization_deployments(
+        self, organization_id: str, regions: list[str], stack: str | None = None
+    ) -> list[ActualDeployment]:
         """Every deployment of the organization (all its projects), for the quota check: the
         SDK would add the default project as a filter, hence the direct request."""
         with ThreadPoolExecutor(max_workers=max(1, len(regions))) as pool:
             lists = pool.map(
                 lambda r: self._all(
                     partial(
-                        deployments_page, self.api, r, page_size=PAGE_SIZE, organization_id=organization_id
+                        deployments_page,
+                        self.api,
+                        r,
+                        page_size=PAGE_SIZE,
+                        owner=stack,
+                        organization_id=organization_id,
                     ),
                     "deployments",
                     f"list the organization's deployments in {r}",

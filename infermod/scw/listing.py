@@ -7,6 +7,11 @@ client, authentication, transport and error handling: `_request` and `_throw_on_
 what each of its generated list methods calls), and the JSON becomes ActualDeployment
 directly. `to_deployment` (convert.py) reads the SDK's objects for every other call; the
 tests hold the two to equal results.
+
+Given the stack being planned (`owner`), a deployment that stack does not own becomes a light
+record: a plan reads of it only what the ownership-conflict, model-in-use and quota checks
+need (name, place, status, tags, model, node type and sizes), so its endpoints and timestamps
+are left out (empty) instead of converted, the bulk of converting thousands of others.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-from infermod.state import ActualDeployment, ActualEndpoint
+from infermod.state import STACK_TAG, ActualDeployment, ActualEndpoint, tag_value
 
 
 class DeploymentPage(NamedTuple):
@@ -22,9 +27,12 @@ class DeploymentPage(NamedTuple):
     total_count: int
 
 
-def deployments_page(api: Any, region: str, page: int, page_size: int, **filters: Any) -> DeploymentPage:
+def deployments_page(
+    api: Any, region: str, page: int, page_size: int, owner: str | None = None, **filters: Any
+) -> DeploymentPage:
     """One page of `GET /deployments`; `filters`: project_id, organization_id, tags. Only the
-    filters given are sent (the SDK's list method would add the default project)."""
+    filters given are sent (the SDK's list method would add the default project). With an
+    `owner` stack, the deployments it does not own are light records."""
     res = api._request(
         "GET",
         f"/inference/v1/regions/{region}/deployments",
@@ -32,9 +40,17 @@ def deployments_page(api: Any, region: str, page: int, page_size: int, **filters
     )
     api._throw_on_error(res)
     body = res.json()
-    return DeploymentPage(
-        [deployment_from_json(d) for d in body.get("deployments") or ()], int(body.get("total_count") or 0)
-    )
+    listed = body.get("deployments") or ()
+    if owner is None:
+        deployments = [deployment_from_json(d) for d in listed]
+    else:
+        deployments = [
+            deployment_from_json(d)
+            if tag_value(d.get("tags") or (), STACK_TAG) == owner
+            else light_from_json(d)
+            for d in listed
+        ]
+    return DeploymentPage(deployments, int(body.get("total_count") or 0))
 
 
 def deployment_from_json(d: dict[str, Any]) -> ActualDeployment:
@@ -58,6 +74,30 @@ def deployment_from_json(d: dict[str, Any]) -> ActualDeployment:
         error_message=d.get("error_message"),
         created_at=iso(d.get("created_at")),
         updated_at=iso(d.get("updated_at")),
+    )
+
+
+def light_from_json(d: dict[str, Any]) -> ActualDeployment:
+    """A deployment the stack does not own: no endpoints, no timestamps (see the docstring)."""
+    quantization = d.get("quantization")
+    return ActualDeployment(
+        d["id"],
+        d["name"],
+        str(d.get("region")),
+        d["project_id"],
+        str(d.get("status")),
+        tuple(d.get("tags") or ()),
+        d["node_type_name"],
+        d["model_id"],
+        d["model_name"],
+        d["min_size"],
+        d["max_size"],
+        d["size"],
+        quantization.get("bits") if quantization else None,
+        (),
+        d.get("error_message"),
+        "",
+        "",
     )
 
 

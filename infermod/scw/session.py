@@ -22,15 +22,16 @@ class Session(NamedTuple):
     default_project: str
     pairs: list[tuple[str, str]]
     sandbox: bool
+    stack: str | None = None  # the configuration's: its deployments are read whole, others light
 
     def read(self) -> tuple[ActualState, Catalog]:
-        return self.gateway.read(self.pairs, with_organization=True)
+        return self.gateway.read(self.pairs, with_organization=True, stack=self.stack)
 
     def read_catalog(self) -> Catalog:
         return self.gateway.read(self.pairs, kinds=("models", "node_types"))[1]
 
     def read_deployments(self) -> ActualState:
-        return self.gateway.read(self.pairs, kinds=("deployments",), with_products=False)[0]
+        return self.gateway.read(self.pairs, kinds=("deployments",), with_products=False, stack=self.stack)[0]
 
 
 @contextmanager
@@ -78,4 +79,5 @@ def _session(client: object, config: Config | None, sandbox: bool, attempts: int
     # Every region is read, not only those configured: a deployment whose region was changed
     # or removed from the file must still be found, to be replaced or deleted.
     pairs = [(region, project) for project in sorted(p for p in projects if p) for region in REGIONS]
-    return Session(gateway, default or sorted(p for p in projects if p)[0], pairs, sandbox)
+    stack = config.stack if config is not None else None
+    return Session(gateway, default or sorted(p for p in projects if p)[0], pairs, sandbox, stack)

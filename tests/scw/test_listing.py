@@ -53,6 +53,18 @@ def test_json_list_equals_the_sdk_objects(scw_env, sdk):
     assert sorted(state.deployments) == sorted(through_sdk) and len(through_sdk) == 3
     tagged = gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
     assert [d.name for d in tagged] == ["plain"]
+    # Read for the stack `shop`: its deployment whole, the others light (no endpoints and no
+    # timestamps), with everything else the checks read equal to the SDK's.
+    light, _ = gateway.read(pairs, kinds=("deployments",), with_products=False, stack="shop")
+    by_id = {d.id: d for d in through_sdk}
+    for dep in light.deployments:
+        full = by_id[dep.id]
+        if dep.stack == "shop":
+            assert dep == full
+        else:
+            assert dep == full._replace(endpoints=(), created_at="", updated_at="") and full.endpoints
+    assert len(light.deployments) == 3
+    assert light.fingerprint("shop") == state.fingerprint("shop")
 
 
 @given(st.datetimes(timezones=st.just(dt.UTC)), st.sampled_from(["Z", "+00:00"]), st.booleans())
