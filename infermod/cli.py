@@ -20,7 +20,12 @@ from infermod.commands.parsing import (
 )
 
 FORMATS = click.Choice(["text", "json", "markdown"])
+TEXT_JSON = click.Choice(["text", "json"])
 SEVERITY = click.Choice(["warning", "error"])
+
+
+def _format(choices: click.Choice[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option("--format", "fmt", type=choices, default="text", show_default=True)
 
 
 def _files(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,6 +115,36 @@ def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _timeout(default: str, scope: str, examples: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--timeout",
+        callback=duration_option,
+        metavar="DURATION",
+        default=default,
+        show_default=True,
+        help=f"Time limit for {scope}, API reads included, e.g. {examples}.",
+    )
+
+
+def _changes(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """apply's and destroy's shared options: confirmation, write parallelism, time limit."""
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        f = _timeout("45m", "the whole run", "90s, 45m, 1h30m")(f)
+        f = click.option(
+            "--parallelism",
+            type=click.IntRange(1, 64),
+            default=20,
+            show_default=True,
+            help="Most write calls in flight at once (waiting for readiness holds none).",
+        )(f)
+        return click.option("--auto-approve", is_flag=True, help=f"{verb} without asking for confirmation.")(
+            f
+        )
+
+    return decorate
+
+
 def _no_color(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         from infermod import output
@@ -152,7 +187,7 @@ def cli() -> None:
 
 @cli.command()
 @_files
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_format(TEXT_JSON)
 @click.option(
     "--catalog",
     type=click.Choice(["auto", "live", "snapshot"]),
@@ -173,7 +208,7 @@ def validate(**kwargs: Any) -> int:
 
 @cli.command()
 @_files
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@_format(FORMATS)
 @click.option(
     "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`."
 )
@@ -197,14 +232,7 @@ def validate(**kwargs: Any) -> int:
 )
 @_targets
 @_replace
-@click.option(
-    "--timeout",
-    callback=duration_option,
-    metavar="DURATION",
-    default="10m",
-    show_default=True,
-    help="Time limit for the whole command, API reads included, e.g. 90s, 10m.",
-)
+@_timeout("10m", "the whole command", "90s, 10m")
 @_scaleway
 @_gates
 @_policy
@@ -220,22 +248,7 @@ def plan(**kwargs: Any) -> int:
 @cli.command()
 @click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
 @_files
-@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=20,
-    show_default=True,
-    help="Most write calls in flight at once (waiting for readiness holds none).",
-)
-@click.option(
-    "--timeout",
-    callback=duration_option,
-    metavar="DURATION",
-    default="45m",
-    show_default=True,
-    help="Time limit for the whole run, API reads included, e.g. 90s, 45m, 1h30m.",
-)
+@_changes("Apply")
 @_targets
 @_replace
 @_scaleway
@@ -251,22 +264,7 @@ def apply(**kwargs: Any) -> int:
 
 @cli.command()
 @_files
-@click.option("--auto-approve", is_flag=True, help="Destroy without asking for confirmation.")
-@click.option(
-    "--parallelism",
-    type=click.IntRange(1, 64),
-    default=20,
-    show_default=True,
-    help="Most write calls in flight at once (waiting for readiness holds none).",
-)
-@click.option(
-    "--timeout",
-    callback=duration_option,
-    metavar="DURATION",
-    default="45m",
-    show_default=True,
-    help="Time limit for the whole run, API reads included, e.g. 90s, 45m, 1h30m.",
-)
+@_changes("Destroy")
 @_targets
 @_scaleway
 @_gates
@@ -280,7 +278,7 @@ def destroy(**kwargs: Any) -> int:
 
 @cli.command()
 @click.argument("plan_file", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@_format(FORMATS)
 def show(plan_file: str, fmt: str) -> int:
     """Render a saved plan file."""
     from infermod.commands.show import run
@@ -291,7 +289,7 @@ def show(plan_file: str, fmt: str) -> int:
 @cli.command()
 @click.argument("key", required=False)
 @_files
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_format(TEXT_JSON)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the whole output, or KEY's value).")
 @click.option("--raw", is_flag=True, help="Print KEY's string, number or boolean as is, for scripts.")
 @_scaleway
@@ -319,7 +317,7 @@ def import_(**kwargs: Any) -> int:
 @cli.command(name="check-model")
 @click.argument("source")
 @click.option("--type", "model_type", type=click.Choice(["chat", "vision", "multimodal", "embedding"]))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@_format(TEXT_JSON)
 def check_model(source: str, model_type: str | None, fmt: str) -> int:
     """Check a Hugging Face repository (ORG/NAME) or a local directory for compatibility."""
     from infermod.commands.check_model import run
