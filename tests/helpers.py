@@ -13,6 +13,43 @@ RECORDINGS = ROOT.parent / "shared" / "api-recordings"  # real API traffic; abse
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"
 PUBLIC_PROJECT = "00000000-0000-0000-0000-000000000000"  # the catalog's models live there
 
+# one small public deployment of the catalog's Llama, the tests' usual resource
+SMALL_LLAMA = (
+    f"    model: {LLAMA}\n    node_type: L4\n    accept_eula: true\n    endpoints: [{{public: true}}]\n"
+)
+
+# a stack with a custom model (ft) and two deployments: one of the catalog, one of ft
+TWO = """\
+version: 1
+stack: shop
+models:
+  ft: {source: https://huggingface.co/acme/support-bot-8b, type: chat}
+deployments:
+  chat:
+    model: meta/llama-3.1-8b-instruct:fp8
+    node_type: L4
+    accept_eula: true
+    endpoints: [{public: true}]
+    tags: [a]
+  bot:
+    model: ft
+    node_type: L40S
+    endpoints: [{public: true}, {private_network_id: 44444444-4444-4444-8444-444444444444, disable_auth: true}]
+"""
+
+
+def stack_config(*keys: str, stack: str = "shop", region: str | None = None) -> str:
+    """A configuration with one small public Llama deployment under each key."""
+    where = f"    region: {region}\n" if region else ""
+    return f"version: 1\nstack: {stack}\ndeployments:\n" + "".join(
+        f"  {key}:\n{where}{SMALL_LLAMA}" for key in keys
+    )
+
+
+def many(n: int, region: str = "fr-par") -> str:
+    """Deployments d0 .. d(n-1), each in `region`."""
+    return stack_config(*(f"d{i}" for i in range(n)), region=region)
+
 
 def model_id(sdk: Any, name: str = LLAMA, region: str = "fr-par") -> str:
     # the SDK always sends a project filter (the client's default project when none is

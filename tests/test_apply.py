@@ -6,32 +6,7 @@ import json
 from collections import Counter
 
 from tests.conftest import start_emulator, write
-from tests.helpers import create, owned
-
-TWO = """\
-version: 1
-stack: shop
-models:
-  ft: {source: https://huggingface.co/acme/support-bot-8b, type: chat}
-deployments:
-  chat:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-    tags: [a]
-  bot:
-    model: ft
-    node_type: L40S
-    endpoints: [{public: true}, {private_network_id: 44444444-4444-4444-8444-444444444444, disable_auth: true}]
-"""
-
-
-def many(n: int, region: str = "fr-par") -> str:
-    return "version: 1\nstack: shop\ndeployments:\n" + "".join(
-        f"  d{i}:\n    region: {region}\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    accept_eula: true\n    endpoints: [{{public: true}}]\n"
-        for i in range(n)
-    )
+from tests.helpers import TWO, create, many, owned
 
 
 def test_apply_then_plan_converges(cli, scw_env, sdk, tmp_path):

@@ -16,17 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from tests.conftest import write
+from tests.helpers import stack_config
 
-CONFIG = """\
-version: 1
-stack: slow
-deployments:
-  chat:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-"""
+CONFIG = stack_config("chat", stack="slow")
 
 
 def _blackhole(conn: socket.socket, stop: threading.Event) -> None:

@@ -9,17 +9,9 @@ import sys
 import pytest
 
 from tests.conftest import write
+from tests.helpers import stack_config
 
-CONFIG = """\
-version: 1
-stack: codes
-deployments:
-  bot:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-"""
+CONFIG = stack_config("bot", stack="codes")
 
 
 @pytest.mark.parametrize(

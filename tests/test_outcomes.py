@@ -13,12 +13,9 @@ from typing import Any
 import requests
 
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, start_emulator, write
+from tests.helpers import stack_config
 
-CONFIG = "version: 1\nstack: shop\ndeployments:\n" + "".join(
-    f"  d{i}:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n"
-    "    accept_eula: true\n    endpoints: [{public: true}]\n"
-    for i in range(3)
-)
+CONFIG = stack_config("d0", "d1", "d2")
 DOWN = b'{"type": "unknown", "message": "service unavailable"}'
 
 

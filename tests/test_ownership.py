@@ -9,18 +9,9 @@ from hypothesis import strategies as st
 
 from infermod.state import NAME_TAG, STACK_TAG, tag_value
 from tests.conftest import write
-from tests.helpers import create, owned
+from tests.helpers import create, owned, stack_config
 
-ONE = """\
-version: 1
-stack: shop
-deployments:
-  chat:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-"""
+ONE = stack_config("chat")
 
 
 def ids(sdk):

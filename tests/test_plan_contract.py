@@ -7,23 +7,9 @@ import json
 import os
 
 from tests.conftest import write
-from tests.helpers import create, owned
+from tests.helpers import create, owned, stack_config
 
-CONFIG = """\
-version: 1
-stack: shop
-deployments:
-  chat:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-  bot:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-"""
+CONFIG = stack_config("chat", "bot")
 
 
 def edit(path, change):

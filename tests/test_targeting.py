@@ -5,24 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import write
-from tests.test_apply import many
-
-TWO_WITH_MODEL = """\
-version: 1
-stack: shop
-models:
-  ft: {source: https://huggingface.co/acme/support-bot-8b, type: chat}
-deployments:
-  chat:
-    model: meta/llama-3.1-8b-instruct:fp8
-    node_type: L4
-    accept_eula: true
-    endpoints: [{public: true}]
-  bot:
-    model: ft
-    node_type: L40S
-    endpoints: [{public: true}]
-"""
+from tests.helpers import TWO, many
 
 
 def addresses(body):
@@ -70,7 +53,7 @@ def test_target_plans_and_applies_only_what_it_names(cli, scw_env, sdk, tmp_path
 
 
 def test_target_brings_the_model_a_deployment_needs(cli, scw_env, sdk, tmp_path):
-    write(tmp_path / "infermod.yaml", TWO_WITH_MODEL)
+    write(tmp_path / "infermod.yaml", TWO)
     body = json.loads(cli("plan", "--format", "json", "--target", "deployment.bot").out)
     assert addresses(body) == {"model.ft": ["create"], "deployment.bot": ["create"]}
     assert cli("apply", "--auto-approve", "--target", "deployment.bot").code == 0
@@ -118,7 +101,7 @@ def test_replace_respects_lifecycle(cli, scw_env, tmp_path):
 
 
 def test_replace_refuses_what_cannot_be_replaced(cli, scw_env, tmp_path):
-    write(tmp_path / "infermod.yaml", TWO_WITH_MODEL)
+    write(tmp_path / "infermod.yaml", TWO)
     missing = cli("plan", "--replace", "deployment.chat")
     assert missing.code == 1 and "does not exist yet" in missing.err
     model = cli("plan", "--replace", "model.ft")
@@ -156,9 +139,9 @@ def test_targeted_markdown_and_1_0_plan_files(cli, scw_env, sdk, tmp_path):
 
 
 def test_targeting_a_changed_model_moves_its_deployments_first(cli, scw_env, sdk, tmp_path):
-    write(tmp_path / "infermod.yaml", TWO_WITH_MODEL)
+    write(tmp_path / "infermod.yaml", TWO)
     assert cli("apply", "--auto-approve").code == 0
-    moved = TWO_WITH_MODEL.replace("acme/support-bot-8b", "microsoft/phi-4").replace(
+    moved = TWO.replace("acme/support-bot-8b", "microsoft/phi-4").replace(
         "node_type: L4\n", "node_type: L4\n    size: 2\n"
     )
     write(tmp_path / "infermod.yaml", moved)
