@@ -1,11 +1,12 @@
 """`--timeout` bounds the whole run, reads included, against servers that never finish answering.
 
 Each server listens on 127.0.0.1 port 0: a blackhole accepts connections and never answers;
-a trickle answers one byte a second (so no socket read ever times out by itself).
+a trickle answers a byte every 0.2 s and never ends (so no socket read ever times out by itself).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
@@ -30,12 +31,14 @@ def _trickle(conn: socket.socket, stop: threading.Event) -> None:
     answer = (
         b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 9999\r\n\r\n{"deployments": ['
     )
-    for byte in answer:
-        if stop.wait(1.0):
-            return
+    # a byte at once, then one every 0.2 s and never an end (JSON allows the spaces): each
+    # socket read gets a byte well within its timeout, so only the call's limit can end it
+    for byte in itertools.chain(answer, itertools.repeat(ord(" "))):
         try:
             conn.sendall(bytes([byte]))
         except OSError:
+            return
+        if stop.wait(0.2):
             return
 
 

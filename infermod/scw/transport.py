@@ -84,18 +84,24 @@ class _BoundedRequests:
         if not done.wait(limit):
             self._local.session = None  # the abandoned call keeps its connection; start afresh
             if deadline.expired():
-                raise deadline.DeadlineExceeded(
-                    f"{deadline.describe()} while waiting for {method} {_path(url)}"
-                )
+                raise _late(method, url)
             raise deadline.DeadlineExceeded(
                 f"no complete answer within {limit:.0f}s to {method} {_path(url)}"
             )
         if "error" in box:
+            # the socket timeouts were cut to the deadline too, and under load they may fire
+            # before the wait above: a timeout once the deadline has passed is the deadline's
+            if isinstance(box["error"], requests.Timeout) and deadline.expired():
+                raise _late(method, url) from box["error"]
             raise box["error"]
         response: requests.Response = box["response"]
         if response.status_code >= 400:
             _ensure_json_error(response)
         return response
+
+
+def _late(method: str, url: str) -> deadline.DeadlineExceeded:
+    return deadline.DeadlineExceeded(f"{deadline.describe()} while waiting for {method} {_path(url)}")
 
 
 def _path(url: str) -> str:
