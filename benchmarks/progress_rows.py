@@ -24,7 +24,9 @@ import termios
 from collections import Counter
 
 import pyte
-from plan_scale import ENV, config_text, start_emulator
+from common import ENV, config_text, start_emulator
+
+REGIONS = ("fr-par", "nl-ams", "pl-waw")
 
 
 def run_in_pty(args: list[str], env: dict[str, str], cwd: str) -> bytes:
@@ -57,7 +59,7 @@ def main() -> None:
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 with open(os.path.join(tmp, "infermod.yaml"), "w", encoding="utf-8") as fh:
-                    fh.write(config_text(args.deployments))
+                    fh.write(config_text(args.deployments, "bench", REGIONS))
                 env = {**os.environ, **ENV, "SCW_API_URL": url, "TERM": "xterm", "HOME": tmp}
                 if mode == "terminal":
                     screen = pyte.Screen(80, 2000)

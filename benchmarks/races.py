@@ -22,38 +22,16 @@ from collections import Counter
 from pathlib import Path
 
 import requests
+from common import ENV, PROJECT, SECRET, config_text, start_emulator
 
-PROJECT = "11111111-1111-4111-8111-111111111111"
-SECRET = "9f8e7d6c-5b4a-4321-8765-0123456789ab"
 STACK = "race"
-
-
-def start_emulator(ready_after: float) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "infermod", "emulator", "--port", "0", "--ready-after", str(ready_after)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline().strip() if proc.stdout else ""
-    if not line.startswith("Emulator listening on "):
-        proc.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[1]
-
-
-def config_text(n: int) -> str:
-    return f"version: 1\nstack: {STACK}\ndeployments:\n" + "".join(
-        f"  d{i}:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n"
-        "    accept_eula: true\n    endpoints: [{public: true}]\n"
-        for i in range(n)
-    )
 
 
 def machine(root: Path, name: str, n: int) -> Path:
     """A working copy with its own HOME: another machine, as far as local locks go."""
     work = root / name
     (work / "home").mkdir(parents=True)
-    (work / "infermod.yaml").write_text(config_text(n))
+    (work / "infermod.yaml").write_text(config_text(n, STACK))
     return work
 
 
@@ -62,10 +40,7 @@ def run(work: Path, url: str, *args: str) -> subprocess.Popen[str]:
         **os.environ,
         "HOME": str(work / "home"),
         "XDG_STATE_HOME": str(work / "home" / "state"),
-        "SCW_CONFIG_PATH": os.devnull,
-        "SCW_ACCESS_KEY": "SCWRACEACCESSKEY0000",
-        "SCW_SECRET_KEY": SECRET,
-        "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        **ENV,
         "SCW_API_URL": url,
     }
     return subprocess.Popen(
@@ -115,7 +90,7 @@ def main() -> None:
     parser.add_argument("--deployments", type=int, default=4)
     parser.add_argument("--ready-after", type=float, default=0.5)
     args = parser.parse_args()
-    emulator, url = start_emulator(args.ready_after)
+    emulator, url = start_emulator("--ready-after", str(args.ready_after))
     try:
         for second, delay in (("apply", 0.0), ("destroy", 0.4)):
             dups = missing = 0
