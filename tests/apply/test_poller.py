@@ -16,7 +16,7 @@ from infermod.apply.poller import RegionPoller, Schedule, Stopped, TimedOut, sch
 from infermod.apply.slots import WriteSlots
 from infermod.state import ActualDeployment
 from tests.conftest import start_emulator, write
-from tests.test_apply import many
+from tests.helpers import many
 
 
 def dep(dep_id: str, status: str) -> ActualDeployment:

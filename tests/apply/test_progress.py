@@ -17,7 +17,7 @@ import pyte
 
 from infermod.apply.progress import Flight, Progress, fit, live_lines
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, start_emulator, write
-from tests.test_apply import many
+from tests.helpers import many
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (deployment\.d\d): ")
 SGR = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,8 +11,8 @@ from hypothesis import strategies as st
 from infermod.config.yamlsource import load_bytes
 from infermod.rules.engine import load_checked_config
 from tests.conftest import write
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = str(ROOT / "examples")
 
 GOOD = """\

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.fake_gitlab import BOT_TOKEN, OTHER_TOKEN, FakeGitLab, Fault
-from tests.test_gitlab import scenario
-from tests.test_gitlab_notes import ci_env
+from tests.gitlab.test_comment import ci_env
+from tests.gitlab.test_reports import scenario
 
 ISSUES = "/api/v4/projects/42/issues"
 

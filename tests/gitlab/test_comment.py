@@ -11,7 +11,7 @@ import pytest
 from infermod.gitlab import api
 from tests.conftest import SECRET_KEY, write
 from tests.fake_gitlab import BOT_TOKEN, FORK, MR, OTHER_TOKEN, UPSTREAM, FakeGitLab, Fault
-from tests.test_gitlab import CONFIG, scenario
+from tests.gitlab.test_reports import CONFIG, scenario
 
 NOTES = rf"/api/v4/projects/{UPSTREAM}/merge_requests/{MR}/notes"
 
