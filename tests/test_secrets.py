@@ -1,0 +1,50 @@
+"""Secrets: a value that never prints, a digest that notices a change, whole-word redaction."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from infermod.secrets import MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
+
+TOKENS = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJ0123456789_", min_size=MIN_SECRET_LENGTH, max_size=40
+)
+SEPARATORS = st.text(alphabet=" \n\t:=,;\"'()[]{}/.-", min_size=1, max_size=3)
+
+
+def test_a_secret_prints_as_sensitive_however_it_is_formatted():
+    secret = Secret("hf_abcdefgh12345678", "env:HF_TOKEN")
+    shown = [str(secret), repr(secret), f"{secret}", f"{secret!r}", str([secret]), str({"t": secret})]
+    assert all("hf_abcdefgh12345678" not in s and REDACTED in s for s in shown)
+    assert json.dumps({"token": str(secret)}) == '{"token": "(sensitive)"}'
+    assert secret.reveal() == "hf_abcdefgh12345678" and secret.origin == "env:HF_TOKEN"
+
+
+def test_the_digest_tells_values_apart_without_containing_them():
+    a, b = Secret("hf_abcdefgh12345678", "literal"), Secret("hf_abcdefgh12345679", "env:X")
+    assert a.digest() != b.digest() and len(a.digest()) == 16
+    assert "abcdefgh" not in a.digest()
+    assert a == Secret("hf_abcdefgh12345678", "env:HF_TOKEN") and a != b and hash(a) != hash(b)
+
+
+@given(secret=TOKENS, before=SEPARATORS, after=SEPARATORS, times=st.integers(1, 3))
+def test_every_whole_occurrence_is_redacted(secret, before, after, times):
+    text = ("error" + before + secret + after) * times
+    redacted = redact_text(text, [secret])
+    assert secret not in redacted
+    assert redacted == ("error" + before + REDACTED + after) * times
+
+
+@given(secret=TOKENS, glued=st.text(alphabet="abcXYZ019_", min_size=1, max_size=4))
+def test_a_secret_inside_a_longer_word_is_not_cut_out(secret, glued):
+    text = f"id={glued}{secret} and id={secret}{glued}"
+    assert redact_text(text, [secret]) == text
+
+
+def test_short_values_are_never_treated_as_secrets():
+    text = "region fr-par, size 2, name a"
+    assert redact_text(text, ["a", "2", "fr-par"]) == text
+    assert redact_text("key=abcdefgh!", ["abcdefgh", "abc"]) == f"key={REDACTED}!"
