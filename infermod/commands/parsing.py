@@ -6,6 +6,7 @@ The click callbacks wrap them so a bad value is a usage error (exit 2) naming th
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -28,6 +29,9 @@ _UNITS = (3600.0, 60.0, 1.0)
 _GROUPED = r"\d{1,3}(?:[, \u00a0\u202f]\d{3})+"
 _AMOUNT = re.compile(rf"({_GROUPED}|\d+)(?:\.(\d{{1,2}}))?")
 _CURRENCY = re.compile(r"^(?:eur|€)\s*|\s*(?:eur|€)$", re.IGNORECASE)
+# Scientific notation and the non-finite words float() knows: refused as numbers, not read as
+# a foreign currency (the letter in "1e400" is not a currency sign).
+_NOT_DECIMAL = re.compile(r"[-+]?(?:\d+(?:\.\d*)?e[-+]?\d+|inf(?:inity)?|nan)", re.IGNORECASE)
 
 
 _ADDRESS = re.compile(r"(deployment|model)\.([a-z0-9]+(?:-[a-z0-9]+)*)")
@@ -55,6 +59,8 @@ def parse_duration(text: str) -> float:
         if not value or match is None:
             raise ValueError(f"{text!r} is not a duration: use {DURATION_FORMS}")
         seconds = sum(float(part) * unit for part, unit in zip(match.groups(), _UNITS, strict=True) if part)
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text[:40]!r}...: the duration is too large; use {DURATION_FORMS}")
     if seconds <= 0:
         raise ValueError(f"{text!r}: the duration must be more than zero, e.g. {DURATION_FORMS}")
     return seconds
@@ -65,6 +71,8 @@ def parse_amount(text: str, currency: str = "EUR") -> float:
     value = _CURRENCY.sub("", text.strip(), count=1).strip()
     match = _AMOUNT.fullmatch(value)
     if match is None:
+        if _NOT_DECIMAL.fullmatch(value):
+            raise ValueError(f"{text!r} is not an amount (no exponents or infinity): use {AMOUNT_FORMS}")
         if re.search(r"\d", value) and re.search(r"[A-Za-z$£¥]", value):
             raise ValueError(
                 f"{text!r}: amounts are in {currency}, the catalog's currency; use {AMOUNT_FORMS}"
@@ -75,7 +83,10 @@ def parse_amount(text: str, currency: str = "EUR") -> float:
             )
         raise ValueError(f"{text!r} is not an amount: use {AMOUNT_FORMS}")
     whole = re.sub(r"\D", "", match.group(1))
-    return float(f"{whole}.{match.group(2) or '0'}")
+    amount = float(f"{whole}.{match.group(2) or '0'}")
+    if not math.isfinite(amount):  # hundreds of digits overflow to inf: no limit at all
+        raise ValueError(f"{text[:40]!r}...: the amount is too large; use {AMOUNT_FORMS}")
+    return amount
 
 
 def duration_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:

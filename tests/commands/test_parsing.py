@@ -155,3 +155,26 @@ def test_cli_accepts_friendly_values(cli, scw_env, tmp_path):
     assert cli("apply", "--auto-approve", "--timeout", "1h30m").code == 0
     bad = cli("destroy", "--auto-approve", "--timeout", "1h30")
     assert bad.code == 1 and "'1h30' is not a duration: use 90s, 45m, 1h30m" in bad.err
+
+
+@pytest.mark.parametrize("text", ["1e400", "1E5 EUR", "1e3", "inf", "-inf", "NaN", "Infinity", "€inf"])
+def test_exponents_and_non_finite_amounts_are_a_parsing_error(text):
+    # "1e400" has a letter in it, which read as a foreign currency ("amounts are in EUR")
+    with pytest.raises(ValueError, match=f"is not an amount.*use {AMOUNT_FORMS}") as caught:
+        parse_amount(text)
+    assert "amounts are in" not in str(caught.value)
+
+
+@pytest.mark.parametrize("parse", [parse_amount, parse_duration])
+def test_overflowing_numbers_are_refused_not_infinite(parse):
+    # 400 digits overflow a float to inf: an unlimited budget or a wait that never ends
+    with pytest.raises(ValueError, match="too large"):
+        parse("9" * 400)
+
+
+def test_cli_refuses_a_non_finite_budget(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", "version: 1\nstack: s\n")
+    refused = cli("plan", "--max-monthly-cost", "1e400")
+    assert refused.code == 1 and "'--max-monthly-cost'" in refused.err
+    assert "is not an amount" in refused.err and "1 500 EUR" in refused.err
+    assert "amounts are in EUR" not in refused.err
