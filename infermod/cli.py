@@ -224,7 +224,11 @@ def validate(**kwargs: Any) -> int:
     help="Write a GitLab `artifacts:reports:terraform` file.",
 )
 @click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
-@click.option("--comment-required", is_flag=True, help="Fail the command when the comment cannot be posted.")
+@click.option(
+    "--comment-required",
+    is_flag=True,
+    help="Post the note (implies --comment) and fail the command when it cannot be posted.",
+)
 @click.option(
     "--drift-issue",
     is_flag=True,

@@ -38,6 +38,8 @@ def run(
     destroy: bool = False,
 ) -> int:
     deadline.start(timeout)
+    # Asking for the note to be required is asking for the note: alone it used to do nothing.
+    comment = comment or comment_required
     if drift_issue and targets:  # a partial plan must not close a drift issue as "no changes"
         raise click.UsageError("--drift-issue needs a full plan: drop --target")
     stack = None

@@ -272,3 +272,16 @@ def test_retries_stop_when_the_budget_is_spent(cli, scw_env, sdk, tmp_path, gitl
     result = cli("plan", "--comment")
     assert result.code == 0 and '429 to GET /projects/42/merge_requests/7/notes: "429 Too Many' in result.err
     assert waits == [30.0]  # a second 30 s wait would pass the 50 s budget
+
+
+def test_comment_required_alone_posts_the_note_and_fails_when_it_cannot(
+    cli, scw_env, sdk, tmp_path, gitlab, waits
+):
+    """--comment-required without --comment implies it (it used to do nothing and exit 0)."""
+    scenario(cli, sdk, tmp_path)
+    posted = cli("plan", "--comment-required")
+    assert posted.code == 0 and "Posted the plan on merge request !7" in posted.err, posted.err
+    assert len(gitlab.ours("infermod-plan stack=mr")) == 1
+    gitlab.faults += [Fault("GET", NOTES, 500, {}, {"message": "500 Internal Server Error"})] * api.ATTEMPTS
+    failed = cli("plan", "--comment-required")
+    assert failed.code == 1 and "not posted" in failed.err.splitlines()[-1]
