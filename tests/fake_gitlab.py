@@ -37,6 +37,7 @@ class FakeGitLab:
         self.issue_notes: list[tuple[int, str]] = []
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
+        self.tokens: list[str] = []  # every PRIVATE-TOKEN received, to show where a token went
         self._ids = 1000
         self._lock = threading.Lock()
         fake = self
@@ -99,6 +100,7 @@ class FakeGitLab:
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         url = urlsplit(req.path)
         self.requests.append((req.command, url.path))
+        self.tokens += [req.headers["PRIVATE-TOKEN"]] if "PRIVATE-TOKEN" in req.headers else []
         length = int(req.headers.get("content-length") or 0)
         body = json.loads(req.rfile.read(length)) if length else {}
         for fault in self.faults:

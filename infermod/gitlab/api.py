@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import requests
 
@@ -111,8 +111,15 @@ class GitLab:
         url = self.api_url + path
         for attempt in range(1, ATTEMPTS + 1):
             try:
+                # Redirects are not followed: requests would carry PRIVATE-TOKEN to any host.
                 response = self.session.request(
-                    method, url, params=params, json=body, timeout=TIMEOUT, verify=self.verify
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    timeout=TIMEOUT,
+                    verify=self.verify,
+                    allow_redirects=False,
                 )
             except requests.exceptions.SSLError:
                 advice = (
@@ -128,6 +135,8 @@ class GitLab:
                     ) from None
                 sleep(backoff(attempt))
                 continue
+            if 300 <= response.status_code < 400:
+                raise GitLabError(redirected(method, path, response), response.status_code)
             if response.status_code < 400:
                 return response
             wait = retry_wait(response, attempt)
@@ -174,6 +183,14 @@ HINTS = {
     403: "GITLAB_TOKEN may not do this (it needs the `api` scope and at least the Reporter role)",
     404: "not found, or not visible to GITLAB_TOKEN's user",
 }
+
+
+def redirected(method: str, path: str, response: requests.Response) -> str:
+    target = urljoin(response.url, response.headers.get("Location", ""))
+    return (
+        f"GitLab answered {response.status_code} to {method} {path}, redirected to {target}: not "
+        "followed, so that GITLAB_TOKEN goes nowhere else; set CI_API_V4_URL to GitLab's own address"
+    )
 
 
 def describe(method: str, path: str, response: requests.Response) -> str:

@@ -285,3 +285,22 @@ def test_comment_required_alone_posts_the_note_and_fails_when_it_cannot(
     gitlab.faults += [Fault("GET", NOTES, 500, {}, {"message": "500 Internal Server Error"})] * api.ATTEMPTS
     failed = cli("plan", "--comment-required")
     assert failed.code == 1 and "not posted" in failed.err.splitlines()[-1]
+
+
+@pytest.mark.parametrize(("method", "status"), [("GET", 302), ("POST", 307)])
+def test_a_redirect_to_another_host_is_not_followed_with_the_token(
+    cli, scw_env, sdk, tmp_path, gitlab, method, status
+):
+    """requests keeps custom headers across redirects: PRIVATE-TOKEN would reach the target."""
+    scenario(cli, sdk, tmp_path)
+    elsewhere = FakeGitLab()  # another port: another origin
+    try:
+        path = "/api/v4/user" if method == "GET" else NOTES
+        target = elsewhere.url + path.removeprefix("/api/v4")
+        gitlab.faults.append(Fault(method, path, status, {"Location": target}, {}))
+        result = cli("plan", "--comment-required")
+        assert elsewhere.tokens == [] and elsewhere.requests == []
+        assert result.code == 1 and f"redirected to {target}" in result.err, result.err
+        assert BOT_TOKEN not in result.out + result.err
+    finally:
+        elsewhere.close()
