@@ -33,6 +33,9 @@ class Settings(NamedTuple):
     node_quota: dict[str, int] | None = None  # None: quota.DEFAULT_NODE_QUOTA
     retry_after: int = 1
     seed: int | None = None
+    # Seconds a connection may stay silent (request line, headers, a short body) before it is
+    # closed: a client sending less than its content-length held a handler thread forever.
+    read_timeout: float = 30.0
 
 
 class Route(NamedTuple):
@@ -429,7 +432,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
 def make_server(host: str, port: int, settings: Settings) -> tuple[EmulatorServer, Emulator]:
     app = Emulator(settings)
-    handler = type("BoundHandler", (Handler,), {"app": app})
+    handler = type("BoundHandler", (Handler,), {"app": app, "timeout": settings.read_timeout})
     server = EmulatorServer((host, port), handler)
     return server, app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import time
 from urllib.parse import urlparse
 
 import pytest
@@ -81,3 +83,28 @@ def test_wrongly_typed_fields_are_invalid_arguments(emulator, fields):
     data = json.dumps(body).encode()
     code, answer = raw_request(emulator.url, "POST", data, {"content-length": str(len(data))})
     assert code == 400 and answer["type"] == "invalid_arguments", answer
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        f"POST {PATH} HTTP/1.1\r\nhost: x\r\nx-auth-token: {SECRET_KEY}\r\ncontent-length: 100\r\n\r\n{{".encode(),
+        b"GET /emulator/v1/stats HTT",  # a request line that never ends
+    ],
+)
+def test_a_client_that_stops_sending_is_disconnected_after_the_read_timeout(sent):
+    """Less body than content-length used to hold a handler thread forever."""
+    from tests.conftest import start_emulator
+
+    running, server = start_emulator(read_timeout=0.3)
+    parts = urlparse(running.url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+            sock.sendall(sent)
+            started = time.monotonic()
+            assert sock.recv(1024) == b""  # closed by the server, no answer
+            assert 0.2 < time.monotonic() - started < 5
+        assert requests.get(f"{running.url}/emulator/v1/stats", timeout=5).status_code == 200
+    finally:
+        server.shutdown()
+        server.server_close()
