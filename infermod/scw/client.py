@@ -7,6 +7,7 @@ import re
 from typing import TYPE_CHECKING
 
 from infermod.errors import CredentialsError
+from infermod.scw import profilefile
 
 if TYPE_CHECKING:  # the SDK is imported only by the commands that talk to Scaleway
     from scaleway import Client
@@ -20,25 +21,22 @@ NO_CREDENTIALS = (
 )
 
 
-def require_credentials() -> None:
+def require_credentials(profile: str) -> None:
     """Fail before the SDK is imported (a tenth of a second) when no credentials can exist:
-    neither both SCW_ACCESS_KEY and SCW_SECRET_KEY set, nor a config file where the SDK looks
-    (SCW_CONFIG_PATH, else $XDG_CONFIG_HOME/scw or ~/.config/scw, then config.yaml)."""
-    if os.environ.get("SCW_ACCESS_KEY") and os.environ.get("SCW_SECRET_KEY"):
-        return
-    path = os.environ.get("SCW_CONFIG_PATH")
-    if not path:
-        xdg = os.environ.get("XDG_CONFIG_HOME")
-        base = os.path.join(xdg, "scw") if xdg else os.path.join(os.path.expanduser("~"), ".config", "scw")
-        path = os.path.join(base, "config.yaml")
-    if not os.path.isfile(path):
+    neither both SCW_ACCESS_KEY and SCW_SECRET_KEY set, nor a config file where the SDK looks;
+    and when that file is broken or lacks the profile, say so (the SDK would ignore it)."""
+    path = profilefile.config_path()
+    if os.path.isfile(path):
+        profilefile.check(path, profile)
+    elif not (os.environ.get("SCW_ACCESS_KEY") and os.environ.get("SCW_SECRET_KEY")):
         raise CredentialsError(NO_CREDENTIALS)
 
 
 def make_client(profile: str | None, api_url: str | None = None, sandbox: bool = False) -> Client:
     """A Client from ~/.config/scw/config.yaml (profile), overridden by SCW_* variables."""
+    name = profile or os.environ.get("SCW_PROFILE") or "default"
     if not sandbox:
-        require_credentials()
+        require_credentials(name)
     import logging
 
     from scaleway import Client
@@ -59,7 +57,6 @@ def make_client(profile: str | None, api_url: str | None = None, sandbox: bool =
             default_region="fr-par",
             default_page_size=100,
         )
-    name = profile or os.environ.get("SCW_PROFILE") or "default"
     try:
         loaded = Profile.from_config_file_and_env(profile_name=name)
     except Exception as exc:
