@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -60,6 +60,7 @@ class Store:
         self.state_dir = state_dir
         self.node_quota = dict(DEFAULT_NODE_QUOTA if node_quota is None else node_quota)
         self.lock = threading.RLock()
+        self.clock: Callable[[], float] = time.time  # tests replace it to step statuses on demand
         self.deployments: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
         self.today = utc_today()
@@ -148,11 +149,11 @@ class Store:
         return True
 
     def _schedule(self, record: dict[str, Any], *steps: tuple[float, str]) -> None:
-        now = time.time()
+        now = self.clock()
         record["_steps"] = [[now + delay * self.ready_after, status] for delay, status in steps]
 
     def _live(self, table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        now = time.time()
+        now = self.clock()
         gone = [rid for rid, rec in table.items() if not self._advance(rec, now)]
         for rid in gone:
             del table[rid]
@@ -168,8 +169,8 @@ class Store:
             if status not in SETTABLE:
                 raise invalid("status", "invalid", f"settable statuses: {', '.join(sorted(SETTABLE))}")
             record["status"] = status
-            record["_steps"] = [[time.time() + self.ready_after, "gone"]] if status == "deleted" else []
-            record["updated_at"] = now_iso(time.time())
+            record["_steps"] = [[self.clock() + self.ready_after, "gone"]] if status == "deleted" else []
+            record["updated_at"] = now_iso(self.clock())
             self.save()
             return record
 
@@ -220,7 +221,7 @@ class Store:
                 "model_name": model["name"],
                 "region": region,
                 "quantization": {"bits": bits},
-                "created_at": now_iso(time.time()),
+                "created_at": now_iso(self.clock()),
                 "updated_at": None,
             }
             record["endpoints"] = [checks.endpoint(record, spec) for spec in body["endpoints"]]
@@ -251,7 +252,7 @@ class Store:
             elif relabelled:  # the real service briefly redeploys on a rename or tag change
                 record["status"] = "deploying"
                 self._schedule(record, (0.1, "ready"))
-            record["updated_at"] = now_iso(time.time())
+            record["updated_at"] = now_iso(self.clock())
             self.save()
             return record
 
@@ -288,7 +289,7 @@ class Store:
                 raise transient("deployment", deployment_id, record["status"])
             record["status"] = "deleting"
             self._schedule(record, (0.4, "gone"))
-            record["updated_at"] = now_iso(time.time())
+            record["updated_at"] = now_iso(self.clock())
             self.save()
             return record
 
@@ -310,7 +311,7 @@ class Store:
             if any(checks.network_of(e) == network for e in record["endpoints"]):
                 raise invalid("endpoint", "conflict", f"the deployment already has an endpoint on {network}")
             record["endpoints"].append(endpoint)
-            record["updated_at"] = now_iso(time.time())
+            record["updated_at"] = now_iso(self.clock())
             self.save()
             return endpoint
 
@@ -320,7 +321,7 @@ class Store:
             self._changeable(region, record["id"])
             if "disable_auth" in body:
                 endpoint["disable_auth"] = bool(body["disable_auth"])
-            record["updated_at"] = now_iso(time.time())
+            record["updated_at"] = now_iso(self.clock())
             self.save()
             return endpoint
 
@@ -335,7 +336,7 @@ class Store:
                     "a deployment needs at least one endpoint: create another first",
                 )
             record["endpoints"].remove(endpoint)
-            record["updated_at"] = now_iso(time.time())
+            record["updated_at"] = now_iso(self.clock())
             self.save()
 
     def _find_endpoint(self, region: str, endpoint_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -375,7 +376,7 @@ class Store:
                 str(body.get("name") or ""),
                 url,
                 bool(source.get("secret")),
-                now_iso(time.time()),
+                now_iso(self.clock()),
             )
             if record.pop("_cached", False):  # recorded: an import Scaleway already holds is ready at once
                 record["status"] = "ready"

@@ -4,9 +4,12 @@
 API by Scaleway's Terraform provider (go-vcr v2) and CLI (go-vcr v1) test suites. Each
 recorded request is sent to the emulator, in order, with recorded ids mapped to the ids the
 emulator returned; status codes, JSON key sets (at every depth), error types and resource
-statuses must match. A recorded status is waited for (the real service takes minutes, the
-emulator a second), so the status *sequences* must match too. Every emulator answer must
-also unmarshal through the SDK's own marshalling.
+statuses must match. A recorded status is polled for (the real service takes minutes, the
+emulator a second), so the status *sequences* must match too. The emulator's clock is the
+replay's: it moves only between polls, by less than the shortest status lasts, so every status
+is seen whatever the machine's load (on wall-clock time, a request delayed past a half-second
+"creating" missed it). Every emulator answer must also unmarshal through the SDK's own
+marshalling.
 
 Substitutions, because the emulator's catalog is not the 2025 one: a recorded catalog model
 unknown to the emulator is replayed as an emulator catalog model that runs on the recorded
@@ -20,7 +23,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -38,7 +40,9 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 LLAMA = "meta/llama-3.1-8b-instruct:fp8"
 AUTH = {"x-auth-token": SECRET_KEY}
 READY_AFTER = 1.0
-WAIT = 6 * READY_AFTER
+# Shorter than the shortest status the emulator shows (a relabel's deploying, 0.1 x ready_after).
+STEP = READY_AFTER / 20
+POLLS = int(6 * READY_AFTER / STEP)  # a status not reached within six ready_after is a mismatch
 
 pytestmark = pytest.mark.skipif(not CASSETTES, reason="../shared/api-recordings is absent")
 
@@ -108,9 +112,20 @@ def _rebuild(recorded: Any) -> dict[str, Any]:
     }
 
 
+class Clock:
+    """The emulator's time, moved only by the replay."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class Replayer:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock) -> None:
         self.url = url
+        self.clock = clock
         self.ids: dict[str, str] = {}
         models = self.call("GET", "/inference/v1/regions/fr-par/models", "page_size=1000", None)[1]["models"]
         self.llama = next(m["id"] for m in models if m["name"] == LLAMA)
@@ -149,15 +164,14 @@ class Replayer:
     def replay(self, ex: Exchange) -> tuple[int, Any]:
         path, body = self.map_path(ex.path), self.map_body(ex)
         wanted = ex.response.get("status") if isinstance(ex.response, dict) and ex.code == 200 else None
-        deadline = time.monotonic() + WAIT
-        while True:
+        for _ in range(POLLS):
             code, answer = self.call(ex.method, path, ex.query, body)
-            if ex.method != "GET" or time.monotonic() > deadline:
+            if ex.method != "GET":
                 break
             status = answer.get("status") if isinstance(answer, dict) else None
             if code == ex.code and (wanted is None or status == wanted):
                 break
-            time.sleep(0.05)
+            self.clock.now += STEP
         if ex.method == "POST" and code == 200 and isinstance(ex.response, dict):
             self.ids[ex.response["id"]] = answer["id"]
             for old, new in zip(
@@ -186,10 +200,10 @@ def unmarshaller(method: str, path: str) -> Any:
     return marshalling.unmarshal_Model
 
 
-def replay_cassette(url: str, cassette: Path) -> None:
+def replay_cassette(url: str, clock: Clock, cassette: Path) -> None:
     exchanges = load(cassette)
     assert exchanges, f"{cassette.name}: no Inference API traffic"
-    replayer = Replayer(url)
+    replayer = Replayer(url, clock)
     for n, ex in enumerate(exchanges):
         where = f"{cassette.name} #{n} {ex.method} {ex.path}"
         code, answer = replayer.replay(ex)
@@ -210,24 +224,23 @@ def replay_cassette(url: str, cassette: Path) -> None:
 
 
 def test_emulator_replays_the_recorded_traffic():
-    """All cassettes at once, against one emulator (each waits for its own status changes)."""
-    running, server = start_emulator(ready_after=READY_AFTER)
-    try:
-        with ThreadPoolExecutor(max_workers=len(CASSETTES)) as pool:
-            outcomes = list(pool.map(lambda c: _outcome(running.url, c), CASSETTES))
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Every cassette, each against an emulator of its own whose clock its replay moves."""
+    outcomes = [_outcome(cassette) for cassette in CASSETTES]
     failures = [o for o in outcomes if o]
     assert not failures, "\n".join(failures)
     assert len(outcomes) == len(CASSETTES) >= 8
 
 
-def _outcome(url: str, cassette: Path) -> str:
+def _outcome(cassette: Path, **settings: Any) -> str:
+    running, server = start_emulator(ready_after=READY_AFTER, **settings)
+    clock = running.app.store.clock = Clock()
     try:
-        replay_cassette(url, cassette)
+        replay_cassette(running.url, clock, cassette)
     except AssertionError as exc:
         return f"{cassette.name}: {exc}"
+    finally:
+        server.shutdown()
+        server.server_close()
     return ""
 
 
