@@ -174,9 +174,11 @@ def test_lora_adapter_says_to_merge_it(cli, tmp_path):
 
 
 def _fast(cli, root) -> dict:
+    # A guard against hangs, not a speed target (that is benchmarks/loader_scale.py's job): loose
+    # enough for a loaded CI machine, far below a hang or a whole sparse file's download.
     start = time.monotonic()
     body = check(cli, root)
-    assert time.monotonic() - start < 5
+    assert time.monotonic() - start < 20
     return body
 
 
