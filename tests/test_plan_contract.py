@@ -127,3 +127,23 @@ def test_plan_files_without_or_with_a_damaged_embedded_configuration_are_refused
     result = cli("apply", "plan.json")
     assert result.code == 1 and "does not embed the configuration" in result.err
     assert sdk.list_deployments_all() == []
+
+
+def test_a_finding_removed_from_a_plan_file_is_refused(cli, scw_env, sdk, tmp_path):
+    write(
+        tmp_path / "infermod.yaml",
+        CONFIG.replace(
+            "endpoints: [{public: true}]\n  bot", "endpoints: [{public: true, disable_auth: true}]\n  bot"
+        ),
+    )
+    assert cli("plan", "--out", "plan.json").code == 0
+    plan = tmp_path / "plan.json"
+    assert "public-endpoint-without-auth" in plan.read_text()
+    edit(plan, lambda d: d.update(findings=[]))  # `show plan.json` no longer warns a reviewer
+    assert "public-endpoint-without-auth" not in cli("show", "plan.json").out
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and "nothing was applied" in result.err
+    assert "`public-endpoint-without-auth` on deployments.chat.endpoints[0].disable_auth" in result.err, (
+        result.err
+    )
+    assert sdk.list_deployments_all() == []

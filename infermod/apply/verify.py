@@ -45,6 +45,18 @@ def first_difference(recorded: Plan, derived: Plan) -> str | None:
             f"resource_changes[{len(ours)}]: the derived plan has {missing.get('address')} {_actions(missing)}, "
             "which the plan file does not"
         )
+    return _hidden_finding(recorded, derived)
+
+
+def _hidden_finding(recorded: Plan, derived: Plan) -> str | None:
+    """A finding the derived plan has and the plan file lacks: a reviewer never saw it.
+
+    Compared by rule, resource and field (a message may count days, which move); `policy-*`
+    findings come from the gates given now, which apply enforces on its own."""
+    shown = {(f.rule_id, f.resource, f.field) for f in recorded.findings}
+    for f in derived.findings:
+        if not f.rule_id.startswith("policy-") and (f.rule_id, f.resource, f.field) not in shown:
+            return f"findings: the derived plan has {f.severity} `{f.rule_id}` on {f.field or f.resource}, which the plan file does not"
     return None
 
 
