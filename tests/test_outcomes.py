@@ -113,3 +113,78 @@ def test_creates_whose_answers_an_outage_ate_are_reported_as_created(cli, tmp_pa
     finally:
         emulator.shutdown()
         emulator.server_close()
+
+
+@contextmanager
+def down_after_creates(upstream: str, creates: int) -> Iterator[str]:
+    """Forwards to the emulator until `creates` creates have been answered; then the API is
+    down for good (503), so neither the waits nor the report's re-read can see anything."""
+    state = {"creates": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def _any(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            with lock:
+                if state["creates"] >= creates:
+                    return self._send(503, DOWN)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+            answer = requests.request(
+                self.command, upstream + self.path, data=body, headers=headers, timeout=10
+            )
+            with lock:
+                if self.command == "POST" and self.path.endswith("/deployments") and answer.ok:
+                    state["creates"] += 1
+            self._send(answer.status_code, answer.content)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = _any
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_creates_whose_wait_an_outage_ended_are_named_by_id_when_nothing_can_be_reread(
+    cli, tmp_path, monkeypatch
+):
+    running, emulator = start_emulator(ready_after=30)
+    try:
+        with down_after_creates(running.url, creates=3) as url:
+            for key, value in {
+                "SCW_ACCESS_KEY": ACCESS_KEY,
+                "SCW_SECRET_KEY": SECRET_KEY,
+                "SCW_API_URL": url,
+                "SCW_DEFAULT_PROJECT_ID": PROJECT,
+            }.items():
+                monkeypatch.setenv(key, value)
+            write(tmp_path / "infermod.yaml", CONFIG)
+            result = cli("apply", "--auto-approve", "--timeout", "2s")
+        assert result.code == 1
+        assert "could not re-read the deployments to check this report" in result.err
+        report = result.out.split("\n\n")[-1]
+        exists = {
+            next(t.split("=", 1)[1] for t in dep["tags"] if t.startswith("infermod:name=")): dep["id"]
+            for dep in running.app.store.list_deployments("fr-par")
+        }
+        assert sorted(exists) == ["d0", "d1", "d2"]
+        for key, dep_id in exists.items():  # each is said to exist, by its id
+            assert re.search(
+                rf"!! deployment\.{key} failed \[{dep_id}\]: created as {dep_id}, then", report
+            ), report
+    finally:
+        emulator.shutdown()
+        emulator.server_close()

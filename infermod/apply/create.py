@@ -20,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from infermod.apply.waits import Failed
 from infermod.plan.records import Deployment
+from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway
 from infermod.state import RUN_TAG, STACK_TAG, ActualDeployment, age
 
@@ -67,7 +69,13 @@ def create_once(
         return Created(winner, False, f"another run created it first ({winner.id}): adopted, nothing created")
     tagged = fields._replace(tags=(*fields.tags, run_tag(run_id)))
     created = write(lambda: gateway.create_deployment(region, project, tagged))
-    after = _copies(_stack(gateway, region, project, stack), key, deleting)
+    try:
+        after = _copies(_stack(gateway, region, project, stack), key, deleting)
+    except Exception as exc:  # it exists: the report names it even when nothing can be read
+        raise Failed(
+            f"created as {created.id}, then could not check for a copy made by another run: {describe(exc)}",
+            created.id,
+        ) from None
     if all(d.id != created.id for d in after):
         after = sorted([*after, created], key=age)
     winner = after[0]

@@ -172,7 +172,10 @@ class Executor:
             raise
         except (Failed, Exception) as exc:
             message = str(exc) if isinstance(exc, Failed) else describe(exc)
-            self.outcomes.append(Outcome(change.address, change.type, change.actions, "failed", message))
+            made = exc.resource_id if isinstance(exc, Failed) else None
+            self.outcomes.append(
+                Outcome(change.address, change.type, change.actions, "failed", message, made)
+            )
             self.progress.done(change.address, f"failed: {message}", ok=False)
             raise Failed(message) from None
         note = self.notes.get(change.address)
@@ -264,9 +267,15 @@ class Executor:
         if outcome.note:
             self.notes[change.address] = outcome.note
         self.progress.status(change.address, created.status)
-        self.waits.ready(
-            change.address, change.region, change.project_id, created.id, f"created as {created.id}"
-        )
+        try:
+            self.waits.ready(
+                change.address, change.region, change.project_id, created.id, f"created as {created.id}"
+            )
+        except Interrupted:
+            raise
+        except Exception as exc:  # it exists: the report names it even when it cannot be re-read
+            message = str(exc) if isinstance(exc, Failed) else describe(exc)
+            raise Failed(f"created as {created.id}, then: {message}", created.id) from None
         return created
 
     def _update(self, change: ResourceChange) -> None:

@@ -22,7 +22,9 @@ from infermod.state import STACK_TAG
 
 
 class Failed(Exception):
-    pass
+    def __init__(self, message: str = "", resource_id: str | None = None) -> None:
+        super().__init__(message)
+        self.resource_id = resource_id  # what exists in Scaleway despite the failure
 
 
 class Interrupted(Exception):
