@@ -197,3 +197,23 @@ def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_region_change_replaces_the_deployment_in_the_new_region(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    assert cli("apply", "--auto-approve").code == 0
+    [old] = sdk.list_deployments_all(region="fr-par")
+    for cbd in ("", "    lifecycle: {create_before_destroy: true}\n"):
+        write(tmp_path / "infermod.yaml", many(1, region="nl-ams") + cbd)
+        result = cli("apply", "--auto-approve")
+        assert result.code == 0, result.out + result.err
+        # each catalog model has one id per region: the old region's id failed with a 404
+        # after the old deployment was deleted, or the copy went back to the old region
+        assert sdk.list_deployments_all(region="fr-par") == [], result.out
+        [new] = sdk.list_deployments_all(region="nl-ams")
+        assert new.id != old.id and f"ok deployment.d0 replaced [{new.id}]" in result.out, result.out
+        assert cli("plan", "--detailed-exitcode").code == 0
+        write(tmp_path / "infermod.yaml", many(1) + cbd)
+        assert cli("apply", "--auto-approve").code == 0
+        [old] = sdk.list_deployments_all(region="fr-par")
+        assert sdk.list_deployments_all(region="nl-ams") == []

@@ -94,7 +94,12 @@ def already_deleting(gateway: Gateway, plan: Any) -> set[str]:
     """The stack's deployments being deleted when the run starts, where it creates: a slow
     deletion from an earlier run is not a destroy running now (one list call per place)."""
     places = sorted(
-        {(c.region, c.project_id) for c in plan.changes if c.type == "deployment" and "create" in c.actions}
+        {
+            where
+            for c in plan.changes
+            if c.type == "deployment" and "create" in c.actions
+            for where in places_of(c)
+        }
     )
     return {
         d.id
@@ -125,3 +130,11 @@ def _refuse_if_destroying(deps: list[ActualDeployment], deleting: set[str], stac
                 f"another run is deleting this stack's deployment.{dep.key} ({dep.id}): nothing new was "
                 f"created, so that its destroy is not undone; run `infermod plan` when it has finished"
             )
+
+
+def places_of(change: Any) -> set[tuple[str, str]]:
+    """Where a deployment change acts: the existing deployment's region and project, and the
+    desired ones (a replacement may move it)."""
+    after = change.after
+    moved = {(after.region, after.project_id)} if isinstance(after, Deployment) else set()
+    return {(change.region, change.project_id)} | moved

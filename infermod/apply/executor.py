@@ -257,6 +257,9 @@ class Executor:
         )
         if self.stop.is_set():
             raise Interrupted("")
+        # a change's region and project are the existing deployment's: a replacement that
+        # moves it is created where the configuration wants it
+        change = change._replace(region=after.region, project_id=after.project_id)
         try:
             outcome = create_once(
                 self.gateway, change, self.plan.stack, after, self.run_id, self.deleting, self.slots.run

@@ -28,7 +28,9 @@ def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[li
     """The outcomes as Scaleway now shows them, and a note when it could not be read."""
     if not any(o.type == "deployment" for o in outcomes):
         return outcomes, None
-    pairs = sorted({(c.region, c.project_id) for c in plan.changes if c.type == "deployment"})
+    from infermod.apply.create import places_of
+
+    pairs = sorted({where for c in plan.changes if c.type == "deployment" for where in places_of(c)})
     try:
         with deadline.grace(GRACE):
             found = [
