@@ -217,3 +217,19 @@ def test_a_region_change_replaces_the_deployment_in_the_new_region(cli, scw_env,
         assert cli("apply", "--auto-approve").code == 0
         [old] = sdk.list_deployments_all(region="fr-par")
         assert sdk.list_deployments_all(region="nl-ams") == []
+
+
+def test_a_project_change_out_of_the_default_project_replaces_the_deployment(cli, scw_env, sdk, tmp_path):
+    from tests.conftest import OTHER_PROJECT, PROJECT
+
+    write(tmp_path / "infermod.yaml", many(1))  # in the profile's default project
+    assert cli("apply", "--auto-approve").code == 0
+    [old] = sdk.list_deployments_all(project_id=PROJECT)
+    moved = many(1).replace("    endpoints", f"    project_id: {OTHER_PROJECT}\n    endpoints")
+    write(tmp_path / "infermod.yaml", moved)
+    plan = cli("plan", "--format", "json")
+    [change] = json.loads(plan.out)["resource_changes"]  # the old one was not read: a create, and an orphan
+    assert change["change"]["actions"] == ["delete", "create"] and change["resource_id"] == old.id, plan.out
+    assert cli("apply", "--auto-approve").code == 0
+    assert sdk.list_deployments_all(project_id=PROJECT) == []
+    assert len(sdk.list_deployments_all(project_id=OTHER_PROJECT)) == 1

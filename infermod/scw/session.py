@@ -68,6 +68,8 @@ def _session(client: object, config: Config | None, sandbox: bool, attempts: int
     projects = set()
     if config is not None:
         projects = {d.project_id for d in config.deployments} | {m.project_id for m in config.models}
+    if default:  # a deployment moved out of the default project must still be found
+        projects.add(default)
     if None in projects or not projects:
         if not default:
             raise ConfigError(
