@@ -154,3 +154,24 @@ def test_targeting_a_changed_model_moves_its_deployments_first(cli, scw_env, sdk
     assert deps["chat"].size == 1 and deps["bot"].model_name.startswith("shop--ft--")
     assert len([m for m in sdk.list_models_all() if m.name.startswith("shop--ft--")]) == 1
     assert cli("plan", "--detailed-exitcode").code == 2  # chat's size is still to do
+
+
+def test_replace_states_its_consequences_and_every_endpoint_difference(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    assert cli("apply", "--auto-approve").code == 0
+    [old] = sdk.list_deployments_all()
+    write(tmp_path / "infermod.yaml", many(1).replace("{public: true}", "{public: true, disable_auth: true}"))
+    [change] = json.loads(cli("plan", "--replace", "deployment.d0", "--format", "json").out)[
+        "resource_changes"
+    ]
+    assert change["action_reason"] == "replace_by_request"
+    assert [q["kind"] for q in change["consequences"]] == ["url-change", "downtime", "auth-disabled"], change
+    assert change["alternative"] and "create_before_destroy" in change["alternative"]
+    [endpoint] = change["change"]["endpoints"]
+    assert (endpoint["before"]["disable_auth"], endpoint["after"]["disable_auth"]) == (False, True)
+    text = cli("plan", "--replace", "deployment.d0").out
+    assert "public, auth required -> no auth" in text and "authentication turned OFF" in text, text
+    assert f"endpoint URL changes (new deployment id): clients of https://{old.id}" in text, text
+    assert cli("apply", "--auto-approve", "--replace", "deployment.d0").code == 0
+    [new] = sdk.list_deployments_all()
+    assert new.id != old.id and new.endpoints[0].disable_auth is True

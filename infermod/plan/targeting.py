@@ -14,6 +14,7 @@ from infermod.errors import PlanError
 from infermod.findings import Finding
 from infermod.plan.model import CREATE, DELETE, REPLACE, REPLACE_CBD, ResourceChange
 from infermod.plan.records import Deployment
+from infermod.rules.consequences import with_consequences
 from infermod.rules.safety import prevent_destroy
 
 REPLACE_REASON = "replacement requested with --replace"
@@ -69,13 +70,13 @@ def force_replacements(
             out[index] = change._replace(reasons=(*change.reasons, REPLACE_REASON))
             continue
         spec = next(d for d in config.deployments if d.address == address)
-        out[index] = change._replace(
+        forced = change._replace(
             actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            endpoint_changes=(),
             action_reason="replace_by_request",
             reasons=(REPLACE_REASON,),
             downtime=None,
         )
+        out[index] = with_consequences(forced)  # a new URL, and downtime unless create-before-destroy
     return out
 
 
