@@ -1,4 +1,4 @@
-"""The plan's quota and locked-deployment rules, on their own."""
+"""The plan's quota rule, on its own."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infermod.config.load import load_config
+from infermod.plan.model import CREATE, DELETE, REPLACE, REPLACE_CBD, ResourceChange
+from infermod.plan.records import Deployment
 from infermod.quota import DOCUMENTED_DEFAULTS
-from infermod.rules.quota import NodeChange, Quota, peak_nodes, quota_findings, quota_from_env
-from infermod.rules.status import status_findings
+from infermod.rules.quota import NodeChange, Quota, node_changes, peak_nodes, quota_findings, quota_from_env
 from infermod.state import ActualDeployment
 from tests.conftest import write
 
@@ -30,10 +31,19 @@ def config(tmp_path):
     return load_config([write(tmp_path / "infermod.yaml", CONFIG)], {}).config
 
 
-def actual(status: str, key: str = "big") -> ActualDeployment:
-    tags = ("infermod:stack=s", f"infermod:name={key}")
+def actual(id_: str, node_type: str, size: int, status: str = "ready") -> ActualDeployment:
     return ActualDeployment(
-        "id1", key, "fr-par", "p", status, tags, "H100-2", "m", "m", 2, 2, 2, 8, (), None, "", ""
+        id_, id_, "fr-par", "p", status, (), node_type, "m", "m", size, size, size, 8, (), None, "", ""
+    )
+
+
+def record(node_type: str, size: int) -> Deployment:
+    return Deployment("d", "m", "m", node_type, size, size, None, "fr-par", "p", (), ())
+
+
+def change(actions, id_, before, after, key="k") -> ResourceChange:
+    return ResourceChange(
+        f"deployment.{key}", "deployment", key, "fr-par", "p", actions, id_, None, before, after
     )
 
 
@@ -79,13 +89,29 @@ def test_exceeding_a_default_warns_and_a_configured_quota_errs(tmp_path):
     assert quota_findings(cfg, Quota({"H100": 4}, True), changes, "the organization") == []
 
 
-def test_locked_and_unknown_deployments(tmp_path):
-    cfg = config(tmp_path)
-    (changed,) = status_findings(cfg, [(actual("locked"), True)])
-    assert changed.severity == "error" and "locked by Scaleway" in changed.message
-    assert changed.location is not None and changed.field == "deployments.big"
-    (left,) = status_findings(cfg, [(actual("locked", "gone"), False)])
-    assert left.severity == "warning" and left.location is None
-    assert status_findings(cfg, [(actual("ready"), True), (actual("deploying"), True)]) == []
-    (unknown,) = status_findings(cfg, [(actual("unknown_status"), True)])
-    assert (unknown.rule_id, unknown.severity) == ("deployment-status-unknown", "warning")
+def test_node_changes_hold_deleted_nodes_until_the_end_and_skip_what_is_going():
+    counted = [
+        actual("kept", "L4", 2),
+        actual("going", "H100", 5, status="deleting"),  # Scaleway is already freeing it
+        actual("deleted", "H100", 1),
+        actual("replaced", "L4", 1),
+        actual("swapped", "L4", 3),
+    ]
+    changes = [
+        change(DELETE, "deleted", record("H100", 1), None, "x"),
+        change(REPLACE_CBD, "replaced", record("L4", 1), record("L40S", 2), "r"),
+        change(REPLACE, "swapped", record("L4", 3), record("L4", 1), "w"),
+        change(CREATE, None, None, record("H100-2", 2), "new"),
+        change(DELETE, "elsewhere", record("H100", 9), None, "o"),  # not among those counted
+    ]
+    rows = node_changes(counted, changes)
+    assert rows == (
+        [
+            NodeChange(None, "L4", 2, "L4", 2),
+            NodeChange("x", "H100", 1, "H100", 1),
+            NodeChange("r", "L4", 1, "L40S", 2, overlap=True),
+            NodeChange("w", "L4", 3, "L4", 1),
+            NodeChange("new", "H100-2", 0, "H100-2", 2),
+        ]
+    )
+    assert peak_nodes(rows, LIMITS) == {"H100": 3, "L4": 6, "L40S": 2}
