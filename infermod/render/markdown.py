@@ -184,8 +184,9 @@ def _other_findings(plan: Plan, shown: set[str]) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text inside a table cell: a pipe would end the cell, a newline the row."""
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text inside a table cell: a pipe would end the cell, a line ending (CR, LF or both,
+    as in an API's error message) the row."""
+    return text.replace("|", "\\|").replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
 
 
 def _tail(plan: Plan) -> str:
