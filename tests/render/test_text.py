@@ -13,8 +13,8 @@ from tests.render.test_markdown import PUBLIC, change, plan
 
 
 @pytest.fixture(autouse=True)
-def no_colour():
-    output.set_color(False)
+def no_colour(monkeypatch):
+    monkeypatch.setattr(output, "_color", False)
 
 
 def table(text: str) -> list[str]:
