@@ -13,7 +13,7 @@ from typing import Any
 
 from infermod.config.yamlsource import LoadedFile, Path, dotted
 from infermod.findings import Finding
-from infermod.secrets import MIN_SECRET_LENGTH, Secret, redact_text
+from infermod.secrets import MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
 
 # The variables Scaleway, Hugging Face and GitLab tools read credentials from (access keys are
 # identifiers, not secrets).
@@ -58,11 +58,23 @@ def misplaced(files: Sequence[LoadedFile], credentials: Mapping[str, str]) -> li
 
 
 def scrubbed(findings: Sequence[Finding], credentials: Mapping[str, str]) -> list[Finding]:
-    values = list(credentials)
+    values = sorted(credentials, key=len, reverse=True)
     return [
-        f._replace(message=redact_text(f.message, values), hint=f.hint and redact_text(f.hint, values))
-        for f in findings
+        f._replace(message=_hide(f.message, values), hint=f.hint and _hide(f.hint, values)) for f in findings
     ]
+
+
+def _hide(text: str, values: Sequence[str]) -> str:
+    """Every credential in a message, even inside a longer word: the messages quote the very
+    values `misplaced` finds a credential in (`x<token>`), so whole-word redaction would show
+    it. A quote cut short (`'<start of token>...'`) would show its start: that goes too."""
+    text = redact_text(text, list(values))
+    for value in values:
+        text = text.replace(value, REDACTED)
+        if "..." in text:
+            for end in range(len(value) - 1, 3, -1):
+                text = text.replace(value[:end] + "...", REDACTED + "...")
+    return text
 
 
 def as_secrets(credentials: Mapping[str, str]) -> tuple[Secret, ...]:
