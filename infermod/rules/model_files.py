@@ -229,9 +229,12 @@ def check_tensors(rel: str, tensors: list[tuple[str, Any, Any, Any]], data_size:
                 rel,
                 f"has {what} whose data ({begin:,}-{end:,}) lies outside the file's {data_size:,} data bytes",
             )
-        count = 1
-        for dim in shape:
+        count = 0 if 0 in shape else 1
+        for dim in shape if count else ():
             count *= dim
+            # stop before the product grows huge: 2,000 dims of 4,000 digits each take minutes
+            if count > 2 * data_size:  # no dtype packs more than two elements in a byte
+                raise _bad(rel, f"has {what} whose shape holds more elements than the file has data for")
         if dtype in DTYPE_BYTES and count * DTYPE_BYTES[dtype] != end - begin:
             raise _bad(rel, f"has {what} whose size does not match its shape and dtype")
         total += count
