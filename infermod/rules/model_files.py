@@ -217,7 +217,7 @@ def check_tensors(rel: str, tensors: list[tuple[str, Any, Any, Any]], data_size:
     total = 0
     for name, dtype, shape, offsets in tensors:
         what = f"tensor {name[:80]!r}"
-        if dtype not in DTYPE_BYTES and dtype not in OTHER_DTYPES:
+        if not isinstance(dtype, str) or (dtype not in DTYPE_BYTES and dtype not in OTHER_DTYPES):
             raise _bad(rel, f"has {what} with an unknown dtype {str(dtype)[:20]!r}")
         if not isinstance(shape, list) or not all(_natural(d) for d in shape):
             raise _bad(rel, f"has {what} whose shape is not a list of non-negative integers")
