@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,7 +12,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from infermod.apply.poller import RegionPoller, Schedule, Stopped, TimedOut, schedule
-from infermod.apply.slots import WriteSlots
 from infermod.state import ActualDeployment
 from tests.conftest import start_emulator, write
 from tests.helpers import many
@@ -116,13 +114,6 @@ def test_interval_from_the_environment(monkeypatch):
     assert schedule() == Schedule(0.2, 30.0)
     monkeypatch.setenv("INFERMOD_POLL_INTERVAL", "soon")
     assert schedule() == Schedule() and schedule(sandbox=True).first < Schedule().first
-
-
-def test_write_slots_bound_concurrent_calls_only():
-    slots = WriteSlots(3)
-    with ThreadPoolExecutor(max_workers=12) as pool:
-        list(pool.map(lambda _: slots.run(lambda: time.sleep(0.05)), range(12)))
-    assert slots.peak == 3 and slots.busy == 0
 
 
 def test_creations_do_not_wait_in_waves(cli, tmp_path, monkeypatch):
