@@ -63,6 +63,22 @@ def _size(content: Content) -> int:
     return content.size if isinstance(content, Sparse) else len(content)
 
 
+def _byte_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """[start, end) of a `bytes=first-last` header as HTTP has it (RFC 9110 14.1.2): None to
+    serve the whole file (no range, or an invalid one such as last < first), "unsatisfiable"
+    when it starts past the end. A negative length once left the client waiting forever."""
+    ranged = re.fullmatch(r"bytes=(\d+)-(\d*)", header.strip())
+    if not ranged:
+        return None
+    first = int(ranged.group(1))
+    if ranged.group(2) and int(ranged.group(2)) < first:
+        return None
+    if first >= size:
+        return "unsatisfiable"
+    last = int(ranged.group(2)) if ranged.group(2) else size - 1
+    return first, min(last, size - 1) + 1
+
+
 class Hub:
     """Serves `repos` on 127.0.0.1 at a free port until close()."""
 
@@ -135,12 +151,14 @@ class Hub:
         etag = hashlib.sha256(content.head if isinstance(content, Sparse) else content).hexdigest()
         headers = {"X-Repo-Commit": COMMIT, "ETag": f'"{etag}"', "content-type": "application/octet-stream"}
         start, end, status = 0, size, 200
-        ranged = re.match(r"bytes=(\d+)-(\d*)", req.headers.get("range") or "")
-        if ranged:
-            start = min(int(ranged.group(1)), size)
-            end = min(int(ranged.group(2)) + 1, size) if ranged.group(2) else size
+        ranged = _byte_range(req.headers.get("range") or "", size)
+        if ranged == "unsatisfiable":
+            headers = {"content-range": f"bytes */{size}", "content-type": "application/json"}
+            return self.send(req, 416, b'{"error": "Range Not Satisfiable"}', headers, body)
+        if isinstance(ranged, tuple):
+            start, end = ranged
             status = 206
-            headers["content-range"] = f"bytes {start}-{max(start, end - 1)}/{size}"
+            headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
         req.send_response(status)
         for key, value in headers.items():
             req.send_header(key, value)

@@ -41,6 +41,23 @@ def hub() -> Iterator[Hub]:
     served.close()
 
 
+@given(st.sampled_from(["w.safetensors", "a.txt"]), st.integers(0, 150), st.none() | st.integers(0, 150))
+def test_range_requests_answer_as_http_says(hub, name, first, last):
+    """RFC 9110 14.1.2 and 15.5.17: an invalid range (last before first) is ignored; one that
+    starts past the end is 416. `bytes=2-0` once announced a negative length: the client hung."""
+    url = f"{hub.url}/acme/open/resolve/main/{name}"
+    full = requests.get(url, timeout=5).content
+    ranged = requests.get(url, headers={"range": f"bytes={first}-{'' if last is None else last}"}, timeout=5)
+    if last is not None and last < first:
+        assert (ranged.status_code, ranged.content) == (200, full)
+    elif first >= len(full):
+        assert (ranged.status_code, ranged.headers["content-range"]) == (416, f"bytes */{len(full)}")
+    else:
+        expected = full[first : None if last is None else last + 1]
+        assert ranged.status_code == 206 and ranged.content == expected
+        assert ranged.headers["content-range"] == f"bytes {first}-{first + len(expected) - 1}/{len(full)}"
+
+
 def test_sparse_weights_carry_a_real_safetensors_header(hub):
     data = requests.get(f"{hub.url}/acme/open/resolve/main/w.safetensors", timeout=5).content
     (length,) = struct.unpack("<Q", data[:8])
