@@ -1,0 +1,49 @@
+"""`infermod import`: what it refuses (and says why), and the tags it leaves on what it adopts."""
+
+from __future__ import annotations
+
+from tests.conftest import write
+from tests.helpers import create, many, owned
+
+
+def test_refusals_name_the_address_or_the_deployment_and_change_nothing(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(2))
+    loose = create(sdk, "loose", ["team"])
+    mine = create(sdk, "d1", owned("shop", "d1"))
+    cases = {
+        ("model.ft", loose.id): "model.ft: expected an address like deployment.KEY",
+        ("deployment.", loose.id): "expected an address like deployment.KEY",
+        ("deployment.nope", loose.id): "deployment.nope is not declared: add it under `deployments:` first",
+        (
+            "deployment.d0",
+            "00000000-0000-4000-8000-000000000000",
+        ): "no deployment 00000000-0000-4000-8000-000000000000 in fr-par, nl-ams, pl-waw",
+        (
+            "deployment.d1",
+            loose.id,
+        ): f"deployment.d1 already exists in this stack ({mine.id}): remove it from the stack first",
+    }
+    for (address, dep_id), said in cases.items():
+        result = cli("import", address, dep_id)
+        assert result.code == 1 and said in result.err, (address, result.err)
+    assert sdk.get_deployment(deployment_id=loose.id).tags == ["team"]
+
+
+def test_adoption_waits_out_a_transient_state_and_replaces_stale_infermod_tags(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    # still creating, and carrying a create token and a name left by an earlier, removed stack key
+    dep = create(sdk, "d0", ["team", "infermod:create=abc123", "infermod:name=old"])
+    assert dep.status == "creating"
+    result = cli("import", "deployment.d0", dep.id)
+    assert result.code == 0, result.err
+    assert f"Imported d0 ({dep.id}) in fr-par as deployment.d0" in result.out
+    assert sorted(sdk.get_deployment(deployment_id=dep.id).tags) == sorted(["team", *owned("shop", "d0")])
+
+
+def test_a_locked_deployment_cannot_be_adopted(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    dep = create(sdk, "d0", [])
+    scw_env.app.store.set_status(dep.id, "locked")
+    result = cli("import", "deployment.d0", dep.id)
+    assert result.code == 1 and "locked by Scaleway" in result.err
+    assert sdk.get_deployment(deployment_id=dep.id).tags == []
