@@ -1,0 +1,25 @@
+"""`plan --out`: a refused plan leaves no file, and JSON on stdout stays JSON when one is saved."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import write
+from tests.helpers import many
+
+
+def test_a_refused_plan_writes_no_plan_file(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", many(2))
+    result = cli("plan", "--out", "plan.json", "--max-monthly-cost", "1")
+    assert result.code == 1
+    assert "the plan is refused: see the findings above; no plan file was written" in result.err
+    assert not (tmp_path / "plan.json").exists()
+
+
+def test_a_saved_json_plan_keeps_stdout_pure_json_and_its_exit_code(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", many(2))
+    result = cli("plan", "--out", "plan.json", "--format", "json", "--detailed-exitcode")
+    assert result.code == 2  # changes present, and the file saved all the same
+    assert json.loads(result.out)["resource_changes"][0]["address"] == "deployment.d0"
+    assert "Saved the plan to plan.json: apply it with `infermod apply plan.json`" in result.err
+    assert json.loads((tmp_path / "plan.json").read_text())["embedded"]["gates"]["max_monthly_cost"] is None
