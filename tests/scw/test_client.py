@@ -38,9 +38,9 @@ def config_file(tmp_path, monkeypatch):
 def test_no_credentials_anywhere_fail_before_the_sdk_is_loaded(tmp_path, monkeypatch):
     monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)  # one variable of two is not credentials
     with pytest.raises(CredentialsError, match="credentials are not set: export SCW_ACCESS_KEY"):
-        require_credentials()
+        require_credentials("default")
     monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
-    require_credentials()
+    require_credentials("default")
 
 
 def test_profiles_are_read_from_the_config_file_and_variables_win(config_file, monkeypatch):
