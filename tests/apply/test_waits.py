@@ -57,7 +57,7 @@ def test_final_statuses_fail_at_once_instead_of_running_into_the_timeout(emulato
     w.ready("deployment.broken", "fr-par", PROJECT, broken, "", settle_only=True)  # settled: may be changed
     with pytest.raises(Failed, match=rf"^deployment {vanished} disappeared$"):
         w.ready("deployment.vanished", "fr-par", PROJECT, vanished, "creating")
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15  # far from the 30 s timeout: nothing waited for it
 
 
 def test_the_timeout_and_ctrl_c_end_a_wait_saying_it_goes_on_in_scaleway(emulator, sdk):
