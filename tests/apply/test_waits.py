@@ -77,9 +77,13 @@ def test_poll_reads_until_the_caller_is_done_or_the_time_limit(emulator, sdk):
     dep = deployment(sdk, "web")
     gateway = Gateway(sdk_client(emulator.url))
     w = waits(emulator, timeout=30.0)
+    w.ready("deployment.web", "fr-par", PROJECT, dep, "creating")
+    reads = []
     for read in w.poll("model.ft", lambda: gateway.get_deployment("fr-par", dep)):
+        reads.append(read.status)
         if read.status == "ready":
-            break
+            break  # the caller is done: no further read
+    assert reads == ["ready"]
     with pytest.raises(Failed, match=r"^still ready after 0s \(--timeout\)"):
         for _ in waits(emulator, timeout=0.2).poll("model.ft", lambda: gateway.get_deployment("fr-par", dep)):
             pass

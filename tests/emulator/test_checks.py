@@ -73,7 +73,7 @@ def answered(response: requests.Response) -> None:
         assert isinstance(body.get("type"), str) and isinstance(body.get("message"), str)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=bodies, patch=st.dictionaries(st.sampled_from(sorted(FIELD_TYPES)), json_values, max_size=3))
 def test_any_json_in_any_field_gets_an_answer_never_a_crash(api, body, patch):
     running, dep_id = api
