@@ -344,3 +344,15 @@ def test_a_raw_control_character_is_located_at_its_line(cli, tmp_path):
         result.out
     )
     assert "\x1b" not in result.out and "position" not in result.out
+
+
+@pytest.mark.parametrize("key", ["..", "a.b", "."])
+def test_a_key_with_dots_and_missing_fields_is_findings_not_an_internal_error(cli, tmp_path, key):
+    """Found by test_arbitrary_yaml_documents_give_findings_not_tracebacks: `deployments: {'..': {}}`
+    gave "internal error: KeyError: 'model'" (the dotted key hid which fields were missing)."""
+    result = validate(
+        cli, tmp_path, f"version: 1\nstack: s\ndeployments:\n  '{key}': {{}}\nmodels:\n  '{key}': {{}}\n"
+    )
+    assert result.code == 1 and "internal error" not in result.out + result.err
+    assert "`model` is required" in result.out and "`source` is required" in result.out
+    assert "model-unknown" not in result.out  # nothing is checked against a placeholder

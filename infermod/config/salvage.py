@@ -58,7 +58,9 @@ def is_fatal(findings: Iterable[Finding]) -> bool:
 def usable(section: str, key: str, item: Any, broken: set[str]) -> dict[str, Any] | None:
     """The resource without its broken fields, or None when nothing of it is usable."""
     prefix = f"{section}.{key}"
-    if not isinstance(item, dict) or prefix in broken:
+    # A key with a dot (the schema refuses it) cannot be told apart from the field paths
+    # that name its broken fields: `..` lost `deployments....model` and crashed the build.
+    if not isinstance(item, dict) or prefix in broken or "." in key:
         return None
     out = {k: v for k, v in item.items() if f"{prefix}.{k}" not in broken}
     for name, placeholder in _PLACEHOLDERS[section].items():
