@@ -49,15 +49,28 @@ def without_dependent(findings: Iterable[Finding], broken: set[str]) -> list[Fin
     A rule not in the table is taken to read every field of its resource."""
     if not broken:
         return list(findings)
+    under = _by_prefix(broken)
     out = []
     for f in findings:
         if f.resource is None:
             out.append(f)
             continue
         prefix = _section(f.resource)
-        mine = {b for b in broken if b.startswith(prefix + ".") or b == prefix}
+        mine = under.get(prefix, set())
         reads = DEPENDS.get(f.rule_id)
         hit = bool(mine) if reads is None else any(f"{prefix}.{name}" in mine for name in reads)
         if not hit:
             out.append(f)
     return out
+
+
+def _by_prefix(broken: set[str]) -> dict[str, set[str]]:
+    """Each broken path under each of its dotted prefixes (itself included), so that a
+    resource's broken fields are one lookup: 10,000 findings over 10,000 broken fields stay
+    linear instead of comparing every finding with every field."""
+    under: dict[str, set[str]] = {}
+    for path in broken:
+        parts = path.split(".")
+        for end in range(1, len(parts) + 1):
+            under.setdefault(".".join(parts[:end]), set()).add(path)
+    return under
