@@ -209,3 +209,26 @@ def test_a_plan_saved_before_format_1_2_is_still_shown(cli, tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(data))
     result = cli("show", str(tmp_path / "old.json"))
     assert result.code == 0 and "deployment.grow" in result.out and "without service" not in result.out
+
+
+def test_a_deployment_in_error_that_is_replaced_claims_no_downtime_in_any_view(
+    cli, emulator, scw_env, sdk, tmp_path
+):
+    actual = make_matching(sdk)
+    emulator.app.store.set_status(actual.id, "error")
+    config(tmp_path)
+    views = _views(cli)
+    c = change(views["json"], "deployment.chat")
+    assert (c["change"]["actions"], c["action_reason"]) == (["delete", "create"], "replace_because_error")
+    assert _kinds(c) == ["url-change", "not-serving"] and c["alternative"] is None
+    said = {q["kind"]: q["message"] for q in c["consequences"]}
+    assert (
+        said["not-serving"].startswith("not serving now (status `error`)")
+        and "replaced" in said["not-serving"]
+    )
+    url = f"https://{actual.id}.ifr.fr-par.scaleway.com"
+    assert url in said["url-change"]
+    for view in views.values():
+        assert "without service" not in view and "no downtime" not in view, view
+    for view in (views["text"], views["markdown"]):
+        assert said["not-serving"] in view and "endpoint URL changes (new deployment id)" in view

@@ -8,7 +8,7 @@ from typing import NamedTuple
 from infermod.findings import Finding
 from infermod.plan.records import Endpoint, Payload, Value
 
-FORMAT_VERSION = "1.2"  # 1.1: targets, replace; 1.2: consequences and alternative per change
+FORMAT_VERSION = "1.3"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving
 
 CREATE = ("create",)
 UPDATE = ("update",)
@@ -48,6 +48,7 @@ CONSEQUENCE_KINDS = (
     "url-change",  # a new deployment id, so a new endpoint URL
     "downtime",  # without service for a while
     "no-downtime",
+    "not-serving",  # replaced because it is in error: it serves nothing already (added in 1.3)
     "brief-deploying",  # a rename shows `deploying` for a moment
     "auth-disabled",  # an existing endpoint stops requiring authentication
     "auth-enabled",  # an existing endpoint starts requiring it: clients need a key

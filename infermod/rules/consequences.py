@@ -87,7 +87,18 @@ def _replace(change: ResourceChange) -> list[Consequence]:
     urls = _urls(change.before)
     moved = f": clients of {urls} must move to the new URL" if urls else ""
     out = [Consequence("url-change", "warning", f"endpoint URL changes (new deployment id){moved}")]
-    if change.actions == REPLACE_CBD:
+    if change.action_reason == "replace_because_error":
+        # it serves nothing already: claiming downtime (or no downtime) would be false either way
+        billed = "; both are billed until the old one is deleted" if change.actions == REPLACE_CBD else ""
+        out.append(
+            Consequence(
+                "not-serving",
+                "warning",
+                "not serving now (status `error`): it is replaced by a new deployment, which serves once "
+                f"ready{billed}",
+            )
+        )
+    elif change.actions == REPLACE_CBD:
         out.append(
             Consequence(
                 "no-downtime",
@@ -140,6 +151,7 @@ def _alternative(change: ResourceChange) -> str | None:
         return f"or set {CBD}: no downtime, but a new endpoint URL (new deployment id)"
     if change.action_reason == "replace_for_zero_downtime":
         return f"or drop {CBD}: updated in place, same URL, but {REDEPLOY_TIME} without service"
-    if change.actions == REPLACE:
+    if change.actions == REPLACE and change.action_reason != "replace_because_error":
+        # an errored deployment serves nothing: creating before destroying would save no downtime
         return f"or set {CBD}: no downtime (the new deployment is ready before the old one is deleted); the URL changes either way"
     return None

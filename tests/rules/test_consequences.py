@@ -43,9 +43,12 @@ def test_a_replacement_names_the_url_that_stops_and_the_downtime():
     assert "lifecycle.create_before_destroy" in (c.alternative or "")
 
 
-def test_a_replacement_because_of_error_is_told_the_same_way():
-    c = _change(("delete", "create"), reason="replace_because_error")
-    assert _said(c) == [("url-change", "warning"), ("downtime", "warning")]
+def test_a_replacement_because_of_error_says_it_serves_nothing_now_not_downtime():
+    for actions in (("delete", "create"), ("create", "delete")):
+        c = _change(actions, reason="replace_because_error")
+        assert _said(c) == [("url-change", "warning"), ("not-serving", "warning")], actions
+        assert "not serving now" in c.consequences[1].message and c.alternative is None
+        assert not any("downtime" in q.message or "without service" in q.message for q in c.consequences)
 
 
 def test_create_before_destroy_for_a_forced_replacement_has_no_alternative():
