@@ -232,3 +232,17 @@ def test_a_deployment_in_error_that_is_replaced_claims_no_downtime_in_any_view(
         assert "without service" not in view and "no downtime" not in view, view
     for view in (views["text"], views["markdown"]):
         assert said["not-serving"] in view and "endpoint URL changes (new deployment id)" in view
+
+
+def test_a_region_move_shows_both_regions_in_the_summary_table_and_every_view(cli, scw_env, sdk, tmp_path):
+    make_matching(sdk)
+    config(tmp_path, extra="    region: nl-ams\n")
+    views = _views(cli)
+    c = change(views["json"], "deployment.chat")
+    assert c["action_reason"] == "replace_because_cannot_update"
+    assert [(f["field"], f["before"], f["after"]) for f in c["change"]["fields"]] == [
+        ("region", "fr-par", "nl-ams")
+    ]
+    [row] = [line for line in views["text"].splitlines() if line.startswith("-/+  deployment.chat")]
+    assert row.split()[2:5] == ["fr-par", "->", "nl-ams"], row
+    assert "region: `fr-par` → `nl-ams` (forces replacement)" in views["markdown"]

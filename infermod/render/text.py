@@ -135,7 +135,7 @@ def _table(plan: Plan) -> str:
             [
                 SYMBOL[c.actions].strip() or "=",
                 c.address,
-                c.region,
+                _region(c),
                 fields.node_type if fields else None,
                 fields.min_size if fields else None,
                 money(monthly, plan.currency),
@@ -156,6 +156,15 @@ def _table(plan: Plan) -> str:
             *more,
         ]
     )
+
+
+def _region(c: ResourceChange) -> str:
+    """Where the deployment is, and where it goes when a replacement moves it: the change's
+    own region is the old one, and a move is what a reviewer must see in the summary."""
+    before, after = c.before, c.after
+    if isinstance(before, Deployment) and isinstance(after, Deployment) and before.region != after.region:
+        return f"{before.region} -> {after.region}"
+    return c.region
 
 
 def _cost_line(plan: Plan) -> str:
