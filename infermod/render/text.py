@@ -6,7 +6,7 @@ from tabulate import tabulate
 
 from infermod.output import style
 from infermod.plan.model import EndpointChange, FieldChange, Plan, ResourceChange
-from infermod.plan.records import Deployment, Endpoint, Payload
+from infermod.plan.records import COMPARED, Deployment, Endpoint, Payload
 from infermod.render.findings import findings_text
 from infermod.render.symbols import (
     COLOR,
@@ -26,21 +26,8 @@ from infermod.render.symbols import (
     targeting_warning,
 )
 
-SHOWN_FIELDS = (
-    "name",
-    "model",
-    "node_type",
-    "min_size",
-    "max_size",
-    "quantization",
-    "region",
-    "project_id",
-    "tags",
-    "source",
-    "type",
-    "api",
-    "secret",
-)
+# Every field a deployment update compares, then the custom model's own.
+SHOWN_FIELDS = (*COMPARED, "source", "type", "api", "secret")
 
 
 def render_text(plan: Plan) -> str:
