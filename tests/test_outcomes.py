@@ -20,6 +20,51 @@ CONFIG = stack_config("d0", "d1", "d2")
 DOWN = b'{"type": "unknown", "message": "service unavailable"}'
 
 
+class _Proxy(BaseHTTPRequestHandler):
+    """Forwards every request to `upstream`; subclasses decide in `_any` when to refuse."""
+
+    upstream = ""
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+    def _any(self) -> None:
+        raise AssertionError("a proxy says how it answers")
+
+    def do_GET(self) -> None:
+        self._any()
+
+    do_POST = do_PATCH = do_DELETE = do_GET
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("content-length") or 0))
+
+    def _forward(self, body: bytes) -> requests.Response:
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        return requests.request(
+            self.command, self.upstream + self.path, data=body, headers=headers, timeout=10
+        )
+
+    def _send(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@contextmanager
+def _serving(handler: type[_Proxy], upstream: str) -> Iterator[str]:
+    handler.upstream = upstream
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextmanager
 def outage_proxy(upstream: str, seconds: float) -> Iterator[str]:
     """Forwards to the emulator. The first create starts an outage: that create is carried out
@@ -32,12 +77,9 @@ def outage_proxy(upstream: str, seconds: float) -> Iterator[str]:
     state: dict[str, Any] = {"until": None}
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
-
+    class Handler(_Proxy):
         def _any(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = self._body()
             with lock:
                 until = state["until"]
                 # writes stay refused after it, so no late retry can create what the re-read missed
@@ -48,30 +90,13 @@ def outage_proxy(upstream: str, seconds: float) -> Iterator[str]:
                     state["until"] = time.monotonic() + seconds
             if down:
                 return self._send(503, DOWN)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            answer = requests.request(
-                self.command, upstream + self.path, data=body, headers=headers, timeout=10
-            )
+            answer = self._forward(body)
             if first_create:
                 return self._send(503, DOWN)  # done upstream, answer lost
             self._send(answer.status_code, answer.content)
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _any
-
-        def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Handler, upstream) as url:
+        yield url
 
 
 def test_creates_whose_answers_an_outage_ate_are_reported_as_created(cli, tmp_path, monkeypatch):
@@ -122,40 +147,20 @@ def down_after_creates(upstream: str, creates: int) -> Iterator[str]:
     state = {"creates": 0}
     lock = threading.Lock()
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
-
+    class Handler(_Proxy):
         def _any(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            body = self._body()
             with lock:
                 if state["creates"] >= creates:
                     return self._send(503, DOWN)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
-            answer = requests.request(
-                self.command, upstream + self.path, data=body, headers=headers, timeout=10
-            )
+            answer = self._forward(body)
             with lock:
                 if self.command == "POST" and self.path.endswith("/deployments") and answer.ok:
                     state["creates"] += 1
             self._send(answer.status_code, answer.content)
 
-        do_GET = do_POST = do_PATCH = do_DELETE = _any
-
-        def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serving(Handler, upstream) as url:
+        yield url
 
 
 def test_creates_whose_wait_an_outage_ended_are_named_by_id_when_nothing_can_be_reread(
