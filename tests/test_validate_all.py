@@ -89,6 +89,20 @@ def test_an_unknown_model_is_reported_once(cli, tmp_path):
     assert [r for r, _ in _pairs(body) if r != "catalog-snapshot"] == ["model-reference"]
 
 
+def test_a_missing_required_field_skips_only_what_reads_it(cli, tmp_path):
+    path = write(
+        tmp_path / "a.yaml",
+        "version: 1\nstack: s\ndeployments:\n  x:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
+        "    endpoints: [{public: true, disable_auth: true}]\n",
+    )
+    pairs = _pairs(_validate(cli, "-f", path)[1])
+    assert ("schema", "deployments.x.node_type") in pairs
+    # the rest of the deployment is still checked: it was dropped whole before
+    assert ("eula-required", "deployments.x.accept_eula") in pairs
+    assert ("public-endpoint-without-auth", "deployments.x.endpoints[0].disable_auth") in pairs
+    assert not [r for r, _ in pairs if r.startswith(("node-type", "model-node-type"))]
+
+
 def test_a_broken_default_skips_only_what_reads_it(cli, tmp_path):
     path = write(
         tmp_path / "a.yaml",

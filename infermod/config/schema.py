@@ -126,6 +126,10 @@ def schema_findings(loaded: LoadedFile) -> list[Finding]:
                 path = (*path, extra[0]) if extra else path
             if "propertyNames" in leaf.schema_path and isinstance(leaf.instance, str):
                 path = (*path, leaf.instance)  # point at the key itself
+            if leaf.validator == "required":
+                # the missing field is what is broken (salvage stands a placeholder in for it
+                # and keeps checking the rest of the resource); its parent is where it is written
+                path = (*path, _missing(leaf))
             findings.append(
                 Finding(
                     "schema",
@@ -171,6 +175,12 @@ def _leaves(error: jsonschema.ValidationError) -> list[jsonschema.ValidationErro
     return [error]
 
 
+def _missing(error: jsonschema.ValidationError) -> str:
+    # One error per missing key; jsonschema names it only in its message, as repr(key).
+    expected = error.validator_value
+    return str(next((k for k in expected if str(error.message).startswith(f"{k!r} ")), expected[0]))
+
+
 def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
     """Built from the validator's facts, never from jsonschema's message: that one quotes the
     whole value (a 5 MB string, or a secret) where we show at most 60 characters of it."""
@@ -192,9 +202,7 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
     if validator == "const":
         return f"found {found}, expected {expected!r}"
     if validator == "required":
-        # One error per missing key; jsonschema names it only in its message, as repr(key).
-        missing = next((k for k in expected if str(error.message).startswith(f"{k!r} ")), expected[0])
-        return f"`{missing}` is required"
+        return f"`{_missing(error)}` is required"
     if validator == "pattern":
         pattern = str(expected).removesuffix("\\Z") + ("$" if str(expected).endswith("\\Z") else "")
         meaning = _PATTERNS.get(pattern) or f"the format {pattern}"

@@ -54,7 +54,8 @@ def test_a_missing_key_is_named_at_its_resource():
     (f,) = findings(
         "version: 1\nstack: s\ndeployments:\n  d:\n    model: x/y\n    endpoints: [{public: true}]\n"
     )
-    assert (f.message, f.field, f.location.line) == ("`node_type` is required", "deployments.d", 4)
+    # the field is the missing one (only it is broken), written where its resource is
+    assert (f.message, f.field, f.location.line) == ("`node_type` is required", "deployments.d.node_type", 4)
 
 
 def test_a_key_that_is_not_a_name_is_pointed_at_itself():
