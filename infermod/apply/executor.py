@@ -16,11 +16,13 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
-from typing import Any, NamedTuple
+from typing import Any
 
 from infermod.apply.create import ConcurrentDestroy, already_deleting, create_once
+from infermod.apply.outcome import Outcome
 from infermod.apply.poller import Schedule
 from infermod.apply.progress import Progress
+from infermod.apply.reconcile import reconcile
 from infermod.apply.slots import WriteSlots
 from infermod.apply.waits import Failed, Interrupted, Waits
 from infermod.config.model import Config
@@ -33,22 +35,9 @@ from infermod.scw.gateway import Gateway
 from infermod.scw.statuses import LOCKED, locked_message
 from infermod.state import ActualDeployment, ownership_tags
 
-__all__ = ["Executor", "Failed", "Interrupted", "Outcome"]
+__all__ = ["Executor", "Failed", "Interrupted"]
 # Threads are cheap while they wait on the poller; this only bounds a pathological plan.
 MAX_IN_FLIGHT = 512
-
-
-class Outcome(NamedTuple):
-    address: str
-    type: str
-    actions: tuple[str, ...]
-    result: str  # created | updated | replaced | destroyed | failed | skipped | interrupted | not started
-    message: str | None = None
-    resource_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.result in ("created", "adopted", "updated", "replaced", "destroyed")
 
 
 class Executor:
@@ -140,8 +129,6 @@ class Executor:
                         "interrupted before it started" if self.interrupted else "not started",
                     )
                 )
-        from infermod.apply.reconcile import reconcile
-
         self.outcomes, self.reread_note = reconcile(self.gateway, self.plan, self.outcomes)
         return self.outcomes
 

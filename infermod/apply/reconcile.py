@@ -9,16 +9,12 @@ there: created, still creating, failed with Scaleway's error message, destroyed,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from infermod.apply.outcome import Outcome
+from infermod.plan.model import Plan
 from infermod.scw import deadline
 from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway
 from infermod.state import STACK_TAG, ActualDeployment, age
-
-if TYPE_CHECKING:
-    from infermod.apply.executor import Outcome
-    from infermod.plan.model import Plan
 
 GRACE = 8.0  # seconds the re-read may take after the run's deadline
 SETTLING = {"creating", "deploying", "scaling", "locked"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from infermod.apply.executor import Outcome
+from infermod.apply.outcome import Outcome
 from infermod.apply.reconcile import reconcile
 from infermod.plan.model import CREATE, DELETE, REPLACE_CBD, UPDATE, Plan, ResourceChange
 from infermod.scw.gateway import Gateway

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infermod import output
-from infermod.apply.executor import Outcome
+from infermod.apply.outcome import Outcome
 from infermod.render.outcomes import render_outcomes
 
 

@@ -1,0 +1,21 @@
+"""What became of one resource in an apply: the record the executor writes, reconcile corrects
+and the views show."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+__all__ = ["Outcome"]
+
+
+class Outcome(NamedTuple):
+    address: str
+    type: str
+    actions: tuple[str, ...]
+    result: str  # created | updated | replaced | destroyed | failed | skipped | interrupted | not started
+    message: str | None = None
+    resource_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result in ("created", "adopted", "updated", "replaced", "destroyed")
