@@ -29,6 +29,8 @@ class Finding(NamedTuple):
     location: Location | None = None
     field: str | None = None  # dotted path in the YAML, e.g. "deployments.bot.node_type"
     hint: str | None = None  # what would fix it
+    # the source line and a caret under the column (YAML syntax errors): text views only
+    snippet: str | None = None
 
     def to_json(self) -> dict[str, object]:
         loc = self.location
@@ -45,8 +47,9 @@ class Finding(NamedTuple):
     def format(self) -> str:
         where = f"{self.location}: " if self.location else ""
         field = f" [{self.field}]" if self.field else ""
+        source = "".join(f"\n    {line}" for line in self.snippet.split("\n")) if self.snippet else ""
         hint = f"\n    hint: {self.hint}" if self.hint else ""
-        return f"{where}{self.severity}: {self.message}{field} ({self.rule_id}){hint}"
+        return f"{where}{self.severity}: {self.message}{field} ({self.rule_id}){source}{hint}"
 
 
 def severity_rank(severity: str) -> int:

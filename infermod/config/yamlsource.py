@@ -16,12 +16,18 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from infermod.config.yamlerrors import diagnose, snippet
 from infermod.findings import Finding, Location
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
+# each limit's setting: an environment variable that raises it for a larger configuration
+FILE_MB_SETTING = "INFERMOD_MAX_CONFIG_MB"
+VALUES_SETTING = "INFERMOD_MAX_CONFIG_VALUES"
+DEPTH_SETTING = "INFERMOD_MAX_CONFIG_DEPTH"
+_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
 _DIGITS = re.compile(r"[-+]?[0-9_]+")
 # C0 but tab, DEL, C1, and the bidirectional overrides that make text read other than it is
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -58,6 +64,34 @@ class LoadedFile(NamedTuple):
     interpolated: frozenset[Path] = frozenset()  # unquoted `${VAR}` scalars, typed later by the schema
 
 
+class Limits(NamedTuple):
+    file_bytes: int = MAX_FILE_BYTES
+    values: int = MAX_NODES
+    depth: int = MAX_DEPTH
+
+    @property
+    def expanded_chars(self) -> int:
+        return 2 * self.file_bytes
+
+
+def limits(env: Mapping[str, str]) -> Limits:
+    """The loader's limits, each raised by its setting when that is a larger positive number
+    (a smaller or invalid one keeps the default: the limits protect the machine)."""
+
+    def setting(name: str, default: int, unit: int = 1) -> int:
+        try:
+            value = int(env.get(name, "") or 0) * unit
+        except ValueError:
+            return default
+        return max(default, value)
+
+    return Limits(
+        setting(FILE_MB_SETTING, MAX_FILE_BYTES, 1024 * 1024),
+        setting(VALUES_SETTING, MAX_NODES),
+        min(setting(DEPTH_SETTING, MAX_DEPTH), 400),  # deeper, and Python's own stack would fail
+    )
+
+
 class _TooBig(Exception):
     pass
 
@@ -77,15 +111,21 @@ def load_file(path: str, environ: Mapping[str, str] | None = None) -> LoadedFile
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return _failed(path, "config-unreadable", "not a regular file (a FIFO, device or socket)")
         try:
-            raw = fh.read(MAX_FILE_BYTES + 1)
+            raw = fh.read(limits(env).file_bytes + 1)
         except OSError as exc:
             return _failed(path, "config-unreadable", f"cannot read file: {exc.strerror or exc}")
     return load_bytes(path, raw, env)
 
 
 def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
-    if len(raw) > MAX_FILE_BYTES:
-        return _failed(path, "config-too-large", f"file is larger than {MAX_FILE_BYTES} bytes")
+    bounds = limits(env)
+    if len(raw) > bounds.file_bytes:
+        return _failed(
+            path,
+            "config-too-large",
+            f"file is larger than {bounds.file_bytes // (1024 * 1024)} MB",
+            hint=f"split it into several files (-f DIR), or raise the limit: {FILE_MB_SETTING}=MB",
+        )
     if b"\x00" in raw:
         return _failed(path, "config-not-text", "file is binary, expected YAML text")
     try:
@@ -95,28 +135,37 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
     try:
         node = yaml.compose(text, Loader=_FastLoader if _shallow(text) else _Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = _location(path, mark) if mark else Location(path, 1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        return _failed(path, "yaml-syntax", f"invalid YAML: {problem}", loc)
+        found = diagnose(path, text, exc)
+        return _failed(path, "yaml-syntax", found.message, found.location, found.hint, found.snippet)
     except yaml.reader.ReaderError as exc:  # a character YAML refuses; it has no mark, only a position
         line_start = text.rfind("\n", 0, exc.position) + 1
-        loc = Location(path, text.count("\n", 0, exc.position) + 1, exc.position - line_start + 1)
+        line, column = text.count("\n", 0, exc.position), exc.position - line_start
+        loc = Location(path, line + 1, column + 1)
         what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "character"
         return _failed(
-            path, "yaml-syntax", f"invalid YAML: the non-printable character {what} is not allowed", loc
+            path,
+            "yaml-syntax",
+            f"invalid YAML: the non-printable character {what} is not allowed",
+            loc,
+            'delete it, or write it as an escape inside double quotes ("\\u00A0")',
+            snippet(text.split("\n"), line, column),
         )
     except yaml.YAMLError as exc:
         return _failed(path, "yaml-syntax", f"invalid YAML: {exc}")
     except RecursionError:
-        return _failed(path, "yaml-too-deep", "YAML is nested too deeply")
+        return _failed(
+            path,
+            "yaml-too-deep",
+            "YAML is nested too deeply",
+            hint=f"nest less; the loader's limit is {DEPTH_SETTING}",
+        )
     if node is None:
         return _failed(path, "config-empty", "file is empty: expected a mapping starting with `version: 1`")
-    walker = _Walker(path, env)
+    walker = _Walker(path, env, bounds, _ANCHOR.search(text) is not None)
     try:
         data = walker.walk(node, (), 0)
     except _TooBig as exc:
-        return _failed(path, "yaml-too-large", str(exc), _location(path, node.start_mark))
+        return _failed(path, "yaml-too-large", exc.args[0], _location(path, node.start_mark), exc.args[1])
     if not isinstance(data, dict):
         walker.findings.append(
             Finding(
@@ -142,8 +191,15 @@ def _shallow(text: str) -> bool:
     return deepest < 100 and _NESTING_LINE.search(text) is None
 
 
-def _failed(path: str, rule: str, message: str, loc: Location | None = None) -> LoadedFile:
-    finding = Finding(rule, "error", message, location=loc or Location(path, 1, 1))
+def _failed(
+    path: str,
+    rule: str,
+    message: str,
+    loc: Location | None = None,
+    hint: str | None = None,
+    source: str | None = None,
+) -> LoadedFile:
+    finding = Finding(rule, "error", message, location=loc or Location(path, 1, 1), hint=hint, snippet=source)
     return LoadedFile(path, None, {}, {}, [finding])
 
 
@@ -156,9 +212,11 @@ def _kind(value: Any) -> str:
 
 
 class _Walker:
-    def __init__(self, path: str, env: Mapping[str, str]) -> None:
+    def __init__(self, path: str, env: Mapping[str, str], bounds: Limits, anchors: bool) -> None:
         self.path = path
         self.env = env
+        self.bounds = bounds
+        self.anchors = anchors  # whether aliases can repeat parts of the document
         self.locations: dict[Path, Location] = {}
         self.env_values: dict[Path, list[str]] = {}
         self.findings: list[Finding] = []
@@ -169,10 +227,17 @@ class _Walker:
 
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooBig(f"document has more than {MAX_NODES} values (alias expansion?)")
-        if depth > MAX_DEPTH:
-            raise _TooBig(f"document is nested deeper than {MAX_DEPTH} levels")
+        if self.count > self.bounds.values:
+            raise _TooBig(
+                f"document has more than {self.bounds.values:,} values"
+                + (" once its aliases (*name) are expanded" if self.anchors else ""),
+                f"split it into several files (-f DIR), or raise the limit: {VALUES_SETTING}=N",
+            )
+        if depth > self.bounds.depth:
+            raise _TooBig(
+                f"document is nested deeper than {self.bounds.depth} levels",
+                f"nest less, or raise the limit: {DEPTH_SETTING}=N (at most 400)",
+            )
         if path not in self.locations:  # a mapping value's location is its key's, set already
             self.locations[path] = _location(self.path, node.start_mark)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
@@ -221,9 +286,12 @@ class _Walker:
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
         text = str(node.value)
         self.chars += len(text)
-        if self.chars > MAX_EXPANDED_CHARS:
+        if self.chars > self.bounds.expanded_chars:
             # Aliases of a large scalar would multiply it (and every message quoting it).
-            raise _TooBig(f"aliases expand the document to more than {MAX_EXPANDED_CHARS} characters")
+            raise _TooBig(
+                f"aliases expand the document to more than {self.bounds.expanded_chars:,} characters",
+                f"twice the file size limit: raise it with {FILE_MB_SETTING}=MB",
+            )
         if node.tag != "tag:yaml.org,2002:str":
             return self._typed(node, path)
         if "$" not in text:

@@ -60,7 +60,8 @@ def test_a_good_file_and_its_named_profiles_work(cli, scw_file, monkeypatch):
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        (f"access_key: {ACCESS_KEY}\nsecret_key: [{SECRET_KEY}\n", 3, "invalid YAML"),
+        # the line of the `[` never closed, not the end of the file where the parser stopped
+        (f"access_key: {ACCESS_KEY}\nsecret_key: [{SECRET_KEY}\n", 2, "invalid YAML"),
         (
             f"access_key: {ACCESS_KEY}\nsecret_key: {SECRET_KEY}\n  default_region: : fr-par\n",
             3,
