@@ -168,18 +168,52 @@ def test_codequality_paths_are_relative_to_the_repository_root(cli, scw_env, sdk
     assert {i["location"]["path"] for i in cq} == {"infermod.yaml"}
 
 
-words = st.text(st.characters(codec="utf-8", exclude_characters="\x1f"), max_size=30)
+# No digits: a count of days is deliberately not part of the fingerprint (tested below).
+words = st.text(st.characters(codec="utf-8", exclude_characters="\x1f", exclude_categories=["Nd"]), max_size=30)
+findings_parts = st.tuples(words, st.one_of(st.none(), words), words, st.one_of(st.none(), words))
 
 
-@given(
-    st.tuples(words, st.one_of(st.none(), words), words), st.tuples(words, st.one_of(st.none(), words), words)
-)
-def test_fingerprints_differ_exactly_when_rule_resource_or_message_differ(a, b):
+@given(findings_parts, findings_parts)
+def test_fingerprints_differ_exactly_when_rule_resource_field_or_message_differ(a, b):
     """GitLab keeps one finding per fingerprint: distinct findings must not collapse."""
-    fa = Finding(a[0], "warning", a[2], resource=a[1], location=Location("x.yaml", 1, 1))
-    fb = Finding(b[0], "error", b[2], resource=b[1], location=Location("y.yaml", 9, 1))
-    same = (a[0], a[1] or "", a[2]) == (b[0], b[1] or "", b[2])
+    fa = Finding(a[0], "warning", a[2], resource=a[1], location=Location("x.yaml", 1, 1), field=a[3])
+    fb = Finding(b[0], "error", b[2], resource=b[1], location=Location("y.yaml", 9, 1), field=b[3])
+    same = (a[0], a[1] or "", a[2], a[3] or "") == (b[0], b[1] or "", b[2], b[3] or "")
     assert (reports.fingerprint(fa) == reports.fingerprint(fb)) == same
+
+
+def test_an_end_of_life_notice_keeps_its_fingerprint_from_day_to_day(tmp_path, monkeypatch):
+    """"in 55 days" tomorrow says "in 54 days": the same finding, or GitLab's widget shows it
+    as new and resolved every day."""
+    import datetime as dt
+
+    from tests.rules import test_lifecycle
+
+    life = test_lifecycle.deprecated(55)  # End-of-Life 55 days after the fixed day
+    (today,) = test_lifecycle.run(tmp_path, life)
+    monkeypatch.setattr(test_lifecycle, "TODAY", test_lifecycle.TODAY + dt.timedelta(days=1))
+    (tomorrow,) = test_lifecycle.run(tmp_path, life)
+    assert "in 55 days" in today.message and "in 54 days" in tomorrow.message
+    assert today.rule_id == tomorrow.rule_id == "lifecycle-eol-notice"
+    assert reports.fingerprint(today) == reports.fingerprint(tomorrow)
+    # another model or another End-of-Life date: another finding
+    for old, new in (("acme/old-model", "acme/other"), ("2027-01-19", "2027-01-29")):
+        moved = today._replace(message=today.message.replace(old, new))
+        assert moved.message != today.message and reports.fingerprint(moved) != reports.fingerprint(today)
+
+
+def test_the_same_message_on_two_fields_is_two_findings(cli, tmp_path):
+    """An unknown key in two endpoints says the same thing twice: GitLab must keep both."""
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n  keep:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
+        "    node_type: L4\n    accept_eula: true\n"
+        "    endpoints: [{public: true, colour: red}, {public: false, colour: red}]\n",
+    )
+    assert cli("validate", "--catalog", "snapshot", "--codequality", "c.json").code == 1
+    unknown = [i for i in json.loads((tmp_path / "c.json").read_text()) if "colour" in i["description"]]
+    assert len(unknown) == 2 and unknown[0]["description"] == unknown[1]["description"]
+    assert unknown[0]["fingerprint"] != unknown[1]["fingerprint"]
 
 
 @given(words, words, words)
