@@ -181,6 +181,8 @@ def cli() -> None:
       0  success; for `plan --detailed-exitcode`, success with no changes
       1  any error, including usage errors (unknown option, missing argument)
       2  only with `plan --detailed-exitcode`: success, and the plan has changes
+      3  only with `plan --comment`: the plan is made (and saved), but the merge-request note
+         could not be written (GitLab's CI templates show it as a warning)
       130  interrupted (Ctrl-C)
     """
 

@@ -3,11 +3,14 @@
 It behaves as GitLab does where infermod depends on it: tokens belong to users (`GET /user`),
 notes and issues have authors, editing someone else's note answers 403, lists are paginated
 with `x-next-page`, unknown projects answer 404 with GitLab's JSON `message`, and injected
-faults (502, 429 with Retry-After...) answer the next matching requests.
+faults (502, 429 with Retry-After...) answer the next matching requests. A fault with
+`carried_out` is a lost answer: GitLab does what was asked, then the client gets the fault
+(a 502 from a proxy that timed out, say) instead of GitLab's answer.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import ssl
@@ -20,6 +23,7 @@ BOT_TOKEN = "glpat-infermod-bot-token-1234"
 OTHER_TOKEN = "glpat-someone-else-token-5678"
 USERS = {BOT_TOKEN: {"id": 10, "username": "infermod-bot"}, OTHER_TOKEN: {"id": 20, "username": "alice"}}
 UPSTREAM, FORK, MR = "42", "99", "7"
+DROP = 0  # a fault's status: the connection closes without an answer
 
 
 class Fault(NamedTuple):
@@ -28,6 +32,7 @@ class Fault(NamedTuple):
     status: int
     headers: dict[str, str]
     body: Any
+    carried_out: bool = False  # the request is carried out, but its answer is lost
 
 
 class FakeGitLab:
@@ -106,12 +111,20 @@ class FakeGitLab:
         for fault in self.faults:
             if fault.method == req.command and re.fullmatch(fault.path, url.path):
                 self.faults.remove(fault)
+                if fault.carried_out:
+                    self._route(_Unanswered(req), body, url.query)
+                if fault.status == DROP:
+                    req.close_connection = True  # no answer at all: the connection closes
+                    return None
                 return self.send(req, fault.status, fault.body, fault.headers)
+        self._route(req, body, url.query)
+
+    def _route(self, req: Any, body: Any, raw_query: str) -> None:
         user = USERS.get(req.headers.get("PRIVATE-TOKEN", ""))
         if user is None:
             return self.send(req, 401, {"message": "401 Unauthorized"})
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        path = url.path.removeprefix("/api/v4")
+        query = {k: v[0] for k, v in parse_qs(raw_query).items()}
+        path = urlsplit(req.path).path.removeprefix("/api/v4")
         if path == "/user" and req.command == "GET":
             return self.send(req, 200, user)
         m = re.fullmatch(rf"/projects/{UPSTREAM}/merge_requests/{MR}/notes(?:/(\d+))?", path)
@@ -183,6 +196,23 @@ class FakeGitLab:
         req.send_header("content-length", str(len(raw)))
         req.end_headers()
         req.wfile.write(raw)
+
+
+class _Unanswered:
+    """The request as GitLab carries it out, with an answer that never reaches the client."""
+
+    def __init__(self, req: BaseHTTPRequestHandler) -> None:
+        self.command, self.path, self.headers = req.command, req.path, req.headers
+        self.wfile = io.BytesIO()
+
+    def send_response(self, *_: Any) -> None:
+        pass
+
+    def send_header(self, *_: Any) -> None:
+        pass
+
+    def end_headers(self) -> None:
+        pass
 
 
 def _token_of(user: dict[str, Any]) -> str:

@@ -52,6 +52,16 @@ def run(binary: str, cwd: Path, env_vars: dict[str, str], *args: str) -> subproc
     )
 
 
+def outcome(result: subprocess.CompletedProcess[str], job: str) -> str:
+    """The job's outcome as gitlab-ci-local shows it: "PASS", "WARN 3", "FAIL 1". Its own exit
+    status is 0 for a job with `allow_failure: exit_codes` whatever code the job exits with
+    (4.64.1 counts the object as "allowed"), so the tests read the job's line instead."""
+    text = result.stdout + "\n" + result.stderr  # the summary goes to stderr
+    found = re.findall(rf"^{re.escape(job)} finished in .*?\s+(PASS|WARN \d+|FAIL \d+)", text, re.M)
+    assert found, result.stdout[-3000:] + result.stderr[-2000:]
+    return str(found[-1])
+
+
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "user.email=t@t", "-c", "user.name=t", *args],
@@ -161,6 +171,13 @@ def test_component_plans_comments_applies_and_reports_drift(gitlab_ci_local, emu
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
         assert "Posted the plan on merge request !7" in result.stdout + result.stderr
         assert len(fake.ours()) == 1 and "No changes" in fake.ours()[0]["body"]
+        # GitLab refuses the token: the plan stands, the job is a visible warning (exit 3)
+        result = run(
+            gitlab_ci_local, repo, {**env, **gitlab, **mr, "GITLAB_TOKEN": "revoked"}, "infermod:plan"
+        )
+        assert (
+            outcome(result, "infermod:plan") == "WARN 3" and "answered 401" in result.stdout + result.stderr
+        )
 
         # Someone scales a deployment by hand: the scheduled pipeline finds the drift.
         chat = next(d for d in sdk.list_deployments_all() if d.name == "chat")
@@ -186,7 +203,7 @@ def test_plain_template_still_works(gitlab_ci_local, emulator, tmp_path):
     result = run(
         gitlab_ci_local, repo, {k: v for k, v in env.items() if k != "INFERMOD_INSTALL"}, "infermod:plan"
     )
-    assert result.returncode != 0 and "Set INFERMOD_REPOSITORY" in result.stdout + result.stderr
+    assert outcome(result, "infermod:plan") == "FAIL 1" and "Set INFERMOD_REPOSITORY" in result.stdout
 
 
 def test_templates_and_readme_pin_this_release():

@@ -67,14 +67,21 @@ def run(
     output.out(render_plan(plan, fmt))
     write_reports(plan, gitlab_report, codequality, junit)
     failed = gate_failed(plan.findings, fail_on)
-    published = True
+    note_missing = False
     if comment or drift_issue:
-        from infermod.gitlab.publish import publish
+        from infermod.gitlab.publish import Published, publish
 
         published = publish(plan, failed, fail_on, comment, comment_required, drift_issue)
-    if failed or not published:
-        why = "the plan is refused: see the findings above" if failed else "the plan was not posted to GitLab"
-        output.error(why + ("" if not out_file else "; no plan file was written"))
+        note_missing = published is Published.NOTE_NOT_WRITTEN
+        if published is Published.FAILED and not failed:
+            output.error(
+                "the plan was not posted to GitLab" + ("; no plan file was written" if out_file else "")
+            )
+            return 1
+    if failed:
+        output.error(
+            "the plan is refused: see the findings above" + ("; no plan file was written" if out_file else "")
+        )
         return 1
     if out_file:
         from infermod.plan.embed import Embedded, Gates, sources_of
@@ -85,6 +92,14 @@ def run(
         output.out(
             f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text"
         )
+    if note_missing:  # the plan is good; the note on the merge request may show an older one
+        from infermod.gitlab.publish import NOTE_NOT_WRITTEN
+
+        warning = (
+            f"exit {NOTE_NOT_WRITTEN}: the merge-request note was not updated, so it may show an older plan"
+        )
+        output.out(output.style(f"warning: {warning}", "yellow", err=True), err=True)
+        return NOTE_NOT_WRITTEN
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0

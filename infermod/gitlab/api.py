@@ -34,11 +34,15 @@ clock: Callable[[], float] = time.monotonic
 
 
 class GitLabError(Exception):
-    """GitLab could not be reached or refused a request; the message says which and why."""
+    """GitLab could not be reached or refused a request; the message says which and why.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    `lost`: the request may have been carried out although its answer was lost (a 5xx, a
+    broken connection): a creation must look before it is sent again."""
+
+    def __init__(self, message: str, status: int | None = None, lost: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.lost = lost
 
 
 def project_path(project_id: str) -> str:
@@ -85,8 +89,32 @@ class GitLab:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        once: bool = False,
     ) -> Any:
-        return _json(self.request(method, path, params=params, body=body), method, path)
+        return _json(self.request(method, path, params=params, body=body, once=once), method, path)
+
+    def create(
+        self, path: str, body: Mapping[str, Any], find: Callable[[], dict[str, Any] | None]
+    ) -> tuple[dict[str, Any], bool]:
+        """POST `body` at most once per answer: a POST whose answer was lost (GitLab carried it
+        out, then answered 502, or the connection broke) is not sent again blindly; `find` looks
+        for what it would have created first. (the object, True when this call's POST made it
+        and GitLab said so; False when `find` found it after a lost answer)."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                data = self.call("POST", path, body=body, once=True)
+            except GitLabError as exc:
+                if not exc.lost or attempt == ATTEMPTS or not self._may_wait(backoff(attempt)):
+                    raise
+                sleep(backoff(attempt))
+                found = find()
+                if found is not None:
+                    return found, False
+                continue
+            if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+                raise GitLabError(f"GitLab's answer to POST {path} did not name what it created")
+            return data, True
+        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 
     def pages(self, path: str, params: Mapping[str, str]) -> Iterator[dict[str, Any]]:
         page = "1"
@@ -107,7 +135,10 @@ class GitLab:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        once: bool = False,
     ) -> requests.Response:
+        """`once`: an answer that may have been lost is raised (GitLabError.lost), not retried;
+        429 ("too many requests": not carried out) is still waited for and retried."""
         url = self.api_url + path
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -129,9 +160,12 @@ class GitLab:
                 )
                 raise GitLabError(f"TLS verification of {self.api_url} failed: {advice}") from None
             except requests.RequestException as exc:
-                if attempt == ATTEMPTS or not self._may_wait(backoff(attempt)):
+                # a refused or broken connection may have carried the request (a reset after
+                # the body was sent): only a connection never made certainly did not
+                sent = not isinstance(exc, requests.exceptions.ConnectTimeout)
+                if (once and sent) or attempt == ATTEMPTS or not self._may_wait(backoff(attempt)):
                     raise GitLabError(
-                        f"cannot reach GitLab at {self.api_url} ({type(exc).__name__})"
+                        f"cannot reach GitLab at {self.api_url} ({type(exc).__name__})", lost=sent
                     ) from None
                 sleep(backoff(attempt))
                 continue
@@ -140,8 +174,9 @@ class GitLab:
             if response.status_code < 400:
                 return response
             wait = retry_wait(response, attempt)
-            if wait is None or attempt == ATTEMPTS or not self._may_wait(wait):
-                raise GitLabError(describe(method, path, response), response.status_code)
+            lost = response.status_code >= 500
+            if wait is None or (once and lost) or attempt == ATTEMPTS or not self._may_wait(wait):
+                raise GitLabError(describe(method, path, response), response.status_code, lost)
             sleep(wait)
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 

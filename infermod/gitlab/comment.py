@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from infermod import output
 from infermod.findings import Finding, severity_rank
@@ -110,7 +111,14 @@ def upsert(env: Mapping[str, str], stack: str | None, body: str) -> list[tuple[i
             continue
         written.append((int(data["id"]), False))
     if not written:
-        data = api.call("POST", base, body={"body": marker(stack or UNKNOWN) + "\n" + body})
+        mark = stack or UNKNOWN
+
+        def posted_already() -> dict[str, Any] | None:
+            # a POST whose answer was lost may have made the note: look before posting again
+            found = [i for i, s in _our_notes(api, base).items() if s == mark]
+            return {"id": found[0]} if found else None
+
+        data, _ = api.create(base, {"body": marker(mark) + "\n" + body}, posted_already)
         written.append((int(data["id"]), True))
     return written
 

@@ -10,7 +10,7 @@ import pytest
 
 from infermod.gitlab import api
 from tests.conftest import SECRET_KEY, write
-from tests.fake_gitlab import BOT_TOKEN, FORK, MR, OTHER_TOKEN, UPSTREAM, FakeGitLab, Fault
+from tests.fake_gitlab import BOT_TOKEN, DROP, FORK, MR, OTHER_TOKEN, UPSTREAM, FakeGitLab, Fault
 from tests.gitlab.test_reports import CONFIG, scenario
 
 NOTES = rf"/api/v4/projects/{UPSTREAM}/merge_requests/{MR}/notes"
@@ -107,11 +107,49 @@ def test_transient_answers_are_retried_honouring_retry_after(cli, scw_env, sdk, 
     ]
     result = cli("plan", "--comment")
     assert result.code == 0 and "Posted the plan" in result.err, result.err
-    assert waits == [
-        1.0,
-        7.0,
-        2.0,
-    ]  # the POST's second retry backs off twice as long and len(gitlab.ours()) == 1
+    # GET: 502, retried after 1 s; POST: 429 waited for (7 s); POST: 503, whose answer may have
+    # been lost: 1 s, then the notes are listed again (none made) before the second POST
+    assert waits == [1.0, 7.0, 1.0] and len(gitlab.ours()) == 1
+    posts = [i for i, r in enumerate(gitlab.requests) if r == ("POST", NOTES)]
+    assert len(posts) == 3 and ("GET", NOTES) in gitlab.requests[posts[1] + 1 : posts[2]]
+
+
+@pytest.mark.parametrize("lost", [502, DROP])
+def test_a_note_made_but_whose_answer_was_lost_is_not_posted_twice(
+    cli, scw_env, sdk, tmp_path, gitlab, waits, lost
+):
+    """GitLab makes the note, then a proxy answers 502 (or the connection breaks): the client
+    lists the notes again, finds the one it made, and does not post a second."""
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults.append(Fault("POST", NOTES, lost, {}, {"message": "502 Bad Gateway"}, carried_out=True))
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "Posted the plan on merge request !7" in result.err, result.err
+    assert len(gitlab.ours()) == 1 and "Plan: 2 to add" in gitlab.ours()[0]["body"]
+    assert gitlab.requests.count(("POST", NOTES)) == 1
+    second = cli("plan", "--comment")  # and the next pipeline updates that one note
+    assert second.code == 0 and "Updated the plan" in second.err and len(gitlab.ours()) == 1
+
+
+def test_a_lost_answer_then_nothing_made_posts_once_more(cli, scw_env, sdk, tmp_path, gitlab, waits):
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults.append(Fault("POST", NOTES, 504, {}, {"message": "504 Gateway Timeout"}))
+    result = cli("plan", "--comment")
+    assert result.code == 0 and "Posted the plan" in result.err and len(gitlab.ours()) == 1
+    assert gitlab.requests.count(("POST", NOTES)) == 2
+
+
+def test_a_note_not_written_is_a_warning_exit_not_silent_green(cli, scw_env, sdk, tmp_path, gitlab, waits):
+    """The plan is good and saved, but the merge request may show an older plan: exit 3,
+    which the templates map to allow_failure (a warning), distinct from 1 and 2."""
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults += [Fault("GET", NOTES, 500, {}, {"message": "500 Internal Server Error"})] * api.ATTEMPTS
+    result = cli("plan", "--comment", "--out", "plan.json", "--detailed-exitcode")
+    assert result.code == 3, result.err
+    assert "the plan was not posted to the merge request" in result.err
+    assert "exit 3: the merge-request note was not updated" in result.err.splitlines()[-1]
+    assert (tmp_path / "plan.json").exists()  # the plan itself stands: apply may still use it
+    again = cli("plan", "--comment", "--detailed-exitcode")  # GitLab answers again
+    assert again.code == 2 and "Posted the plan" in again.err
 
 
 def test_persistent_failure_gives_gitlabs_message_and_gives_up(cli, scw_env, sdk, tmp_path, gitlab, waits):
@@ -128,7 +166,7 @@ def test_persistent_failure_gives_gitlabs_message_and_gives_up(cli, scw_env, sdk
     assert "refused" not in result.err and "not posted" in result.err.splitlines()[-1]
     gitlab.faults.append(Fault("POST", NOTES, 429, {"Retry-After": "3600"}, {"message": "slow down"}))
     result = cli("plan", "--comment")  # an hour's Retry-After is not waited for
-    assert result.code == 0 and "GitLab answered 429" in result.err and '"slow down"' in result.err
+    assert result.code == 3 and "GitLab answered 429" in result.err and '"slow down"' in result.err
 
 
 def test_refusals_carry_gitlabs_message(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
@@ -141,7 +179,7 @@ def test_refusals_carry_gitlabs_message(cli, scw_env, sdk, tmp_path, gitlab, mon
     assert "base Note is confidential and you lack access" in result.err and "api` scope" in result.err
     monkeypatch.setenv("GITLAB_TOKEN", "wrong-token")
     result = cli("plan", "--comment")
-    assert result.code == 0 and 'answered 401 to GET /user: "401 Unauthorized"' in result.err
+    assert result.code == 3 and 'answered 401 to GET /user: "401 Unauthorized"' in result.err
     assert cli("plan", "--comment", "--comment-required").code == 1
     monkeypatch.delenv("CI_MERGE_REQUEST_IID")
     assert "CI_MERGE_REQUEST_IID not set" in cli("plan", "--comment").err
@@ -258,7 +296,7 @@ def test_an_answer_that_is_not_json_is_named(cli, scw_env, sdk, tmp_path, gitlab
     scenario(cli, sdk, tmp_path)
     gitlab.faults.append(Fault("GET", "/api/v4/user", 200, {}, b"<html>Sign in</html>"))
     result = cli("plan", "--comment")
-    assert result.code == 0 and "GitLab's answer to GET /user is not JSON" in result.err
+    assert result.code == 3 and "GitLab's answer to GET /user is not JSON" in result.err
     assert "Traceback" not in result.err and "internal error" not in result.err
 
 
@@ -270,7 +308,7 @@ def test_retries_stop_when_the_budget_is_spent(cli, scw_env, sdk, tmp_path, gitl
         Fault("GET", NOTES, 429, {"Retry-After": "30"}, {"message": "429 Too Many Requests"})
     ] * 2
     result = cli("plan", "--comment")
-    assert result.code == 0 and '429 to GET /projects/42/merge_requests/7/notes: "429 Too Many' in result.err
+    assert result.code == 3 and '429 to GET /projects/42/merge_requests/7/notes: "429 Too Many' in result.err
     assert waits == [30.0]  # a second 30 s wait would pass the 50 s budget
 
 

@@ -169,7 +169,9 @@ def test_codequality_paths_are_relative_to_the_repository_root(cli, scw_env, sdk
 
 
 # No digits: a count of days is deliberately not part of the fingerprint (tested below).
-words = st.text(st.characters(codec="utf-8", exclude_characters="\x1f", exclude_categories=["Nd"]), max_size=30)
+words = st.text(
+    st.characters(codec="utf-8", exclude_characters="\x1f", exclude_categories=["Nd"]), max_size=30
+)
 findings_parts = st.tuples(words, st.one_of(st.none(), words), words, st.one_of(st.none(), words))
 
 
@@ -183,7 +185,7 @@ def test_fingerprints_differ_exactly_when_rule_resource_field_or_message_differ(
 
 
 def test_an_end_of_life_notice_keeps_its_fingerprint_from_day_to_day(tmp_path, monkeypatch):
-    """"in 55 days" tomorrow says "in 54 days": the same finding, or GitLab's widget shows it
+    """ "in 55 days" tomorrow says "in 54 days": the same finding, or GitLab's widget shows it
     as new and resolved every day."""
     import datetime as dt
 
