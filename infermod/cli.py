@@ -323,12 +323,17 @@ def import_(**kwargs: Any) -> int:
 @cli.command(name="check-model")
 @click.argument("source")
 @click.option("--type", "model_type", type=click.Choice(["chat", "vision", "multimodal", "embedding"]))
+@click.option(
+    "--repo",
+    metavar="ORG/NAME",
+    help="The Hugging Face repository a local directory is an unmodified copy of (its identity).",
+)
 @_format(TEXT_JSON)
-def check_model(source: str, model_type: str | None, fmt: str) -> int:
+def check_model(source: str, model_type: str | None, repo: str | None, fmt: str) -> int:
     """Check a Hugging Face repository (ORG/NAME) or a local directory for compatibility."""
     from infermod.commands.check_model import run
 
-    return run(source, model_type, fmt)
+    return run(source, model_type, fmt, repo)
 
 
 @cli.command()

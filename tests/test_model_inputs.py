@@ -60,17 +60,59 @@ def sharded(shards: int = 3, hidden: int = 8) -> dict:
 
 
 def test_verified_model_passes_whatever_the_architecture_list_says(cli, tmp_path):
-    files = layout("Qwen3ForCausalLM", name="qwen/qwen3-32b")  # Hub ids are case-insensitive
-    body = check(cli, materialize(tmp_path, files), "--type", "chat")
+    files = layout("Qwen3ForCausalLM", name="Qwen/Qwen3-32B")
+    root = materialize(tmp_path, files)
+    body = check(cli, root, "--type", "chat", "--repo", "qwen/qwen3-32b")  # Hub ids: any case
     assert body["compatible"] and body["verified"] and body["architecture"] == "Qwen3ForCausalLM"
+    assert not [f for f in body["findings"] if f["severity"] != "info"]
 
 
-def test_fine_tune_of_a_verified_architecture_is_supported(cli, tmp_path):
+def test_a_local_directory_has_no_identity_unless_named(cli, tmp_path):
+    """`_name_or_path` records the base a fine-tune was loaded from: it is not the model's name."""
+    files = layout("Qwen3ForCausalLM", name="Qwen/Qwen3-32B")
+    body = check(cli, materialize(tmp_path, files), "--type", "chat")
+    assert not body["verified"] and body["compatible"]
+    unlisted = next(f for f in body["findings"] if f["rule_id"] == "model-architecture-unlisted")
+    assert unlisted["severity"] == "warning" and "Qwen/Qwen3-32B" in unlisted["message"]
+    assert "contradict" in unlisted["hint"]
+    identity = next(f for f in body["findings"] if f["rule_id"] == "model-identity")
+    assert identity["severity"] == "info" and "`--repo Qwen/Qwen3-32B`" in identity["hint"]
+
+
+def test_a_fine_tune_naming_a_verified_base_is_judged_by_its_own_architecture(cli, tmp_path):
+    files = layout("FancyNewForCausalLM", name="microsoft/phi-4")
+    body = check(cli, materialize(tmp_path, files), "--type", "chat")
+    assert not body["compatible"] and not body["verified"]
+    assert "model-architecture-unsupported" in errors(body)
+    assert not [f for f in body["findings"] if f["rule_id"] == "model-verified"]
+
+
+def test_a_fine_tune_of_an_architecture_only_a_verified_model_uses_is_a_warning(cli, tmp_path):
     files = layout("Qwen3ForCausalLM", name="acme/qwen3-support-ft")
     body = check(cli, materialize(tmp_path, files), "--type", "chat")
     assert body["compatible"] and not body["verified"]
-    info = next(f for f in body["findings"] if f["rule_id"] == "model-architecture-verified")
-    assert "Qwen/Qwen3-32B" in info["message"]
+    assert not [f for f in body["findings"] if f["rule_id"] == "model-identity"]
+    warning = next(f for f in body["findings"] if f["rule_id"] == "model-architecture-unlisted")
+    assert "Qwen/Qwen3-32B" in warning["message"] and warning["severity"] == "warning"
+
+
+@pytest.mark.parametrize("repo", ["acme", "../x/y", "a/b/c"])
+def test_repo_must_be_a_repository_id_and_only_for_a_directory(cli, tmp_path, repo):
+    root = materialize(tmp_path, layout("LlamaForCausalLM"))
+    result = cli("check-model", root, "--repo", repo)
+    assert result.code == 1 and "is not a Hugging Face repository id" in result.err
+    result = cli("check-model", "acme/model", "--repo", "acme/model")
+    assert result.code == 1 and "SOURCE is not a directory" in result.err
+
+
+def test_a_hub_repository_is_named_by_its_id_not_by_its_files(cli, hub):
+    hub.repos["Qwen/Qwen3-32B"] = Repo(layout("Qwen3ForCausalLM", name="/data/ckpt"))
+    hub.repos["acme/phi-4-ft"] = Repo(layout("FancyNewForCausalLM", name="microsoft/phi-4"))
+    body = check(cli, "https://huggingface.co/Qwen/Qwen3-32B")
+    assert body["compatible"] and body["verified"]
+    body = check(cli, "acme/phi-4-ft")
+    assert not body["verified"] and "model-architecture-unsupported" in errors(body)
+    assert not [f for f in body["findings"] if f["rule_id"] == "model-identity"]  # it has a name
 
 
 def test_context_length_from_text_config(cli, tmp_path):

@@ -9,12 +9,30 @@ from infermod import output
 from infermod.render.findings import findings_json, findings_text
 
 
-def run(source: str, model_type: str | None, fmt: str) -> int:
+def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) -> int:
+    """A model's identity is where its files come from: a Hub repository's id, or for a local
+    directory the repository the user names with --repo (never a field inside the files)."""
+    import click
+
     from infermod.config.load import repo_id
     from infermod.rules.custom_model import check_model
-    from infermod.rules.model_source import HubSource, LocalSource
+    from infermod.rules.model_source import HubSource, LocalSource, is_repo_id
 
-    reader = LocalSource(source) if os.path.isdir(source) else HubSource(repo_id(source), None)
+    identity = None
+    if repo is not None:
+        identity = repo_id(repo)
+        if not is_repo_id(identity):
+            raise click.BadParameter(
+                f"{repo[:200]!r} is not a Hugging Face repository id (ORG/NAME)", param_hint="--repo"
+            )
+    if not os.path.isdir(source):
+        if identity is not None:
+            raise click.UsageError(
+                "--repo names the repository a local directory is a copy of; SOURCE is not a directory"
+            )
+        reader: LocalSource | HubSource = HubSource(repo_id(source), None)
+    else:
+        reader = LocalSource(source, identity)
     report = check_model(reader, model_type)
     if fmt == "json":
         body = {

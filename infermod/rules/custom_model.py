@@ -5,9 +5,15 @@ Rules (Generative APIs - Dedicated Deployment, custom models): config.json with 
 .safetensors (pickle formats are refused: they can execute code), every shard the index names
 present and every header sound; tokenizer.json; a chat template for chat, vision and
 multimodal models (chat_template.jinja or chat_template.json win over tokenizer_config.json's
-field); the type consistent with the architecture. The verified list is authoritative, and an
-architecture a verified model uses is supported (data/architectures.json says where each
-architecture comes from).
+field); the type consistent with the architecture.
+
+Identity is where the files come from: the Hugging Face repository id, or for a local directory
+none unless the user names it (`check-model DIR --repo ORG/NAME`); never a field inside the files
+(`_name_or_path` only records the base a fine-tune was loaded from). The verified list speaks only
+for the exact repositories it names: a verified repository passes whatever the architecture list
+says; any other model, fine-tunes of verified ones included, is judged by its own architecture.
+An architecture only a verified model uses, absent from the docs' list, is a warning (the docs
+contradict themselves there), not a refusal.
 """
 
 from __future__ import annotations
@@ -111,8 +117,10 @@ def check_model(
             source.name, declared_type, None, False, None, None, None, None, tuple(check.findings)
         )
     config = check.json("config.json") if "config.json" in files else None
-    name = identity or source.identity or _name_or_path(config) or source.name
-    verified = name.lower() in verified_models()
+    name = identity or source.identity
+    verified = name is not None and name.lower() in verified_models()
+    if name is None:
+        _unnamed(check, config)
     arch, max_pos = None, None
     if "config.json" not in files:
         check.add("model-config", "error", "config.json is missing", "add the config.json of the base model")
@@ -141,7 +149,7 @@ def check_model(
                 "add chat_template.jinja, chat_template.json, or a chat_template field in tokenizer_config.json",
             )
     api = EMBEDDINGS_API if model_type == "embedding" else (CHAT_API if model_type else None)
-    if verified:
+    if verified and name is not None:
         shown = verified_models()[name.lower()]
         check.add("model-verified", "info", f"{shown} is on the docs' list of models verified compatible")
     if api:
@@ -155,9 +163,21 @@ def check_model(
     )
 
 
-def _name_or_path(config: Any) -> str | None:
-    value = config.get("_name_or_path") if isinstance(config, dict) else None
-    return value if isinstance(value, str) and value else None
+def _unnamed(check: _Check, config: Any) -> None:
+    """A local directory has no identity of its own: `_name_or_path` in config.json only records
+    what a fine-tune was loaded from, so it is never taken as the model's name. When it names a
+    verified model, say how to claim that identity (the user knows whether the copy is exact)."""
+    base = config.get("_name_or_path") if isinstance(config, dict) else None
+    if not isinstance(base, str) or base.lower() not in verified_models():
+        return
+    shown = verified_models()[base.lower()]
+    check.add(
+        "model-identity",
+        "info",
+        f"config.json records that this model was loaded from {shown}, a model the docs verify; "
+        "that says nothing about these files, so the model is judged by its own architecture",
+        f"if this directory is an unmodified copy of {shown}, name it: `--repo {shown}`",
+    )
 
 
 def _is_adapter(files: dict[str, int]) -> bool:
@@ -195,9 +215,13 @@ def _architecture(check: _Check, config: dict[str, Any], verified: bool) -> str 
         if "docs" not in sources and not verified:
             proof = ", ".join(s.removeprefix("verified:") for s in sources)
             check.add(
-                "model-architecture-verified",
-                "info",
-                f"architecture {supported[0]} is not in the docs' list, but the verified model {proof} uses it",
+                "model-architecture-unlisted",
+                "warning",
+                f"architecture {supported[0]} is not in the docs' list of supported architectures, "
+                f"though a model the docs verify compatible ({proof}) uses it",
+                "the docs contradict themselves here, so this is a warning rather than a refusal; "
+                "the verified list speaks only for the repositories it names, and this model is not "
+                "one of them: try it in a test project before relying on it",
             )
         return supported[0]
     if not verified:

@@ -27,7 +27,7 @@ from infermod.rules.model_files import (
     walk,
 )
 
-__all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint"]
+__all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint", "is_repo_id"]
 
 # Seconds per request (connect, then between bytes); INFERMOD_HF_TIMEOUT overrides it. Each
 # call is also cut off after twice that, whatever the HTTP stack does (it may retry).
@@ -37,9 +37,13 @@ _REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-
 T = TypeVar("T")
 
 
+def is_repo_id(value: str) -> bool:
+    return _REPO_ID.fullmatch(value) is not None
+
+
 class ModelSource(Protocol):
     name: str
-    identity: str | None  # the Hugging Face repository id, when known
+    identity: str | None  # the Hugging Face repository id; for a directory, only as the user names it
     # Headers read at once: 1 for local files (memory stays bounded), a few for the Hub's
     # round trips (each header is still limited, so memory stays bounded too).
     parallel_reads: int
@@ -53,10 +57,11 @@ class ModelSource(Protocol):
 class LocalSource:
     parallel_reads = 1
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, identity: str | None = None) -> None:
+        """`identity`: the repository the user says this directory is a copy of; never guessed."""
         self.root = root
         self.name = os.path.abspath(root)
-        self.identity: str | None = None
+        self.identity = identity
         self._walked: tuple[list[Entry], list[SourceError]] | None = None
 
     def entries(self) -> list[Entry]:
@@ -105,7 +110,7 @@ class HubSource:
         if self._entries is None:
             from huggingface_hub import HfApi
 
-            if not _REPO_ID.fullmatch(self.name):
+            if not is_repo_id(self.name):
                 raise SourceError(
                     "model-source",
                     f"{self.name[:200]!r} is neither a local directory nor a Hugging Face repository (ORG/NAME)",

@@ -34,10 +34,12 @@ def test_every_verified_model_layout_is_accepted(cli, tmp_path, name):
     arch, kind = VERIFIED[name]
     template = None if kind == "embedding" else "jinja"
     root = materialize(tmp_path, name, layout(arch, name=name, template=template))
-    result = cli("check-model", root, "--type", kind, "--format", "json")
+    result = cli("check-model", root, "--type", kind, "--format", "json", "--repo", name)
     body = json.loads(result.out)
     assert result.code == 0, body["findings"]
     assert body["compatible"] and body["verified"]
+    unnamed = json.loads(cli("check-model", root, "--type", kind, "--format", "json").out)
+    assert not unnamed["verified"]  # config.json's _name_or_path names it, but that is no identity
     assert body["api"] == ("/v1/embeddings" if kind == "embedding" else "/v1/chat/completions")
 
 
