@@ -115,6 +115,7 @@ findings = st.builds(
     st.none() | locations,
     maybe_text,
     maybe_text,
+    snippet=st.none(),  # a text-view aid (YAML syntax errors), deliberately not in the plan format
 )
 plans = st.builds(
     Plan,
