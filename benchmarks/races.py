@@ -7,7 +7,10 @@ missing deployments left once both runs have finished:
 - apply/destroy: an apply and a destroy at once; the end state must be one of the two
   intents (all deployments, or none), never a mix.
 
-    python benchmarks/races.py [--races 10] [--deployments 4] [--ready-after 0.5]
+    python benchmarks/races.py [--races 10] [--deployments 4] [--ready-after 0.5] [--list-lag 2]
+
+`--list-lag SECONDS` makes the emulator's lists show a new deployment only that long after its
+create (an eventually consistent API): the create protocol must still leave one copy.
 """
 
 from __future__ import annotations
@@ -69,13 +72,14 @@ def live_keys(url: str) -> Counter[str]:
     return keys
 
 
-def race(url: str, root: Path, n: int, second: str, delay: float) -> tuple[int, int, int]:
+def race(url: str, root: Path, n: int, second: str, delay: float, lag: float) -> tuple[int, int, int]:
     a, b = machine(root, "a", n), machine(root, "b", n)
     first = run(a, url, "apply")
     time.sleep(delay)
     other = run(b, url, second)
     for proc in (first, other):
         proc.communicate(timeout=120)
+    time.sleep(lag)  # the lists show every copy made
     keys = live_keys(url)
     duplicates = sum(c - 1 for c in keys.values() if c > 1)
     missing = sum(1 for i in range(n) if keys[f"d{i}"] == 0)
@@ -89,8 +93,9 @@ def main() -> None:
     parser.add_argument("--races", type=int, default=10)
     parser.add_argument("--deployments", type=int, default=4)
     parser.add_argument("--ready-after", type=float, default=0.5)
+    parser.add_argument("--list-lag", type=float, default=0.0)
     args = parser.parse_args()
-    emulator, url = start_emulator("--ready-after", str(args.ready_after))
+    emulator, url = start_emulator("--ready-after", str(args.ready_after), "--list-lag", str(args.list_lag))
     try:
         for second, delay in (("apply", 0.0), ("destroy", 0.4)):
             dups = missing = 0
@@ -98,7 +103,9 @@ def main() -> None:
             started = time.monotonic()
             for i in range(args.races):
                 with tempfile.TemporaryDirectory() as tmp:
-                    d, m, kept = race(url, Path(tmp), args.deployments, second, delay * (i % 3))
+                    d, m, kept = race(
+                        url, Path(tmp), args.deployments, second, delay * (i % 3), args.list_lag
+                    )
                 dups, missing = dups + d, missing + m
                 ends["all" if kept == args.deployments else "none" if kept == 0 else "mixed"] += 1
                 requests.post(f"{url}/emulator/v1/reset", timeout=10)
@@ -110,7 +117,8 @@ def main() -> None:
                     f"mixed_end_states={ends['mixed']}"
                 )
             print(
-                f"apply/{second}: races={args.races} deployments={args.deployments} {figures} ({took:.1f}s)"
+                f"apply/{second}: races={args.races} deployments={args.deployments} "
+                f"list_lag={args.list_lag:g}s {figures} ({took:.1f}s)"
             )
     finally:
         emulator.terminate()

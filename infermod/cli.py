@@ -360,6 +360,14 @@ def schema() -> int:
     metavar="TYPE=N,...",
     help="The organization's node quota per node-type family, e.g. H100=3,L4=5 (default: large).",
 )
+@click.option(
+    "--list-lag",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Lists show a new deployment only this long after its create (an eventually consistent API).",
+)
 def emulator(**kwargs: Any) -> int:
     """Serve a local emulator of the Scaleway Managed Inference and Product Catalog APIs."""
     from infermod.commands.emulator import run

@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any
 
-from infermod.apply.create import ConcurrentDestroy, already_deleting, create_once
+from infermod.apply.create import ConcurrentDestroy, StackReads, already_deleting, create_once
 from infermod.apply.outcome import Outcome
 from infermod.apply.poller import Schedule
 from infermod.apply.progress import Progress
@@ -67,6 +67,7 @@ class Executor:
         self.reread_note: str | None = None  # why the final re-read could not check the report
         self.notes: dict[str, str] = {}  # what happened besides the plain result, per address
         self.deleting = {c.resource_id for c in plan.changes if "delete" in c.actions and c.resource_id}
+        self.stack_reads = StackReads(self.gateway, plan.stack)  # one read per batch of creates
 
     # ---- orchestration -----------------------------------------------------------------------
     def run(self) -> list[Outcome]:
@@ -77,7 +78,7 @@ class Executor:
             if c.type == "model" and c.actions == NOOP and c.resource_id:
                 self.model_ids[c.key] = _done(c.resource_id)
         try:  # deletions already under way are not another run's destroy starting now
-            self.deleting |= already_deleting(self.gateway, self.plan)
+            self.deleting |= already_deleting(self.stack_reads, self.plan)
         except Exception as exc:  # nothing has changed yet
             raise as_fatal(
                 exc, "cannot read the stack's deployments before creating; nothing was changed"
@@ -249,7 +250,15 @@ class Executor:
         change = change._replace(region=after.region, project_id=after.project_id)
         try:
             outcome = create_once(
-                self.gateway, change, self.plan.stack, after, self.run_id, self.deleting, self.slots.run
+                self.gateway,
+                change,
+                self.plan.stack,
+                after,
+                self.run_id,
+                self.deleting,
+                self.slots.run,
+                self.stack_reads,
+                self.stop.wait,
             )
         except ConcurrentDestroy as exc:
             raise Failed(str(exc)) from None

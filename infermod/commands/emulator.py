@@ -17,6 +17,7 @@ def run(
     fault_rate: float,
     lose_create_responses: int,
     node_quota: str | None = None,
+    list_lag: float = 0.0,
 ) -> int:
     from infermod.emulator.quota import parse_node_quota
     from infermod.emulator.server import Settings, make_server, url_of
@@ -27,7 +28,9 @@ def run(
         quota = parse_node_quota(node_quota) if node_quota is not None else None
     except ValueError as exc:
         raise FatalError(f"--node-quota: {exc}") from None
-    settings = Settings(ready_after, latency_ms, fault_rate, lose_create_responses, state_dir, quota)
+    settings = Settings(
+        ready_after, latency_ms, fault_rate, lose_create_responses, state_dir, quota, list_lag=list_lag
+    )
     try:
         server, _ = make_server(host, port, settings)
     except OSError as exc:

@@ -36,6 +36,9 @@ class Settings(NamedTuple):
     # Seconds a connection may stay silent (request line, headers, a short body) before it is
     # closed: a client sending less than its content-length held a handler thread forever.
     read_timeout: float = 30.0
+    # Seconds before lists show a new deployment (reads by id show it at once): an eventually
+    # consistent API, for testing that creates stay single when lists lag.
+    list_lag: float = 0.0
 
 
 class Route(NamedTuple):
@@ -77,7 +80,7 @@ class Emulator:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = Store(settings.ready_after, settings.state_dir, settings.node_quota)
+        self.store = Store(settings.ready_after, settings.state_dir, settings.node_quota, settings.list_lag)
         self.random = random.Random(settings.seed)
         self.stats: Counter[str] = Counter()
         self.lost_creates_left = settings.lose_create_responses

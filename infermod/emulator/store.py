@@ -54,9 +54,14 @@ def now_iso(t: float) -> str:
 
 class Store:
     def __init__(
-        self, ready_after: float, state_dir: str | None, node_quota: Mapping[str, int] | None = None
+        self,
+        ready_after: float,
+        state_dir: str | None,
+        node_quota: Mapping[str, int] | None = None,
+        list_lag: float = 0.0,
     ) -> None:
         self.ready_after = ready_after
+        self.list_lag = list_lag
         self.state_dir = state_dir
         self.node_quota = dict(DEFAULT_NODE_QUOTA if node_quota is None else node_quota)
         self.lock = threading.RLock()
@@ -177,7 +182,12 @@ class Store:
     # ---- deployments -------------------------------------------------------------------
     def list_deployments(self, region: str) -> list[dict[str, Any]]:
         with self.lock:
-            return [d for d in self._live(self.deployments) if d["region"] == region]
+            now = self.clock()
+            return [
+                d
+                for d in self._live(self.deployments)
+                if d["region"] == region and d.get("_listed_from", 0) <= now
+            ]
 
     def get_deployment(self, region: str, deployment_id: str) -> dict[str, Any]:
         with self.lock:
@@ -226,6 +236,8 @@ class Store:
             }
             record["endpoints"] = [checks.endpoint(record, spec) for spec in body["endpoints"]]
             self._schedule(record, (0.5, "deploying"), (1.0, "ready"))
+            if self.list_lag:
+                record["_listed_from"] = self.clock() + self.list_lag
             self.deployments[dep_id] = record
             self.save()
             return record

@@ -145,21 +145,25 @@ class Gateway:
 
     def _all(self, fetch: Callable[[int], Any], key: str, doing: str) -> list[Any]:
         try:
-            first = with_retries(lambda: fetch(1), attempts=self.attempts)
-            items = list(getattr(first, key))
-            pages = math.ceil(int(first.total_count or 0) / PAGE_SIZE)
-            if pages <= 1:
-                return items
-            with ThreadPoolExecutor(max_workers=min(8, pages - 1)) as pool:
-                rest = pool.map(
-                    lambda p: getattr(with_retries(lambda: fetch(p), attempts=self.attempts), key),
-                    range(2, pages + 1),
-                )
-                for page in rest:
-                    items.extend(page)
-            return items
+            return self._pages(fetch, key)
         except Exception as exc:
             raise as_fatal(exc, f"cannot {doing}") from None
+
+    def _pages(self, fetch: Callable[[int], Any], key: str) -> list[Any]:
+        """Every page's `key` items: the first page, then the others in parallel."""
+        first = with_retries(lambda: fetch(1), attempts=self.attempts)
+        items = list(getattr(first, key))
+        pages = math.ceil(int(first.total_count or 0) / PAGE_SIZE)
+        if pages <= 1:
+            return items
+        with ThreadPoolExecutor(max_workers=min(8, pages - 1)) as pool:
+            rest = pool.map(
+                lambda p: getattr(with_retries(lambda: fetch(p), attempts=self.attempts), key),
+                range(2, pages + 1),
+            )
+            for page in rest:
+                items.extend(page)
+        return items
 
     def _products(self) -> list[Any]:
         from scaleway.product_catalog.v2alpha1 import ListPublicCatalogProductsRequestProductType as PT
@@ -193,12 +197,12 @@ class Gateway:
             raise
 
     def find_deployments(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
-        found = with_retries(
-            lambda: self.api.list_deployments_all(
-                region=region, project_id=project_id, tags=tags, page_size=PAGE_SIZE
-            )
+        """Deployments carrying all `tags`, from their JSON (scw/listing.py); the SDK's errors
+        as they are (list_tagged says which list failed)."""
+        fetch = partial(
+            deployments_page, self.api, region, page_size=PAGE_SIZE, project_id=project_id, tags=tags
         )
-        return [to_deployment(d) for d in found if str(d.status) not in GONE]
+        return [d for d in self._pages(fetch, "deployments") if d.status not in GONE]
 
     def list_tagged(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
         """Deployments carrying all `tags`: one request per page (total_count says how many),
