@@ -82,6 +82,9 @@ class ActualState(NamedTuple):
     # the deployments of the organization's other projects, for the quota check; None when
     # they were not read (no organization id known)
     organization: tuple[ActualDeployment, ...] | None = None
+    # regions the API refused to list in (region, what could not be read and why): nothing
+    # there is known, so rules/regions.py turns each into a finding
+    refused: tuple[tuple[str, str], ...] = ()
 
     def owned_deployments(self, stack: str) -> list[ActualDeployment]:
         """The stack's deployments: its stack tag and exactly one key."""

@@ -119,3 +119,14 @@ def write(path: Any, text: str) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return str(path)
+
+
+MORE_REGIONS = ("fr-par", "nl-ams", "pl-waw")
+
+
+@pytest.fixture
+def more_regions(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
+    """Regions beyond fr-par, opened as a user would (INFERMOD_REGIONS): infermod reads them,
+    the schema accepts them and the test emulators serve them (a copy of fr-par's catalog)."""
+    monkeypatch.setenv("INFERMOD_REGIONS", ",".join(MORE_REGIONS))
+    return MORE_REGIONS

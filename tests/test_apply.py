@@ -199,7 +199,7 @@ def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):
         server.server_close()
 
 
-def test_a_region_change_replaces_the_deployment_in_the_new_region(cli, scw_env, sdk, tmp_path):
+def test_a_region_change_replaces_the_deployment_in_the_new_region(more_regions, cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", many(1))
     assert cli("apply", "--auto-approve").code == 0
     [old] = sdk.list_deployments_all(region="fr-par")

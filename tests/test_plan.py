@@ -176,7 +176,7 @@ def test_transient_deployment_shows_status_without_blocking(cli, scw_env, sdk, t
     assert c["status"] == "creating" and "apply waits until it is ready" in c["reasons"][0]
 
 
-def test_plan_requests_do_not_grow_with_deployments(cli, scw_env, sdk, tmp_path):
+def test_plan_requests_do_not_grow_with_deployments(more_regions, cli, scw_env, sdk, tmp_path):
     def requests_for(n):
         keys = [f"d{i}" for i in range(n)]
         for key in keys:

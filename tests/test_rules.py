@@ -62,7 +62,7 @@ def test_unsupported_node_type_fails_validate_and_plan(cli, scw_env, tmp_path):
     assert not any(r.startswith("POST") for r in scw_env.stats()["routes"])
 
 
-def test_quantization_context_eula_and_stock(cli, scw_env, tmp_path):
+def test_quantization_context_eula_and_stock(more_regions, cli, scw_env, tmp_path):
     write(
         tmp_path / "infermod.yaml",
         """\

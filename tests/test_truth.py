@@ -234,7 +234,9 @@ def test_a_deployment_in_error_that_is_replaced_claims_no_downtime_in_any_view(
         assert said["not-serving"] in view and "endpoint URL changes (new deployment id)" in view
 
 
-def test_a_region_move_shows_both_regions_in_the_summary_table_and_every_view(cli, scw_env, sdk, tmp_path):
+def test_a_region_move_shows_both_regions_in_the_summary_table_and_every_view(
+    more_regions, cli, scw_env, sdk, tmp_path
+):
     make_matching(sdk)
     config(tmp_path, extra="    region: nl-ams\n")
     views = _views(cli)

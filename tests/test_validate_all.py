@@ -103,7 +103,7 @@ def test_a_missing_required_field_skips_only_what_reads_it(cli, tmp_path):
     assert not [r for r, _ in pairs if r.startswith(("node-type", "model-node-type"))]
 
 
-def test_a_broken_default_skips_only_what_reads_it(cli, tmp_path):
+def test_a_broken_default_skips_only_what_reads_it(more_regions, cli, tmp_path):
     path = write(
         tmp_path / "a.yaml",
         """\

@@ -21,6 +21,7 @@ def run(
 ) -> int:
     from infermod.emulator.quota import parse_node_quota
     from infermod.emulator.server import Settings, make_server, url_of
+    from infermod.regions import regions
 
     if not _is_loopback(host):
         output.out(f"warning: binding {host}: the emulator is reachable from other machines", err=True)
@@ -28,6 +29,7 @@ def run(
         quota = parse_node_quota(node_quota) if node_quota is not None else None
     except ValueError as exc:
         raise FatalError(f"--node-quota: {exc}") from None
+    regions()  # it serves the regions infermod reads: a malformed INFERMOD_REGIONS fails here
     settings = Settings(
         ready_after, latency_ms, fault_rate, lose_create_responses, state_dir, quota, list_lag=list_lag
     )

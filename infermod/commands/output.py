@@ -26,6 +26,15 @@ def run(
     config, _ = load_valid_config(files)
     with open_session(profile, sandbox, config) as session:
         state = session.read_deployments()
+    for region, detail in state.refused:
+        output.out(
+            output.style(
+                f"Warning: region {region} was not read ({detail}): its deployments are not shown",
+                "yellow",
+                err=True,
+            ),
+            err=True,
+        )
     deployments = sorted(state.owned_deployments(config.stack), key=lambda d: (d.key or "", d.region))
     if key is None:
         output.out(render_deployments(config.stack, deployments, "json" if as_json else fmt))

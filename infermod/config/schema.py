@@ -17,38 +17,59 @@ from typing import TYPE_CHECKING, Any
 from infermod.config.quickcheck import Check, compile_schema, quick_valid
 from infermod.config.yamlsource import LoadedFile, Path, dotted
 from infermod.findings import Finding, Location
+from infermod.regions import KNOWN, regions
 
 if TYPE_CHECKING:
     import jsonschema
 
 
 def schema_text() -> str:
+    """The shipped schema, with the region lists of `INFERMOD_REGIONS` when it is set."""
+    if regions() == KNOWN:
+        return _shipped_text()
+    return json.dumps(_schema(regions()), indent=2) + "\n"
+
+
+def _shipped_text() -> str:
     data = pkgutil.get_data("infermod", "data/infermod.schema.json")  # lighter than importlib.resources
     return (data or b"").decode("utf-8")
 
 
-@lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    return json.loads(schema_text())  # type: ignore[no-any-return]
+@lru_cache(maxsize=4)
+def _schema(names: tuple[str, ...] = KNOWN) -> dict[str, Any]:
+    return _with_regions(json.loads(_shipped_text()), list(names))  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=1)
-def _python_schema() -> dict[str, Any]:
+def _with_regions(node: Any, names: list[str]) -> Any:
+    """Every `region` property offers exactly the regions infermod reads (infermod/regions.py)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "properties" and isinstance(value, dict) and "enum" in value.get("region", {}):
+                value["region"]["enum"] = names
+            _with_regions(value, names)
+    elif isinstance(node, list):
+        for item in node:
+            _with_regions(item, names)
+    return node
+
+
+@lru_cache(maxsize=4)
+def _python_schema(names: tuple[str, ...] = KNOWN) -> dict[str, Any]:
     # The shipped file is ECMA-262 for editors, where `$` ends the text; Python's `$` also
     # matches before a trailing newline, so infermod's own checks anchor with `\Z`.
-    return _anchored(copy.deepcopy(_schema()))  # type: ignore[no-any-return]
+    return _anchored(copy.deepcopy(_schema(names)))  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=1)
-def _quick() -> Check | None:
-    return compile_schema(_python_schema())
+@lru_cache(maxsize=4)
+def _quick(names: tuple[str, ...] = KNOWN) -> Check | None:
+    return compile_schema(_python_schema(names))
 
 
-@lru_cache(maxsize=1)
-def _validator() -> jsonschema.Draft202012Validator:
+@lru_cache(maxsize=4)
+def _validator(names: tuple[str, ...] = KNOWN) -> jsonschema.Draft202012Validator:
     import jsonschema
 
-    return jsonschema.Draft202012Validator(_python_schema())
+    return jsonschema.Draft202012Validator(_python_schema(names))
 
 
 def _anchored(node: Any) -> Any:
@@ -113,9 +134,12 @@ def _convert(text: str, kinds: set[str]) -> Any:
 
 
 def schema_findings(loaded: LoadedFile) -> list[Finding]:
-    if quick_valid(_quick(), loaded.data):
+    names = regions()
+    if quick_valid(_quick(names), loaded.data):
         return []
-    errors = sorted(_validator().iter_errors(loaded.data), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(
+        _validator(names).iter_errors(loaded.data), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     findings = []
     for error in errors:
         for leaf in _leaves(error):

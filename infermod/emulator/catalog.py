@@ -31,15 +31,27 @@ def resolve_day(offset_days: int | None, today: dt.date) -> str | None:
     return f"{day.isoformat()}T00:00:00Z"
 
 
+def regions() -> tuple[str, ...]:
+    """The regions of the data file."""
+    return tuple(raw_catalog()["regions"])
+
+
+def _data_region(region: str) -> str:
+    """A region the emulator was told to serve beyond its data (to try INFERMOD_REGIONS) gets
+    a copy of the data file's first region."""
+    return region if region in regions() else regions()[0]
+
+
 def node_types(region: str) -> list[dict[str, Any]]:
     out = []
+    source = _data_region(region)
     for nt in raw_catalog()["node_types"]:
-        if region not in nt["regions"]:
+        if source not in nt["regions"]:
             continue
         out.append(
             {
                 "name": nt["name"],
-                "stock_status": nt["regions"][region],
+                "stock_status": nt["regions"][source],
                 "description": nt["description"],
                 "vcpus": nt["vcpus"],
                 "memory": nt["memory"],
@@ -63,7 +75,7 @@ def public_models(region: str) -> list[dict[str, Any]]:
     names = [n["name"] for n in node_types(region)]
     out = []
     for m in cat["models"]:
-        if region not in m["regions"]:
+        if _data_region(region) not in m["regions"]:
             continue
         out.append(
             {
@@ -107,12 +119,13 @@ def _every_bits(node_type: str, supported: list[dict[str, Any]]) -> dict[str, An
     }
 
 
-def products(today: dt.date) -> list[dict[str, Any]]:
+def products(today: dt.date, served: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     cat = raw_catalog()
     out: list[dict[str, Any]] = []
     for nt in cat["node_types"]:
-        for region in nt["regions"]:
-            out.append(_node_product(nt, region, cat["currency"]))
+        for region in served or regions():
+            if _data_region(region) in nt["regions"]:
+                out.append(_node_product(nt, region, cat["currency"]))
     for m in cat["models"]:
         out.append(_model_product(m, today))
     return out

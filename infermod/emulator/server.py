@@ -18,6 +18,7 @@ from infermod.emulator import catalog
 from infermod.emulator.checks import check_types
 from infermod.emulator.errors import ApiError, too_many_requests
 from infermod.emulator.store import Store, view
+from infermod.regions import regions
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 1000
@@ -39,6 +40,8 @@ class Settings(NamedTuple):
     # Seconds before lists show a new deployment (reads by id show it at once): an eventually
     # consistent API, for testing that creates stay single when lists lag.
     list_lag: float = 0.0
+    # the regions served (None: those infermod reads); others answer 400 invalid_arguments
+    regions: tuple[str, ...] | None = None
 
 
 class Route(NamedTuple):
@@ -85,6 +88,12 @@ class Emulator:
         self.stats: Counter[str] = Counter()
         self.lost_creates_left = settings.lose_create_responses
         self.lock = threading.Lock()
+
+    @property
+    def served_regions(self) -> tuple[str, ...]:
+        """Those of the settings, else the regions infermod reads (infermod/regions.py:
+        fr-par, or INFERMOD_REGIONS to try more); other regions answer 400."""
+        return self.settings.regions or regions()
 
     # -- control ---------------------------------------------------------------------------
     def reset(self) -> None:
@@ -137,7 +146,7 @@ class Emulator:
         with self.lock:
             self.stats[route.template] += 1
         region = params.get("region")
-        if region is not None and region not in catalog.raw_catalog()["regions"]:
+        if region is not None and region not in self.served_regions:
             raise ApiError(
                 400,
                 {
@@ -216,7 +225,7 @@ class Emulator:
         return _page(q, "node_types", items)
 
     def list_products(self, _: Any, q: dict[str, list[str]], __: Any) -> Any:
-        items = catalog.products(self.store.today)
+        items = catalog.products(self.store.today, self.served_regions)
         types = q.get("product_types") or []
         if types:
             wanted = {"managed_inference": "Managed Inference", "generative_apis": "Generative APIs"}

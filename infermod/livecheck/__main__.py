@@ -16,6 +16,7 @@ from typing import Any
 from infermod import output
 from infermod.errors import FatalError
 from infermod.livecheck.checks import ALL, Check, Context
+from infermod.regions import regions
 
 FORMAT_VERSION = "1"
 
@@ -43,11 +44,16 @@ def run_checks(client: Any, region: str) -> list[Check]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        names = regions()
+    except FatalError as exc:
+        output.out(f"error: {exc}", err=True)
+        return 1
     parser = argparse.ArgumentParser(
         prog="python -m infermod.livecheck", description=__doc__.split("\n\n")[1]
     )
     parser.add_argument("--profile", help="Scaleway config profile (default: SCW_PROFILE or `default`)")
-    parser.add_argument("--region", default="fr-par", choices=["fr-par", "nl-ams", "pl-waw"])
+    parser.add_argument("--region", default=names[0], choices=names)
     parser.add_argument("--format", default="text", choices=["text", "json"])
     args = parser.parse_args(argv)
     from infermod.scw.client import make_client

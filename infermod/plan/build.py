@@ -18,6 +18,7 @@ from infermod.plan.targeting import narrow
 from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.rules.policy import Policy, policy_findings
 from infermod.rules.quota import plan_quota_findings
+from infermod.rules.regions import region_findings
 from infermod.rules.status import plan_status_findings
 from infermod.state import ActualState
 
@@ -50,6 +51,7 @@ def build_plan(
     changes, findings = narrowed.changes, findings + narrowed.findings
     findings = list(prior_findings or []) + findings
     findings += plan_status_findings(config, state, changes)
+    findings += region_findings(config, state)
     if not destroy:
         findings += plan_quota_findings(config, state, changes, observed.sandbox)
         findings += catalog_findings(config, catalog, eol_horizon)

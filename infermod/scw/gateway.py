@@ -16,10 +16,10 @@ from functools import partial
 from typing import Any, TypeVar
 
 from infermod.catalog import Catalog
-from infermod.errors import FatalError
+from infermod.errors import FatalError, ScalewayError
 from infermod.plan.records import Deployment, Endpoint
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
-from infermod.scw.errors import as_fatal
+from infermod.scw.errors import as_fatal, describe
 from infermod.scw.listing import deployments_page
 from infermod.scw.retry import ATTEMPTS, status_of, with_retries
 from infermod.scw.statuses import GONE
@@ -30,6 +30,16 @@ T = TypeVar("T")
 
 
 ALL_KINDS = ("deployments", "models", "node_types")
+REFUSED_REGION = (400, 404)  # how an API refuses a region it does not serve (inferred, not recorded)
+
+
+class RegionRefused(ScalewayError):
+    """The API refused to list in a region: what could not be read there, and why."""
+
+    def __init__(self, region: str, detail: str) -> None:
+        super().__init__(detail)
+        self.region = region
+        self.detail = detail
 
 
 class Gateway:
@@ -79,13 +89,23 @@ class Gateway:
                             partial(self._page, key, region, project, stack),
                             key,
                             f"list {key} in {region}",
+                            region,
                         )
+            refused: dict[str, str] = {}
+            results: dict[tuple[str, str, str], list[Any]] = {}
+            for job, future in jobs.items():
+                try:
+                    results[job] = future.result()
+                except RegionRefused as exc:  # one region's refusal is not every command's failure
+                    refused.setdefault(exc.region, exc.detail)
+                    results[job] = []
             reads = [
-                RegionRead(r, p, **{k: jobs[(r, p if k == "deployments" else "", k)].result() for k in kinds})
+                RegionRead(r, p, **{k: results[(r, p if k == "deployments" else "", k)] for k in kinds})
                 for r, p in pairs
+                if r not in refused
             ]
             product_list = products.result() if products else []
-            state = state_of(reads)
+            state = state_of(reads)._replace(refused=tuple(sorted(refused.items())))
             if org is not None:
                 try:
                     listed = org.result()
@@ -143,10 +163,14 @@ class Gateway:
         self.api._throw_on_error(res)
         return unmarshal_ListModelsResponse(res.json())
 
-    def _all(self, fetch: Callable[[int], Any], key: str, doing: str) -> list[Any]:
+    def _all(self, fetch: Callable[[int], Any], key: str, doing: str, region: str | None = None) -> list[Any]:
+        """Every page of a list. Given its `region`, a 400 or 404 answer (Scaleway does not
+        serve the inference API there) is RegionRefused, which `read` turns into a finding."""
         try:
             return self._pages(fetch, key)
         except Exception as exc:
+            if region is not None and status_of(exc) in REFUSED_REGION:
+                raise RegionRefused(region, f"cannot {doing}: {describe(exc)}") from None
             raise as_fatal(exc, f"cannot {doing}") from None
 
     def _pages(self, fetch: Callable[[int], Any], key: str) -> list[Any]:

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, NamedTuple
 from infermod.catalog import Catalog
 from infermod.config.model import Config
 from infermod.errors import ConfigError
+from infermod.regions import regions
 from infermod.state import ActualState
 
 if TYPE_CHECKING:  # the gateway pulls in the SDK and requests: imported once a client exists
     from infermod.scw.gateway import Gateway
-
-REGIONS = ("fr-par", "nl-ams", "pl-waw")
 
 
 class Session(NamedTuple):
@@ -79,7 +78,8 @@ def _session(client: object, config: Config | None, sandbox: bool, attempts: int
         projects.discard(None)
         projects.add(default)
     # Every region is read, not only those configured: a deployment whose region was changed
-    # or removed from the file must still be found, to be replaced or deleted.
-    pairs = [(region, project) for project in sorted(p for p in projects if p) for region in REGIONS]
+    # or removed from the file must still be found, to be replaced or deleted. A region the
+    # API refuses is a finding, not a failure (rules/regions.py).
+    pairs = [(region, project) for project in sorted(p for p in projects if p) for region in regions()]
     stack = config.stack if config is not None else None
     return Session(gateway, default or sorted(p for p in projects if p)[0], pairs, sandbox, stack)

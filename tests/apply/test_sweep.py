@@ -12,7 +12,7 @@ from tests.helpers import create, owned
 PAIRS = [("fr-par", PROJECT), ("nl-ams", PROJECT), ("fr-par", PROJECT)]
 
 
-def test_the_stack_ends_empty_even_when_deployments_keep_appearing(emulator, sdk):
+def test_the_stack_ends_empty_even_when_deployments_keep_appearing(more_regions, emulator, sdk):
     first = create(sdk, "a", owned("shop", "a"))
     second = create(sdk, "b", owned("shop", "b"), region="nl-ams")
     kept = {
@@ -40,7 +40,7 @@ def test_the_stack_ends_empty_even_when_deployments_keep_appearing(emulator, sdk
     assert left == kept
 
 
-def test_a_stopped_sweep_deletes_nothing_and_an_endless_one_is_bounded(emulator, sdk):
+def test_a_stopped_sweep_deletes_nothing_and_an_endless_one_is_bounded(more_regions, emulator, sdk):
     create(sdk, "a", owned("shop", "a"))
     gateway = Gateway(sdk_client(emulator.url))
     assert sweep(gateway, "shop", PAIRS, set(), lambda dep: None, lambda: True) == []

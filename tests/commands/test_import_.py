@@ -6,7 +6,9 @@ from tests.conftest import write
 from tests.helpers import create, many, owned
 
 
-def test_refusals_name_the_address_or_the_deployment_and_change_nothing(cli, scw_env, sdk, tmp_path):
+def test_refusals_name_the_address_or_the_deployment_and_change_nothing(
+    more_regions, cli, scw_env, sdk, tmp_path
+):
     write(tmp_path / "infermod.yaml", many(2))
     loose = create(sdk, "loose", ["team"])
     mine = create(sdk, "d1", owned("shop", "d1"))

@@ -46,7 +46,7 @@ def test_each_example_validates_alone(cli):
         assert result.code == 0, (name, result.out, result.err)
 
 
-def test_defaults_inherit_and_interpolation_types(tmp_path):
+def test_defaults_inherit_and_interpolation_types(more_regions, tmp_path):
     path = write(tmp_path / "a.yaml", GOOD)
     result = load_checked_config([path], {})
     assert [f for f in result.findings if f.severity == "error"] == []
@@ -130,7 +130,7 @@ def test_duplicate_keys_within_and_across_files(tmp_path):
     assert ("duplicate-key", b, 3) in rules
 
 
-def test_structural_rules(tmp_path):
+def test_structural_rules(more_regions, tmp_path):
     path = write(
         tmp_path / "a.yaml",
         """\
@@ -248,7 +248,7 @@ def test_arbitrary_yaml_documents_give_findings_not_tracebacks(tmp_path_factory,
     assert result.config is not None or result.findings
 
 
-def test_a_file_named_twice_is_read_once(cli, tmp_path):
+def test_a_file_named_twice_is_read_once(more_regions, cli, tmp_path):
     """`-f deploy -f deploy/a.yaml` or `-f a.yaml -f ./a.yaml` reported every key of the file as
     defined twice, at the very same line."""
     write(tmp_path / "deploy" / "a.yaml", GOOD.replace("${SIZE:-2}", "2"))

@@ -84,7 +84,7 @@ def test_endpoints_create_update_delete(sdk):
     assert cert.name == "ca.pem"
 
 
-def test_immutable_fields_and_rejections(sdk):
+def test_immutable_fields_and_rejections(more_regions, sdk):
     spec = [EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())]
 
     def refused(model=LLAMA, region="fr-par", **overrides):
@@ -123,7 +123,7 @@ def test_immutable_fields_and_rejections(sdk):
     assert raw.status_code == 400 and raw.json()["details"][0]["reason"] == "immutable"
 
 
-def test_auth_permissions_and_quota(emulator, sdk):
+def test_auth_permissions_and_quota(more_regions, emulator, sdk):
     assert (
         requests.get(f"{emulator.url}/inference/v1/regions/fr-par/deployments", timeout=5).json()["type"]
         == "denied_authentication"
@@ -148,7 +148,7 @@ def test_projects_are_isolated(sdk):
     assert [d.name for d in sdk.list_deployments_all(project_id=OTHER_PROJECT)] == ["theirs"]
 
 
-def test_pagination_filters_and_past_the_end(sdk):
+def test_pagination_filters_and_past_the_end(more_regions, sdk):
     for i in range(45):
         create(sdk, f"dep-{i:02d}", ["all", "even" if i % 2 == 0 else "odd"], region="nl-ams")
     assert len(sdk.list_deployments_all(region="nl-ams", page_size=10)) == 45

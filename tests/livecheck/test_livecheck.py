@@ -20,7 +20,7 @@ def test_every_assumption_holds_on_the_emulator_with_gets_only(scw_env, sdk, cap
     assert all(route.startswith("GET ") for route in scw_env.stats()["routes"])
 
 
-def test_text_report_and_organization_quota_lookup(scw_env, monkeypatch, capsys):
+def test_text_report_and_organization_quota_lookup(more_regions, scw_env, monkeypatch, capsys):
     monkeypatch.setenv("SCW_DEFAULT_ORGANIZATION_ID", "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f")
     assert main(["--region", "nl-ams"]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -35,7 +35,7 @@ def products() -> Iterator[list]:
         server.server_close()
 
 
-def test_the_live_catalog_is_the_snapshot_the_emulator_serves(emulator):
+def test_the_live_catalog_is_the_snapshot_the_emulator_serves(more_regions, emulator):
     _, live = Gateway(sdk_client(emulator.url)).read(
         [(r, PROJECT) for r in REGIONS], kinds=("models", "node_types")
     )

@@ -21,7 +21,7 @@ from tests.conftest import PROJECT, sdk_client
 from tests.helpers import create, model_id, owned
 
 
-def test_json_list_equals_the_sdk_objects(scw_env, sdk):
+def test_json_list_equals_the_sdk_objects(more_regions, scw_env, sdk):
     create(sdk, "plain", owned("shop", "plain"))
     create(sdk, "bigger", ["x", "y"], region="nl-ams", node_type="L40S", size=2)
     sdk.create_deployment(

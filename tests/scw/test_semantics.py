@@ -71,7 +71,7 @@ def test_no_catalog_entry_is_a_warning_not_a_verdict(tmp_path):
     assert "could not be checked" in finding.message and json.dumps(finding.message)
 
 
-def test_the_organization_deployments_span_every_project(emulator, sdk):
+def test_the_organization_deployments_span_every_project(more_regions, emulator, sdk):
     create(sdk, "mine", [], size=2)
     create(sdk, "theirs", [], project_id=OTHER_PROJECT, region="nl-ams")
     found = Gateway(sdk_client(emulator.url)).organization_deployments(
