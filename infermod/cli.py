@@ -152,10 +152,24 @@ def _no_color(_ctx: click.Context, _param: click.Parameter, value: bool) -> None
         output.set_color(False)
 
 
+def _recording(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Record the options that select the stack and the API, for the hints a command prints."""
+
+    def run(**kwargs: Any) -> Any:
+        from infermod import hints
+
+        hints.record(kwargs.get("files") or (), kwargs.get("profile"), bool(kwargs.get("sandbox")))
+        return callback(**kwargs)
+
+    return run
+
+
 class _Group(click.Group):
     """Every command also accepts --no-color, so it can be written after the command name."""
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        if cmd.callback is not None:
+            cmd.callback = _recording(cmd.callback)
         cmd.params.append(
             click.Option(
                 ["--no-color"],
@@ -301,7 +315,8 @@ def show(plan_file: str, fmt: str) -> int:
 @_scaleway
 def output(**kwargs: Any) -> int:
     """List each deployment's status and endpoint URLs, or print one value: KEY such as
-    `support-bot.url` (first public endpoint), `support-bot.status`, `support-bot.endpoints.1.url`.
+    `support-bot.url` (first public endpoint), `support-bot.status`, `support-bot.endpoints.0.url`
+    (indexes start at 0).
     """
     from infermod.commands.output import run
 

@@ -8,7 +8,7 @@ from contextlib import AbstractContextManager
 
 import click
 
-from infermod import output
+from infermod import hints, output
 from infermod.apply.executor import Executor
 from infermod.apply.poller import schedule
 from infermod.apply.progress import Progress
@@ -179,6 +179,8 @@ def confirm_and_execute(
         output.error("the plan is refused: see the findings above; nothing was changed")
         return 1
     if not plan.has_changes:
+        if not destroying:
+            show_outputs(config, session)
         return 0
     if not auto_approve:
         if not sys.stdin.isatty():
@@ -211,7 +213,25 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         return 130
     if any(not o.ok for o in outcomes):
         raise ApplyError("some changes failed (see above); run `infermod plan` to see what is left to do")
+    show_outputs(config, session)
     return 0
+
+
+def show_outputs(config: Config, session: Session) -> None:
+    """Terraform's `Outputs:`: the endpoints of what the stack owns now, read after the run."""
+    from infermod.errors import FatalError
+    from infermod.render.deployments import render_outputs
+
+    try:
+        with deadline.grace(30):  # a run that used its whole --timeout still gets its outputs
+            state = session.read_deployments()
+    except FatalError as exc:
+        output.error(f"could not read the outputs ({exc}); `{hints.command('output')}` shows them")
+        return
+    owned = sorted(state.owned_deployments(config.stack), key=lambda d: (d.key or "", d.region))
+    text = render_outputs(config.stack, owned)
+    if text:
+        output.out(text)
 
 
 PARTIAL_APPLY = (

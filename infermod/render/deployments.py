@@ -1,7 +1,7 @@
 """The view of `infermod output`: each owned deployment's status and endpoint URLs, or one value.
 
 KEY is a dotted path into the JSON form: `support-bot` (the deployment), `support-bot.url`
-(its first public endpoint, else its first), `support-bot.endpoints.1.url`; the address form
+(its first public endpoint, else its first), `support-bot.endpoints.0.url` (from 0); the address form
 `deployment.support-bot.url` works too. `raw` prints a single string, number or boolean with
 nothing around it, for scripts.
 """
@@ -37,6 +37,31 @@ def render_deployments(stack: str, deployments: Sequence[ActualDeployment], fmt:
         [d.key, d.region, d.status, d.model_name, "\n".join(e.url for e in d.endpoints)] for d in deployments
     ]
     return tabulate(rows, headers=["deployment", "region", "status", "model", "endpoints"])
+
+
+def render_outputs(stack: str, deployments: Sequence[ActualDeployment]) -> str:
+    """Terraform's `Outputs:` after apply and destroy: each owned deployment's endpoint URLs,
+    private ones included, as `KEY` paths that `infermod output KEY --raw` prints alone."""
+    if not deployments:
+        return ""
+    lines = ["", "Outputs:", ""]
+    for d in deployments:
+        values = deployment_values(d)
+        key = d.key or d.name
+        if values["status"] != "ready":
+            lines.append(f"{key}.status = {json.dumps(values['status'])}")
+        if values["url"] is not None:
+            lines.append(f"{key}.url = {json.dumps(values['url'])}")
+        for index, endpoint in enumerate(values["endpoints"]):
+            if endpoint["url"] == values["url"] or not endpoint["url"]:
+                continue
+            where = (
+                "public"
+                if endpoint["public"]
+                else f"private network {endpoint['private_network_id'] or '(unknown)'}"
+            )
+            lines.append(f"{key}.endpoints.{index}.url = {json.dumps(endpoint['url'])}  # {where}")
+    return "\n".join(lines)
 
 
 def deployment_values(d: ActualDeployment) -> dict[str, Any]:
