@@ -6,6 +6,12 @@ message (never a traceback) and exits 1.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infermod.findings import Finding
+
 
 class FatalError(Exception):
     """A known failure: its message is shown to the user as is."""
@@ -14,7 +20,12 @@ class FatalError(Exception):
 
 
 class ConfigError(FatalError):
-    """The configuration files cannot be read or are invalid."""
+    """The configuration files cannot be read or are invalid; `findings` says where and why
+    (each one is printed already; a merge-request note lists them too)."""
+
+    def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
+        super().__init__(message)
+        self.findings = tuple(findings)
 
 
 class CredentialsError(FatalError):

@@ -39,7 +39,8 @@ class FakeGitLab:
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.notes: list[dict[str, Any]] = []  # merge request UPSTREAM!MR
         self.issues: list[dict[str, Any]] = []  # project UPSTREAM
-        self.issue_notes: list[tuple[int, str]] = []
+        self.issue_notes: list[tuple[int, str]] = []  # (issue iid, body) of every issue note
+        self.issue_note_records: list[tuple[int, dict[str, Any]]] = []  # the same, with authors
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.tokens: list[str] = []  # every PRIVATE-TOKEN received, to show where a token went
@@ -173,13 +174,18 @@ class FakeGitLab:
             return self.send(req, 404, {"message": "404 Issue Not Found"})
         if notes and req.command == "POST":
             self.issue_notes.append((found["iid"], body["body"]))
-            return self.send(req, 201, {"id": self.next_id(), "body": body["body"]})
-        if req.command == "PUT" and found["author"]["id"] == user["id"]:
+            note = {"id": self.next_id(), "body": body["body"], "author": user, "system": False}
+            self.issue_note_records.append((found["iid"], note))
+            return self.send(req, 201, note)
+        if notes and req.command == "GET":
+            mine = [n for iid, n in self.issue_note_records if iid == found["iid"]]
+            return self.page(req, mine[::-1] if query.get("sort") == "desc" else mine, query)
+        if req.command == "PUT" and not notes:  # a Reporter may edit and close any issue
             if body.get("state_event") == "close":
                 found["state"] = "closed"
             found.update({k: v for k, v in body.items() if k in ("title", "description")})
             return self.send(req, 200, found)
-        return self.send(req, 403, {"message": "403 Forbidden"})
+        return self.send(req, 405, {"message": "405 Method Not Allowed"})
 
     def page(self, req: Any, items: list[dict[str, Any]], query: dict[str, str]) -> None:
         page, per_page = int(query.get("page", 1)), int(query.get("per_page", 20))

@@ -31,7 +31,8 @@ def load_valid_config(
         for line in findings_text(result.findings):
             output.out(line, err=True)
         raise ConfigError(
-            f"the configuration has {len(errors) or 'unreadable'} error(s); nothing was planned"
+            f"the configuration has {len(errors) or 'unreadable'} error(s); nothing was planned",
+            errors or [f for f in result.findings if f.severity == "error"],
         )
     return result.config, result.findings
 

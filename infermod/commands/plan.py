@@ -6,7 +6,7 @@ import click
 
 from infermod import output
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
-from infermod.errors import FatalError
+from infermod.errors import ConfigError, FatalError
 from infermod.plan.model import Plan
 from infermod.render.views import render_plan
 from infermod.rules.policy import Policy
@@ -62,7 +62,7 @@ def run(
         if comment:  # the note must not go on showing the previous pipeline's plan as current
             from infermod.gitlab.comment import post_failure_comment
 
-            post_failure_comment(stack, str(exc))
+            post_failure_comment(stack, str(exc), exc.findings if isinstance(exc, ConfigError) else ())
         raise
     output.out(render_plan(plan, fmt))
     write_reports(plan, gitlab_report, codequality, junit)

@@ -25,6 +25,7 @@ MARKER_PREFIX = "<!-- infermod-plan stack="
 MARKER_RE = re.compile(r"<!-- infermod-plan stack=(\S+) -->")
 UNKNOWN = "?"  # a failure before the configuration named its stack
 REQUIRED = ("CI_MERGE_REQUEST_IID",)
+ERRORS_SHOWN = 20  # a failure note lists the configuration's first 20 errors
 
 
 def marker(stack: str) -> str:
@@ -50,18 +51,25 @@ def post_plan_comment(
     return _post(env, plan.stack, body)
 
 
-def post_failure_comment(stack: str | None, message: str, environ: Mapping[str, str] | None = None) -> bool:
+def post_failure_comment(
+    stack: str | None,
+    message: str,
+    errors: Sequence[Finding] = (),
+    environ: Mapping[str, str] | None = None,
+) -> bool:
     """The plan could not be made: replace our note(s) so the last plan does not look current.
 
     Without a stack name (a configuration that does not load) every plan note of ours on the
-    merge request is stale, so each one is updated.
+    merge request is stale, so each one is updated. `errors`: the configuration's errors, of
+    which the note lists the first 20 with their file and line.
     """
     env = os.environ if environ is None else environ
     text = (
         f"### infermod plan{f' — stack `{stack}`' if stack else ''}\n\n"
         "> [!caution]\n"
         f"> **The plan failed; there is no current plan.** {_quote(output.redact(message))}\n>\n"
-        "> Any plan shown here before is out of date. See the job log.\n"
+        + _errors(errors)
+        + "> Any plan shown here before is out of date. See the job log.\n"
     )
     return _post(env, stack, provenance(env) + "\n" + text, failed=True)
 
@@ -156,6 +164,16 @@ def _refusal(findings: Sequence[Finding]) -> str:
     if len(findings) > 20:
         lines.append(f"> - … and {len(findings) - 20} more (see Findings below)")
     return "\n".join(lines) + "\n"
+
+
+def _errors(errors: Sequence[Finding]) -> str:
+    lines = []
+    for f in errors[:ERRORS_SHOWN]:
+        where = f"`{f.location.file}:{f.location.line}` " if f.location else ""
+        lines.append(f"> - {where}{_quote(output.redact(f.message))} (`{f.rule_id}`)")
+    if len(errors) > ERRORS_SHOWN:
+        lines.append(f"> - … and {len(errors) - ERRORS_SHOWN} more (see the job log)")
+    return "".join(line + "\n" for line in lines) + (">\n" if lines else "")
 
 
 def _quote(text: str) -> str:

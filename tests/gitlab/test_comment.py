@@ -221,6 +221,25 @@ def test_failed_plan_replaces_the_previous_plan(cli, scw_env, sdk, tmp_path, git
     assert len(gitlab.ours()) == 1 and "Plan: 2 to add" in gitlab.ours()[0]["body"]
 
 
+def test_a_failure_note_lists_the_configurations_errors_with_file_and_line(cli, scw_env, tmp_path, gitlab):
+    """ "3 error(s)" alone sends the author to the job log: the note names them, 20 at most."""
+    deployments = "".join(
+        f"  d{i}:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    colour: red\n"
+        for i in range(25)
+    )
+    write(tmp_path / "infermod.yaml", f"version: 1\nstack: mr\ndeployments:\n{deployments}")
+    result = cli("plan", "--comment")
+    assert result.code == 1 and "Posted the failure" in result.err, result.err
+    (note,) = gitlab.ours()
+    listed = [line for line in note["body"].splitlines() if line.startswith("> - `infermod.yaml:")]
+    assert len(listed) == 20 and "> - `infermod.yaml:4` " in note["body"]
+    assert (
+        "unknown key `colour`" in listed[0]
+        and "… and " in note["body"]
+        and "more (see the job log)" in note["body"]
+    )
+
+
 def test_failure_before_any_note_posts_one_the_next_plan_takes_over(cli, scw_env, tmp_path, gitlab):
     write(tmp_path / "infermod.yaml", "version: 1\nstack: [unclosed\n")
     assert "Posted the failure" in cli("plan", "--comment").err

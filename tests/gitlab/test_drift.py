@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_gitlab import BOT_TOKEN, OTHER_TOKEN, FakeGitLab, Fault
+from tests.conftest import write
+from tests.fake_gitlab import BOT_TOKEN, DROP, OTHER_TOKEN, FakeGitLab, Fault
 from tests.gitlab.test_comment import ci_env
-from tests.gitlab.test_reports import scenario
+from tests.gitlab.test_reports import CONFIG, scenario
 
 ISSUES = "/api/v4/projects/42/issues"
 
@@ -26,10 +27,21 @@ def drift_issues(fake: FakeGitLab) -> list[dict]:
     return [i for i in fake.issues if "<!-- infermod-drift stack=mr -->" in i["description"]]
 
 
-def test_drift_opens_updates_then_closes_one_issue(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
+def notes_on(fake: FakeGitLab, iid: int) -> list[str]:
+    return [body for i, body in fake.issue_notes if i == iid]
+
+
+def without_new(tmp_path) -> None:
+    """The configuration drops `new`: the drift now lacks its creation."""
+    write(tmp_path / "infermod.yaml", CONFIG.split("  new:")[0])
+
+
+def test_drift_opens_comments_on_changes_then_closes_one_issue(
+    cli, scw_env, sdk, tmp_path, gitlab, monkeypatch
+):
     scenario(cli, sdk, tmp_path)
-    # Someone else's issue with the label and even the marker (a copy) is never touched.
-    foreign = gitlab.add_issue(OTHER_TOKEN, "<!-- infermod-drift stack=mr -->\ncopied", ["infermod-drift"])
+    # Another stack's issue, even a person's, is never taken.
+    other = gitlab.add_issue(OTHER_TOKEN, "<!-- infermod-drift stack=other -->\nmine", ["infermod-drift"])
     first = cli("plan", "--detailed-exitcode", "--drift-issue")
     assert first.code == 2 and "Opened drift issue #2" in first.err, first.err
     ours = [i for i in drift_issues(gitlab) if i["author"]["id"] == 10]
@@ -38,21 +50,74 @@ def test_drift_opens_updates_then_closes_one_issue(cli, scw_env, sdk, tmp_path, 
     assert "Plan: 2 to add, 0 to change, 2 to destroy." in ours[0]["description"]
 
     monkeypatch.setenv("CI_PIPELINE_ID", "556")
-    second = cli("plan", "--detailed-exitcode", "--drift-issue")
-    assert second.code == 2 and "Updated drift issue #2" in second.err
-    assert len(gitlab.issues) == 2 and "[#556]" in gitlab.issues[1]["description"]
+    second = cli("plan", "--detailed-exitcode", "--drift-issue")  # the same drift: no comment
+    assert second.code == 2 and "Drift issue #2 (infermod-drift) is current" in second.err, second.err
+    assert (
+        len(gitlab.issues) == 2 and "[#556]" in gitlab.issues[1]["description"] and notes_on(gitlab, 2) == []
+    )
+
+    without_new(tmp_path)
+    monkeypatch.setenv("CI_PIPELINE_ID", "557")
+    third = cli("plan", "--detailed-exitcode", "--drift-issue")  # the drift changed: a comment says how
+    assert third.code == 2 and "Drift issue #2 (infermod-drift) updated, with a comment" in third.err
+    (comment,) = notes_on(gitlab, 2)
+    assert "- no longer drifted: `deployment.new` (was: create)" in comment and "[#557]" in comment
+    assert "deployment.keep" not in comment.split(" -->", 1)[1]  # (past the hidden state) unchanged
+    assert "Plan: 1 to add, 0 to change, 2 to destroy." in gitlab.issues[1]["description"]
 
     assert cli("apply", "--auto-approve").code == 0  # the deployments match the configuration again
-    third = cli("plan", "--detailed-exitcode", "--drift-issue")
-    assert third.code == 0 and "Closed drift issue #2" in third.err
-    assert gitlab.issues[1]["state"] == "closed" and gitlab.issue_notes[0][0] == 2
-    assert "No drift any more" in gitlab.issue_notes[0][1]
-    assert foreign["state"] == "opened" and foreign["description"].endswith("copied")
-    assert not any(method == "PUT" and path == f"{ISSUES}/1" for method, path in gitlab.requests)
-
     fourth = cli("plan", "--detailed-exitcode", "--drift-issue")
-    assert fourth.code == 0 and "no drift issue to close" in fourth.err
-    assert BOT_TOKEN not in first.err + second.err + third.err + fourth.err
+    assert fourth.code == 0 and "Closed drift issue #2" in fourth.err
+    assert gitlab.issues[1]["state"] == "closed" and "No drift any more" in notes_on(gitlab, 2)[-1]
+    assert other["state"] == "opened" and other["description"].endswith("mine") and notes_on(gitlab, 1) == []
+    assert not any(path.startswith(f"{ISSUES}/1") for method, path in gitlab.requests if method != "GET")
+
+    fifth = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert fifth.code == 0 and "no drift issue to close" in fifth.err
+    assert BOT_TOKEN not in first.err + second.err + third.err + fourth.err + fifth.err
+
+
+def test_a_persons_labelled_issue_is_adopted_never_doubled(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
+    scenario(cli, sdk, tmp_path)
+    human = gitlab.add_issue(OTHER_TOKEN, "The chat deployment looks off, please check.", ["infermod-drift"])
+    first = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert first.code == 2 and "Drift issue #1 (infermod-drift) adopted" in first.err, first.err
+    assert len(gitlab.issues) == 1 and human["description"] == "The chat deployment looks off, please check."
+    (taken,) = notes_on(gitlab, 1)  # the plan goes in the comment: the description is the person's
+    assert (
+        "takes this issue for stack `mr`" in taken and "Plan: 2 to add, 0 to change, 2 to destroy." in taken
+    )
+    assert "- `deployment.new`: create" in taken
+
+    again = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert again.code == 2 and "is current" in again.err and len(notes_on(gitlab, 1)) == 1
+
+    without_new(tmp_path)
+    changed = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert changed.code == 2 and "adopted, with a comment" in changed.err and len(gitlab.issues) == 1
+    assert "no longer drifted: `deployment.new`" in notes_on(gitlab, 1)[-1]
+
+    assert cli("apply", "--auto-approve").code == 0
+    closed = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert closed.code == 0 and "Closed drift issue #1" in closed.err and human["state"] == "closed"
+    assert human["description"] == "The chat deployment looks off, please check."
+    assert not any(method == "PUT" and "description" in path for method, path in gitlab.requests)
+
+
+@pytest.mark.parametrize("lost", [502, DROP])
+def test_an_issue_or_comment_whose_answer_was_lost_is_not_made_twice(
+    cli, scw_env, sdk, tmp_path, gitlab, lost
+):
+    scenario(cli, sdk, tmp_path)
+    gitlab.faults.append(Fault("POST", ISSUES, lost, {}, {"message": "502 Bad Gateway"}, carried_out=True))
+    first = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert first.code == 2 and "Opened drift issue #1" in first.err, first.err
+    assert len(gitlab.issues) == 1 and gitlab.requests.count(("POST", ISSUES)) == 1
+    without_new(tmp_path)
+    gitlab.faults.append(Fault("POST", f"{ISSUES}/1/notes", lost, {}, {}, carried_out=True))
+    second = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert second.code == 2 and "updated, with a comment" in second.err, second.err
+    assert len(notes_on(gitlab, 1)) == 1 and gitlab.requests.count(("POST", f"{ISSUES}/1/notes")) == 1
 
 
 def test_drift_issue_failure_fails_the_job(cli, scw_env, sdk, tmp_path, gitlab):
@@ -71,7 +136,7 @@ def test_duplicate_drift_issues_are_closed(cli, scw_env, sdk, tmp_path, gitlab):
     for _ in range(2):
         gitlab.add_issue(BOT_TOKEN, "<!-- infermod-drift stack=mr -->\nold", ["infermod-drift"])
     result = cli("plan", "--detailed-exitcode", "--drift-issue")
-    assert result.code == 2 and "Updated drift issue #1" in result.err
+    assert result.code == 2 and "Drift issue #1 (infermod-drift) updated" in result.err, result.err
     assert [i["state"] for i in gitlab.issues] == ["opened", "closed"]
-    assert gitlab.issue_notes == [(2, "Duplicate of #1.")]
+    assert gitlab.issue_notes[0] == (2, "Duplicate of #1.")
     assert "Plan: 2 to add" in gitlab.issues[0]["description"]
