@@ -29,6 +29,8 @@ def test_an_added_delete_of_another_stacks_deployment_is_refused(cli, scw_env, s
         forged.update(address="deployment.db", key="db", resource_id=theirs.id, action_reason=None)
         forged["change"].update(actions=["delete"], before=forged["change"]["after"], after=None)
         data["resource_changes"].append(forged)
+        data.pop("summary")  # so that its totals cannot give it away
+        data["cost"] = {"currency": "EUR"}
 
     edit(plan, add_delete)
     result = cli("apply", "plan.json")
@@ -147,3 +149,73 @@ def test_a_finding_removed_from_a_plan_file_is_refused(cli, scw_env, sdk, tmp_pa
         result.err
     )
     assert sdk.list_deployments_all() == []
+
+
+def test_a_warning_turned_into_info_with_another_message_is_refused(cli, scw_env, sdk, tmp_path):
+    write(
+        tmp_path / "infermod.yaml",
+        CONFIG.replace(
+            "endpoints: [{public: true}]\n  bot", "endpoints: [{public: true, disable_auth: true}]\n  bot"
+        ),
+    )
+    assert cli("plan", "--out", "plan.json").code == 0
+    plan = tmp_path / "plan.json"
+
+    def soften(data):
+        (found,) = [f for f in data["findings"] if f["rule_id"] == "public-endpoint-without-auth"]
+        found.update(severity="info", message="anonymous access is intended here")
+
+    edit(plan, soften)
+    assert "anonymous access is intended here" in cli("show", "plan.json").out  # the file reads well...
+    result = cli("apply", "plan.json")  # ...but it is not what the configuration gives
+    assert result.code == 1 and "nothing was applied" in result.err
+    assert "the plan file has info `public-endpoint-without-auth`" in result.err, result.err
+    assert "anonymous access is intended here" in result.err
+    assert sdk.list_deployments_all() == []
+
+
+def test_forged_totals_are_refused_by_show_and_apply(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("plan", "--out", "plan.json").code == 0
+    plan = tmp_path / "plan.json"
+    honest = plan.read_text()
+    for forge, named in (
+        (lambda d: d["summary"].update(add=0), "summary.add: the file says 0, its resource_changes give 2"),
+        (lambda d: d["cost"].update(monthly_diff=0.0), "cost.monthly_diff: the file says 0.0"),
+        (lambda d: d["cost"].update(complete=1), "cost.complete: the file says 1"),
+    ):
+        plan.write_text(honest)
+        edit(plan, forge)
+        for command in (("show", "plan.json"), ("apply", "plan.json")):
+            result = cli(*command)
+            assert result.code == 1 and "plan file is damaged" in result.err and named in result.err, (
+                result.err
+            )
+    assert sdk.list_deployments_all() == []
+
+
+def test_show_escapes_a_plan_files_terminal_control_sequences(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("plan", "--out", "plan.json").code == 0
+    attack = "\x1b[2J\x1b[1;1H\u202eNo changes.\r"
+
+    def inject(data):
+        data["resource_changes"][0]["reasons"] = [attack]
+        data["findings"] = [
+            {
+                "rule_id": "x\x1b[8m",
+                "severity": "info",
+                "message": attack,
+                "resource": None,
+                "field": None,
+                "hint": attack,
+                "location": {"file": "f\x1b]0;t\x07.yaml", "line": 1, "column": 1},
+            }
+        ]
+
+    edit(tmp_path / "plan.json", inject)
+    for fmt in ("text", "markdown", "json"):
+        out = cli("show", "plan.json", "--format", fmt).out
+        assert "\x1b" not in out and "\u202e" not in out and "\r" not in out and "\x07" not in out, fmt
+    text = cli("show", "plan.json").out
+    assert "\\x1b[2J\\x1b[1;1H\\u202eNo changes." in text and "f\\x1b]0;t\\x07.yaml:1:1" in text

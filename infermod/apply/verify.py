@@ -8,7 +8,10 @@ delete, a flipped `disable_auth`) can ever reach the API.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
+
+from infermod.findings import Finding
 
 from infermod.plan.codec import encode
 from infermod.plan.model import Plan
@@ -49,15 +52,26 @@ def first_difference(recorded: Plan, derived: Plan) -> str | None:
 
 
 def _hidden_finding(recorded: Plan, derived: Plan) -> str | None:
-    """A finding the derived plan has and the plan file lacks: a reviewer never saw it.
+    """The findings must be the derived ones, exactly: rule, severity, message, resource, field,
+    hint and location. A finding the file lacks was never seen by a reviewer; one the file has
+    and the derivation does not (a severity lowered to `info` with another message) is a forgery.
 
-    Compared by rule, resource and field (a message may count days, which move); `policy-*`
-    findings come from the gates given now, which apply enforces on its own."""
-    shown = {(f.rule_id, f.resource, f.field) for f in recorded.findings}
+    `policy-*` findings the derived plan adds come from gates given now, which apply enforces on
+    its own; every policy finding the file records must still be derived."""
+    derived_all = Counter(derived.findings)
+    recorded_all = Counter(recorded.findings)
+    for f in recorded.findings:
+        if recorded_all[f] > derived_all[f]:
+            return f"findings: the plan file has {_finding(f)}, which the derived plan does not"
     for f in derived.findings:
-        if not f.rule_id.startswith("policy-") and (f.rule_id, f.resource, f.field) not in shown:
-            return f"findings: the derived plan has {f.severity} `{f.rule_id}` on {f.field or f.resource}, which the plan file does not"
+        if not f.rule_id.startswith("policy-") and derived_all[f] > recorded_all[f]:
+            return f"findings: the derived plan has {_finding(f)}, which the plan file does not"
     return None
+
+
+def _finding(f: Finding) -> str:
+    where = f" at {f.location}" if f.location else ""
+    return f"{f.severity} `{f.rule_id}` on {f.field or f.resource}{where}: {_show(f.message)}"
 
 
 def _walk(a: Any, b: Any, path: str) -> tuple[str, Any, Any] | None:

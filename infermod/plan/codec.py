@@ -249,7 +249,7 @@ def decode(data: object) -> Plan:
     r = _Reader(data, "")
     conf = _Reader(r.data.get("configuration"), "configuration")
     cost = _Reader(r.data.get("cost"), "cost")
-    return Plan(
+    plan = Plan(
         stack=r.text("stack"),
         created_at=r.text("created_at"),
         infermod_version=r.text("infermod_version"),
@@ -265,6 +265,36 @@ def decode(data: object) -> Plan:
         targets=r.strings("targets", absent=()),  # added in 1.1
         replace=r.strings("replace", absent=()),
     )
+    _check_totals(r.data, plan)
+    return plan
+
+
+def _check_totals(data: JSON, plan: Plan) -> None:
+    """The summary and cost totals a file states must be the ones its changes give: views
+    recompute them, but a script reading the file (`jq .summary`) would believe a forged one.
+    What a file leaves out states nothing false."""
+    given = encode(plan)
+    for key in ("summary", "cost"):
+        stated = data.get(key)
+        if not isinstance(stated, dict):
+            continue
+        for name, value in stated.items():
+            if (
+                name not in given[key]
+                or given[key][name] != value
+                or type(value) is not type(given[key][name])
+            ):
+                raise ValueError(
+                    f"{key}.{name}: the file says {_brief(value)}, its resource_changes give "
+                    f"{_brief(given[key].get(name))}"
+                )
+
+
+def _brief(value: object) -> str:
+    import json
+
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def _decode_change(r: _Reader) -> ResourceChange:

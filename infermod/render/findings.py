@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from infermod.findings import Finding, sort_findings
 from infermod.output import style
+from infermod.render.printable import printable_finding
 
 FINDINGS_FORMAT_VERSION = "1"
 
@@ -20,7 +21,7 @@ def counts(findings: Sequence[Finding]) -> dict[str, int]:
 
 def findings_text(findings: Sequence[Finding]) -> list[str]:
     lines = []
-    for f in sort_findings(findings):
+    for f in sort_findings(printable_finding(f) for f in findings):
         head, _, rest = f.format().partition(f"{f.severity}:")
         lines.append(head + style(f.severity + ":", _COLOR[f.severity]) + rest)
     return lines

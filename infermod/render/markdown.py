@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from infermod.findings import Finding, sort_findings
 from infermod.plan.model import Consequence, Plan, ResourceChange
 from infermod.plan.records import Deployment, Endpoint, Model
+from infermod.render.printable import printable_plan
 from infermod.render.symbols import (
     SYMBOL,
     VERB,
@@ -31,6 +32,7 @@ _ICON = {"error": "🛑", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001
 
 
 def render_markdown(plan: Plan, header: str = "", limit: int = GITLAB_NOTE_LIMIT) -> str:
+    plan = printable_plan(plan)
     changed = interesting(plan)
     head = _head(plan, header, len(plan.changes) - len(changed))
     rows = [_row(c, _about(plan.findings, c.address)) for c in changed]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from infermod import output
 from infermod.apply.outcome import Outcome
+from infermod.render.printable import escape
 
 IN_PROGRESS = ("still creating", "still deleting")
 
@@ -14,7 +15,7 @@ def render_outcomes(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         # in progress in Scaleway (the run ended first) is neither done nor failed
         mark = "ok " if o.ok else ".. " if o.result in IN_PROGRESS else "!! "
-        detail = f": {o.message}" if o.message else ""
+        detail = f": {escape(o.message)}" if o.message else ""
         ident = f" [{o.resource_id}]" if o.resource_id else ""  # what exists is named by its id
         lines.append(f"{mark}{o.address} {o.result}{ident}{detail}")
     deps = [o for o in outcomes if o.type == "deployment"]
@@ -50,7 +51,7 @@ def render_destroy_outcomes(outcomes: list[Outcome]) -> str:
     """What destroy did: it speaks of destruction only; N counts every resource it deleted."""
     lines = [""]
     for o in outcomes:
-        detail = f": {o.message}" if o.message else ""
+        detail = f": {escape(o.message)}" if o.message else ""
         lines.append(f"{'ok ' if o.ok else '!! '}{o.address} {o.result}{detail}")
     destroyed = sum(1 for o in outcomes if o.ok and o.result == "destroyed")
     failed = [o for o in outcomes if not o.ok]

@@ -8,6 +8,7 @@ from infermod.output import style
 from infermod.plan.model import EndpointChange, FieldChange, Plan, ResourceChange
 from infermod.plan.records import COMPARED, Deployment, Endpoint, Payload
 from infermod.render.findings import findings_text
+from infermod.render.printable import printable_plan
 from infermod.render.symbols import (
     COLOR,
     SYMBOL,
@@ -31,6 +32,7 @@ SHOWN_FIELDS = (*COMPARED, "source", "type", "api", "secret")
 
 
 def render_text(plan: Plan) -> str:
+    plan = printable_plan(plan)
     lines: list[str] = []
     if plan.sandbox:
         lines.append(style("[sandbox] this plan is against the local sandbox emulator, not Scaleway", "cyan"))
