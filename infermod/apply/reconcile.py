@@ -5,12 +5,15 @@ time limit, or another run may delete what this one made. The report must descri
 not this run's guesses: the stack's deployments are read again by their ownership tags (one
 list call per region and project) and every deployment outcome is corrected from what is
 there: created, still creating, failed with Scaleway's error message, destroyed, or as it was.
+A deployment the plan keeps unchanged that another run deleted or changed meanwhile is
+reported too ("changed meanwhile"): the run then fails, never "Apply complete!" over it.
 """
 
 from __future__ import annotations
 
 from infermod.apply.outcome import Outcome
-from infermod.plan.model import Plan
+from infermod.plan.model import NOOP, Plan, ResourceChange
+from infermod.plan.records import Deployment
 from infermod.scw import deadline
 from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway
@@ -22,7 +25,8 @@ SETTLING = {"creating", "deploying", "scaling", "locked"}
 
 def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[list[Outcome], str | None]:
     """The outcomes as Scaleway now shows them, and a note when it could not be read."""
-    if not any(o.type == "deployment" for o in outcomes):
+    kept = [c for c in plan.changes if c.type == "deployment" and c.actions == NOOP and c.resource_id]
+    if not kept and not any(o.type == "deployment" for o in outcomes):
         return outcomes, None
     from infermod.apply.create import places_of
 
@@ -41,12 +45,42 @@ def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[li
     for dep in sorted(found, key=age):
         by_key.setdefault(dep.key or "", []).append(dep)
     planned = {c.address: c.resource_id for c in plan.changes}
-    return [
+    honest = [
         _honest(o, by_key.get(o.address.split(".", 1)[1], []), planned.get(o.address))
         if o.type == "deployment"
         else o
         for o in outcomes
-    ], None
+    ]
+    by_id = {d.id: d for d in found}
+    for c in kept:
+        meanwhile = _kept(c, by_id.get(c.resource_id or ""))
+        if meanwhile is not None:
+            honest.append(meanwhile)
+    return honest, None
+
+
+def _kept(c: ResourceChange, current: ActualDeployment | None) -> Outcome | None:
+    """A deployment the plan keeps as it is: None when it still is; else what another run did."""
+    from infermod.plan.diff import actual_fields
+
+    said = "planned to stay unchanged, {}: another run changed it during this one; run `infermod plan`"
+    if current is None:
+        message = said.format("it no longer exists")
+    elif current.status == "deleting":
+        message = said.format("it is being deleted")
+    else:
+        was, now = c.before, actual_fields(current)
+        if not isinstance(was, Deployment):
+            return None
+        fields = [
+            name
+            for name in Deployment._fields
+            if name not in ("status", "id") and getattr(was, name) != getattr(now, name)
+        ]
+        if not fields:
+            return None
+        message = said.format(f"its {', '.join(fields)} changed")
+    return Outcome(c.address, c.type, c.actions, "changed meanwhile", message, c.resource_id)
 
 
 def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -> Outcome:
@@ -62,6 +96,8 @@ def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -
             return o
         return _created(o, mine)
     current = next((d for d in copies if d.id == o.resource_id), None)
+    if current is None and o.ok:
+        return o._replace(result="failed", message="it no longer exists (another run deleted it?)")
     if current is not None and current.status == "error":
         return o._replace(result="failed", message=_error(current))
     return o

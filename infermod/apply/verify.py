@@ -12,7 +12,6 @@ from collections import Counter
 from typing import Any
 
 from infermod.findings import Finding
-
 from infermod.plan.codec import encode
 from infermod.plan.model import Plan
 

@@ -193,7 +193,28 @@ def confirm_and_execute(
         if answer.strip() != "yes":
             output.out("Cancelled: nothing was changed.")
             return 1
+        refuse_if_changed_meanwhile(plan, session)
     return execute(plan, config, session, parallelism, seconds)
+
+
+def refuse_if_changed_meanwhile(plan: Plan, session: Session) -> None:
+    """The plan shown was read before the question; a human may answer minutes later. Like a
+    saved plan, it is carried out only if the state it was made from still holds."""
+    from infermod.apply.stale import describe_state_change
+    from infermod.scw.errors import as_fatal
+
+    try:
+        state = session.read_owned()
+    except Exception as exc:
+        raise as_fatal(
+            exc, "cannot read the deployments again before changing them; nothing was changed"
+        ) from None
+    if state.fingerprint(plan.stack) != plan.state_fingerprint:
+        raise PlanError(
+            "the deployments changed while the plan waited for your answer, nothing was changed: "
+            + describe_state_change(plan, state)
+            + "\nRun the command again to see the plan as things are now."
+        )
 
 
 def execute(plan: Plan, config: Config, session: Session, parallelism: int, seconds: float) -> int:

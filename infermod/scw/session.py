@@ -29,6 +29,11 @@ class Session(NamedTuple):
     def read_catalog(self) -> Catalog:
         return self.gateway.read(self.pairs, kinds=("models", "node_types"))[1]
 
+    def read_owned(self) -> ActualState:
+        """What a plan's state fingerprint covers: deployments and custom models."""
+        kinds = ("deployments", "models")
+        return self.gateway.read(self.pairs, kinds=kinds, with_products=False, stack=self.stack)[0]
+
     def read_deployments(self) -> ActualState:
         return self.gateway.read(self.pairs, kinds=("deployments",), with_products=False, stack=self.stack)[0]
 
