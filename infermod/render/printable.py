@@ -37,14 +37,15 @@ _LINE_BREAK = re.compile("\r\n|\r|\n")
 
 def printable_finding(f: Finding) -> Finding:
     loc = f.location
-    return Finding(
-        escape(f.rule_id),
-        f.severity,
-        escape(f.message),
-        None if f.resource is None else escape(f.resource),
-        None if loc is None else Location(escape(loc.file), loc.line, loc.column),
-        None if f.field is None else escape(f.field),
-        None if f.hint is None else escape(f.hint),
+    return f._replace(
+        rule_id=escape(f.rule_id),
+        message=escape(f.message),
+        resource=None if f.resource is None else escape(f.resource),
+        location=None if loc is None else Location(escape(loc.file), loc.line, loc.column),
+        field=None if f.field is None else escape(f.field),
+        hint=None if f.hint is None else escape(f.hint),
+        # the source lines under a syntax error: each escaped, the lines kept
+        snippet=None if f.snippet is None else "\n".join(escape(line) for line in f.snippet.split("\n")),
     )
 
 
