@@ -14,11 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from infermod.localhub import Sparse
-from infermod.rules.custom_model import architectures, verified_models
 from tests.hub import Hub, Repo, layout, safetensors
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds" / "000_e3f6a5f744ad36e7.txt"
 
 
 def materialize(root: Path, files: dict) -> str:
@@ -131,20 +129,6 @@ def test_invalid_context_length_is_refused(cli, tmp_path, value):
     config["max_position_embeddings"] = value
     files["config.json"] = json.dumps(config).encode()
     assert "model-max-position-embeddings" in errors(check(cli, materialize(tmp_path, files)))
-
-
-def test_architecture_table_names_where_each_fact_comes_from():
-    table = architectures()
-    for repo in verified_models().values():
-        proven = [a for a, e in table.items() if f"verified:{repo}" in e.sources]
-        assert len(proven) == 1, repo
-    assert table["Qwen3ForCausalLM"].sources == ("verified:Qwen/Qwen3-32B",)
-    if not SEEDS.exists():
-        pytest.skip("shared/seeds is not beside the repository")
-    text = SEEDS.read_text()
-    listed = text[text.index("Supported custom model architectures") : text.index("Known compatible models")]
-    for name, entry in table.items():
-        assert ("docs" in entry.sources) == (f"• {name}\n" in listed), name
 
 
 def test_sharded_weights_with_every_shard_are_counted(cli, tmp_path):

@@ -5,7 +5,7 @@ Rules (Generative APIs - Dedicated Deployment, custom models): config.json with 
 .safetensors (pickle formats are refused: they can execute code), every shard the index names
 present and every header sound; tokenizer.json; a chat template for chat, vision and
 multimodal models (chat_template.jinja or chat_template.json win over tokenizer_config.json's
-field); the type consistent with the architecture.
+field); the type consistent with where the docs list the architecture (model_types.py).
 
 Identity is where the files come from: the Hugging Face repository id, or for a local directory
 none unless the user names it (`check-model DIR --repo ORG/NAME`); never a field inside the files
@@ -18,42 +18,28 @@ contradict themselves there), not a refusal.
 
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
-from importlib import resources
 from typing import Any, NamedTuple
 
-from infermod.config.model import CHAT_API, EMBEDDINGS_API
 from infermod.findings import Finding
 from infermod.rules.model_source import ModelSource, SourceError
+from infermod.rules.model_types import (
+    CHAT_TYPES,
+    POOLING_FILES,
+    Architecture,
+    api_of,
+    architectures,
+    lookup,
+    serving_type,
+    verified_models,
+)
 
 PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-CHAT_TYPES = ("chat", "vision", "multimodal")
 INDEX = "model.safetensors.index.json"
 SINGLE = "model.safetensors"
 MAX_LISTED = 3
 
-
-class Architecture(NamedTuple):
-    types: tuple[str, ...]
-    sources: tuple[str, ...]  # "docs", or "verified:<repo>" for one proven by a verified model
-
-
-@lru_cache(maxsize=1)
-def architectures() -> dict[str, Architecture]:
-    table = _data("architectures.json")["architectures"]
-    return {name: Architecture(tuple(e["types"]), tuple(e["sources"])) for name, e in table.items()}
-
-
-@lru_cache(maxsize=1)
-def verified_models() -> dict[str, str]:
-    """Verified repository ids, lowercased (Hub ids are case-insensitive), to their spelling."""
-    return {m["repo"].lower(): m["repo"] for m in _data("verified_models.json")["models"]}
-
-
-def _data(name: str) -> dict[str, Any]:
-    return json.loads(resources.files("infermod.rules").joinpath(f"data/{name}").read_text("utf-8"))  # type: ignore[no-any-return]
+__all__ = ["ModelReport", "architectures", "check_model", "verified_models"]
 
 
 class ModelReport(NamedTuple):
@@ -118,14 +104,15 @@ def check_model(
         )
     config = check.json("config.json") if "config.json" in files else None
     name = identity or source.identity
-    verified = name is not None and name.lower() in verified_models()
+    verified = verified_models().get(name.lower()) if name else None
     if name is None:
         _unnamed(check, config)
-    arch, max_pos = None, None
+    arch: Architecture | None = None
+    arch_name, max_pos = None, None
     if "config.json" not in files:
         check.add("model-config", "error", "config.json is missing", "add the config.json of the base model")
     elif isinstance(config, dict):
-        arch = _architecture(check, config, verified)
+        arch_name, arch = _architecture(check, config, verified is not None)
         max_pos = _max_position(check, config)
     elif config is not None:
         check.add("model-config", "error", "config.json is not a JSON object")
@@ -137,7 +124,10 @@ def check_model(
             "tokenizer.json is missing",
             "fine-tuned models should ship the base model's tokenizer.json",
         )
-    model_type = _type(check, arch, declared_type)
+    pooling = any(f in files for f in POOLING_FILES)
+    model_type, notes = serving_type(arch, declared_type, verified, pooling)
+    for note in notes:
+        check.add(*note)
     template = None
     if model_type in CHAT_TYPES or model_type is None:
         template = _chat_template(check, files)
@@ -148,10 +138,11 @@ def check_model(
                 f"a {model_type} model needs a chat template",
                 "add chat_template.jinja, chat_template.json, or a chat_template field in tokenizer_config.json",
             )
-    api = EMBEDDINGS_API if model_type == "embedding" else (CHAT_API if model_type else None)
-    if verified and name is not None:
-        shown = verified_models()[name.lower()]
-        check.add("model-verified", "info", f"{shown} is on the docs' list of models verified compatible")
+    api = api_of(model_type) if model_type else None
+    if verified:
+        check.add(
+            "model-verified", "info", f"{verified.repo} is on the docs' list of models verified compatible"
+        )
     if api:
         check.add(
             "model-api",
@@ -159,7 +150,15 @@ def check_model(
             f"served on {api}; structured outputs and function calling are not available for custom models",
         )
     return ModelReport(
-        source.name, model_type, arch, verified, params, max_pos, template, api, tuple(check.findings)
+        source.name,
+        model_type,
+        arch_name,
+        verified is not None,
+        params,
+        max_pos,
+        template,
+        api,
+        tuple(check.findings),
     )
 
 
@@ -170,7 +169,7 @@ def _unnamed(check: _Check, config: Any) -> None:
     base = config.get("_name_or_path") if isinstance(config, dict) else None
     if not isinstance(base, str) or base.lower() not in verified_models():
         return
-    shown = verified_models()[base.lower()]
+    shown = verified_models()[base.lower()].repo
     check.add(
         "model-identity",
         "info",
@@ -204,26 +203,29 @@ def _adapter(check: _Check) -> None:
     )
 
 
-def _architecture(check: _Check, config: dict[str, Any], verified: bool) -> str | None:
+def _architecture(
+    check: _Check, config: dict[str, Any], verified: bool
+) -> tuple[str | None, Architecture | None]:
+    """The first `architectures` entry the docs list (or a verified model uses), as vLLM picks
+    the first it supports; a verified repository passes whatever its architecture."""
     archs = config.get("architectures")
     if not isinstance(archs, list) or not archs or not all(isinstance(a, str) for a in archs):
         check.add("model-architectures", "error", "config.json has no `architectures` array")
-        return None
-    supported = [str(a) for a in archs if a in architectures()]
-    if supported:
-        sources = architectures()[supported[0]].sources
-        if "docs" not in sources and not verified:
-            proof = ", ".join(s.removeprefix("verified:") for s in sources)
+        return None, None
+    found = [arch for arch in map(lookup, archs) if arch is not None]
+    if found:
+        arch = found[0]
+        if not arch.listings and not verified:
             check.add(
                 "model-architecture-unlisted",
                 "warning",
-                f"architecture {supported[0]} is not in the docs' list of supported architectures, "
-                f"though a model the docs verify compatible ({proof}) uses it",
+                f"architecture {arch.name} is not in the docs' list of supported architectures, "
+                f"though a model the docs verify compatible ({', '.join(arch.verified_by)}) uses it",
                 "the docs contradict themselves here, so this is a warning rather than a refusal; "
                 "the verified list speaks only for the repositories it names, and this model is not "
                 "one of them: try it in a test project before relying on it",
             )
-        return supported[0]
+        return arch.name, arch
     if not verified:
         shown = ", ".join(a[:80] for a in archs[:MAX_LISTED])
         check.add(
@@ -232,7 +234,7 @@ def _architecture(check: _Check, config: dict[str, Any], verified: bool) -> str 
             f"architecture {shown} is not supported for custom models",
             "see the supported architectures in the product docs",
         )
-    return str(archs[0])
+    return str(archs[0]), None
 
 
 def _max_position(check: _Check, config: dict[str, Any]) -> int | None:
@@ -326,18 +328,6 @@ def _weight_files(check: _Check, files: dict[str, int], safetensors: list[str]) 
         )
         return None
     return shards
-
-
-def _type(check: _Check, arch: str | None, declared: str | None) -> str | None:
-    kinds = architectures()[arch].types if arch in architectures() else ()
-    if declared and kinds and declared not in kinds:
-        check.add(
-            "model-type",
-            "error",
-            f"type `{declared}` does not match architecture {arch}, which serves: {', '.join(kinds)}",
-            f"declare type: {kinds[0]}",
-        )
-    return declared or (kinds[0] if kinds else None)
 
 
 def _chat_template(check: _Check, files: dict[str, int]) -> str | None:
