@@ -53,7 +53,7 @@ def run(
         given = Gates(deny_destroy, max_monthly_cost, fail_on, eol_horizon)
         return apply_saved(plan_file, files, given, parallelism, seconds, profile, sandbox)
     config, findings = load_valid_config(files)
-    with open_session(profile, sandbox, config) as session, locked(config, session):
+    with open_session(profile, sandbox, config.projects, config.stack) as session, locked(config, session):
         plan, _ = read_and_plan(
             config,
             session,
@@ -92,7 +92,10 @@ def apply_saved(
         )
     gates = embedded.gates.stricter(given)
     config, findings = load_valid_config((), sources=[(s.path, s.text) for s in embedded.sources])
-    with open_session(profile, sandbox or saved.sandbox, config) as session, locked(config, session):
+    with (
+        open_session(profile, sandbox or saved.sandbox, config.projects, config.stack) as session,
+        locked(config, session),
+    ):
         fresh, state = read_and_plan(
             config,
             session,
@@ -138,7 +141,7 @@ def run_destroy(
     seconds = timeout
     deadline.start(seconds)
     config, _ = load_valid_config(files)
-    with open_session(profile, sandbox, config) as session, locked(config, session):
+    with open_session(profile, sandbox, config.projects, config.stack) as session, locked(config, session):
         plan, _ = read_and_plan(
             config,
             session,

@@ -30,7 +30,7 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
     spec = next((d for d in config.deployments if d.key == key), None)
     if spec is None:
         raise PlanError(f"{address} is not declared: add it under `deployments:` first, then import")
-    with open_session(profile, sandbox, config) as session:
+    with open_session(profile, sandbox, config.projects, config.stack) as session:
         found = None
         for region, _project in session.pairs:
             found = session.gateway.get_deployment(region, deployment_id)

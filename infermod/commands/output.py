@@ -24,7 +24,7 @@ def run(
     if raw and key is None:
         raise click.UsageError("--raw prints one value: name it, e.g. `infermod output KEY.url --raw`")
     config, _ = load_valid_config(files)
-    with open_session(profile, sandbox, config) as session:
+    with open_session(profile, sandbox, config.projects, config.stack) as session:
         state = session.read_deployments()
     for region, detail in state.refused:
         output.out(

@@ -46,7 +46,7 @@ def run(
     try:
         config, findings = load_valid_config(files)
         stack = config.stack
-        with open_session(profile, sandbox, config) as session:
+        with open_session(profile, sandbox, config.projects, config.stack) as session:
             plan, _ = read_and_plan(
                 config,
                 session,

@@ -30,7 +30,7 @@ def run(
         output.register_secrets(config.sensitive_values)
         from infermod.scw.catalog import load_catalog
 
-        cat, notes = load_catalog(config, catalog, profile, sandbox)
+        cat, notes = load_catalog(config.projects, catalog, profile, sandbox)
         findings += notes + checked_findings(result, cat, eol_horizon, check_models)
     findings = unique(findings)
     failed = gate_failed(findings, fail_on)

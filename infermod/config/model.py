@@ -77,6 +77,11 @@ class Config(NamedTuple):
     sensitive_values: tuple[Secret, ...]  # every value that must never be printed
     digest: str
 
+    @property
+    def projects(self) -> frozenset[str | None]:
+        """The project ids its resources name; None where one falls back to the default project."""
+        return frozenset(d.project_id for d in self.deployments) | {m.project_id for m in self.models}
+
     def model(self, key: str) -> ModelSpec | None:
         return next((m for m in self.models if m.key == key), None)
 

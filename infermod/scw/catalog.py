@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from infermod.catalog import Catalog, load_snapshot
-from infermod.config.model import Config
 from infermod.errors import FatalError
 from infermod.findings import Finding
 
 
 def load_catalog(
-    config: Config, mode: str, profile: str | None, sandbox: bool
+    projects: Iterable[str | None], mode: str, profile: str | None, sandbox: bool
 ) -> tuple[Catalog, list[Finding]]:
     if mode == "snapshot":
         return _snapshot("the shipped catalog snapshot was used (--catalog snapshot)")
@@ -17,7 +18,7 @@ def load_catalog(
         from infermod.scw.session import open_session
 
         # with a fallback at hand, an unreachable API is not worth a long series of retries
-        with open_session(profile, sandbox, config, attempts=None if mode == "live" else 2) as session:
+        with open_session(profile, sandbox, projects, attempts=None if mode == "live" else 2) as session:
             return session.read_catalog(), []
     except FatalError as exc:
         if mode == "live":

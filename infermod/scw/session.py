@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 from infermod.catalog import Catalog
-from infermod.config.model import Config
 from infermod.errors import ConfigError
 from infermod.regions import regions
 from infermod.state import ActualState
@@ -40,9 +39,15 @@ class Session(NamedTuple):
 
 @contextmanager
 def open_session(
-    profile: str | None, sandbox: bool, config: Config | None, attempts: int | None = None
+    profile: str | None,
+    sandbox: bool,
+    projects: Iterable[str | None] = (),
+    stack: str | None = None,
+    attempts: int | None = None,
 ) -> Iterator[Session]:
-    """`attempts` bounds retries of reads, for callers with a fallback (validate's catalog)."""
+    """A session reading every region of `projects` (None: the profile's default project) and
+    the default project; `stack` names the stack whose deployments are read whole.
+    `attempts` bounds retries of reads, for callers with a fallback (validate's catalog)."""
     from infermod.scw.client import make_client
 
     if sandbox:
@@ -51,11 +56,11 @@ def open_session(
         with running_sandbox() as url:
             client = make_client(profile, url, sandbox=True)
             _new_budget()
-            yield _session(client, config, True, attempts)
+            yield _session(client, projects, stack, True, attempts)
         return
     client = make_client(profile)  # first: without credentials, no SDK or HTTP stack is loaded
     _new_budget()
-    yield _session(client, config, False, attempts)
+    yield _session(client, projects, stack, False, attempts)
 
 
 def _new_budget() -> None:
@@ -64,14 +69,14 @@ def _new_budget() -> None:
     budget.reset()  # one retry budget per command
 
 
-def _session(client: object, config: Config | None, sandbox: bool, attempts: int | None) -> Session:
+def _session(
+    client: object, wanted: Iterable[str | None], stack: str | None, sandbox: bool, attempts: int | None
+) -> Session:
     from infermod.scw.gateway import Gateway
 
     gateway = Gateway(client, attempts) if attempts else Gateway(client)
     default = gateway.default_project_id
-    projects = set()
-    if config is not None:
-        projects = {d.project_id for d in config.deployments} | {m.project_id for m in config.models}
+    projects = set(wanted)
     if default:  # a deployment moved out of the default project must still be found
         projects.add(default)
     if None in projects or not projects:
@@ -86,5 +91,4 @@ def _session(client: object, config: Config | None, sandbox: bool, attempts: int
     # or removed from the file must still be found, to be replaced or deleted. A region the
     # API refuses is a finding, not a failure (rules/regions.py).
     pairs = [(region, project) for project in sorted(p for p in projects if p) for region in regions()]
-    stack = config.stack if config is not None else None
     return Session(gateway, default or sorted(p for p in projects if p)[0], pairs, sandbox, stack)

@@ -24,7 +24,7 @@ def test_every_region_of_every_configured_project_is_read(more_regions, scw_env,
     )
     config = config_of(tmp_path, text)
     moved = create(sdk, "moved", owned("shop", "web"), region="pl-waw", project_id=OTHER_PROJECT)
-    with open_session(None, False, config) as session:
+    with open_session(None, False, config.projects, config.stack) as session:
         assert session.pairs == [(r, p) for p in sorted([PROJECT, OTHER_PROJECT]) for r in MORE_REGIONS]
         assert (session.default_project, session.stack, session.sandbox) == (PROJECT, "shop", False)
         # a deployment whose region left the file is still found, to be replaced or deleted
@@ -32,12 +32,12 @@ def test_every_region_of_every_configured_project_is_read(more_regions, scw_env,
 
 
 def test_without_any_project_the_session_says_where_to_set_one(scw_env, tmp_path, monkeypatch):
-    with open_session(None, False, None) as session:  # no configuration: the profile's project
+    with open_session(None, False) as session:  # no configuration: the profile's project
         assert session.pairs == [("fr-par", PROJECT)] and session.stack is None  # fr-par only
     monkeypatch.delenv("SCW_DEFAULT_PROJECT_ID")
-    for config in (config_of(tmp_path, stack_config("web")), None):
+    for projects in (config_of(tmp_path, stack_config("web")).projects, ()):
         with (
             pytest.raises(ConfigError, match=r"^no project: set defaults\.project_id"),
-            open_session(None, False, config),
+            open_session(None, False, projects),
         ):
             pytest.fail("a session without a project")
