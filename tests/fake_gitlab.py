@@ -6,6 +6,11 @@ with `x-next-page`, unknown projects answer 404 with GitLab's JSON `message`, an
 faults (502, 429 with Retry-After...) answer the next matching requests. A fault with
 `carried_out` is a lost answer: GitLab does what was asked, then the client gets the fault
 (a 502 from a proxy that timed out, say) instead of GitLab's answer.
+
+It does none of the client's checks for it: an issue list ignores `author_id` (the client
+must not depend on a filter it cannot see applied) and any project member may edit any issue
+(GitLab lets the Reporter role do so), so only infermod's own author and marker checks
+decide which issue it takes and which it rewrites.
 """
 
 from __future__ import annotations
@@ -162,7 +167,6 @@ class FakeGitLab:
                 for i in self.issues
                 if (not query.get("labels") or query["labels"] in i["labels"])
                 and (not query.get("state") or i["state"] == query["state"])
-                and (not query.get("author_id") or str(i["author"]["id"]) == query["author_id"])
             ]
             return self.page(req, chosen, query)
         if req.command == "POST" and iid is None:

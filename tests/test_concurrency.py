@@ -144,3 +144,50 @@ def test_a_slow_deletion_from_an_earlier_run_is_not_taken_for_a_destroy(cli, tmp
     finally:
         server.shutdown()
         server.server_close()
+
+
+class Interleave:
+    """Runs `action` (what another run does) right after this run's first look at its stack's
+    deployments by their tags, i.e. after it planned and before it creates anything; counts
+    the create calls the emulator answers."""
+
+    def __init__(self, app: Any, stack: str, action: Any) -> None:
+        self.action, self.done, self.creates, self.tag = action, False, 0, f"infermod:stack={stack}"
+        self.inner = app.handle
+        app.handle = self.handle  # the instance attribute shadows the method
+
+    def handle(self, route: Any, params: Any, query: Any, body: Any) -> Any:
+        self.creates += route.handler == "create_deployment"
+        result = self.inner(route, params, query, body)
+        if not self.done and route.handler == "list_deployments" and self.tag in query.get("tags", []):
+            self.done = True
+            self.action()
+        return result
+
+
+def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw_env, sdk, tmp_path):
+    from tests.helpers import create, owned
+
+    write(tmp_path / "infermod.yaml", stack("race", 1))
+    other: list[Any] = []
+    race = Interleave(scw_env.app, "race", lambda: other.append(create(sdk, "r0", owned("race", "r0"))))
+    result = cli("apply", "--auto-approve")
+    assert race.done and result.code == 0, result.out + result.err
+    assert f"another run created it first ({other[0].id}): adopted, nothing created" in result.out
+    assert race.creates == 1  # the other run's create only
+    assert [d.id for d in sdk.list_deployments_all() if d.status != "deleting"] == [other[0].id]
+
+
+def test_no_create_while_another_run_destroys_the_stack(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", stack("race", 1))
+    assert cli("apply", "--auto-approve").code == 0
+    (first,) = sdk.list_deployments_all()
+    write(tmp_path / "infermod.yaml", stack("race", 2))  # r1 to create
+    race = Interleave(scw_env.app, "race", lambda: sdk.delete_deployment(deployment_id=first.id))
+    result = cli("apply", "--auto-approve")
+    assert race.done and result.code == 1
+    assert f"another run is deleting this stack's deployment.r0 ({first.id}): nothing new was created" in (
+        result.out + result.err
+    )
+    assert race.creates == 0
+    assert [d.status for d in sdk.list_deployments_all()] == ["deleting"]

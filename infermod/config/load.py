@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from infermod.config import credentials, salvage
+from infermod.config import closed, credentials, salvage
 from infermod.config.model import (
     Config,
     DeploymentSpec,
@@ -91,6 +91,7 @@ def _load(loaded: list[LoadedFile], files: list[str], environ: Mapping[str, str]
     usable = [one for one in loaded if one.data is not None]
     merged, merge_findings = _merge(usable)
     findings.extend(merge_findings)
+    findings.extend(closed.unknown_fields(merged.raw, merged.locations, findings))
     known = credentials.known_credentials(usable, environ)
     findings = credentials.scrubbed(findings + credentials.misplaced(usable, known), known)
     if not usable or salvage.is_fatal(findings):
@@ -215,7 +216,9 @@ def _deployment(
 ) -> DeploymentSpec:
     min_size = item.get("size", item.get("min_size", 1))
     max_size = item.get("size", item.get("max_size", min_size))
-    life = {**(defaults.get("lifecycle") or {}), **(item.get("lifecycle") or {})}
+    life = closed.known(
+        {**(defaults.get("lifecycle") or {}), **(item.get("lifecycle") or {})}, closed.LIFECYCLE
+    )
     tags = list(dict.fromkeys([*(defaults.get("tags") or []), *(item.get("tags") or [])]))
     return DeploymentSpec(
         key=key,

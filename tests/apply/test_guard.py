@@ -58,3 +58,36 @@ def test_prevent_destroy_is_checked_at_write_time(gateway, sdk):
         time.sleep(0.05)
     guard.update_deployment("fr-par", mine.id, tags=[*owned("shop", "chat"), "ok"])
     assert "ok" in sdk.get_deployment(deployment_id=mine.id).tags
+
+
+def test_the_stack_tag_without_a_key_tag_is_not_ownership(gateway, sdk):
+    # half-tagged by hand (or a key tag removed): it names no key of the stack, so nothing
+    # the plan says about a key can be this deployment
+    half = create(sdk, "half", ["infermod:stack=shop"])
+    guard = OwnedOnly(gateway, "shop", set(), {half.endpoints[0].id: half.id})
+    with pytest.raises(Refused, match="does not carry the tags of stack `shop`"):
+        guard.delete_deployment("fr-par", half.id)
+    with pytest.raises(Refused, match="does not carry the tags of stack `shop`"):
+        guard.update_deployment("fr-par", half.id, tags=["y"])
+    with pytest.raises(Refused, match="does not carry the tags of stack `shop`"):
+        guard.delete_endpoint("fr-par", half.endpoints[0].id)
+    after = sdk.get_deployment(deployment_id=half.id)
+    assert after.status != "deleting" and after.tags == ["infermod:stack=shop"] and after.endpoints
+
+
+def test_a_model_is_deleted_only_when_its_name_belongs_to_the_stack(gateway, sdk):
+    from scaleway.inference.v1 import ModelSource
+
+    source = ModelSource(url="https://huggingface.co/acme/support-bot-8b")
+    theirs = sdk.create_model(name="other--ft--0123abcd", source=source)
+    hand_made = sdk.create_model(name="ft", source=source)
+    mine = sdk.create_model(name="shop--ft--0123abcd", source=source)
+    guard = OwnedOnly(gateway, "shop", set(), {})
+    for model in (theirs, hand_made):
+        with pytest.raises(
+            Refused, match=f"refused to delete model `{model.name}`.*does not belong to stack `shop`"
+        ):
+            guard.delete_model("fr-par", model.id)
+    guard.delete_model("fr-par", mine.id)
+    left = {m.id for m in sdk.list_models_all()}
+    assert theirs.id in left and hand_made.id in left and mine.id not in left

@@ -23,3 +23,18 @@ def test_a_saved_json_plan_keeps_stdout_pure_json_and_its_exit_code(cli, scw_env
     assert json.loads(result.out)["resource_changes"][0]["address"] == "deployment.d0"
     assert "Saved the plan to plan.json: apply it with `infermod apply plan.json`" in result.err
     assert json.loads((tmp_path / "plan.json").read_text())["embedded"]["gates"]["max_monthly_cost"] is None
+
+
+def test_a_refused_plan_with_changes_exits_1_under_detailed_exitcode_and_saves_nothing(
+    cli, scw_env, tmp_path
+):
+    # the drift job treats 2 as "changes": a refused plan must never look like one
+    write(tmp_path / "infermod.yaml", many(2))
+    for fmt in ("text", "json"):
+        result = cli(
+            "plan", "--detailed-exitcode", "--out", "plan.json", "--max-monthly-cost", "1", "--format", fmt
+        )
+        assert result.code == 1, (fmt, result.err)
+        assert "the plan is refused: see the findings above; no plan file was written" in result.err
+        assert "Saved the plan" not in result.err + result.out
+        assert not (tmp_path / "plan.json").exists()

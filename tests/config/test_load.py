@@ -256,3 +256,52 @@ def test_a_file_named_twice_is_read_once(more_regions, cli, tmp_path):
     for args in (["deploy", "deploy/a.yaml"], ["deploy/a.yaml", "./deploy/a.yaml"], ["deploy"]):
         result = cli("validate", "--catalog", "snapshot", *[x for a in args for x in ("-f", a)])
         assert result.code == 0 and "Valid: 1 file(s)" in result.out, (args, result.out)
+
+
+def test_defaults_accept_eula_is_inherited_unless_a_deployment_sets_its_own(cli, tmp_path):
+    deployment = (
+        "    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    endpoints: [{public: true}]\n"
+    )
+    text = (
+        "version: 1\nstack: team\ndefaults:\n  accept_eula: true\ndeployments:\n"
+        f"  inherits:\n{deployment}  refuses:\n{deployment}    accept_eula: false\n"
+    )
+    write(tmp_path / "infermod.yaml", text)
+    result = cli("validate", "--catalog", "snapshot", "--format", "json")
+    eula = [f for f in json.loads(result.out)["findings"] if f["rule_id"] == "eula-required"]
+    assert [f["resource"] for f in eula] == ["deployment.refuses"], result.out
+    assert result.code == 1
+
+
+def test_a_field_the_schema_let_through_is_a_finding_not_a_crash(cli, tmp_path, monkeypatch):
+    # as if the schema lost an `additionalProperties: false`: the builder must neither crash
+    # on `prevent_destory` ("internal error: TypeError") nor silently ignore `disable_auht`
+    from infermod.config import load
+
+    real = load.schema_findings
+    monkeypatch.setattr(
+        load, "schema_findings", lambda one: [f for f in real(one) if not f.message.startswith("unknown key")]
+    )
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: team\ndefaults: {lifecycle: {prevent_destory: true}}\n"
+        "models:\n  m: {source: a/b, type: chat, secrte: x}\ndeployments:\n  d:\n"
+        "    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    accept_eula: true\n"
+        "    endpoints: [{public: true, disable_auht: true}]\n    lifecycle: {prevent_destory: true}\n"
+        "    replica: 2\n",
+    )
+    result = cli("validate", "--catalog", "snapshot", "--format", "json")
+    assert result.code == 1 and "internal error" not in result.err, result.err
+    found = {f["field"]: f for f in json.loads(result.out)["findings"] if f["rule_id"] == "unknown-field"}
+    assert set(found) == {
+        "defaults.lifecycle.prevent_destory",
+        "models.m.secrte",
+        "deployments.d.endpoints[0].disable_auht",
+        "deployments.d.lifecycle.prevent_destory",
+        "deployments.d.replica",
+    }
+    auth = found["deployments.d.endpoints[0].disable_auht"]
+    assert (
+        auth["severity"] == "error" and auth["location"]["line"] == 11 and auth["resource"] == "deployment.d"
+    )
+    assert "(did you mean `disable_auth`?)" in auth["message"]

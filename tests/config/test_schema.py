@@ -114,3 +114,58 @@ def test_expected_types_follow_the_schema():
     assert expected_types(("deployments", "any-key", "size")) == {"integer"}
     assert expected_types(("deployments", "k", "endpoints", 0, "public")) == {"boolean"}
     assert expected_types(("nowhere", "x")) == set()
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "meant"),
+    [
+        (
+            HEAD + "    node_type: L4\n    lifecycle: {prevent_destory: true}\n",
+            "deployments.d.lifecycle.prevent_destory",
+            "prevent_destroy",
+        ),
+        (
+            "version: 1\nstack: s\ndeployments:\n  d:\n    model: x/y\n    node_type: L4\n"
+            "    endpoints: [{public: true, disable_auht: true}]\n",
+            "deployments.d.endpoints[0].disable_auht",
+            "disable_auth",
+        ),
+        (HEAD + "    node_type: L4\n    replica: 2\n", "deployments.d.replica", None),
+        ("version: 1\nmodels:\n  m: {source: a/b, type: chat, secrte: x}\n", "models.m.secrte", "secret"),
+        ("version: 1\ndefaults: {acept_eula: true}\n", "defaults.acept_eula", "accept_eula"),
+        (
+            "version: 1\ndefaults: {lifecycle: {create_before_destory: true}}\n",
+            "defaults.lifecycle.create_before_destory",
+            "create_before_destroy",
+        ),
+        ("version: 1\nstak: s\n", "stak", "stack"),
+    ],
+)
+def test_every_object_refuses_a_key_it_does_not_have(body, field, meant):
+    # the schema is the first guard against a typo that would silently leave a setting at its
+    # default (`disable_auht: true` keeps auth on; `prevent_destory` protects nothing)
+    (f,) = findings(body)
+    assert (f.rule_id, f.severity, f.field) == ("schema", "error", field)
+    assert f.message.startswith(f"unknown key `{field.rsplit('.', 1)[-1].split(']')[-1]}`")
+    if meant:
+        assert f"(did you mean `{meant}`?)" in f.message
+
+
+def test_the_shipped_schema_closes_every_object(cli):
+    # README: `additionalProperties: false` everywhere, so that editors flag a typo as well
+    schema = json.loads(cli("schema").out)
+    objects: list[str] = []
+
+    def walk(node, where):
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                objects.append(where)
+                assert node.get("additionalProperties") is False, where
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(schema, "#")
+    assert len(objects) == 7, objects  # top, defaults, two lifecycles, model, deployment, endpoint

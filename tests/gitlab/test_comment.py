@@ -361,3 +361,17 @@ def test_a_redirect_to_another_host_is_not_followed_with_the_token(
         assert BOT_TOKEN not in result.out + result.err
     finally:
         elsewhere.close()
+
+
+def test_the_failure_note_never_carries_a_registered_secret(gitlab):
+    # a failure's text is whatever the failing part said: an API or Hub error may quote a value
+    from infermod import output
+    from infermod.gitlab.comment import post_failure_comment
+    from infermod.secrets import Secret
+
+    token = "hf_quoted_in_an_error_0123456789"
+    output.register_secrets([Secret(token, "env:HF_TOKEN")])
+    assert post_failure_comment("mr", f"the Hub refused token {token} for acme/bot")
+    (note,) = gitlab.ours()
+    assert "the Hub refused token (sensitive) for acme/bot" in note["body"]
+    assert token not in note["body"]

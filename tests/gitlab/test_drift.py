@@ -140,3 +140,23 @@ def test_duplicate_drift_issues_are_closed(cli, scw_env, sdk, tmp_path, gitlab):
     assert [i["state"] for i in gitlab.issues] == ["opened", "closed"]
     assert gitlab.issue_notes[0] == (2, "Duplicate of #1.")
     assert "Plan: 2 to add" in gitlab.issues[0]["description"]
+
+
+def test_another_stacks_drift_issue_of_ours_is_never_taken_over(cli, scw_env, sdk, tmp_path, gitlab):
+    # the same bot keeps the drift issues of several stacks in one project, "mr-two" included
+    scenario(cli, sdk, tmp_path)
+    others = [
+        gitlab.add_issue(BOT_TOKEN, f"<!-- infermod-drift stack={name} -->\ntheirs", ["infermod-drift"])
+        for name in ("other", "mr-two")
+    ]
+    result = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert result.code == 2 and "Opened drift issue #3" in result.err, result.err
+    assert cli("apply", "--auto-approve").code == 0
+    result = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert result.code == 0 and "Closed drift issue #3" in result.err, result.err
+    assert [i["state"] for i in others] == ["opened", "opened"]
+    assert all(i["description"].endswith("theirs") for i in others)
+    assert [iid for iid, _ in gitlab.issue_notes] == [3]
+    assert not any(
+        method == "PUT" and path in (f"{ISSUES}/1", f"{ISSUES}/2") for method, path in gitlab.requests
+    )

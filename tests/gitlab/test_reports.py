@@ -243,3 +243,36 @@ def test_reports_never_replace_a_fifo_and_unwritable_paths_are_named(cli, tmp_pa
     result = cli("validate", "--catalog", "snapshot", "--codequality", "file/cq.json")
     assert result.code == 1 and "file/cq.json: cannot write the report:" in result.err
     assert "internal error" not in result.err
+
+
+def test_end_of_life_ownership_conflicts_and_prevent_destroy_are_blockers(cli, scw_env, sdk, tmp_path):
+    def severities(path: str) -> dict[str, str]:
+        return {i["check_name"]: i["severity"] for i in json.loads((tmp_path / path).read_text())}
+
+    llama = (
+        "model: meta/llama-3.1-8b-instruct:fp8, node_type: L4, accept_eula: true, endpoints: [{public: true}]"
+    )
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n"
+        "  gone: {model: mistral/mixtral-8x7b-instruct-v0.1:fp8, node_type: H100, accept_eula: true,"
+        " endpoints: [{public: true}]}\n"
+        "  soon: {model: deepseek/deepseek-r1-distill-llama-8b:bf16, node_type: L4, accept_eula: true,"
+        " endpoints: [{public: true}]}\n",
+    )
+    assert cli("validate", "--codequality", "validate.json").code == 1
+    assert severities("validate.json") == {"lifecycle-eol": "blocker", "lifecycle-deprecated": "major"}
+
+    create(sdk, "kept", owned("mr", "kept"))  # on L4: the configuration's L40S replaces it
+    create(sdk, "taken", ["hand-made"])  # a deployment of the same name the stack does not own
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n"
+        f"  kept: {{{llama.replace('L4', 'L40S')}, lifecycle: {{prevent_destroy: true}}}}\n"
+        f"  taken: {{{llama}}}\n",
+    )
+    assert cli("plan", "--codequality", "plan.json").code == 1
+    found = severities("plan.json")
+    assert found["lifecycle-prevent-destroy"] == "blocker" and found["ownership-conflict"] == "blocker"
+    others = {k: v for k, v in found.items() if k not in reports.BLOCKERS}
+    assert all(v in ("critical", "major", "info") for v in others.values()), found

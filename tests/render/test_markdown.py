@@ -132,3 +132,19 @@ def test_an_api_error_message_with_crlf_stays_in_its_row():
     text = render_markdown(plan([broken]))
     (row,) = [line for line in text.split("\n") if line.startswith("| `-/+`")]
     assert "*the deployment is in error state: OOM killed retry*" in row and "\r" not in text
+
+
+def test_a_long_refusal_at_the_top_still_leaves_room_for_the_note_and_the_footer():
+    # the budget for rows is what the head (refusals) and the tail leave, not the whole limit
+    changes = [change(f"d{i:03}") for i in range(300)]
+    refusals = [
+        Finding("model-vram", "error", f"refusal {i}: " + "x" * 400, f"deployment.d{i:03}") for i in range(40)
+    ]
+    limit = 60_000
+    text = render_markdown(plan(changes, refusals), limit=limit)
+    assert len(text) <= limit
+    assert text.count("> - 🛑 **error** `model-vram`") == 40  # every refusal is shown
+    kept = text.count("\n| `+` |")
+    assert 0 < kept < 300
+    assert f"**Note:** {300 - kept} changed resource(s) were left out" in text
+    assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")  # the provenance footer is whole

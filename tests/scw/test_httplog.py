@@ -122,3 +122,22 @@ def test_redaction_of_paths_headers_and_bodies():
     )
     assert '"secret": "(sensitive)"' in body and '"disable_auth": true' in body and "hf_x" not in body
     assert httplog._safe_body("x" * 5000).endswith("... (5000 characters)")
+
+
+def test_a_registered_secret_is_hidden_wherever_it_appears_in_a_line(
+    cli, scw_env, sdk, tmp_path, monkeypatch
+):
+    # someone pasted the token into a hand-made deployment's tag: listing the project's
+    # deployments brings it back in a response body, in a field not named like a secret
+    from tests.helpers import create
+
+    token = "hf_pasted_by_hand_0123456789"
+    create(sdk, "hand-made", ["owner", token])
+    monkeypatch.setenv("HF_TOKEN", token)
+    monkeypatch.setenv("INFERMOD_LOG", "trace")
+    write(tmp_path / "infermod.yaml", ONE)
+    result = cli("plan")
+    assert result.code == 0, result.err
+    bodies = [line for line in result.err.splitlines() if "response body" in line and "hand-made" in line]
+    assert bodies and all('"(sensitive)"' in line for line in bodies), result.err
+    assert token not in result.err + result.out

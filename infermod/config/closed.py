@@ -1,0 +1,106 @@
+"""The fields the configuration builder reads, and a finding for any other.
+
+The schema closes every object (`additionalProperties: false`), so an unknown field is its
+finding first. This is the builder's own guard, for the day the schema lets one through: a
+misspelt field (`disable_auht`, `prevent_destory`) must be an error at its line, never
+silently ignored (auth left on its default) nor a crash in the code that builds the records.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from infermod.findings import Finding, Location
+
+TOP = ("version", "stack", "defaults", "models", "deployments")
+LIFECYCLE = ("prevent_destroy", "create_before_destroy")
+DEFAULTS = ("region", "project_id", "tags", "lifecycle", "accept_eula")
+MODEL = ("source", "secret", "type", "region", "project_id")
+ENDPOINT = ("public", "private_network_id", "disable_auth")
+DEPLOYMENT = (
+    "name",
+    "model",
+    "node_type",
+    "size",
+    "min_size",
+    "max_size",
+    "quantization",
+    "context_size",
+    "features",
+    "accept_eula",
+    "region",
+    "project_id",
+    "endpoints",
+    "tags",
+    "lifecycle",
+)
+
+
+def known(item: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Only the fields the builder understands (the others are `unknown_fields` findings)."""
+    return {k: v for k, v in item.items() if k in fields}
+
+
+def unknown_fields(
+    raw: Mapping[str, Any], locations: Mapping[str, Location], earlier: Iterable[Finding]
+) -> list[Finding]:
+    """An error for each field the builder does not read, unless an earlier finding (the
+    schema's) already names it or is about what holds it."""
+    errors = [(f.field, f.message) for f in earlier if f.severity == "error" and f.field]
+    said = {field for field, _ in errors}
+    # the schema names every unknown key of an object in one finding, at the first one's field
+    named = {(field.rpartition(".")[0], message) for field, message in errors}
+    out: list[Finding] = []
+
+    def check(path: str, item: Any, fields: tuple[str, ...]) -> None:
+        if not isinstance(item, Mapping):
+            return
+        for key in item:
+            field = f"{path}.{key}" if path else str(key)
+            if key in fields or field in said or path in said:
+                continue
+            if any(parent == path and f"`{key}`" in message for parent, message in named):
+                continue
+            where = locations.get(field) or locations.get(path)
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            guess = f" (did you mean `{close[0]}`?)" if close else ""
+            out.append(
+                Finding(
+                    "unknown-field",
+                    "error",
+                    f"unknown key `{str(key)[:40]}`{guess}; expected one of: {', '.join(fields)}",
+                    resource=_resource(field),
+                    location=where,
+                    field=field,
+                )
+            )
+
+    check("", raw, TOP)
+    defaults = raw.get("defaults")
+    check("defaults", defaults, DEFAULTS)
+    if isinstance(defaults, Mapping):
+        check("defaults.lifecycle", defaults.get("lifecycle"), LIFECYCLE)
+    for key, model in _items(raw.get("models")):
+        check(f"models.{key}", model, MODEL)
+    for key, dep in _items(raw.get("deployments")):
+        check(f"deployments.{key}", dep, DEPLOYMENT)
+        if not isinstance(dep, Mapping):
+            continue
+        check(f"deployments.{key}.lifecycle", dep.get("lifecycle"), LIFECYCLE)
+        endpoints = dep.get("endpoints")
+        for i, endpoint in enumerate(endpoints if isinstance(endpoints, list) else []):
+            check(f"deployments.{key}.endpoints[{i}]", endpoint, ENDPOINT)
+    return out
+
+
+def _items(section: Any) -> list[tuple[str, Any]]:
+    return [(str(k), v) for k, v in section.items()] if isinstance(section, Mapping) else []
+
+
+def _resource(field: str) -> str | None:
+    parts = field.split(".")
+    if len(parts) >= 2 and parts[0] in ("models", "deployments"):
+        return f"{parts[0][:-1]}.{parts[1]}"
+    return None
