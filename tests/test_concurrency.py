@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -147,19 +148,27 @@ def test_a_slow_deletion_from_an_earlier_run_is_not_taken_for_a_destroy(cli, tmp
 
 
 class Interleave:
-    """Runs `action` (what another run does) right after this run's first look at its stack's
-    deployments by their tags, i.e. after it planned and before it creates anything; counts
-    the create calls the emulator answers."""
+    """Runs `action` (what another run does) once, at the first list of the stack's
+    deployments by their tag for which `when(listed ids)` holds; `before`: before that list
+    is answered, else right after. Counts the create calls the emulator answers."""
 
-    def __init__(self, app: Any, stack: str, action: Any) -> None:
-        self.action, self.done, self.creates, self.tag = action, False, 0, f"infermod:stack={stack}"
+    def __init__(self, app: Any, stack: str, action: Any, when: Any = None, before: bool = True) -> None:
+        self.action, self.when, self.before = action, when or (lambda _: True), before
+        self.done, self.creates, self.deletes = False, 0, list[str]()
+        self.tag = f"infermod:stack={stack}"
         self.inner = app.handle
         app.handle = self.handle  # the instance attribute shadows the method
 
     def handle(self, route: Any, params: Any, query: Any, body: Any) -> Any:
         self.creates += route.handler == "create_deployment"
+        if route.handler == "delete_deployment":
+            self.deletes.append(params["deployment_id"])
+        ours = not self.done and route.handler == "list_deployments" and query.get("tags") == [self.tag]
+        if ours and self.before and self.when(None):
+            self.done = True
+            self.action()
         result = self.inner(route, params, query, body)
-        if not self.done and route.handler == "list_deployments" and self.tag in query.get("tags", []):
+        if ours and not self.before and self.when({d["id"] for d in result["deployments"]}):
             self.done = True
             self.action()
         return result
@@ -170,6 +179,7 @@ def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw
 
     write(tmp_path / "infermod.yaml", stack("race", 1))
     other: list[Any] = []
+    # the other run's create lands after this run planned, before it looks at its stack to create
     race = Interleave(scw_env.app, "race", lambda: other.append(create(sdk, "r0", owned("race", "r0"))))
     result = cli("apply", "--auto-approve")
     assert race.done and result.code == 0, result.out + result.err
@@ -178,16 +188,44 @@ def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw
     assert [d.id for d in sdk.list_deployments_all() if d.status != "deleting"] == [other[0].id]
 
 
-def test_no_create_while_another_run_destroys_the_stack(cli, scw_env, sdk, tmp_path):
-    write(tmp_path / "infermod.yaml", stack("race", 1))
-    assert cli("apply", "--auto-approve").code == 0
-    (first,) = sdk.list_deployments_all()
-    write(tmp_path / "infermod.yaml", stack("race", 2))  # r1 to create
-    race = Interleave(scw_env.app, "race", lambda: sdk.delete_deployment(deployment_id=first.id))
-    result = cli("apply", "--auto-approve")
-    assert race.done and result.code == 1
-    assert f"another run is deleting this stack's deployment.r0 ({first.id}): nothing new was created" in (
-        result.out + result.err
-    )
-    assert race.creates == 0
-    assert [d.status for d in sdk.list_deployments_all()] == ["deleting"]
+def test_no_create_while_another_run_destroys_the_stack(cli, tmp_path, monkeypatch):
+    """r0 is replaced (delete, then create); while this run waits for the old r0 to go,
+    another run starts destroying the stack (r1): the new r0 is not created."""
+    running, server = start_emulator()
+    try:
+        for key, value in {
+            "SCW_ACCESS_KEY": ACCESS_KEY,
+            "SCW_SECRET_KEY": SECRET_KEY,
+            "SCW_API_URL": running.url,
+            "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        }.items():
+            monkeypatch.setenv(key, value)
+        from scaleway.inference.v1 import InferenceV1API
+
+        from tests.conftest import sdk_client
+        from tests.helpers import create, owned
+
+        sdk = InferenceV1API(sdk_client(running.url))
+        old, other = create(sdk, "r0", owned("race", "r0")), create(sdk, "r1", owned("race", "r1"))
+        while any(d.status != "ready" for d in sdk.list_deployments_all()):
+            time.sleep(0.05)
+        # from now on a deletion lasts 3 s: a create after one reads the stack afresh
+        running.app.store.ready_after = 7.5
+        write(tmp_path / "infermod.yaml", stack("race", 2).replace("L4", "L40S", 1))  # r0 replaced
+        race = Interleave(
+            running.app,
+            "race",
+            lambda: sdk.delete_deployment(deployment_id=other.id),
+            when=lambda listed: old.id in race.deletes and old.id not in listed,
+            before=False,
+        )
+        result = cli("apply", "--auto-approve")
+        assert race.done and result.code == 1, result.out + result.err
+        assert (
+            f"another run is deleting this stack's deployment.r1 ({other.id}): nothing new was created"
+            in (result.out + result.err)
+        )
+        assert race.creates == 0 and race.deletes == [old.id, other.id]
+    finally:
+        server.shutdown()
+        server.server_close()
