@@ -160,3 +160,13 @@ def test_another_stacks_drift_issue_of_ours_is_never_taken_over(cli, scw_env, sd
     assert not any(
         method == "PUT" and path in (f"{ISSUES}/1", f"{ISSUES}/2") for method, path in gitlab.requests
     )
+
+
+def test_an_issue_the_token_wrote_for_something_else_is_never_rewritten(cli, scw_env, sdk, tmp_path, gitlab):
+    # the same token (a project bot) also files other labelled issues: no marker, not a drift issue
+    scenario(cli, sdk, tmp_path)
+    other = gitlab.add_issue(BOT_TOKEN, "release checklist", ["infermod-drift"])
+    result = cli("plan", "--detailed-exitcode", "--drift-issue")
+    assert result.code == 2 and "Opened drift issue #2" in result.err, result.err
+    assert other["description"] == "release checklist" and other["state"] == "opened"
+    assert not any(path.startswith(f"{ISSUES}/1") for method, path in gitlab.requests if method != "GET")
