@@ -18,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any
 
-from infermod.apply.create import ConcurrentDestroy, StackReads, already_deleting, create_once
+from infermod.apply.create import ConcurrentDestroy, StackReads, already_deleting, create_once, run_tag
 from infermod.apply.outcome import Outcome
 from infermod.apply.poller import Schedule
 from infermod.apply.progress import Progress
@@ -59,11 +59,20 @@ class Executor:
         self.timeout = timeout
         self.stop = threading.Event()
         self.slots = WriteSlots(parallelism)
-        self.waits = Waits(gateway, plan.stack, poll or Schedule(), self.stop, progress, timeout)
         self.model_ids: dict[str, Future[str]] = {}
         self.outcomes: list[Outcome] = []
         self.interrupted = False
         self.run_id = uuid.uuid4().hex[:12]
+        self.waits = Waits(
+            gateway,
+            plan.stack,
+            poll or Schedule(),
+            self.stop,
+            progress,
+            timeout,
+            run_tag(self.run_id),
+            sum(1 for c in plan.changes if c.type == "deployment"),
+        )
         self.reread_note: str | None = None  # why the final re-read could not check the report
         self.notes: dict[str, str] = {}  # what happened besides the plain result, per address
         self.deleting = {c.resource_id for c in plan.changes if "delete" in c.actions and c.resource_id}
@@ -268,7 +277,12 @@ class Executor:
         self.progress.status(change.address, created.status)
         try:
             self.waits.ready(
-                change.address, change.region, change.project_id, created.id, f"created as {created.id}"
+                change.address,
+                change.region,
+                change.project_id,
+                created.id,
+                f"created as {created.id}",
+                ours=outcome.ours,
             )
         except Interrupted:
             raise

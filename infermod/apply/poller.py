@@ -1,8 +1,8 @@
 """Watching deployments settle: one poller per (region, project), whatever the number waiting.
 
-Every waiting deployment registers a watch; the region's poller lists the stack's deployments
-by tag (one paged list call, so requests per poll = pages) and hands each watch the fresh
-record, or None when it is absent from the list (deleted). A watch is resolved when its
+Every waiting deployment registers a watch; the region's poller reads what is waiting (the
+cheapest of one GET each, the run's own list by its tag, or the stack's list: pollreads.py)
+and hands each watch the fresh record, or None when it is absent (deleted). A watch is resolved when its
 predicate accepts the record; the waiting thread then decides what the record means.
 
 Real creations take about 14 minutes (shared/api-recordings), so the interval starts at
@@ -16,13 +16,15 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
+from infermod.apply.pollreads import WaitingReader
 from infermod.state import ActualDeployment
 
 Record = ActualDeployment | None
-Lister = Callable[[], list[ActualDeployment]]
+# reads the waiting deployments (id -> created by this run); the absent ones are gone
+Lister = Callable[[Mapping[str, bool]], list[ActualDeployment]]
 POLL_ENV = "INFERMOD_POLL_INTERVAL"
 
 
@@ -61,8 +63,11 @@ class TimedOut(Exception):
 
 
 class _Watch:
-    def __init__(self, until: Callable[[Record], bool], on_status: Callable[[str], None]) -> None:
+    def __init__(
+        self, until: Callable[[Record], bool], on_status: Callable[[str], None], ours: bool = False
+    ) -> None:
         self.until = until
+        self.ours = ours
         self.on_status = on_status
         self.since = time.monotonic()
         self.settled = threading.Event()
@@ -90,10 +95,12 @@ class RegionPoller:
         until: Callable[[Record], bool],
         timeout: float,
         on_status: Callable[[str], None] = lambda _: None,
+        ours: bool = False,
     ) -> Record:
         """Block until `until(record)` holds, returning that record (None: absent).
-        Raises TimedOut, Stopped, or the error that made listing fail."""
-        watch = _Watch(until, on_status)
+        `ours`: this run created it. Raises TimedOut, Stopped, or the error that made
+        listing fail."""
+        watch = _Watch(until, on_status, ours)
         with self.lock:
             self.watches[id(watch)] = (deployment_id, watch)
             due = time.monotonic() + self.plan.first
@@ -139,7 +146,10 @@ class RegionPoller:
     def _poll(self, watches: list[tuple[str, _Watch]]) -> None:
         self.polls += 1
         try:
-            listed = {d.id: d for d in self.lister()}
+            waiting: dict[str, bool] = {}
+            for dep_id, watch in watches:
+                waiting[dep_id] = waiting.get(dep_id, False) or watch.ours
+            listed = {d.id: d for d in self.lister(waiting)}
         except Exception as exc:  # every waiter gets the failure, as its own read would have
             for _, watch in watches:
                 watch.error = exc
@@ -160,33 +170,32 @@ class RegionPoller:
 
 
 class Pollers:
-    """One RegionPoller per (region, project), listing the deployments carrying `tag`."""
+    """One RegionPoller per (region, project), reading what waits there (pollreads.py)."""
 
     def __init__(
-        self,
-        list_tagged: Callable[[str, str, list[str]], list[ActualDeployment]],
-        tag: str,
-        plan: Schedule,
-        stop: threading.Event,
+        self, reader: Callable[[str, str], WaitingReader], plan: Schedule, stop: threading.Event
     ) -> None:
-        self.list_tagged = list_tagged
-        self.tag = tag
+        self.reader = reader
         self.plan = plan
         self.stop = stop
         self.lock = threading.Lock()
         self.pollers: dict[tuple[str, str], RegionPoller] = {}
+        self.readers: list[WaitingReader] = []
 
     def of(self, region: str, project_id: str) -> RegionPoller:
         with self.lock:
             poller = self.pollers.get((region, project_id))
             if poller is None:
-                tags = [self.tag]
-                poller = RegionPoller(
-                    lambda: self.list_tagged(region, project_id, tags), self.plan, self.stop
-                )
+                reader = self.reader(region, project_id)
+                self.readers.append(reader)
+                poller = RegionPoller(reader, self.plan, self.stop)
                 self.pollers[(region, project_id)] = poller
             return poller
 
     @property
     def polls(self) -> int:
         return sum(p.polls for p in self.pollers.values())
+
+    @property
+    def requests(self) -> int:
+        return sum(r.requests for r in self.readers)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from infermod.apply.poller import Pollers, Record, Schedule, Stopped, TimedOut
+from infermod.apply.pollreads import WaitingReader
 from infermod.apply.progress import Progress
 from infermod.rules.updates import TRANSIENT
 from infermod.scw import deadline
@@ -40,23 +41,39 @@ class Waits:
         stop: threading.Event,
         progress: Progress,
         timeout: float,
+        run_tag: str = "",
+        stack_size: int = 0,
     ) -> None:
-        self.pollers = Pollers(gateway.list_tagged, f"{STACK_TAG}{stack}", poll, stop)
+        """`run_tag`: the tag every deployment this run creates carries; `stack_size`: about
+        how many deployments the stack has (its pages, until a list says)."""
+
+        def reader(region: str, project: str) -> WaitingReader:
+            return WaitingReader(gateway, region, project, f"{STACK_TAG}{stack}", run_tag, stack_size)
+
+        self.pollers = Pollers(reader, poll, stop)
         self.stop = stop
         self.progress = progress
         self.timeout = timeout
 
     def ready(
-        self, address: str, region: str, project_id: str, dep_id: str, doing: str, settle_only: bool = False
+        self,
+        address: str,
+        region: str,
+        project_id: str,
+        dep_id: str,
+        doing: str,
+        settle_only: bool = False,
+        ours: bool = False,
     ) -> None:
-        """Until ready (or, with settle_only, no longer settling: it may then be changed)."""
+        """Until ready (or, with settle_only, no longer settling: it may then be changed);
+        `ours`: this run created it (it carries the run's tag)."""
 
         def settled(dep: Record) -> bool:
             if dep is None or dep.status in ("ready", "error", LOCKED):
                 return True
             return settle_only and dep.status not in TRANSIENT
 
-        dep = self._watch(address, region, project_id, dep_id, settled, doing)
+        dep = self._watch(address, region, project_id, dep_id, settled, doing, ours)
         if dep is None:
             raise Failed(f"deployment {dep_id} disappeared")
         if dep.status == LOCKED:  # final: waiting for it would only run into --timeout
@@ -75,6 +92,7 @@ class Waits:
         dep_id: str,
         until: Callable[[Record], bool],
         doing: str,
+        ours: bool = False,
     ) -> Record:
         poller = self.pollers.of(region, project_id)
         try:
@@ -83,6 +101,7 @@ class Waits:
                 until,
                 deadline.cap(self.timeout),  # the run's deadline bounds every wait
                 lambda status: self.progress.status(address, status),
+                ours,
             )
         except Stopped:
             raise Interrupted(

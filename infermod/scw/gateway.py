@@ -21,11 +21,15 @@ from infermod.plan.records import Deployment, Endpoint
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal, describe
 from infermod.scw.listing import deployments_page
-from infermod.scw.retry import ATTEMPTS, status_of, with_retries
+from infermod.scw.retry import ATTEMPTS, body_of, status_of, with_retries
 from infermod.scw.statuses import GONE
 from infermod.state import CREATE_TAG, ActualDeployment, ActualModel, ActualState
 
-PAGE_SIZE = 100
+# The largest page the inference API accepts: Scaleway's own provider lists models with
+# page_size=1000 (recordings), and the API's lists share one pagination; an API that refuses
+# it (400 naming page_size) is asked again with SMALL_PAGE, for the rest of the command.
+PAGE_SIZE = 1000
+SMALL_PAGE = 100  # also the Product Catalog's (another API: nothing recorded says more)
 T = TypeVar("T")
 
 
@@ -43,6 +47,8 @@ class RegionRefused(ScalewayError):
 
 
 class Gateway:
+    page_size = PAGE_SIZE  # SMALL_PAGE once the API has refused PAGE_SIZE (set per instance)
+
     def __init__(self, client: Any, attempts: int = ATTEMPTS) -> None:
         from scaleway.inference.v1 import InferenceV1API
         from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
@@ -116,14 +122,12 @@ class Gateway:
                     state = state._replace(organization=tuple(d for d in listed if d.project_id not in read))
         return state, catalog_of(reads, product_list)
 
-    def _page(self, key: str, region: str, project: str, stack: str | None, page: int) -> Any:
+    def _page(self, key: str, region: str, project: str, stack: str | None, page: int, size: int) -> Any:
         if key == "deployments":
-            return deployments_page(self.api, region, page, PAGE_SIZE, stack, project_id=project)
+            return deployments_page(self.api, region, page, size, stack, project_id=project)
         if key == "models":
-            return self._models_page(region, page)
-        return self.api.list_node_types(
-            region=region, include_disabled_types=True, page=page, page_size=PAGE_SIZE
-        )
+            return self._models_page(region, page, size)
+        return self.api.list_node_types(region=region, include_disabled_types=True, page=page, page_size=size)
 
     def organization_deployments(
         self, organization_id: str, regions: list[str], stack: str | None = None
@@ -137,7 +141,6 @@ class Gateway:
                         deployments_page,
                         self.api,
                         r,
-                        page_size=PAGE_SIZE,
                         owner=stack,
                         organization_id=organization_id,
                     ),
@@ -149,7 +152,7 @@ class Gateway:
             found = [d for items in lists for d in items]
         return [d for d in found if d.status not in GONE]
 
-    def _models_page(self, region: str, page: int) -> Any:
+    def _models_page(self, region: str, page: int, size: int) -> Any:
         """Models without a project or organization filter, as Scaleway's own provider lists
         them: the public catalog lives in the zero project, so filtering by your project
         would hide it. The SDK fills in the default project, hence the direct request."""
@@ -158,31 +161,47 @@ class Gateway:
         res = self.api._request(
             "GET",
             f"/inference/v1/regions/{region}/models",
-            params={"order_by": "display_rank_asc", "page": page, "page_size": PAGE_SIZE},
+            params={"order_by": "display_rank_asc", "page": page, "page_size": size},
         )
         self.api._throw_on_error(res)
         return unmarshal_ListModelsResponse(res.json())
 
-    def _all(self, fetch: Callable[[int], Any], key: str, doing: str, region: str | None = None) -> list[Any]:
-        """Every page of a list. Given its `region`, a 400 or 404 answer (Scaleway does not
-        serve the inference API there) is RegionRefused, which `read` turns into a finding."""
+    def _all(
+        self,
+        fetch: Callable[[int, int], Any],
+        key: str,
+        doing: str,
+        region: str | None = None,
+        size: int | None = None,
+    ) -> list[Any]:
+        """Every page of a list (`size`: see _pages). Given its `region`, a 400 or 404 answer
+        (Scaleway does not serve the inference API there) is RegionRefused, which `read` turns
+        into a finding."""
         try:
-            return self._pages(fetch, key)
+            return self._pages(fetch, key, size)
         except Exception as exc:
             if region is not None and status_of(exc) in REFUSED_REGION:
                 raise RegionRefused(region, f"cannot {doing}: {describe(exc)}") from None
             raise as_fatal(exc, f"cannot {doing}") from None
 
-    def _pages(self, fetch: Callable[[int], Any], key: str) -> list[Any]:
-        """Every page's `key` items: the first page, then the others in parallel."""
-        first = with_retries(lambda: fetch(1), attempts=self.attempts)
+    def _pages(self, fetch: Callable[[int, int], Any], key: str, size: int | None = None) -> list[Any]:
+        """Every page's `key` items: the first page, then the others in parallel. `fetch(page,
+        page_size)`; `size` fixed, or the largest the API accepts (self.page_size)."""
+        chosen = size or self.page_size
+        try:
+            first = with_retries(lambda: fetch(1, chosen), attempts=self.attempts)
+        except Exception as exc:
+            if size is None and chosen > SMALL_PAGE and _refuses_page_size(exc):
+                self.page_size = SMALL_PAGE
+                return self._pages(fetch, key)
+            raise
         items = list(getattr(first, key))
-        pages = math.ceil(int(first.total_count or 0) / PAGE_SIZE)
+        pages = math.ceil(int(first.total_count or 0) / chosen)
         if pages <= 1:
             return items
         with ThreadPoolExecutor(max_workers=min(8, pages - 1)) as pool:
             rest = pool.map(
-                lambda p: getattr(with_retries(lambda: fetch(p), attempts=self.attempts), key),
+                lambda p: getattr(with_retries(lambda: fetch(p, chosen), attempts=self.attempts), key),
                 range(2, pages + 1),
             )
             for page in rest:
@@ -193,11 +212,12 @@ class Gateway:
         from scaleway.product_catalog.v2alpha1 import ListPublicCatalogProductsRequestProductType as PT
 
         return self._all(
-            lambda p: self.products_api.list_public_catalog_products(
-                page=p, page_size=PAGE_SIZE, product_types=[PT.MANAGED_INFERENCE, PT.GENERATIVE_APIS]
+            lambda p, size: self.products_api.list_public_catalog_products(
+                page=p, page_size=size, product_types=[PT.MANAGED_INFERENCE, PT.GENERATIVE_APIS]
             ),
             "products",
             "read the Product Catalog",
+            size=SMALL_PAGE,
         )
 
     def get_deployment(self, region: str, deployment_id: str) -> ActualDeployment | None:
@@ -223,19 +243,25 @@ class Gateway:
     def find_deployments(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
         """Deployments carrying all `tags`, from their JSON (scw/listing.py); the SDK's errors
         as they are (list_tagged says which list failed)."""
-        fetch = partial(
-            deployments_page, self.api, region, page_size=PAGE_SIZE, project_id=project_id, tags=tags
-        )
-        return [d for d in self._pages(fetch, "deployments") if d.status not in GONE]
+        return [
+            d
+            for d in self._pages(self._tagged(region, project_id, tags), "deployments")
+            if d.status not in GONE
+        ]
 
     def list_tagged(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
         """Deployments carrying all `tags`: one request per page (total_count says how many),
         for the apply's poller."""
-        fetch = partial(
-            deployments_page, self.api, region, page_size=PAGE_SIZE, project_id=project_id, tags=tags
+        found = self._all(
+            self._tagged(region, project_id, tags), "deployments", f"list deployments in {region}"
         )
-        found = self._all(fetch, "deployments", f"list deployments in {region}")
         return [d for d in found if d.status not in GONE]
+
+    def _tagged(self, region: str, project_id: str, tags: list[str]) -> Callable[[int, int], Any]:
+        def fetch(page: int, size: int) -> Any:
+            return deployments_page(self.api, region, page, size, project_id=project_id, tags=tags)
+
+        return fetch
 
     # ---- writes --------------------------------------------------------------------------
     def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:
@@ -321,7 +347,7 @@ class Gateway:
         def lookup(_: BaseException) -> ActualModel | None:
             found = with_retries(
                 lambda: self.api.list_models_all(
-                    region=region, project_id=project_id, name=name, page_size=PAGE_SIZE
+                    region=region, project_id=project_id, name=name, page_size=SMALL_PAGE
                 )
             )
             exact = [m for m in found if m.name == name and m.project_id == project_id]
@@ -341,6 +367,17 @@ class Gateway:
 
     def delete_model(self, region: str, model_id: str) -> None:
         _ignore_404(lambda: with_retries(lambda: self.api.delete_model(region=region, model_id=model_id)))
+
+
+def _refuses_page_size(exc: BaseException) -> bool:
+    """A 400 whose body names page_size: the API takes smaller pages than PAGE_SIZE."""
+    if status_of(exc) != 400:
+        return False
+    details = body_of(exc).get("details")
+    named = (
+        [d.get("argument_name") for d in details if isinstance(d, dict)] if isinstance(details, list) else []
+    )
+    return "page_size" in named
 
 
 def _ignore_404(call: Callable[[], Any]) -> None:

@@ -47,7 +47,7 @@ class FakeRegion:
         self.ids, self.polls, self.all_waiting = ids, polls, all_waiting
         self.calls = self.counted = 0
 
-    def list(self) -> list[ActualDeployment]:
+    def list(self, *_: object) -> list[ActualDeployment]:
         self.calls += 1
         self.counted += 1 if self.all_waiting() else 0
         status = "ready" if self.counted > self.polls else "creating"
@@ -74,12 +74,12 @@ def test_one_list_per_poll_whatever_the_number_waiting(waiting):
 
 
 def test_absent_from_the_list_is_gone():
-    poller = RegionPoller(lambda: [], Schedule(0.01, 0.01), threading.Event())
+    poller = RegionPoller(lambda _: [], Schedule(0.01, 0.01), threading.Event())
     assert poller.wait("x", lambda d: d is None, 5) is None
 
 
 def test_a_failed_list_fails_every_waiter():
-    def broken() -> list[ActualDeployment]:
+    def broken(*_: object) -> list[ActualDeployment]:
         raise RuntimeError("503 service_unavailable")
 
     poller = RegionPoller(broken, Schedule(0.05, 0.05), threading.Event())
@@ -161,6 +161,11 @@ def test_a_poll_costs_one_request_per_page(scw_env, sdk):
         )
     create(sdk, "not-mine", ["x"])
     scw_env.reset_stats()
-    found = Gateway(sdk_client(scw_env.url)).list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
+    gateway = Gateway(sdk_client(scw_env.url))
+    found = gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
     assert sorted(d.name for d in found) == sorted(f"d{i}" for i in range(150))
+    assert scw_env.stats()["routes"] == {"GET /inference/v1/regions/{region}/deployments": 1}  # 1,000 a page
+    scw_env.reset_stats()
+    gateway.page_size = 100
+    assert len(gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])) == 150
     assert scw_env.stats()["routes"] == {"GET /inference/v1/regions/{region}/deployments": 2}

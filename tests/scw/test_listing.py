@@ -72,3 +72,22 @@ def test_timestamps_are_written_as_the_sdk_path_writes_them(when, suffix, micro)
     text = when.replace(tzinfo=None).isoformat(timespec="microseconds" if micro else "seconds") + suffix
     assert iso(text) == parser.isoparse(text).isoformat()
     assert iso(None) == iso("") == ""
+
+
+def test_lists_ask_for_pages_of_1000_and_fall_back_to_100_when_refused(scw_env, sdk, monkeypatch):
+    from infermod.emulator import server
+
+    for i in range(150):
+        create(sdk, f"d{i}", owned("shop", f"d{i}"))
+    gateway = Gateway(sdk_client(scw_env.url))
+    scw_env.reset_stats()
+    assert len(gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])) == 150
+    assert scw_env.stats()["total"] == 1  # one page of 1,000
+    monkeypatch.setattr(server, "MAX_PAGE_SIZE", 100)  # an API that refuses pages of 1,000
+    scw_env.reset_stats()
+    assert len(gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])) == 150
+    assert gateway.page_size == 100
+    assert scw_env.stats()["total"] == 1 + 2  # the refused page, then two of 100
+    scw_env.reset_stats()
+    gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
+    assert scw_env.stats()["total"] == 2  # remembered for the rest of the command
