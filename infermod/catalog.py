@@ -7,8 +7,6 @@ data/catalog.json; rules and costs only ever see this form.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import pkgutil
 from typing import NamedTuple
 
 
@@ -104,9 +102,9 @@ def load_snapshot(today: dt.date | None = None) -> Catalog:
     """The shipped catalog. Its lifecycle dates are written relative (`*_in_days`) and are
     resolved against the UTC date of use, exactly as the sandbox's emulator serves them, so
     `validate` on the snapshot and a sandbox `plan` count the same days to End-of-Life."""
-    raw = json.loads(
-        pkgutil.get_data("infermod", "data/catalog.json") or b"{}"
-    )  # lighter than importlib.resources
+    from infermod.catalogdata import catalog_data
+
+    raw = catalog_data()
     day = today or utc_today()
     node_types = {}
     prices = {}

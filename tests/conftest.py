@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -22,6 +23,7 @@ from infermod.emulator.server import Emulator, Settings, make_server, url_of
 PROJECT = "11111111-1111-4111-8111-111111111111"
 OTHER_PROJECT = "22222222-2222-4222-8222-222222222222"
 ACCESS_KEY = "SCWTESTACCESSKEY0000"
+CATALOG_OVERLAY = Path(__file__).resolve().parent / "data" / "catalog-overlay.json"
 SECRET_KEY = "9f8e7d6c-5b4a-4321-8765-0123456789ab"
 
 
@@ -59,6 +61,8 @@ def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("SCW_CONFIG_PATH", str(tmp_path / "home" / "no-scw-config.yaml"))
     monkeypatch.setenv("INFERMOD_POLL_INTERVAL", "0.1")  # the test emulator settles in 0.3 s
+    # the recorded catalog plus the tests' fictional cases (a Preview model, stock, regions...)
+    monkeypatch.setenv("INFERMOD_CATALOG_OVERLAY", str(CATALOG_OVERLAY))
     for key in list(os.environ):
         if key.startswith(("SCW_", "CI_", "GITLAB_", "HF_")) and key != "SCW_CONFIG_PATH":
             monkeypatch.delenv(key)

@@ -27,7 +27,7 @@ deployments:
     size: ${UNSET_SIZE}
     endpoints: [{public: true, disable_auth: true}]
   three:
-    model: meta/llama-3.1-70b-instruct:fp8
+    model: meta/llama-9-70b-instruct:fp8
     node_type: 5
     endpoints: [{public: true}]
 """

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
-from functools import lru_cache
-from importlib import resources
 from typing import Any
+
+from infermod.catalogdata import catalog_data
 
 EPOCH = "2025-01-15T09:00:00Z"
 PUBLIC_PROJECT_ID = "00000000-0000-0000-0000-000000000000"  # public catalog models (recorded traffic)
 BITS = (4, 8, 16, 32)  # the order the recordings list public models' quantizations in
 
 
-@lru_cache(maxsize=1)
 def raw_catalog() -> dict[str, Any]:
-    text = resources.files("infermod").joinpath("data/catalog.json").read_text("utf-8")
-    return json.loads(text)  # type: ignore[no-any-return]
+    return catalog_data()
 
 
 def stable_id(*parts: str) -> str:
@@ -82,7 +79,7 @@ def public_models(region: str) -> list[dict[str, Any]]:
                 "id": stable_id("model", region, m["name"]),
                 "name": m["name"],
                 "project_id": cat["public_project_id"],
-                "tags": [m.get("type", "chat")],
+                "tags": m.get("tags") or [m.get("type", "chat")],
                 "status": "ready",
                 "description": m["description"],
                 "has_eula": m["has_eula"],

@@ -8,7 +8,7 @@ from infermod.catalog import Catalog
 from infermod.config.load import LoadResult, load_config, load_sources
 from infermod.config.model import Config
 from infermod.findings import Finding
-from infermod.rules.fit import OVERHEAD, fit_findings
+from infermod.rules.fit import fit_findings
 from infermod.rules.lifecycle import lifecycle_findings
 
 
@@ -56,6 +56,9 @@ def catalog_findings(config: Config, catalog: Catalog, eol_horizon: int | None) 
     return fit_findings(config, catalog) + lifecycle_findings(config, catalog, eol_horizon)
 
 
+OVERHEAD = 1.1  # weights need some headroom for the runtime; the KV cache is on top
+
+
 def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
     """Read each custom model's files (Hugging Face, through huggingface_hub) and check them,
     then estimate its weights against the GPU memory of the node types that would run it."""
@@ -76,6 +79,9 @@ def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
             weights = report.weights_bytes(dep.quantization or 16)
             if dep.model != model.key or node is None or weights is None:
                 continue
+            imported = catalog.models.get((dep.region, model.name))
+            if imported is not None and imported.support:
+                continue  # once imported, the API's `allowed` per node type is the verdict (fit.py)
             if weights * OVERHEAD > node.vram_bytes:
                 path = f"deployments.{dep.key}.node_type"
                 out.append(
@@ -83,7 +89,8 @@ def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
                         "model-vram",
                         "error",
                         f"custom model `{model.key}` has {report.parameters:,} parameters: about {weights / 2**30:.0f} GiB of weights at "
-                        f"{dep.quantization or 16} bits, more than the {node.vram_bytes / 2**30:.0f} GiB of GPU memory of {dep.node_type}",
+                        f"{dep.quantization or 16} bits, more than the {node.vram_bytes / 2**30:.0f} GiB of GPU memory of {dep.node_type} "
+                        "(infermod's estimate: Scaleway's catalog gives no verdict before the import)",
                         dep.address,
                         config.where(path),
                         path,

@@ -6,8 +6,6 @@ from infermod.catalog import Catalog, ModelInfo
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 
-OVERHEAD = 1.1  # weights need some headroom for the runtime; the KV cache is on top
-
 
 def fit_findings(config: Config, catalog: Catalog) -> list[Finding]:
     out: list[Finding] = []
@@ -142,7 +140,6 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
                 f"supported node types: {', '.join(runnable) or 'none'}",
             )
         )
-        out.extend(_vram(config, dep, info, node.vram_bytes, None))
         return out
     allowed = [q for q in support if q.allowed]
     chosen = (
@@ -175,33 +172,6 @@ def _model_fit(config: Config, catalog: Catalog, dep: DeploymentSpec, info: Mode
                 "use a larger node type or a lower quantization, or ask for less context",
             )
         )
-    out.extend(_vram(config, dep, info, node.vram_bytes, chosen.bits if chosen else None))
+    # The API's `allowed` and `max_context_size` are the verdict: no estimate of infermod's
+    # overrules them (the VRAM estimate is only for a custom model not imported yet, engine.py).
     return out
-
-
-def _vram(
-    config: Config, dep: DeploymentSpec, info: ModelInfo, vram: int | None, bits: int | None
-) -> list[Finding]:
-    weights = weights_bytes(info, bits)
-    if vram is None or weights is None or weights * OVERHEAD <= vram:
-        return []
-    return [
-        _f(
-            config,
-            dep,
-            "node_type",
-            "model-vram",
-            "error",
-            f"`{dep.model}` needs about {weights / 2**30:.0f} GiB for its weights but {dep.node_type} has "
-            f"{vram / 2**30:.0f} GiB of GPU memory",
-            "use a node type with more GPU memory, or quantize further",
-        )
-    ]
-
-
-def weights_bytes(info: ModelInfo, bits: int | None) -> float | None:
-    if not info.size_bytes:
-        return None
-    if bits and info.parameter_size_bits:
-        return info.size_bytes * bits / info.parameter_size_bits
-    return float(info.size_bytes)

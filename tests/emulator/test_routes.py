@@ -42,7 +42,8 @@ def test_deployment_lifecycle_through_the_sdk(sdk):
     assert dep.endpoints[0].url.startswith("https://") and dep.endpoints[0].public_network is not None
     seen = {sdk.get_deployment(deployment_id=dep.id).status}
     ready = sdk.wait_for_deployment(deployment_id=dep.id, options=FAST)
-    assert ready.status == "ready" and ready.size == 1 and ready.quantization.bits == 16
+    # the default is the largest quantization the catalog allows: an fp8 model runs at 8 bits only
+    assert ready.status == "ready" and ready.size == 1 and ready.quantization.bits == 8
     assert seen <= {"creating", "deploying"}
     updated = sdk.update_deployment(deployment_id=dep.id, min_size=2, max_size=2, tags=["c"])
     assert updated.status == "scaling" and updated.tags == ["c"]
@@ -109,7 +110,7 @@ def test_immutable_fields_and_rejections(more_regions, sdk):
     assert refused(node_type_name="H100-SXM-2")[1]["details"][0]["reason"] == "unsupported"
     assert refused(quantization=DeploymentQuantization(bits=4))[1]["details"][0]["reason"] == "not_allowed"
     assert refused(max_size=2)[1]["details"][0]["argument_name"] == "max_size"
-    status, body = refused("meta/llama-3.3-70b-instruct:fp8", "pl-waw", node_type_name="H100-SXM-2")
+    status, body = refused("qwen/qwen3-coder-30b-a3b-instruct:fp8", "pl-waw", node_type_name="H100-SXM-2")
     assert (status, body["type"], body["resource"]) == (503, "out_of_stock", "node_type")
     eol = refused("mistral/mixtral-8x7b-instruct-v0.1:fp8", node_type_name="H100")
     assert eol[1]["details"][0]["reason"] == "end_of_life"
@@ -178,7 +179,9 @@ def test_models_import_list_and_delete(sdk):
     assert settled_model(sdk, gated.id).status == "ready"
     assert {m.name for m in sdk.list_models_all()} == {"m-ok", "m-bad", "m-gated"}  # project filter
     assert LLAMA in {m.name for m in sdk.list_models_all(project_id=PUBLIC_PROJECT)}
-    raw = requests.get(f"{sdk.client.api_url}/inference/v1/regions/fr-par/models", headers=AUTH, timeout=5)
+    raw = requests.get(
+        f"{sdk.client.api_url}/inference/v1/regions/fr-par/models?page_size=100", headers=AUTH, timeout=5
+    )
     assert {"m-ok", LLAMA} <= {m["name"] for m in raw.json()["models"]}  # no filter: both
     deleted = requests.delete(
         f"{sdk.client.api_url}/inference/v1/regions/fr-par/models/{bad.id}", headers=AUTH, timeout=5

@@ -66,7 +66,7 @@ def test_wrongly_typed_fields_are_invalid_arguments(emulator, fields):
     model = next(
         m["id"]
         for m in requests.get(
-            emulator.url + "/inference/v1/regions/fr-par/models",
+            emulator.url + "/inference/v1/regions/fr-par/models?page_size=100",
             headers={"x-auth-token": SECRET_KEY},
             timeout=5,
         ).json()["models"]

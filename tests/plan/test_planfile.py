@@ -88,7 +88,7 @@ def test_out_never_replaces_a_device_or_fifo_and_a_missing_directory_is_named(cl
     was an internal error."""
     (tmp_path / "infermod.yaml").write_text(
         "version: 1\nstack: s\ndeployments:\n  d:\n    model: baai/bge-multilingual-gemma2:fp32\n"
-        "    node_type: L4\n    endpoints: [{public: true}]\n"
+        "    node_type: L4\n    accept_eula: true\n    endpoints: [{public: true}]\n"
     )
     os.mkfifo(tmp_path / "fifo")
     result = cli("plan", "--out", "fifo")

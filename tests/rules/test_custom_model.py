@@ -133,6 +133,7 @@ def test_plan_refuses_a_model_too_big_for_its_node_before_any_write(cli, hub, sc
     )
     result = cli("plan", "--check-models")
     assert result.code == 1 and "model-vram" in result.out and "38 GiB of weights" in result.out
+    assert "(infermod's estimate: Scaleway's catalog gives no verdict before the import)" in result.out
     assert "POST" not in str(scw_env.stats()["routes"])
 
 
