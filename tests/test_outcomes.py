@@ -193,3 +193,29 @@ def test_creates_whose_wait_an_outage_ended_are_named_by_id_when_nothing_can_be_
     finally:
         emulator.shutdown()
         emulator.server_close()
+
+
+def test_the_final_re_read_ends_inside_the_timeout_when_the_api_is_down(cli, tmp_path, monkeypatch):
+    """The work stops a little before --timeout so the re-read runs inside it; against an API
+    that answers 503 to everything after the creates, the command ends within --timeout + 2 s
+    (it used to take 8 s more), and says what it could not read."""
+    running, emulator = start_emulator(ready_after=30)
+    try:
+        with down_after_creates(running.url, creates=3) as url:
+            for key, value in {
+                "SCW_ACCESS_KEY": ACCESS_KEY,
+                "SCW_SECRET_KEY": SECRET_KEY,
+                "SCW_API_URL": url,
+                "SCW_DEFAULT_PROJECT_ID": PROJECT,
+            }.items():
+                monkeypatch.setenv(key, value)
+            write(tmp_path / "infermod.yaml", CONFIG)
+            started = time.monotonic()
+            result = cli("apply", "--auto-approve", "--timeout", "4s")
+            took = time.monotonic() - started
+        assert result.code == 1
+        assert took < 4 + 2 + 1, took  # a second of slack for a loaded machine; not 8 s
+        assert "could not re-read the deployments to check this report" in result.err
+    finally:
+        emulator.shutdown()
+        emulator.server_close()

@@ -22,7 +22,7 @@ from infermod.apply.create import ConcurrentDestroy, StackReads, already_deletin
 from infermod.apply.outcome import Outcome
 from infermod.apply.poller import Schedule
 from infermod.apply.progress import Progress
-from infermod.apply.reconcile import reconcile
+from infermod.apply.reconcile import reconcile, reserve
 from infermod.apply.slots import WriteSlots
 from infermod.apply.waits import Failed, Interrupted, Waits
 from infermod.config.model import Config
@@ -93,7 +93,7 @@ class Executor:
                 exc, "cannot read the stack's deployments before creating; nothing was changed"
             ) from None
         workers = max(self.parallelism, min(MAX_IN_FLIGHT, len(changes)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        with deadline.reserve(reserve(self.timeout)), ThreadPoolExecutor(max_workers=workers) as pool:
             try:
                 for c in models:
                     self.model_ids[c.key] = pool.submit(self._guard, c, self._model)

@@ -19,7 +19,11 @@ from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway
 from infermod.state import STACK_TAG, ActualDeployment, age
 
-GRACE = 8.0  # seconds the re-read may take after the run's deadline
+# The work ends RESERVE before --timeout (at most a tenth of it): the re-read that tells what
+# exists runs inside the deadline, with GRACE after it at most, so the whole command ends
+# within --timeout + 2 s even when the API does not answer.
+RESERVE = 3.0
+GRACE = 1.5
 SETTLING = {"creating", "deploying", "scaling", "locked"}
 
 
@@ -40,7 +44,8 @@ def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[li
                 if d.stack == plan.stack and d.key is not None
             ]
     except Exception as exc:
-        return outcomes, f"could not re-read the deployments to check this report ({describe(exc)})"
+        unread = [_unread(o) if o.type == "deployment" else o for o in outcomes]
+        return unread, f"could not re-read the deployments to check this report ({describe(exc)})"
     by_key: dict[str, list[ActualDeployment]] = {}
     for dep in sorted(found, key=age):
         by_key.setdefault(dep.key or "", []).append(dep)
@@ -88,8 +93,10 @@ def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -
         return _deleted(o, copies)
     if "create" in o.actions:
         # a replacement's old copy (before_id) is not the new one
-        live = [d for d in copies if (d.status != "deleting" and d.id != before_id) or d.id == o.resource_id]
+        live = [d for d in copies if d.status != "deleting" and d.id != before_id]
         mine = next((d for d in live if d.id == o.resource_id), None) or (live[0] if live else None)
+        if mine is None:  # only this run's copy is left, and it is being deleted
+            mine = next((d for d in copies if d.id == o.resource_id and d.id != before_id), None)
         if mine is None:
             if o.ok:
                 return o._replace(result="failed", message="it no longer exists (another run deleted it?)")
@@ -103,10 +110,38 @@ def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -
     return o
 
 
+def reserve(timeout: float) -> float:
+    return min(RESERVE, timeout / 10)
+
+
+def _unread(o: Outcome) -> Outcome:
+    """Not re-read: a create that failed without an id may still have been carried out (its
+    answer lost in an outage), so it is not said to have failed for sure."""
+    if "create" in o.actions and not o.ok and o.resource_id is None and not _refused(o.message):
+        return o._replace(
+            result="unknown",
+            message=f"{o.message}; its create may have been carried out and could not be read again: "
+            "run `infermod plan` to see",
+        )
+    return o
+
+
+def _refused(message: str | None) -> bool:
+    """A 4xx answer: Scaleway refused the create, nothing was made."""
+    return message is not None and message[:3].isdigit() and message[0] == "4"
+
+
 def _created(o: Outcome, dep: ActualDeployment) -> Outcome:
     done = "replaced" if len(o.actions) > 1 else ("adopted" if o.result == "adopted" else "created")
+    if dep.status == "deleting":
+        return o._replace(
+            result="failed",
+            resource_id=dep.id,
+            message="it exists but is being deleted (another run is destroying the stack?)",
+        )
     if dep.status == "ready":
-        message = o.message if o.ok else "its answer was lost, but it exists and is ready"
+        seen = f"; this run saw: {o.message}" if o.message else ""
+        message = o.message if o.ok else f"it exists and is ready{seen}"
         return o._replace(result=done, resource_id=dep.id, message=message)
     if dep.status == "error":
         return o._replace(result="failed", resource_id=dep.id, message=_error(dep))

@@ -26,6 +26,7 @@ from infermod.rules.model_files import (
     too_large,
     walk,
 )
+from infermod.scw import deadline
 
 __all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoint", "is_repo_id"]
 
@@ -80,11 +81,16 @@ class LocalSource:
         return local_safetensors(self.root, path)
 
 
-def _timeout() -> float:
+def _per_request() -> float:
     try:
         return min(max(float(os.environ.get("INFERMOD_HF_TIMEOUT", HUB_TIMEOUT)), 0.1), 60.0)
     except ValueError:
         return HUB_TIMEOUT
+
+
+def _timeout() -> float:
+    """A request's limit: INFERMOD_HF_TIMEOUT, or less when the command's --timeout ends sooner."""
+    return max(deadline.cap(_per_request()), 0.05)
 
 
 def hub_endpoint() -> str:
@@ -185,14 +191,18 @@ class HubSource:
             except Exception as exc:  # every failure of the Hub or the network becomes a finding
                 box.append((False, exc))
 
+        if deadline.expired():
+            raise self._late()
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        worker.join(2 * _timeout())
+        limit = 2 * _per_request()
+        worker.join(deadline.cap(limit))
         if not box:
+            if deadline.expired():
+                raise self._late()
             raise SourceError(
                 "hf-unreachable",
-                f"no answer from the Hugging Face Hub at {self.endpoint} for {self.name} "
-                f"within {2 * _timeout():g} s",
+                f"no answer from the Hugging Face Hub at {self.endpoint} for {self.name} within {limit:g} s",
                 "check the network, or HF_ENDPOINT",
             )
         ok, value = box[0]
@@ -201,6 +211,14 @@ class HubSource:
         if isinstance(value, SourceError):
             raise value
         raise self._explain(value) from None
+
+    def _late(self) -> SourceError:
+        """The command's one deadline covers the Hub too: once it has passed, nothing more is read."""
+        return SourceError(
+            "hf-unreachable",
+            f"{deadline.describe()} before {self.name} could be read from the Hugging Face Hub at {self.endpoint}",
+            "check the network, or HF_ENDPOINT; or give a longer --timeout",
+        )
 
     def _explain(self, exc: Exception) -> SourceError:
         from huggingface_hub.errors import (
@@ -250,6 +268,6 @@ class HubSource:
         return SourceError(
             "hf-unreachable",
             f"cannot reach the Hugging Face Hub at {self.endpoint} for {self.name} "
-            f"({type(exc).__name__}, {_timeout():g} s limit per request)",
+            f"({type(exc).__name__}, {_per_request():g} s limit per request)",
             "check the network, or HF_ENDPOINT",
         )

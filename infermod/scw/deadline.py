@@ -4,7 +4,8 @@ A command calls `start(seconds)` once; the transport caps each call's connect an
 timeouts (and its total duration, so a server trickling one byte a second cannot stretch a
 call) by what is left, retries never sleep past it, and waits stop at it. When it has passed,
 calls raise `DeadlineExceeded` at once instead of starting. `grace(seconds)` lends a little
-time after it, for the final re-read that tells the user what exists.
+time after it, for the final re-read that tells the user what exists; `reserve(seconds)` keeps
+time before it for that re-read, so that the whole command ends by --timeout plus a little.
 """
 
 from __future__ import annotations
@@ -70,6 +71,22 @@ def grace(seconds: float) -> Iterator[None]:
         saved = _deadline
         if _deadline is not None:
             _deadline = max(_deadline, time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        with _lock:
+            _deadline = saved
+
+
+@contextmanager
+def reserve(seconds: float) -> Iterator[None]:
+    """End the run `seconds` early (what is left then is kept for the final re-read), then
+    restore the original deadline. Messages still name the --timeout given."""
+    global _deadline
+    with _lock:
+        saved = _deadline
+        if _deadline is not None:
+            _deadline -= seconds
     try:
         yield
     finally:

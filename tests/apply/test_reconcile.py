@@ -7,7 +7,7 @@ import time
 
 from infermod.apply.outcome import Outcome
 from infermod.apply.reconcile import reconcile
-from infermod.plan.model import CREATE, DELETE, REPLACE_CBD, UPDATE, Plan, ResourceChange
+from infermod.plan.model import CREATE, DELETE, NOOP, REPLACE_CBD, UPDATE, Plan, ResourceChange
 from infermod.scw.gateway import Gateway
 from tests.conftest import PROJECT, sdk_client
 from tests.helpers import create, owned
@@ -45,6 +45,7 @@ def test_every_outcome_is_corrected_from_what_exists(emulator, sdk):
     broken = create(sdk, "broken", owned("shop", "broken"))
     stuck = create(sdk, "stuck", owned("shop", "stuck"))
     draining = create(sdk, "draining", owned("shop", "draining"))
+    doomed = create(sdk, "doomed", owned("shop", "doomed"))
     old = create(sdk, "old", owned("shop", "swap"))
     create(sdk, "not-ours", owned("blog", "lost"))  # another stack's deployment under the same key
     settle(emulator)
@@ -52,6 +53,7 @@ def test_every_outcome_is_corrected_from_what_exists(emulator, sdk):
     store.set_status(stuck.id, "locked")
     store.ready_after = 60.0  # from here on, statuses last however loaded the machine is
     sdk.delete_deployment(deployment_id=draining.id)
+    sdk.delete_deployment(deployment_id=doomed.id)  # made by this run, deleted by another
     slow = create(sdk, "slow", owned("shop", "slow"))
     plan = plan_of(
         ("lost", CREATE, None),
@@ -62,6 +64,8 @@ def test_every_outcome_is_corrected_from_what_exists(emulator, sdk):
         ("stuck", DELETE, stuck.id),
         ("draining", DELETE, draining.id),
         ("swap", REPLACE_CBD, old.id),
+        ("doomed", CREATE, None),
+        ("kept", NOOP, "d-kept"),
     )
     outcomes = [
         Outcome("deployment.lost", "deployment", CREATE, "failed", "503 unknown: service unavailable"),
@@ -72,13 +76,29 @@ def test_every_outcome_is_corrected_from_what_exists(emulator, sdk):
         Outcome("deployment.stuck", "deployment", DELETE, "destroyed", None, stuck.id),
         Outcome("deployment.draining", "deployment", DELETE, "failed", "the time limit passed", draining.id),
         Outcome("deployment.swap", "deployment", REPLACE_CBD, "failed", "503 unknown: service unavailable"),
+        Outcome("deployment.doomed", "deployment", CREATE, "created", None, doomed.id),
         Outcome("model.ft", "model", CREATE, "failed", "import failed"),
     ]
     honest, note = reconcile(Gateway(sdk_client(emulator.url)), plan, outcomes)
     assert note is None
     got = {o.address.split(".", 1)[1]: (o.result, o.message, o.resource_id) for o in honest}
     assert got == {
-        "lost": ("created", "its answer was lost, but it exists and is ready", lost.id),
+        "lost": (
+            "created",
+            "it exists and is ready; this run saw: 503 unknown: service unavailable",
+            lost.id,
+        ),
+        "doomed": (
+            "failed",
+            "it exists but is being deleted (another run is destroying the stack?)",
+            doomed.id,
+        ),
+        "kept": (
+            "changed meanwhile",
+            "planned to stay unchanged, it no longer exists: another run changed it during this one; "
+            "run `infermod plan`",
+            "d-kept",
+        ),
         "slow": ("still creating", "creating; it goes on in Scaleway: run `infermod plan` later", slow.id),
         "broken": ("failed", "in error: no message from the API", broken.id),
         "vanished": ("failed", "it no longer exists (another run deleted it?)", "d-vanished"),
@@ -109,6 +129,24 @@ def test_an_update_that_ended_in_error_is_a_failure_and_an_unread_state_is_said(
     refused = Gateway(sdk_client(emulator.url, secret_key=None))
     assert reconcile(refused, plan, outcomes) == (
         outcomes,
+        "could not re-read the deployments to check this report (401 denied_authentication: "
+        "the API key was refused; check SCW_ACCESS_KEY/SCW_SECRET_KEY)",
+    )
+    # unread, a create that failed without an id may exist all the same; one Scaleway refused may not
+    plan = plan_of(("a", CREATE, None), ("b", CREATE, None))
+    outcomes = [
+        Outcome("deployment.a", "deployment", CREATE, "failed", "503 unknown: service unavailable"),
+        Outcome("deployment.b", "deployment", CREATE, "failed", "400 invalid_arguments: name"),
+    ]
+    assert reconcile(refused, plan, outcomes) == (
+        [
+            outcomes[0]._replace(
+                result="unknown",
+                message="503 unknown: service unavailable; its create may have been carried out and could "
+                "not be read again: run `infermod plan` to see",
+            ),
+            outcomes[1],
+        ],
         "could not re-read the deployments to check this report (401 denied_authentication: "
         "the API key was refused; check SCW_ACCESS_KEY/SCW_SECRET_KEY)",
     )
