@@ -117,7 +117,8 @@ def test_check_models_against_a_blackholed_hub_ends_within_the_timeout(tmp_path,
 
     models = "".join(f"  m{i}: {{source: acme/bot-{i}, type: chat}}\n" for i in range(8))
     deployments = "".join(
-        f"  d{i}:\n    model: m{i}\n    node_type: L40S\n    endpoints: [{{public: true}}]\n" for i in range(8)
+        f"  d{i}:\n    model: m{i}\n    node_type: L40S\n    endpoints: [{{public: true}}]\n"
+        for i in range(8)
     )
     write(tmp_path / "infermod.yaml", f"version: 1\nstack: hub\nmodels:\n{models}deployments:\n{deployments}")
     running, server = start_emulator()
@@ -125,7 +126,9 @@ def test_check_models_against_a_blackholed_hub_ends_within_the_timeout(tmp_path,
         with slow_server(_blackhole) as hub:
             monkeypatch.setenv("HF_ENDPOINT", hub)
             for command in (("plan",), ("apply", "--auto-approve")):
-                code, text, took = run_cli(tmp_path, running.url, *command, "--check-models", "--timeout", "2s")
+                code, text, took = run_cli(
+                    tmp_path, running.url, *command, "--check-models", "--timeout", "2s"
+                )
                 assert code == 1, text
                 assert took < 2 + 5, (command, took)
                 assert "the time limit (2s, --timeout) passed before acme/bot-" in text, text

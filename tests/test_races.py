@@ -3,6 +3,7 @@ contract holds through them. Each machine has its own HOME and state directory; 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,6 +70,49 @@ def test_a_kept_deployment_deleted_during_the_run_fails_the_run_naming_it(tmp_pa
         assert code == 1, text
         assert "deployment.keep changed meanwhile" in text and "it no longer exists" in text, text
         assert "Apply complete!" not in text and "Apply failed!" in text
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def interrupted_replacement(tmp_path, ready_after: float, wait_for: str) -> tuple[int, str, str, Any]:
+    """`bot` exists on L4; the configuration moves it to L40S (delete, then create). Ctrl-C
+    once the run's output shows `wait_for`."""
+    running, server = start_emulator(ready_after=ready_after)
+    a = Machine(tmp_path, "a", running.url, stack_config("bot"))
+    code, text = a.start("apply", "--auto-approve", "--timeout", "5s").finish()
+    old = next(d["id"] for d in running.app.store.list_deployments("fr-par"))
+    a.configure(stack_config("bot").replace("node_type: L4", "node_type: L40S"))
+    run = a.start("apply", "--auto-approve")
+    run.read_until(wait_for)
+    run.interrupt()
+    code, text = run.finish()
+    return code, text, old, (running, server)
+
+
+def test_ctrl_c_while_the_old_copy_is_deleted_says_so(tmp_path):
+    code, text, old, (_, server) = interrupted_replacement(tmp_path, 20, "deployment.bot: deleting")
+    try:
+        assert code == 130, text
+        assert f"deployment.bot interrupted: interrupted while deleting {old}" in text, text
+        assert (
+            f"the old deployment {old} is being deleted; it goes on in Scaleway; the new one was not" in text
+        )
+        assert re.search("interrupted: interrupted$", text, re.MULTILINE) is None
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_ctrl_c_after_the_old_copy_is_gone_counts_it_destroyed(tmp_path):
+    code, text, old, (running, server) = interrupted_replacement(tmp_path, 8, "deployment.bot: creating")
+    try:
+        assert code == 130, text
+        (new,) = [d["id"] for d in running.app.store.list_deployments("fr-par")]
+        assert new != old
+        assert f"deployment.bot still creating [{new}]" in text, text
+        assert f"the old deployment {old} was destroyed; the new one is {new}" in text, text
+        assert "0 added, 0 changed, 1 destroyed. 1 still creating." in text, text
     finally:
         server.shutdown()
         server.server_close()

@@ -75,6 +75,7 @@ class Executor:
         )
         self.reread_note: str | None = None  # why the final re-read could not check the report
         self.notes: dict[str, str] = {}  # what happened besides the plain result, per address
+        self.phase: dict[str, str] = {}  # what each change is doing now, for an interrupted report
         self.deleting = {c.resource_id for c in plan.changes if "delete" in c.actions and c.resource_id}
         self.stack_reads = StackReads(self.gateway, plan.stack)  # one read per batch of creates
 
@@ -163,7 +164,9 @@ class Executor:
         try:
             result, resource_id = fn(change)
         except Interrupted as exc:
-            message = f"interrupted while waiting; {exc}" if str(exc) else "interrupted"
+            doing = self.phase.get(change.address)
+            message = f"interrupted while {doing}" if doing else "interrupted"
+            message += f"; {exc}" if str(exc) else ""
             self.outcomes.append(Outcome(change.address, change.type, change.actions, "interrupted", message))
             self.progress.done(change.address, "interrupted", ok=False)
             raise
@@ -257,6 +260,7 @@ class Executor:
         # a change's region and project are the existing deployment's: a replacement that
         # moves it is created where the configuration wants it
         change = change._replace(region=after.region, project_id=after.project_id)
+        self.phase[change.address] = "creating the new deployment" if change.is_replace else "creating it"
         try:
             outcome = create_once(
                 self.gateway,
@@ -275,6 +279,7 @@ class Executor:
         if outcome.note:
             self.notes[change.address] = outcome.note
         self.progress.status(change.address, created.status)
+        self.phase[change.address] = f"waiting for {created.id} to be ready"
         try:
             self.waits.ready(
                 change.address,
@@ -294,6 +299,7 @@ class Executor:
     def _update(self, change: ResourceChange) -> None:
         dep_id, region = change.resource_id, change.region
         assert dep_id
+        self.phase[change.address] = f"updating {dep_id}"
         current = self.gateway.get_deployment(region, dep_id)  # one read, not a poll interval
         if current is None:
             raise Failed(f"deployment {dep_id} disappeared")
@@ -345,6 +351,7 @@ class Executor:
     def _delete_id(self, address: str, region: str, project_id: str, dep_id: str) -> None:
         if self.stop.is_set():
             raise Interrupted("")
+        self.phase[address] = f"deleting {dep_id}"
         current = self.gateway.get_deployment(region, dep_id)
         if current is not None and current.status in TRANSIENT:
             self.waits.ready(address, region, project_id, dep_id, "", settle_only=True)

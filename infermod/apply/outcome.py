@@ -15,6 +15,7 @@ class Outcome(NamedTuple):
     result: str  # created | updated | replaced | destroyed | failed | skipped | interrupted | not started
     message: str | None = None
     resource_id: str | None = None
+    destroyed: str | None = None  # a replacement's old deployment, once it no longer exists
 
     @property
     def ok(self) -> bool:

@@ -91,6 +91,8 @@ def _kept(c: ResourceChange, current: ActualDeployment | None) -> Outcome | None
 def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -> Outcome:
     if o.actions == ("delete",):
         return _deleted(o, copies)
+    if len(o.actions) == 2 and before_id:
+        return _replaced(o, copies, before_id or "")
     if "create" in o.actions:
         # a replacement's old copy (before_id) is not the new one
         live = [d for d in copies if d.status != "deleting" and d.id != before_id]
@@ -108,6 +110,35 @@ def _honest(o: Outcome, copies: list[ActualDeployment], before_id: str | None) -
     if current is not None and current.status == "error":
         return o._replace(result="failed", message=_error(current))
     return o
+
+
+def _replaced(o: Outcome, copies: list[ActualDeployment], old_id: str) -> Outcome:
+    """A replacement says both halves: what became of the new copy, and of the old one."""
+    old = next((d for d in copies if d.id == old_id), None)
+    new = _honest(o._replace(actions=("create",)), [d for d in copies if d.id != old_id], None)
+    new = new._replace(actions=o.actions)
+    if old is None:
+        if new.result in ("created", "replaced"):
+            return new._replace(result="replaced", destroyed=old_id)
+        half = f"the old deployment {old_id} was destroyed; " + (
+            f"the new one is {new.resource_id}" if new.resource_id else "the new one was not created"
+        )
+        return new._replace(destroyed=old_id, message=_join(new.message, half))
+    if old.status == "deleting":
+        half = f"the old deployment {old_id} is being deleted; it goes on in Scaleway"
+        if new.result in ("created", "replaced"):
+            return new._replace(result="replaced", message=_join(o.message if o.ok else None, half))
+        if new.resource_id is None:
+            half += "; the new one was not created"
+        return new._replace(message=_join(new.message, half))
+    half = f"the old deployment {old_id} was not destroyed ({old.status})"
+    if new.result in ("created", "replaced"):  # two copies now: the next plan settles it
+        return new._replace(result="failed" if o.ok else o.result, message=_join(o.message, half))
+    return new._replace(message=_join(new.message, half))
+
+
+def _join(first: str | None, then: str) -> str:
+    return f"{first}; {then}" if first else then
 
 
 def reserve(timeout: float) -> float:

@@ -22,7 +22,8 @@ def render_outcomes(outcomes: list[Outcome]) -> str:
     added = sum(1 for o in deps if o.result in ("created", "replaced"))
     creating = sum(1 for o in deps if o.result == "still creating")
     changed = sum(1 for o in deps if o.result == "updated")
-    destroyed = sum(1 for o in deps if o.result in ("destroyed", "replaced"))
+    # a replacement interrupted after its old deployment was destroyed destroyed it all the same
+    destroyed = sum(1 for o in deps if o.result in ("destroyed", "replaced") or o.destroyed)
     failed = [o for o in outcomes if not o.ok]
     models = sum(1 for o in outcomes if o.type == "model" and o.result in ("created", "replaced"))
     extra = f" Models: {models} imported." if models else ""

@@ -107,7 +107,7 @@ def test_every_outcome_is_corrected_from_what_exists(emulator, sdk):
         "draining": ("still deleting", "deleting; it goes on in Scaleway", draining.id),
         "swap": (
             "failed",
-            "503 unknown: service unavailable",
+            f"503 unknown: service unavailable; the old deployment {old.id} was not destroyed (ready)",
             None,
         ),  # the old copy, still ready, is not the new one
         "ft": ("failed", "import failed", None),  # models are not re-read
