@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, write
@@ -103,3 +104,54 @@ class Machine:
 
     def run(self, *args: str) -> tuple[int, str]:
         return self.start(*args).finish()
+
+
+class Checkpoint:
+    """A proxy in front of the API for one machine: `hook(method, path)` runs before each
+    request is forwarded and may block it (to place a crash exactly) or return False to
+    answer 503 without forwarding."""
+
+    def __init__(self, upstream: str, hook: Callable[[str, str], bool]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        import requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if not hook(self.command, self.path):
+                    return self._send(503, b'{"type": "unknown", "message": "service unavailable"}')
+                headers = {
+                    k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
+                }
+                answer = requests.request(
+                    self.command, upstream + self.path, data=body, headers=headers, timeout=30
+                )
+                self._send(answer.status_code, answer.content)
+
+            do_POST = do_PATCH = do_DELETE = do_GET
+
+            def _send(self, status: int, body: bytes) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the client was killed
+                    pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import start_emulator
 from tests.helpers import stack_config
-from tests.machines import Machine
+from tests.machines import Checkpoint, Machine
 
 PROMPT = "Only 'yes' will be accepted"
 
@@ -116,3 +116,84 @@ def test_ctrl_c_after_the_old_copy_is_gone_counts_it_destroyed(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_copy_left_by_a_run_killed_before_deleting_it_settles_at_the_next_apply(api, tmp_path):
+    """A creates at the same time as B, B's copy is older, and A is killed (SIGKILL) right
+    before it deletes its losing copy: two copies carry the key. The next plan deletes the
+    younger, as the create protocol would have, and the apply after it ends with one copy."""
+    import threading
+
+    arrived, b_done, deleting, release = (threading.Event() for _ in range(4))
+
+    def hook(method: str, path: str) -> bool:
+        if method == "POST" and path.endswith("/deployments"):
+            arrived.set()
+            b_done.wait(60)  # B creates first: its copy is the older
+        if method == "DELETE" and "/deployments/" in path:
+            deleting.set()
+            release.wait(60)  # A is killed here, between its create and deleting its copy
+            return False
+        return True
+
+    checkpoint = Checkpoint(api.url, hook)
+    try:
+        config = stack_config("bot")
+        a = Machine(tmp_path, "a", checkpoint.url, config)
+        b = Machine(tmp_path, "b", api.url, config.replace("stack: shop", "stack: shop  # b"))
+        run = a.start("apply", "--auto-approve")
+        assert arrived.wait(60), run.text
+        assert b.run("apply", "--auto-approve")[0] == 0
+        b_done.set()
+        assert deleting.wait(60), run.finish()
+        run.kill()
+        copies = sorted(api.app.store.list_deployments("fr-par"), key=lambda d: d["created_at"])
+        assert [d["status"] for d in copies if d["status"] != "deleting"] and len(copies) == 2
+        older, younger = copies
+        code, text = b.run("plan", "--detailed-exitcode")
+        assert code == 2, text
+        assert f"delete duplicate left by an interrupted run ({younger['id']}, run " in text, text
+        assert f"the oldest copy, {older['id']}, stays" in text and "ownership-conflict" not in text
+        code, text = b.run("apply", "--auto-approve")
+        assert code == 0 and "0 added, 0 changed, 1 destroyed" in text, text
+        assert [d["id"] for d in api.app.store.list_deployments("fr-par")] == [older["id"]]
+        assert b.run("plan", "--detailed-exitcode")[0] == 0
+    finally:
+        release.set()
+        checkpoint.close()
+
+
+def test_two_copies_without_the_protocols_proof_stay_a_conflict(api, tmp_path):
+    from scaleway.inference.v1 import InferenceV1API
+
+    from tests.conftest import sdk_client
+    from tests.helpers import create, owned
+
+    sdk = InferenceV1API(sdk_client(api.url))
+    for name in ("one", "two"):  # made by hand: no run tags
+        create(sdk, name, owned("shop", "bot"))
+    b = Machine(tmp_path, "b", api.url, stack_config("bot"))
+    code, text = b.run("plan")
+    assert code == 1 and "ownership-conflict" in text and "changes and deletes neither" in text, text
+    assert "duplicate left by an interrupted run" not in text
+
+
+def test_a_protected_deployments_duplicate_is_settled_too(api, tmp_path):
+    """prevent_destroy protects the deployment, not a copy an interrupted run left of it: the
+    write-time guard proves again that it is the younger of two protocol-made copies."""
+    from scaleway.inference.v1 import InferenceV1API
+
+    from tests.conftest import sdk_client
+    from tests.helpers import create, owned
+
+    sdk = InferenceV1API(sdk_client(api.url))
+    older = create(sdk, "bot", [*owned("shop", "bot"), "infermod:run=aaaaaaaaaaaa"])
+    younger = create(sdk, "bot", [*owned("shop", "bot"), "infermod:run=bbbbbbbbbbbb"])
+    config = stack_config("bot").replace(
+        "endpoints: [{public: true}]", "endpoints: [{public: true}]\n    lifecycle: {prevent_destroy: true}"
+    )
+    b = Machine(tmp_path, "b", api.url, config)
+    code, text = b.run("apply", "--auto-approve")
+    assert code == 0, text
+    assert f"delete duplicate left by an interrupted run ({younger.id}, run bbbbbbbbbbbb)" in text
+    assert [d["id"] for d in api.app.store.list_deployments("fr-par")] == [older.id]

@@ -2,7 +2,8 @@
 
 The executor writes through `OwnedOnly`: before each update or delete it reads the resource
 and refuses unless it carries this stack's tags (deployments; models: this stack's name), the
-key it is addressed as, and, for a delete, no `prevent_destroy` in the configuration.
+key it is addressed as, and, for a delete, no `prevent_destroy` in the configuration (unless
+it is, proven again at the delete, a younger duplicate an interrupted run left).
 Endpoints are changed only on a deployment that passes, and only when the deployment really
 has that endpoint. A plan file edited to name another stack's resource changes nothing.
 """
@@ -62,11 +63,24 @@ class OwnedOnly(Gateway):
 
     def delete_deployment(self, region: str, deployment_id: str) -> None:
         dep = self._owned(region, deployment_id, "delete")
-        if dep.key in self.protected and deployment_id not in self.created:
+        if dep.key in self.protected and deployment_id not in self.created and not self._duplicate(dep):
             raise Refused(
                 f"refused to delete deployment.{dep.key} ({dep.id}): lifecycle.prevent_destroy is set"
             )
         super().delete_deployment(region, deployment_id)
+
+    def _duplicate(self, dep: ActualDeployment) -> bool:
+        """A younger copy an interrupted run left (rules/duplicates.py), proven again now."""
+        from infermod.rules.duplicates import losers
+        from infermod.state import NAME_TAG, STACK_TAG
+
+        tags = [f"{STACK_TAG}{self.stack}", f"{NAME_TAG}{dep.key}"]
+        copies = [
+            d
+            for d in self.find_deployments(dep.region, dep.project_id, tags)
+            if d.stack == self.stack and d.key == dep.key and d.status != "deleting"
+        ]
+        return any(d.id == dep.id for d in losers(copies) or [])
 
     def _endpoint(self, region: str, endpoint_id: str, doing: str) -> None:
         owner = self.endpoint_owners.get(endpoint_id)

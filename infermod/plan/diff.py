@@ -25,6 +25,8 @@ from infermod.plan.model import (
 )
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
 from infermod.rules.consequences import with_consequences
+from infermod.rules.duplicates import DUPLICATE, losers
+from infermod.rules.duplicates import reason as duplicate_reason
 from infermod.rules.safety import conflicts, model_in_use, name_index, ownership_findings, prevent_destroy
 from infermod.rules.updates import DOWNTIME, DOWNTIME_FIELDS, REPLACE_FIELDS, TRANSIENT
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
@@ -41,6 +43,12 @@ def diff(
     model_changes, model_ids = _models(config, state, default_project, destroy)
     changes: list[ResourceChange] = list(model_changes)
     by_key = state.owned_by_key(config.stack)
+    # copies an interrupted run of the create protocol left: the oldest stays (rules/duplicates.py)
+    settled = {key: doomed for key, deps in by_key.items() if (doomed := losers(deps))}
+    by_key = {key: deps[:1] if key in settled else deps for key, deps in by_key.items()}
+    for key, doomed in sorted(settled.items()):
+        winner = by_key[key][0]
+        changes += [_delete(dep, duplicate_reason(dep, winner), DUPLICATE, catalog) for dep in doomed]
     findings.extend(ownership_findings(config, state, by_key))
     # Two deployments carrying one key: which is the real one is not ours to guess, and
     # deleting either could destroy what someone else made. Both are left as they are.

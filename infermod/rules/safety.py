@@ -44,7 +44,12 @@ def prevent_destroy(config: Config, changes: list[ResourceChange]) -> list[Findi
     out = []
     for change in changes:
         spec = guarded.get(change.address)
-        if spec is not None and "delete" in change.actions:
+        # a duplicate an interrupted run left is not the deployment prevent_destroy protects
+        if (
+            spec is not None
+            and "delete" in change.actions
+            and change.action_reason != "delete_because_duplicate"
+        ):
             what = "replace" if change.is_replace else "delete"
             out.append(
                 Finding(

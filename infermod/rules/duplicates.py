@@ -1,0 +1,37 @@
+"""Copies of one deployment left by an interrupted run, settled by the create protocol's rule.
+
+Two runs that create the same deployment at once each re-read after their create, and the
+younger copy's run deletes it (apply/create.py). A run killed between its create and that
+delete leaves its copy behind, and the key then has two deployments. When every copy proves
+it was made by that protocol (the stack's and the key's tags, which `owned_by_key` already
+requires, plus exactly one `infermod:run=` tag, a different run each, all in one region and
+project), the same rule every run applies settles it: the oldest copy stays, the others are
+deleted. Any other pair of copies stays an `ownership-conflict` that infermod never resolves.
+"""
+
+from __future__ import annotations
+
+from infermod.state import RUN_TAG, ActualDeployment, age, tag_value
+
+DUPLICATE = "delete_because_duplicate"  # a ResourceChange's action_reason
+
+
+def losers(copies: list[ActualDeployment]) -> list[ActualDeployment] | None:
+    """The copies to delete (all but the oldest) when the protocol provably made them all;
+    None when it did not (or there is only one)."""
+    if len(copies) < 2:
+        return None
+    runs = [tag_value(d.tags, RUN_TAG) for d in copies]
+    if any(run is None for run in runs) or len(set(runs)) != len(runs):
+        return None
+    if len({(d.region, d.project_id) for d in copies}) != 1:
+        return None
+    ordered = sorted(copies, key=age)
+    return ordered[1:]
+
+
+def reason(dep: ActualDeployment, winner: ActualDeployment) -> str:
+    return (
+        f"delete duplicate left by an interrupted run ({dep.id}, run {tag_value(dep.tags, RUN_TAG)}); "
+        f"the oldest copy, {winner.id}, stays"
+    )
