@@ -138,7 +138,10 @@ def test_import_adopts_a_hand_made_deployment(cli, scw_env, sdk, tmp_path):
     body = json.loads(cli("plan", "--format", "json").out)
     assert body["resource_changes"][0]["resource_id"] == dep.id
     other = create(sdk, "z", owned("other", "z"))
-    assert "owned by stack `other`" in cli("import", "deployment.d0", other.id).err
+    assert (
+        "carries the tags of stack `other` (infermod:stack=other)"
+        in cli("import", "deployment.d0", other.id).err
+    )
 
 
 def test_output_lists_endpoints(cli, scw_env, tmp_path):

@@ -12,7 +12,7 @@ from infermod.rules.updates import TRANSIENT
 from infermod.scw.errors import as_fatal
 from infermod.scw.session import open_session
 from infermod.scw.statuses import LOCKED, locked_message
-from infermod.state import RESERVED, ActualDeployment, ownership_tags
+from infermod.state import RESERVED, STACK_TAG, ActualDeployment, ownership_tags
 
 if TYPE_CHECKING:
     from infermod.scw.gateway import Gateway
@@ -40,9 +40,14 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
             raise PlanError(
                 f"no deployment {deployment_id} in {', '.join(sorted({r for r, _ in session.pairs}))}"
             )
-        if found.stack and found.stack != config.stack:
+        # every stack tag, not the one `stack` agrees on: tags naming two stacks make it nobody's
+        # to plan, and still never this stack's to take
+        theirs = sorted({t[len(STACK_TAG) :] for t in found.tags if t.startswith(STACK_TAG)} - {config.stack})
+        if theirs:
+            named = " and ".join(f"`{s}` ({STACK_TAG}{s})" for s in theirs)
             raise PlanError(
-                f"deployment {deployment_id} is owned by stack `{found.stack}`: infermod will not take it over"
+                f"deployment {deployment_id} carries the tags of stack {named}: infermod will not take it "
+                "over; remove those tags first if it really belongs here"
             )
         others = [
             d for d in session.read()[0].owned_deployments(config.stack) if d.key == key and d.id != found.id

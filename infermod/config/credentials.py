@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from infermod.config.yamlsource import LoadedFile, Path, dotted
-from infermod.findings import Finding
+from infermod.findings import Finding, Location
 from infermod.secrets import MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
 
 # The variables Scaleway, Hugging Face and GitLab tools read credentials from (access keys are
@@ -57,10 +57,36 @@ def misplaced(files: Sequence[LoadedFile], credentials: Mapping[str, str]) -> li
     return out
 
 
+def misnamed(paths: Sequence[str], credentials: Mapping[str, str]) -> list[Finding]:
+    """A credential in a configuration file's name: plans, plan files and every finding's
+    location would carry it as the file's name."""
+    out = []
+    for path in paths:
+        name = next((n for v, n in credentials.items() if v in path), None)
+        if name is not None:
+            out.append(
+                Finding(
+                    "secret-in-plain-field",
+                    "error",
+                    f"this file's name contains {name}, a credential: plans and plan files would carry it "
+                    "as plain text",
+                    location=Location(path, 1, 1),
+                    hint="rename the file",
+                )
+            )
+    return out
+
+
 def scrubbed(findings: Sequence[Finding], credentials: Mapping[str, str]) -> list[Finding]:
+    """Messages, hints and file names (a location's too) without any credential."""
     values = sorted(credentials, key=len, reverse=True)
     return [
-        f._replace(message=_hide(f.message, values), hint=f.hint and _hide(f.hint, values)) for f in findings
+        f._replace(
+            message=_hide(f.message, values),
+            hint=f.hint and _hide(f.hint, values),
+            location=f.location and f.location._replace(file=_hide(f.location.file, values)),
+        )
+        for f in findings
     ]
 
 

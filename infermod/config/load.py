@@ -93,7 +93,8 @@ def _load(loaded: list[LoadedFile], files: list[str], environ: Mapping[str, str]
     findings.extend(merge_findings)
     findings.extend(closed.unknown_fields(merged.raw, merged.locations, findings))
     known = credentials.known_credentials(usable, environ)
-    findings = credentials.scrubbed(findings + credentials.misplaced(usable, known), known)
+    misplaced = credentials.misplaced(usable, known) + credentials.misnamed(files, known)
+    findings = credentials.scrubbed(findings + misplaced, known)
     if not usable or salvage.is_fatal(findings):
         return LoadResult(None, findings)
     # a broken field costs only the checks that read it (config/salvage.py)

@@ -12,6 +12,8 @@ def test_refusals_name_the_address_or_the_deployment_and_change_nothing(
     write(tmp_path / "infermod.yaml", many(2))
     loose = create(sdk, "loose", ["team"])
     mine = create(sdk, "d1", owned("shop", "d1"))
+    # tags naming two other stacks: `stack` agrees on neither, and neither is this one
+    shared = create(sdk, "shared", ["infermod:stack=blog", "infermod:stack=wiki", "infermod:name=d0"])
     cases = {
         ("model.ft", loose.id): "model.ft: expected an address like deployment.KEY",
         ("deployment.", loose.id): "expected an address like deployment.KEY",
@@ -25,10 +27,15 @@ def test_refusals_name_the_address_or_the_deployment_and_change_nothing(
             loose.id,
         ): f"deployment.d1 already exists in this stack ({mine.id}): remove it from the stack first",
     }
+    cases[("deployment.d0", shared.id)] = (
+        f"deployment {shared.id} carries the tags of stack `blog` (infermod:stack=blog) and "
+        "`wiki` (infermod:stack=wiki): infermod will not take it over"
+    )
     for (address, dep_id), said in cases.items():
         result = cli("import", address, dep_id)
         assert result.code == 1 and said in result.err, (address, result.err)
     assert sdk.get_deployment(deployment_id=loose.id).tags == ["team"]
+    assert "infermod:stack=shop" not in sdk.get_deployment(deployment_id=shared.id).tags
 
 
 def test_adoption_waits_out_a_transient_state_and_replaces_stale_infermod_tags(cli, scw_env, sdk, tmp_path):

@@ -73,3 +73,18 @@ def test_a_pasted_credential_never_reaches_a_message(tmp_path_factory, before, a
     for f in result.findings:
         shown = f.format()
         assert not any(TOKEN[i : i + 8] in shown for i in range(len(TOKEN) - 7)), shown
+
+
+def test_a_credential_in_a_file_name_is_an_error_and_never_shown(cli, scw_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    name = f"conf-{TOKEN}.yaml"
+    write(
+        tmp_path / name,
+        BASE.replace("model: x/y", "model: meta/llama-3.1-8b-instruct:fp8\n    accept_eula: true"),
+    )
+    result = cli("plan", "-f", name, "--out", "plan.json")
+    assert result.code == 1 and not (tmp_path / "plan.json").exists()
+    assert "this file's name contains HF_TOKEN, a credential" in result.err, result.err
+    assert TOKEN not in result.out + result.err
+    result = cli("validate", "-f", name, "--format", "json")
+    assert result.code == 1 and "secret-in-plain-field" in result.out and TOKEN not in result.out + result.err
