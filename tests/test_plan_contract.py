@@ -219,3 +219,42 @@ def test_show_escapes_a_plan_files_terminal_control_sequences(cli, scw_env, tmp_
         assert "\x1b" not in out and "\u202e" not in out and "\r" not in out and "\x07" not in out, fmt
     text = cli("show", "plan.json").out
     assert "\\x1b[2J\\x1b[1;1H\\u202eNo changes." in text and "f\\x1b]0;t\\x07.yaml:1:1" in text
+
+
+def test_a_saved_plan_keeps_its_variables_values_and_names_an_unset_secret(
+    cli, scw_env, sdk, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("NODE", "L4")
+    monkeypatch.setenv("HF_TOKEN", "hf_supersecretvalue123")
+    monkeypatch.delenv("SUFFIX", raising=False)
+    model = "models:\n  ft:\n    source: https://huggingface.co/acme/support-bot-8b\n    type: chat\n"
+    config = CONFIG.replace("node_type: L4", "node_type: ${NODE}").replace(
+        "  bot:", "  bot:\n    name: bot${SUFFIX:-}"
+    )
+    write(
+        tmp_path / "infermod.yaml",
+        config.replace("deployments:", model + "    secret: ${HF_TOKEN}\ndeployments:"),
+    )
+    assert cli("plan", "--out", "plan.json").code == 0
+    text = (tmp_path / "plan.json").read_text()
+    recorded = json.loads(text)["embedded"]["variables"]
+    assert recorded == {"values": {"NODE": "L4", "SUFFIX": None}, "secrets": ["HF_TOKEN"]}
+    assert "hf_supersecretvalue123" not in text
+    # another shell: the non-secret variables differ or are unset, the secret is not set
+    monkeypatch.setenv("NODE", "L40S")
+    monkeypatch.setenv("SUFFIX", "-x")
+    monkeypatch.delenv("HF_TOKEN")
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and sdk.list_deployments_all() == []
+    assert (
+        "HF_TOKEN is not set: the plan does not record secrets, and models.ft.secret (infermod.yaml:7:13) reads it"
+        in result.err
+    ), result.err
+    assert "nothing was applied" in result.err
+    monkeypatch.setenv("HF_TOKEN", "hf_supersecretvalue123")
+    result = cli("apply", "plan.json")
+    assert result.code == 0, result.err
+    assert sorted((d.name, d.node_type_name) for d in sdk.list_deployments_all()) == [
+        ("bot", "L4"),
+        ("chat", "L4"),
+    ]

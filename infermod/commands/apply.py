@@ -91,7 +91,14 @@ def apply_saved(
             "make a new plan; nothing was applied"
         )
     gates = embedded.gates.stricter(given)
-    config, findings = load_valid_config((), sources=[(s.path, s.text) for s in embedded.sources])
+    sources = [(s.path, s.text) for s in embedded.sources]
+    from infermod.plan.variables import missing_secrets
+
+    unset = missing_secrets(embedded.variables, sources, os.environ)
+    if unset is not None:
+        raise PlanError(f"{plan_file}: {unset}; nothing was applied")
+    environ = embedded.variables.environment(os.environ)  # the values the plan was made with
+    config, findings = load_valid_config((), sources=sources, environ=environ)
     with (
         open_session(profile, sandbox or saved.sandbox, config.projects, config.stack) as session,
         locked(config, session),

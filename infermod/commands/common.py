@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from infermod import output
@@ -19,11 +19,13 @@ if TYPE_CHECKING:  # validate imports this module and must not pay for the plan 
 
 
 def load_valid_config(
-    files: Sequence[str], sources: Sequence[tuple[str, str]] | None = None
+    files: Sequence[str],
+    sources: Sequence[tuple[str, str]] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> tuple[Config, list[Finding]]:
-    """The config (from `files`, or from `sources`: a plan file's (path, text) pairs), or
-    every problem printed and a ConfigError (exit 1)."""
-    result = load_checked_config(files) if sources is None else load_checked_sources(sources)
+    """The config (from `files`, or from `sources`: a plan file's (path, text) pairs, read with
+    `environ`), or every problem printed and a ConfigError (exit 1)."""
+    result = load_checked_config(files) if sources is None else load_checked_sources(sources, environ)
     if result.config is not None:
         output.register_secrets(result.config.sensitive_values)
     errors = [f for f in result.findings if f.severity == "error"]

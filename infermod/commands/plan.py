@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from infermod import output
@@ -86,9 +88,12 @@ def run(
     if out_file:
         from infermod.plan.embed import Embedded, Gates, sources_of
         from infermod.plan.planfile import save
+        from infermod.plan.variables import record
 
         gates = Gates(deny_destroy, max_monthly_cost, fail_on, eol_horizon)
-        save(plan, out_file, Embedded(sources_of(config), gates))
+        sources = sources_of(config)
+        variables = record([(s.path, s.text) for s in sources], config, os.environ)
+        save(plan, out_file, Embedded(sources, gates, variables))
         output.out(
             f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text"
         )

@@ -2,9 +2,9 @@
 the gates it was made under.
 
 The configuration is embedded as written (each file's path and text), so `apply PLANFILE`
-needs no YAML file and works from any directory. Secrets are in it only as `${VAR}`
-references, resolved from the environment at apply: a file that writes a token literally
-cannot be saved in a plan. The gates (`--deny-destroy`, `--max-monthly-cost`, `--fail-on`,
+needs no YAML file and works from any directory, with the values its `${VAR}` references had
+(plan/variables.py). Secrets are in it only as `${VAR}` references, resolved from the
+environment at apply: a file that writes a token literally cannot be saved in a plan. The gates (`--deny-destroy`, `--max-monthly-cost`, `--fail-on`,
 `--eol-horizon`) given at plan time are enforced again at apply, with any given there.
 """
 
@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 from infermod.config.model import Config
 from infermod.errors import PlanError
 from infermod.findings import SEVERITIES
+from infermod.plan.variables import Variables
+from infermod.plan.variables import decode as decode_variables
 
 MAX_SOURCE_CHARS = 2_000_000  # the loader's own limit per file is far below this
 
@@ -46,6 +48,7 @@ class Source(NamedTuple):
 class Embedded(NamedTuple):
     sources: tuple[Source, ...]
     gates: Gates
+    variables: Variables = Variables()
 
 
 def sources_of(config: Config) -> tuple[Source, ...]:
@@ -70,6 +73,7 @@ def encode_embedded(embedded: Embedded) -> dict[str, Any]:
     return {
         "sources": [{"path": s.path, "text": s.text} for s in embedded.sources],
         "gates": embedded.gates.encode(),
+        "variables": embedded.variables.encode(),
     }
 
 
@@ -91,7 +95,7 @@ def decode_embedded(data: Any) -> Embedded | None:
         if len(item["text"]) > MAX_SOURCE_CHARS:
             raise ValueError(f"embedded.sources[{i}].text: larger than {MAX_SOURCE_CHARS} characters")
         out.append(Source(item["path"], item["text"]))
-    return Embedded(tuple(out), _decode_gates(data.get("gates")))
+    return Embedded(tuple(out), _decode_gates(data.get("gates")), decode_variables(data.get("variables")))
 
 
 def _decode_gates(data: Any) -> Gates:

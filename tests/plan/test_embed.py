@@ -22,6 +22,7 @@ from infermod.plan.embed import (
     encode_embedded,
     sources_of,
 )
+from infermod.plan.variables import Variables
 from tests.conftest import write
 from tests.helpers import stack_config
 
@@ -32,10 +33,17 @@ gates = st.builds(
     st.none() | st.sampled_from(SEVERITIES),
     st.none() | st.integers(0, 10_000),
 )
+names = st.from_regex(r"[A-Z_][A-Z0-9_]{0,10}", fullmatch=True)
+variables = st.builds(
+    Variables,
+    st.dictionaries(names, st.none() | st.text(), max_size=4).map(lambda d: tuple(sorted(d.items()))),
+    st.lists(names, unique=True, max_size=3).map(tuple),
+)
 embedded = st.builds(
     Embedded,
     st.lists(st.builds(Source, st.text(min_size=1), st.text()), min_size=1, max_size=3).map(tuple),
     gates,
+    variables,
 )
 
 
