@@ -197,3 +197,25 @@ def test_a_protected_deployments_duplicate_is_settled_too(api, tmp_path):
     assert code == 0, text
     assert f"delete duplicate left by an interrupted run ({younger.id}, run bbbbbbbbbbbb)" in text
     assert [d["id"] for d in api.app.store.list_deployments("fr-par")] == [older.id]
+
+
+def test_a_destroy_while_the_prompt_waits_refuses_a_plan_that_imports_a_model_first(api, tmp_path):
+    model = "models:\n  ft: {source: https://huggingface.co/acme/support-bot-8b, type: chat}\n"
+    a = Machine(tmp_path, "a", api.url, stack_config("keep"))
+    b = Machine(tmp_path, "b", api.url, stack_config("keep"))
+    assert a.run("apply", "--auto-approve")[0] == 0
+    with_model = stack_config("keep", "bot").replace("deployments:", model + "deployments:")
+    a.configure(
+        with_model.replace(
+            "  bot:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4",
+            "  bot:\n    model: ft\n    node_type: L40S",
+        )
+    )
+    human = a.start("apply", tty=True)
+    human.read_until(PROMPT)  # imports model.ft, then creates bot; keeps keep
+    assert b.run("destroy", "--auto-approve")[0] == 0
+    human.answer("yes")
+    code, text = human.finish()
+    assert code == 1 and "the deployments changed while the plan waited for your answer" in text, text
+    assert "Apply complete!" not in text and names(api) == []
+    assert [m for m in api.app.store.models.values() if m.get("name", "").startswith("shop--")] == []
