@@ -50,30 +50,25 @@ def printable_finding(f: Finding) -> Finding:
 
 
 def printable_plan(plan: Plan) -> Plan:
-    """The plan with every string escaped; the same plan (no copy) when nothing needs it."""
-    from infermod.plan.codec import decode, encode
-
-    data = encode(plan)
-    if not _needs(data):
-        return plan
-    return decode(_escaped(data))
-
-
-def _needs(value: Any) -> bool:
-    if isinstance(value, str):
-        return CONTROL.search(value) is not None
-    if isinstance(value, dict):
-        return any(_needs(k) or _needs(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_needs(v) for v in value)
-    return False
+    """The plan with every string a view shows escaped: its findings, and the changes views
+    show (what changes, and what is not ready). The unchanged, ready deployments are only
+    counted by every view, so a plan of thousands is not copied for nothing."""
+    shown = [c.changes_something or c.status not in (None, "ready") for c in plan.changes]
+    return plan._replace(
+        stack=escape(plan.stack),
+        files=_escaped(plan.files),
+        targets=_escaped(plan.targets),
+        replace=_escaped(plan.replace),
+        changes=tuple(_escaped(c) if show else c for c, show in zip(plan.changes, shown, strict=True)),
+        findings=tuple(printable_finding(f) for f in plan.findings),
+    )
 
 
 def _escaped(value: Any) -> Any:
+    """Strings escaped inside any nesting of tuples and NamedTuples (the plan's records)."""
     if isinstance(value, str):
         return escape(value)
-    if isinstance(value, dict):
-        return {k: _escaped(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_escaped(v) for v in value]
+    if isinstance(value, tuple):
+        items = [_escaped(v) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value

@@ -35,6 +35,9 @@ def test_no_control_character_survives_any_view(text):
             assert "\\x1b" in view
 
 
-def test_a_clean_plan_is_not_copied():
-    shown = plan([change("a", ("create",))])
-    assert printable_plan(shown) is shown
+def test_unchanged_ready_deployments_are_not_copied():
+    """Views only count them: a plan of thousands costs nothing to make printable."""
+    kept = change("a", ("no-op",))._replace(status="ready")
+    shown = plan([kept, change("b", ("create",))])
+    printable = printable_plan(shown)
+    assert printable.changes[0] is kept and printable == shown
