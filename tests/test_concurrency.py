@@ -102,19 +102,31 @@ def test_two_applies_on_two_machines_make_each_deployment_once(tmp_path):
 
 
 def test_apply_racing_destroy_ends_in_one_of_the_two_intents(tmp_path):
+    """Machine b starts destroying the stack once a has planned two more deployments and
+    looks at its stack to create them: a must refuse (the path this test is for, asserted by
+    its message), so that the destroy's intent holds and nothing is left half-made."""
     running, server = start_emulator(ready_after=0.2)
     try:
         (a, env_a), (b, env_b) = two_machines(tmp_path, running.url, 2)
         assert finish(start(a, "apply", "--auto-approve", env=env_a))[0] == 0
         write(a / "infermod.yaml", stack("race", 4))  # two more to create while b destroys
-        procs = [
-            start(a, "apply", "--auto-approve", env=env_a),
-            start(b, "destroy", "--auto-approve", env=env_b),
-        ]
-        results = [finish(p) for p in procs]
-        assert results[1][0] == 0, results
-        assert len(live(running)) in (0, 4), (live(running), results)
-        assert all(count == 1 for count in live(running).values())
+        running.app.store.ready_after = 10.0  # from now on a deletion lasts 4 s
+        destroying: list[subprocess.Popen[str]] = []
+
+        def b_destroys() -> None:
+            destroying.append(start(b, "destroy", "--auto-approve", env=env_b))
+            end = time.monotonic() + 60
+            while time.monotonic() < end and not all(
+                d["status"] == "deleting" for d in running.app.store.list_deployments("fr-par")
+            ):
+                time.sleep(0.05)
+
+        race = Interleave(running.app, "race", b_destroys)
+        code_a, text_a = finish(start(a, "apply", "--auto-approve", env=env_a))
+        code_b, text_b = finish(destroying[0])
+        assert race.done and code_b == 0, text_b
+        assert code_a == 1 and "another run is deleting this stack's deployment.r" in text_a, text_a
+        assert race.creates == 0 and len(live(running)) == 0, (live(running), text_a, text_b)
     finally:
         server.shutdown()
         server.server_close()
@@ -186,6 +198,22 @@ def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw
     assert f"another run created it first ({other[0].id}): adopted, nothing created" in result.out
     assert race.creates == 1  # the other run's create only
     assert [d.id for d in sdk.list_deployments_all() if d.status != "deleting"] == [other[0].id]
+
+
+def test_a_destroy_that_starts_after_the_plan_is_not_taken_for_an_earlier_one(cli, scw_env, sdk, tmp_path):
+    """The other run deletes r0 and r1 after this run planned them as staying, before it
+    first reads its stack to create r2 and r3: a destroy running now, not a slow deletion
+    from an earlier run. Creating would leave neither intent (r2 and r3 alone)."""
+    write(tmp_path / "infermod.yaml", stack("race", 2))
+    assert cli("apply", "--auto-approve").code == 0
+    ids = sorted(d.id for d in sdk.list_deployments_all())
+    write(tmp_path / "infermod.yaml", stack("race", 4))
+    race = Interleave(scw_env.app, "race", lambda: [sdk.delete_deployment(deployment_id=i) for i in ids])
+    result = cli("apply", "--auto-approve")
+    assert race.done and result.code == 1, result.out + result.err
+    assert "another run is deleting this stack's deployment.r" in result.out + result.err
+    assert race.creates == 0
+    assert sorted(d.id for d in sdk.list_deployments_all() if d.status != "deleting") == []
 
 
 def test_no_create_while_another_run_destroys_the_stack(cli, tmp_path, monkeypatch):

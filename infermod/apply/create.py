@@ -201,12 +201,18 @@ def copies_of(gateway: Gateway, region: str, project: str, stack: str, key: str)
 def already_deleting(reads: StackReads, plan: Any) -> set[str]:
     """The stack's deployments being deleted when the run starts, where it creates: a slow
     deletion from an earlier run is not a destroy running now (one list call per place, which
-    also serves the first creates there)."""
+    also serves the first creates there). One the plan saw live is: its deletion started after
+    the plan read the stack, and creating now would leave neither run's intent."""
+    seen_live = {
+        c.resource_id
+        for c in plan.changes
+        if c.type == "deployment" and c.resource_id and c.status != "deleting"
+    }
     return {
         d.id
         for region, project in create_places(plan)
         for d in reads.get(region, project)
-        if d.status == "deleting"
+        if d.status == "deleting" and d.id not in seen_live
     }
 
 
