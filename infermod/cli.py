@@ -164,8 +164,50 @@ def _recording(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def terraform_spellings(command: click.Command, args: list[str]) -> list[str]:
+    """Terraform's single-dash long options (`-auto-approve`, `-target=ADDR`, `-out FILE`,
+    `-raw`, `-json`) as the command's own `--` options. Only a word naming one of the command's
+    long options is rewritten: click's short options (`-f FILE`, `-fFILE`, `-h`), option values,
+    and everything after `--` are left alone; another single-dash word is read as a long option
+    too, so that a typo gets click's `--` suggestion rather than `No such option: -a`."""
+    takes_value: set[str] = set()
+    longs: set[str] = set()
+    shorts = {"-h"}
+    for param in command.params:
+        if isinstance(param, click.Option):
+            for name in param.opts + param.secondary_opts:
+                (longs if name.startswith("--") else shorts).add(name)
+                if not param.is_flag:
+                    takes_value.add(name)
+    result: list[str] = []
+    value_next = False
+    for index, word in enumerate(args):
+        if value_next:
+            value_next = False
+        elif word == "--":
+            return result + args[index:]
+        elif word.startswith("-") and not word.startswith("--") and len(word) > 2:
+            name, equals, _ = word.partition("=")
+            if "-" + name in longs:
+                word = "-" + word
+                value_next = not equals and "-" + name in takes_value
+            elif word[:2] not in shorts:  # `-auto-aprove`: click then suggests --auto-approve
+                word = "-" + word
+        elif word in takes_value:
+            value_next = True
+        result.append(word)
+    return result
+
+
+class _Command(click.Command):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, terraform_spellings(self, args))
+
+
 class _Group(click.Group):
     """Every command also accepts --no-color, so it can be written after the command name."""
+
+    command_class = _Command
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         if cmd.callback is not None:
