@@ -386,11 +386,23 @@ def import_(**kwargs: Any) -> int:
     help="The Hugging Face repository a local directory is an unmodified copy of (its identity).",
 )
 @_format(TEXT_JSON)
-def check_model(source: str, model_type: str | None, repo: str | None, fmt: str) -> int:
+@click.option(
+    "--sandbox",
+    is_flag=True,
+    help="Read the sandbox's local Hub (it serves acme/support-bot-8b) instead of Hugging Face.",
+)
+def check_model(source: str, model_type: str | None, repo: str | None, fmt: str, sandbox: bool) -> int:
     """Check a Hugging Face repository (ORG/NAME) or a local directory for compatibility."""
     from infermod.commands.check_model import run
 
-    return run(source, model_type, fmt, repo)
+    if not sandbox:
+        return run(source, model_type, fmt, repo)
+    from infermod import output
+    from infermod.sandbox import HUB_BANNER, running_hub
+
+    output.out(output.style(HUB_BANNER, "cyan", err=True), err=True)
+    with running_hub():
+        return run(source, model_type, fmt, repo)
 
 
 @cli.command()

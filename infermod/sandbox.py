@@ -11,6 +11,7 @@ from contextlib import contextmanager
 SANDBOX_DIR = os.path.join(".infermod", "sandbox")
 READY_AFTER = 3.0
 BANNER = "[sandbox] local emulator, state in .infermod/sandbox/ — nothing is created on Scaleway"
+HUB_BANNER = "[sandbox] local Hugging Face Hub serving acme/support-bot-8b — nothing is read from the network"
 
 _hub_url: str | None = None
 
@@ -21,25 +22,35 @@ def hub_url() -> str | None:
 
 
 @contextmanager
-def running_sandbox() -> Iterator[str]:
+def running_hub() -> Iterator[str]:
+    """Only the local Hub (check-model --sandbox); restores the Hub read before it on exit."""
     global _hub_url
-    from infermod import output
-    from infermod.emulator.server import Settings, make_server, url_of
     from infermod.localhub import Hub
     from infermod.sandbox_hub import sandbox_repos
+
+    hub = Hub(sandbox_repos())
+    saved, _hub_url = _hub_url, hub.url
+    try:
+        yield hub.url
+    finally:
+        _hub_url = saved
+        hub.close()
+
+
+@contextmanager
+def running_sandbox() -> Iterator[str]:
+    from infermod import output
+    from infermod.emulator.server import Settings, make_server, url_of
 
     os.makedirs(SANDBOX_DIR, exist_ok=True)
     ready_after = float(os.environ.get("INFERMOD_SANDBOX_READY_AFTER", READY_AFTER))
     server, _ = make_server("127.0.0.1", 0, Settings(ready_after=ready_after, state_dir=SANDBOX_DIR))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     thread.start()
-    hub = Hub(sandbox_repos())
-    _hub_url = hub.url
     output.out(output.style(BANNER, "cyan", err=True), err=True)
     try:
-        yield url_of(server)
+        with running_hub():
+            yield url_of(server)
     finally:
-        _hub_url = None
-        hub.close()
         server.shutdown()
         server.server_close()

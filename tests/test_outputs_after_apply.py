@@ -53,3 +53,11 @@ def test_destroy_shows_what_is_left_and_nothing_when_all_is_gone(cli, scw_env, t
     assert [line.split(" = ")[0] for line in outputs(result.out)] == ["chat.url"]
     result = cli("destroy", "--auto-approve")
     assert result.code == 0 and "Outputs:" not in result.out
+
+
+def test_destroy_with_nothing_left_says_so(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", TWO)
+    result = cli("destroy", "--auto-approve")
+    assert result.code == 0
+    assert "No changes. No objects need to be destroyed: stack `shop` owns nothing (anymore)." in result.out
+    assert "match the configuration" not in result.out

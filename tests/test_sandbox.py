@@ -74,3 +74,49 @@ def test_a_damaged_sandbox_state_is_named_not_an_internal_error(cli, tmp_path):
         assert result.code == 1, body
         assert "internal error" not in result.err and "Traceback" not in result.err
         assert ".infermod/sandbox/state.json: not the emulator's state" in result.err, result.err
+
+
+def test_every_command_that_reads_uses_the_sandbox_hub_never_the_network(cli, tmp_path, monkeypatch):
+    """validate --check-models and check-model read the sandbox's local Hub, as plan does."""
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens: the network is never read
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    result = cli("validate", "--sandbox", "--check-models", "-f", "examples/custom-model.yaml")
+    assert result.code == 0, result.out + result.err
+    assert "hf-unreachable" not in result.out and "[sandbox]" in result.err
+    result = cli("check-model", "--sandbox", "acme/support-bot-8b")
+    assert result.code == 0 and result.out.startswith("acme/support-bot-8b: compatible"), result.out
+    assert "[sandbox] local Hugging Face Hub" in result.err
+
+
+def test_an_unreachable_hub_is_no_verdict(cli, monkeypatch):
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("INFERMOD_HF_TIMEOUT", "1")
+    result = cli("check-model", "acme/support-bot-8b")
+    assert result.code == 1 and result.out.startswith("acme/support-bot-8b: could not be checked"), result.out
+    assert "NOT compatible" not in result.out and "hf-unreachable" in result.out
+    body = json.loads(cli("check-model", "acme/support-bot-8b", "--format", "json").out)
+    assert body["checked"] is False and body["compatible"] is False
+
+
+def test_hints_printed_in_a_sandbox_run_can_be_pasted_and_run(cli, tmp_path, monkeypatch):
+    """A hand-made deployment whose name the configuration wants: the finding's hint is the
+    import command with --sandbox and -f, and running it exactly as printed adopts it."""
+    import re
+    import shlex
+
+    monkeypatch.setenv("INFERMOD_SANDBOX_READY_AFTER", "0")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    assert cli("apply", "--sandbox", "--auto-approve", "-f", "examples/quickstart.yaml").code == 0
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        (ROOT / "examples" / "quickstart.yaml").read_text().replace("stack: quickstart", "stack: other")
+    )
+    result = cli("plan", "--sandbox", "-f", str(other))
+    hint = re.search(r"adopt it with `([^`]+)`", result.out)
+    assert hint is not None, result.out
+    words = shlex.split(hint.group(1))
+    assert words[:2] == ["infermod", "import"] and "--sandbox" in words and str(other) in words
+    # run as printed: it reaches the sandbox and the configuration (no credentials asked, no
+    # missing infermod.yaml), where import refuses to take over another stack's deployment
+    result = cli(*words[1:])
+    assert "carries the tags of stack `quickstart`" in result.err, result.err

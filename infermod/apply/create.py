@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol, TypeVar
 
+from infermod import hints
 from infermod.apply.waits import Failed
 from infermod.plan.records import Deployment
 from infermod.scw import deadline
@@ -246,7 +247,7 @@ def _refuse_if_destroying(deps: list[ActualDeployment], deleting: set[str], stac
         if dep.status == "deleting" and dep.id not in deleting and dep.key not in live_keys:
             raise ConcurrentDestroy(
                 f"another run is deleting this stack's deployment.{dep.key} ({dep.id}): nothing new was "
-                f"created, so that its destroy is not undone; run `infermod plan` when it has finished"
+                f"created, so that its destroy is not undone; run `{hints.command('plan')}` when it has finished"
             )
 
 

@@ -11,6 +11,7 @@ reported too ("changed meanwhile"): the run then fails, never "Apply complete!" 
 
 from __future__ import annotations
 
+from infermod import hints
 from infermod.apply.outcome import Outcome
 from infermod.plan.model import NOOP, Plan, ResourceChange
 from infermod.plan.records import Deployment
@@ -180,7 +181,7 @@ def _created(o: Outcome, dep: ActualDeployment) -> Outcome:
         return o._replace(
             result="still creating",
             resource_id=dep.id,
-            message=f"{dep.status}; it goes on in Scaleway: run `infermod plan` later",
+            message=f"{dep.status}; it goes on in Scaleway: run `{hints.command('plan')}` later",
         )
     return o._replace(resource_id=dep.id)
 

@@ -234,7 +234,7 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         outcomes = executor.run()
     output.out(render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes))
     if plan.targets:
-        output.out(output.style(PARTIAL_APPLY, "yellow"))
+        output.out(output.style(PARTIAL_APPLY.format(plan=hints.command("plan")), "yellow"))
     if executor.reread_note:
         output.error(executor.reread_note)
     if executor.interrupted:
@@ -243,7 +243,9 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         )
         return 130
     if any(not o.ok for o in outcomes):
-        raise ApplyError("some changes failed (see above); run `infermod plan` to see what is left to do")
+        raise ApplyError(
+            f"some changes failed (see above); run `{hints.command('plan')}` to see what is left to do"
+        )
     show_outputs(config, session)
     return 0
 
@@ -268,7 +270,7 @@ def show_outputs(config: Config, session: Session) -> None:
 PARTIAL_APPLY = (
     "\nWarning: Applied changes may be incomplete\n\n"
     "The plan was made with --target, so changes the configuration asks for elsewhere may have\n"
-    "been left out. Run `infermod plan` to check that no other changes are pending."
+    "been left out. Run `{plan}` to check that no other changes are pending."
 )
 
 

@@ -8,6 +8,8 @@ import os
 from infermod import output
 from infermod.render.findings import findings_json, findings_text
 
+UNCHECKED = frozenset({"hf-unreachable", "hf-offline", "hf-access"})
+
 
 def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) -> int:
     """A model's identity is where its files come from: a Hub repository's id, or for a local
@@ -34,11 +36,14 @@ def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) 
     else:
         reader = LocalSource(source, identity)
     report = check_model(reader, model_type)
+    # the Hub could not be read or refused access: nothing was checked, which is no verdict
+    unchecked = [f for f in report.findings if f.rule_id in UNCHECKED]
     if fmt == "json":
         body = {
             "format_version": "1",
             "source": report.source,
             "compatible": report.compatible,
+            "checked": not unchecked,
             "type": report.type,
             "architecture": report.architecture,
             "verified": report.verified,
@@ -50,7 +55,8 @@ def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) 
         }
         output.out(json.dumps(body, indent=2))
     else:
-        output.out(f"{report.source}: {'compatible' if report.compatible else 'NOT compatible'}")
+        verdict = "compatible" if report.compatible else "NOT compatible"
+        output.out(f"{report.source}: {'could not be checked' if unchecked else verdict}")
         facts = [
             ("type", report.type),
             ("architecture", report.architecture),

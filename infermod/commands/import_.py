@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from infermod import output
+from infermod import hints, output
 from infermod.commands.common import load_valid_config
 from infermod.errors import PlanError
 from infermod.rules.updates import TRANSIENT
@@ -40,6 +40,9 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
             raise PlanError(
                 f"no deployment {deployment_id} in {', '.join(sorted({r for r, _ in session.pairs}))}"
             )
+        if found.stack == config.stack and found.key == key:
+            output.out(f"{address} is already imported ({found.id}): nothing to do.")
+            return 0
         # every stack tag, not the one `stack` agrees on: tags naming two stacks make it nobody's
         # to plan, and still never this stack's to take
         theirs = sorted({t[len(STACK_TAG) :] for t in found.tags if t.startswith(STACK_TAG)} - {config.stack})
@@ -63,7 +66,8 @@ def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str |
         except Exception as exc:
             raise as_fatal(exc, f"cannot tag deployment {found.id}") from None
     output.out(
-        f"Imported {found.name} ({found.id}) in {found.region} as {address}. Run `infermod plan` to see how it differs from the configuration."
+        f"Imported {found.name} ({found.id}) in {found.region} as {address}. "
+        f"Run `{hints.command('plan')}` to see how it differs from the configuration."
     )
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from infermod import output
+from infermod import hints, output
 from infermod.commands.common import load_valid_config
 from infermod.render.deployments import deployments_json, lookup, render_deployments, render_value
 from infermod.scw.session import open_session
@@ -22,7 +22,9 @@ def run(
     if as_json and raw:
         raise click.UsageError("--json and --raw are exclusive: choose one")
     if raw and key is None:
-        raise click.UsageError("--raw prints one value: name it, e.g. `infermod output KEY.url --raw`")
+        raise click.UsageError(
+            f"--raw prints one value: name it, e.g. `{hints.command('output', 'KEY.url', '--raw')}`"
+        )
     config, _ = load_valid_config(files)
     with open_session(profile, sandbox, config.projects, config.stack) as session:
         state = session.read_deployments()

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from infermod import output
+from infermod import hints, output
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.errors import ConfigError, FatalError
 from infermod.plan.model import Plan
@@ -95,7 +95,8 @@ def run(
         variables = record([(s.path, s.text) for s in sources], config, os.environ)
         save(plan, out_file, Embedded(sources, gates, variables))
         output.out(
-            f"Saved the plan to {out_file}: apply it with `infermod apply {out_file}`", err=fmt != "text"
+            f"Saved the plan to {out_file}: apply it with `{hints.command('apply', out_file, files=False)}`",
+            err=fmt != "text",
         )
     if note_missing:  # the plan is good; the note on the merge request may show an older one
         from infermod.gitlab.publish import NOTE_NOT_WRITTEN

@@ -31,7 +31,14 @@ def run(
         from infermod.scw.catalog import load_catalog
 
         cat, notes = load_catalog(config.projects, catalog, profile, sandbox)
-        findings += notes + checked_findings(result, cat, eol_horizon, check_models)
+        findings += notes
+        if sandbox and check_models:  # the custom models are read from the sandbox's local Hub
+            from infermod.sandbox import running_hub
+
+            with running_hub():
+                findings += checked_findings(result, cat, eol_horizon, check_models)
+        else:
+            findings += checked_findings(result, cat, eol_horizon, check_models)
     findings = unique(findings)
     failed = gate_failed(findings, fail_on)
     files_read = list(config.files) if config else list(files)

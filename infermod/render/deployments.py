@@ -14,6 +14,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from infermod import hints
 from infermod.errors import FatalError
 from infermod.state import ActualDeployment
 
@@ -32,7 +33,7 @@ def render_deployments(stack: str, deployments: Sequence[ActualDeployment], fmt:
     if fmt == "json":
         return json.dumps(deployments_json(stack, deployments), indent=2)
     if not deployments:
-        return f"Stack `{stack}` owns no deployment yet: run `infermod apply`."
+        return f"Stack `{stack}` owns no deployment yet: run `{hints.command('apply')}`."
     rows = [
         [d.key, d.region, d.status, d.model_name, "\n".join(e.url for e in d.endpoints)] for d in deployments
     ]
@@ -96,7 +97,7 @@ def lookup(deployments: dict[str, Any], key: str, declared: set[str]) -> Any:
     name, path = parts[0], parts[1:]
     if name not in deployments:
         if name in declared:
-            raise FatalError(f"deployment.{name} is not deployed yet: run `infermod apply`")
+            raise FatalError(f"deployment.{name} is not deployed yet: run `{hints.command('apply')}`")
         known = ", ".join(sorted(deployments)) or "none yet"
         raise FatalError(f"no output `{key}`: the stack's deployments are {known}")
     value: Any = deployments[name]

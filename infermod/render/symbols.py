@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from infermod import hints
 from infermod.plan.model import Plan, ResourceChange
 from infermod.plan.records import KNOWN_AFTER_APPLY, SENSITIVE, Deployment, Endpoint, Payload
 
@@ -25,6 +26,10 @@ COLOR = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "yellow"}
 
 
 def summary_line(plan: Plan) -> str:
+    if not plan.has_changes and plan.destroy:
+        return f"No changes. No objects need to be destroyed: stack `{plan.stack}` owns nothing" + (
+            " that --target selects." if plan.targets else " (anymore)."
+        )
     if not plan.has_changes:
         return "No changes. Your deployments match the configuration."
     s = plan.summary()
@@ -116,5 +121,5 @@ def targeting_warning(targets: tuple[str, ...]) -> str:
         "Warning: Resource targeting is in effect\n\n"
         f"This plan was made with --target ({', '.join(targets)}), so it may not include all the\n"
         "changes the configuration asks for. --target is for exceptional cases, such as recovering\n"
-        "from an error; run a full `infermod plan` afterwards."
+        f"from an error; run a full `{hints.command('plan')}` afterwards."
     )

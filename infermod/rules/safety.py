@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from infermod import hints
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 from infermod.plan.model import ResourceChange
@@ -33,7 +34,7 @@ def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameInd
                     spec.address,
                     config.where(f"deployments.{spec.key}"),
                     f"deployments.{spec.key}",
-                    f"adopt it with `infermod import {spec.address} {dep.id}`, or set another `name:`",
+                    f"adopt it with `{hints.command('import', spec.address, dep.id)}`, or set another `name:`",
                 )
             )
     return out
@@ -117,7 +118,8 @@ def ownership_findings(
                 None,
                 None,
                 None,
-                f"adopt it with `infermod import deployment.KEY {dep.id}`, or remove its `infermod:` tags",
+                f"adopt it with `{hints.command('import', 'deployment.KEY', dep.id)}` (KEY: its key under "
+                "`deployments:`), or remove its `infermod:` tags",
             )
         )
     return out

@@ -56,3 +56,13 @@ def test_a_locked_deployment_cannot_be_adopted(cli, scw_env, sdk, tmp_path):
     result = cli("import", "deployment.d0", dep.id)
     assert result.code == 1 and "locked by Scaleway" in result.err
     assert sdk.get_deployment(deployment_id=dep.id).tags == []
+
+
+def test_a_second_import_of_the_same_deployment_says_there_is_nothing_to_do(cli, scw_env, sdk, tmp_path):
+    write(tmp_path / "infermod.yaml", many(1))
+    dep = create(sdk, "d0", ["team"])
+    assert "Imported d0" in cli("import", "deployment.d0", dep.id).out
+    tags = sdk.get_deployment(deployment_id=dep.id).tags
+    result = cli("import", "deployment.d0", dep.id)
+    assert (result.code, result.out) == (0, f"deployment.d0 is already imported ({dep.id}): nothing to do.\n")
+    assert sdk.get_deployment(deployment_id=dep.id).tags == tags
