@@ -74,6 +74,34 @@ def worst_accepted(root: str) -> None:
         )
 
 
+def big_tokenizer(root: str) -> None:
+    """A model directory whose tokenizer.json is a valid byte-level BPE just under the 40 MiB
+    infermod parses (Gemma 3's, the largest in use, is about 33 MB)."""
+    import json
+    import struct
+
+    os.makedirs(root)
+    vocab: dict[str, int] = {}
+    merges = []
+    words = [f"w{i:06d}x{'abcdefghij' * 2}" for i in range(360_000)]
+    for word in words:
+        vocab[word] = len(vocab)
+    for a, b in zip(words[::2], words[1::2], strict=True):
+        vocab[a + b] = len(vocab)
+        merges.append(f"{a} {b}")
+    tokenizer = {"version": "1.0", "model": {"type": "BPE", "vocab": vocab, "merges": merges}}
+    with open(os.path.join(root, "tokenizer.json"), "w") as fh:
+        json.dump(tokenizer, fh)
+    config = {"architectures": ["LlamaForCausalLM"], "max_position_embeddings": 8192}
+    with open(os.path.join(root, "config.json"), "w") as fh:
+        json.dump(config, fh)
+    with open(os.path.join(root, "chat_template.jinja"), "w") as fh:
+        fh.write("{% for m in messages %}{{ m.content }}{% endfor %}")
+    header = b'{"w":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}'
+    with open(os.path.join(root, "model.safetensors"), "wb") as fh:
+        fh.write(struct.pack("<Q", len(header)) + header + b"\0")
+
+
 def measure(args: list[str]) -> tuple[float, float, int]:
     start = time.perf_counter()
     proc = subprocess.run(
@@ -115,6 +143,10 @@ def main() -> None:
         worst = os.path.join(tmp, "worst")
         worst_accepted(worst)
         cases.append(("model dir: 32 MB index, 3 x 8 MB headers, 4 MB config", ["check-model", worst]))
+        tok = os.path.join(tmp, "tokenizer")
+        big_tokenizer(tok)
+        size = os.path.getsize(os.path.join(tok, "tokenizer.json")) / 1e6
+        cases.append((f"model dir: {size:.0f} MB tokenizer.json, parsed", ["check-model", tok]))
         from infermod.localhub import Hub, Repo
 
         files = {}

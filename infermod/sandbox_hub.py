@@ -2,7 +2,8 @@
 
 `acme/support-bot-8b` (examples/custom-model.yaml) is a Llama-3.1-8B fine-tune: its real
 config and tensor shapes (8,030,261,248 parameters in four shards with an index), a chat
-template, and zero-filled weights that cost only their headers.
+template, a small byte-level BPE tokenizer with Llama 3's special tokens (the real one is 9 MB),
+and zero-filled weights that cost only their headers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,30 @@ TEMPLATE = (
     "{% for m in messages %}<|start_header_id|>{{ m.role }}<|end_header_id|>\n\n"
     "{{ m.content }}<|eot_id|>{% endfor %}<|start_header_id|>assistant<|end_header_id|>\n\n"
 )
+
+
+SPECIAL = ("<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>")
+
+
+def _tokenizer() -> bytes:
+    """A tokenizer.json the `tokenizers` library loads: byte-level BPE, a few merges."""
+    vocab = {"h": 0, "e": 1, "l": 2, "o": 3, "he": 4, "ll": 5, "hell": 6, "hello": 7}
+    merges = ["h e", "l l", "he ll", "hell o"]
+    added = [
+        {"id": 8 + i, "content": t, "single_word": False, "lstrip": False, "rstrip": False}
+        | {"normalized": False, "special": True}
+        for i, t in enumerate(SPECIAL)
+    ]
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+    return json.dumps(
+        {
+            "version": "1.0",
+            "added_tokens": added,
+            "pre_tokenizer": byte_level,
+            "decoder": byte_level,
+            "model": {"type": "BPE", "vocab": vocab, "merges": merges},
+        }
+    ).encode()
 
 
 def _tensors() -> list[tuple[str, list[int]]]:
@@ -62,7 +87,7 @@ def llama_8b_files(shards: int = 4) -> dict[str, Content]:
         {
             "config.json": json.dumps(config, indent=2).encode(),
             "model.safetensors.index.json": json.dumps({"metadata": {}, "weight_map": weight_map}).encode(),
-            "tokenizer.json": json.dumps({"version": "1.0", "model": {"type": "BPE"}}).encode(),
+            "tokenizer.json": _tokenizer(),
             "tokenizer_config.json": json.dumps({"model_max_length": 131_072}).encode(),
             "chat_template.jinja": TEMPLATE.encode(),
             "README.md": b"# support-bot-8b\n\nA fine-tune of Llama 3.1 8B Instruct (sandbox copy).\n",

@@ -7,7 +7,16 @@ from typing import Any
 
 from infermod.localhub import COMMIT, Content, Hub, Repo, Sparse, safetensors
 
-__all__ = ["COMMIT", "Hub", "Repo", "Sparse", "layout", "safetensors"]
+__all__ = ["COMMIT", "TOKENIZER", "Hub", "Repo", "Sparse", "layout", "safetensors"]
+
+
+# The smallest tokenizer.json the `tokenizers` library loads: a word-level vocabulary.
+TOKENIZER = json.dumps(
+    {
+        "version": "1.0",
+        "model": {"type": "WordLevel", "vocab": {"<unk>": 0, "hello": 1}, "unk_token": "<unk>"},
+    }
+).encode()
 
 
 def layout(
@@ -27,7 +36,7 @@ def layout(
         config["max_position_embeddings"] = 8192
     files: dict[str, Content] = {"config.json": json.dumps(config).encode(), "README.md": b"# model\n"}
     if tokenizer:
-        files["tokenizer.json"] = b'{"version": "1.0"}'
+        files["tokenizer.json"] = TOKENIZER
     tok_config: dict[str, Any] = {"model_max_length": 8192}
     if template == "field":
         tok_config["chat_template"] = "{% for m in messages %}{{ m.content }}{% endfor %}"

@@ -266,7 +266,8 @@ def test_socket_in_the_directory_is_refused(cli, tmp_path):
 
 FILE_NAMES = st.sampled_from(
     ["config.json", "model.safetensors", "model.safetensors.index.json", "tokenizer.json",
-     "tokenizer_config.json", "chat_template.json", "adapter_config.json", "model-00001-of-00002.safetensors"]
+     "tokenizer_config.json", "chat_template.json", "adapter_config.json", "model-00001-of-00002.safetensors",
+     "chat_template.jinja"]
 )  # fmt: skip
 JSONISH = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20),

@@ -22,11 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from infermod.findings import Finding
+from infermod.rules.model_content import chat_template, config_type_problems, tokenizer_notes
 from infermod.rules.model_source import ModelSource, SourceError
 from infermod.rules.model_types import (
     CHAT_TYPES,
     POOLING_FILES,
     Architecture,
+    Note,
     api_of,
     architectures,
     lookup,
@@ -70,7 +72,13 @@ class _Check:
         self.findings: list[Finding] = []
 
     def add(self, rule: str, severity: str, message: str, hint: str | None = None) -> None:
-        self.findings.append(Finding(rule, severity, message, self.resource, None, None, hint))
+        finding = Finding(rule, severity, message, self.resource, None, None, hint)
+        if finding not in self.findings:  # a file read by two rules is reported once
+            self.findings.append(finding)
+
+    def notes(self, notes: list[Note]) -> None:
+        for note in notes:
+            self.add(*note)
 
     def problem(self, exc: SourceError) -> None:
         self.add(exc.rule, "error", str(exc), exc.hint)
@@ -107,37 +115,13 @@ def check_model(
     verified = verified_models().get(name.lower()) if name else None
     if name is None:
         _unnamed(check, config)
-    arch: Architecture | None = None
-    arch_name, max_pos = None, None
-    if "config.json" not in files:
-        check.add("model-config", "error", "config.json is missing", "add the config.json of the base model")
-    elif isinstance(config, dict):
-        arch_name, arch = _architecture(check, config, verified is not None)
-        max_pos = _max_position(check, config)
-    elif config is not None:
-        check.add("model-config", "error", "config.json is not a JSON object")
+    arch_name, arch, max_pos = _config(check, files, config, verified is not None)
     params = _weights(check, files)
-    if "tokenizer.json" not in files:
-        check.add(
-            "model-tokenizer",
-            "error",
-            "tokenizer.json is missing",
-            "fine-tuned models should ship the base model's tokenizer.json",
-        )
+    check.notes(tokenizer_notes(source, files))
     pooling = any(f in files for f in POOLING_FILES)
     model_type, notes = serving_type(arch, declared_type, verified, pooling)
-    for note in notes:
-        check.add(*note)
-    template = None
-    if model_type in CHAT_TYPES or model_type is None:
-        template = _chat_template(check, files)
-        if template is None and model_type in CHAT_TYPES:
-            check.add(
-                "model-chat-template",
-                "error",
-                f"a {model_type} model needs a chat template",
-                "add chat_template.jinja, chat_template.json, or a chat_template field in tokenizer_config.json",
-            )
+    check.notes(notes)
+    template = _template(check, files, model_type)
     api = api_of(model_type) if model_type else None
     if verified:
         check.add(
@@ -160,6 +144,45 @@ def check_model(
         api,
         tuple(check.findings),
     )
+
+
+def _config(
+    check: _Check, files: dict[str, int], config: Any, verified: bool
+) -> tuple[str | None, Architecture | None, int | None]:
+    """config.json: its architecture, its context length, and its keys' types."""
+    if "config.json" not in files:
+        check.add("model-config", "error", "config.json is missing", "add the config.json of the base model")
+        return None, None, None
+    if not isinstance(config, dict):
+        if config is not None:  # else unreadable, and already said why
+            check.add("model-config", "error", "config.json is not a JSON object")
+        return None, None, None
+    arch_name, arch = _architecture(check, config, verified)
+    max_pos = _max_position(check, config)
+    for problem in config_type_problems(config)[:5]:
+        check.add(
+            "model-config-type",
+            "error",
+            f"config.json: {problem}",
+            "fix the value (the base model's config.json has the right one)",
+        )
+    return arch_name, arch, max_pos
+
+
+def _template(check: _Check, files: dict[str, int], model_type: str | None) -> str | None:
+    """Where the chat template comes from (chat-side and undeclared types; embedding needs none)."""
+    if model_type not in (*CHAT_TYPES, None):
+        return None
+    template, notes = chat_template(check.source, files)
+    check.notes(notes)
+    if template is None and model_type in CHAT_TYPES:
+        check.add(
+            "model-chat-template",
+            "error",
+            f"a {model_type} model needs a chat template",
+            "add chat_template.jinja, chat_template.json, or a chat_template field in tokenizer_config.json",
+        )
+    return template
 
 
 def _unnamed(check: _Check, config: Any) -> None:
@@ -328,17 +351,3 @@ def _weight_files(check: _Check, files: dict[str, int], safetensors: list[str]) 
         )
         return None
     return shards
-
-
-def _chat_template(check: _Check, files: dict[str, int]) -> str | None:
-    if "chat_template.jinja" in files:
-        return "chat_template.jinja"
-    if "chat_template.json" in files:
-        data = check.json("chat_template.json")
-        if isinstance(data, dict) and data.get("chat_template"):
-            return "chat_template.json"
-    if "tokenizer_config.json" in files:
-        data = check.json("tokenizer_config.json")
-        if isinstance(data, dict) and data.get("chat_template"):
-            return "tokenizer_config.json (chat_template field)"
-    return None

@@ -29,6 +29,9 @@ DTYPE_BYTES = {
     "I8": 1, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "E8M0": 1,
 }  # fmt: skip
 OTHER_DTYPES = ("F4", "F6_E2M3", "F6_E3M2", "C64")
+# What git leaves in place of a Git LFS file whose content was never fetched (about 130 bytes)
+LFS_PREFIX = b"version https://git-lfs.github.com/spec/v1"
+LFS_POINTER_MAX = 1024
 
 
 class SourceError(Exception):
@@ -134,16 +137,31 @@ def limit_for(path: str) -> int:
     return INDEX_LIMIT if path.endswith(".index.json") else METADATA_LIMIT
 
 
-def too_large(path: str, size: int) -> SourceError:
+def too_large(path: str, size: int, limit: int | None = None) -> SourceError:
+    limit = limit_for(path) if limit is None else limit
     return SourceError(
         "model-file-too-large",
-        f"{path} is {size:,} bytes, more than the {limit_for(path):,} bytes such a file can need; not read",
+        f"{path} is {size:,} bytes, more than the {limit:,} bytes such a file can need; not read",
         "check that the file is what its name says",
+    )
+
+
+def lfs_pointer(raw: bytes | bytearray) -> bool:
+    return len(raw) <= LFS_POINTER_MAX and bytes(raw[: len(LFS_PREFIX)]) == LFS_PREFIX
+
+
+def lfs_error(path: str) -> SourceError:
+    return SourceError(
+        "model-file-lfs-pointer",
+        f"{path} is a Git LFS pointer, not the file: its content was never fetched",
+        "run `git lfs pull` in the clone the files come from (then upload them again, for a Hub repository)",
     )
 
 
 def parse_json(path: str, raw: bytes | bytearray) -> Any:
     """JSON, with the count of values bounded before parsing so that memory stays bounded."""
+    if lfs_pointer(raw):
+        raise lfs_error(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -159,16 +177,22 @@ def parse_json(path: str, raw: bytes | bytearray) -> Any:
 
 
 def read_json_file(root: str, rel: str) -> Any:
+    return parse_json(rel, read_file(root, rel, limit_for(rel)))
+
+
+def read_file(root: str, rel: str, limit: int) -> bytes:
+    """The whole of root/rel, refused when larger than `limit` (checked before reading, and
+    again while reading: a file may grow)."""
     fd, size = open_regular(root, rel)
     try:
-        if size > limit_for(rel):
-            raise too_large(rel, size)
-        raw = read_limited(fd, limit_for(rel) + 1)
+        if size > limit:
+            raise too_large(rel, size, limit)
+        raw = read_limited(fd, limit + 1)
     finally:
         os.close(fd)
-    if len(raw) > limit_for(rel):
-        raise too_large(rel, len(raw))
-    return parse_json(rel, raw)
+    if len(raw) > limit:
+        raise too_large(rel, len(raw), limit)
+    return raw
 
 
 def local_safetensors(root: str, rel: str) -> int:
@@ -186,6 +210,8 @@ def header_length(rel: str, first: bytes | bytearray, size: int) -> int:
     """The header length the first 8 bytes declare, checked against the file's size."""
     if size < 8 or len(first) < 8:
         raise _bad(rel, f"is {size} bytes long: too short for a safetensors header (empty or truncated?)")
+    if size <= LFS_POINTER_MAX and bytes(first[:8]) == LFS_PREFIX[:8]:
+        raise lfs_error(rel)
     length = int.from_bytes(first[:8], "little")
     if length > HEADER_LIMIT:
         raise _bad(rel, f"declares a {length:,}-byte header, more than {HEADER_LIMIT:,} bytes")

@@ -22,6 +22,7 @@ from infermod.rules.model_files import (
     limit_for,
     local_safetensors,
     parse_json,
+    read_file,
     read_json_file,
     too_large,
     walk,
@@ -36,6 +37,7 @@ HUB_TIMEOUT = 4.0
 DEFAULT_ENDPOINT = "https://huggingface.co"
 _REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 T = TypeVar("T")
+MiB = 1024 * 1024
 
 
 def is_repo_id(value: str) -> bool:
@@ -52,6 +54,7 @@ class ModelSource(Protocol):
     def entries(self) -> list[Entry]: ...
     def problems(self) -> list[SourceError]: ...
     def read_json(self, path: str) -> Any: ...
+    def read_bytes(self, path: str, limit: int) -> bytes | bytearray: ...
     def safetensors_parameters(self, path: str) -> int: ...
 
 
@@ -76,6 +79,9 @@ class LocalSource:
 
     def read_json(self, path: str) -> Any:
         return read_json_file(self.root, path)
+
+    def read_bytes(self, path: str, limit: int) -> bytes | bytearray:
+        return read_file(self.root, path, limit)
 
     def safetensors_parameters(self, path: str) -> int:
         return local_safetensors(self.root, path)
@@ -137,6 +143,15 @@ class HubSource:
             raise too_large(path, size)
         return parse_json(path, self._call(lambda: self._download(path, limit_for(path))))
 
+    def read_bytes(self, path: str, limit: int) -> bytes | bytearray:
+        """A whole file, refused over `limit`; its time limit grows with its listed size (at
+        1 MiB/s at least), so that a tokenizer of tens of MB is not cut off as a small file is."""
+        size = next((e.size for e in self.entries() if e.path == path), 0)
+        if size > limit:
+            raise too_large(path, size, limit)
+        seconds = 2 * _per_request() + size / MiB
+        return self._call(lambda: self._download(path, limit), seconds)
+
     def safetensors_parameters(self, path: str) -> int:
         """Read with two range requests (length, then header), as huggingface_hub does, but
         with infermod's limits on both so that a hostile repository cannot exhaust memory."""
@@ -165,7 +180,7 @@ class HubSource:
             for chunk in response.iter_bytes():
                 data += chunk
                 if len(data) > limit and not byte_range:
-                    raise too_large(path, len(data))
+                    raise too_large(path, len(data), limit)
                 if len(data) >= limit and byte_range:
                     break
         del data[limit:]
@@ -182,8 +197,11 @@ class HubSource:
                 "unset HF_HUB_OFFLINE, or check a local copy with `infermod check-model DIR`",
             )
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _call(self, fn: Callable[[], T], seconds: float | None = None) -> T:
+        """fn's answer, waiting at most `seconds` (twice the per-request limit unless given),
+        and never past the command's deadline."""
         box: list[Any] = []
+        limit = 2 * _per_request() if seconds is None else seconds
 
         def run() -> None:
             try:
@@ -195,7 +213,6 @@ class HubSource:
             raise self._late()
         worker = threading.Thread(target=run, daemon=True)
         worker.start()
-        limit = 2 * _per_request()
         worker.join(deadline.cap(limit))
         if not box:
             if deadline.expired():
