@@ -152,16 +152,38 @@ def _no_color(_ctx: click.Context, _param: click.Parameter, value: bool) -> None
         output.set_color(False)
 
 
-def _recording(callback: Callable[..., Any]) -> Callable[..., Any]:
-    """Record the options that select the stack and the API, for the hints a command prints."""
+def _recording(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Record the options that select the stack and the API, for the hints a command prints;
+    with --json, switch the run to JSON events."""
 
     def run(**kwargs: Any) -> Any:
         from infermod import hints
 
         hints.record(kwargs.get("files") or (), kwargs.get("profile"), bool(kwargs.get("sandbox")))
+        if kwargs.pop("json_events", False):
+            if kwargs.get("fmt", "text") != "text":
+                raise click.UsageError("--json writes events, --format a view: choose one")
+            if name in ("apply", "destroy") and not (kwargs.get("auto_approve") or kwargs.get("plan_file")):
+                raise click.UsageError(f"--json cannot ask for confirmation: add --auto-approve to {name}")
+            from infermod import events
+
+            events.start(name)
+            result = callback(**kwargs)
+            events.finish(result if isinstance(result, int) else 0)
+            return result
         return callback(**kwargs)
 
     return run
+
+
+def _events(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--json",
+        "json_events",
+        is_flag=True,
+        help="Write one JSON object per line for every event, on stdout (text goes to stderr); "
+        "see schemas/infermod-events.schema.json.",
+    )(f)
 
 
 def terraform_spellings(command: click.Command, args: list[str]) -> list[str]:
@@ -211,7 +233,7 @@ class _Group(click.Group):
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         if cmd.callback is not None:
-            cmd.callback = _recording(cmd.callback)
+            cmd.callback = _recording(name or cmd.name or "", cmd.callback)
         cmd.params.append(
             click.Option(
                 ["--no-color"],
@@ -257,6 +279,7 @@ def cli() -> None:
 @_gates
 @_reports
 @_check_models
+@_events
 def validate(**kwargs: Any) -> int:
     """Check the configuration: schema, structure, compatibility and lifecycle rules."""
     from infermod.commands.validate import run
@@ -300,6 +323,7 @@ def validate(**kwargs: Any) -> int:
 @_policy
 @_reports
 @_check_models
+@_events
 def plan(**kwargs: Any) -> int:
     """Read the actual deployments, diff them with the configuration and show the plan."""
     from infermod.commands.plan import run
@@ -317,6 +341,7 @@ def plan(**kwargs: Any) -> int:
 @_gates
 @_check_models
 @_policy
+@_events
 def apply(**kwargs: Any) -> int:
     """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""
     from infermod.commands.apply import run
@@ -331,6 +356,7 @@ def apply(**kwargs: Any) -> int:
 @_scaleway
 @_gates
 @_policy
+@_events
 def destroy(**kwargs: Any) -> int:
     """Delete everything this stack owns (respecting prevent_destroy); nothing else."""
     from infermod.commands.apply import run_destroy
@@ -465,18 +491,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     except click.exceptions.Abort:
         _error("aborted")
-        return 130
+        return _ended("aborted", 130)
     except click.ClickException as exc:
         # click's usage errors exit 2, which `plan --detailed-exitcode` reserves for "changes
         # present": every error, usage errors included, exits 1 (Terraform's convention)
         exc.show()
-        return 1
+        return _ended(exc.format_message(), 1)
     except FatalError as exc:
         _error(str(exc))
-        return exc.exit_code
+        return _ended(str(exc), exc.exit_code)
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return _ended("interrupted", 130)
     except Exception as exc:
         _error(
             f"internal error: {type(exc).__name__}: {exc}. Please report it; set INFERMOD_DEBUG=1 for details."
@@ -485,10 +511,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if os.environ.get("INFERMOD_DEBUG"):
             raise
-        return 1
+        return _ended(f"internal error: {type(exc).__name__}: {exc}", 1)
     finally:
         deadline.start(None)  # the clock is the command's: nothing after it inherits it
+        from infermod import events
+
+        events.stop()
     return result if isinstance(result, int) else 0
+
+
+def _ended(message: str, code: int) -> int:
+    """With --json, an error ends the stream as an `error` event (after any others)."""
+    from infermod import events
+
+    if events.active():
+        events.emit("error", message, exit_code=code)
+    return code
 
 
 def _error(message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable
 from typing import TextIO
@@ -11,6 +12,7 @@ from infermod.secrets import Secret, redact_text
 
 _secrets: list[str] = []
 _color: bool | None = None
+_events = False  # `--json`: stdout carries only the event lines; text goes to stderr
 
 
 def register_secrets(values: Iterable[Secret]) -> None:
@@ -38,10 +40,23 @@ def redact(text: str) -> str:
     return redact_text(text, _secrets)
 
 
+def set_events(enabled: bool) -> None:
+    global _events
+    _events = enabled
+
+
 def out(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    stream = sys.stderr if err else sys.stdout
+    stream = sys.stderr if err or _events else sys.stdout
     stream.write(redact(text) + ("\n" if nl else ""))
     stream.flush()
+
+
+_SGR = re.compile(r"\033\[[0-9;]*m")
+
+
+def plain(text: str) -> str:
+    """`text` without the colour codes `style` added."""
+    return _SGR.sub("", text)
 
 
 def error(text: str) -> None:

@@ -201,3 +201,65 @@ def is_terminal(stream: TextIO) -> bool:
         return False
     logging_here = os.environ.get("INFERMOD_LOG", "").strip().lower() not in ("", "off")
     return not (logging_here and not os.environ.get("INFERMOD_LOG_PATH"))
+
+
+class JsonProgress(Progress):
+    """`--json`: each event of the run as a JSON line (apply_start, apply_progress when the
+    status changes and every HEARTBEAT seconds while it does not, apply_complete or
+    apply_errored), never a terminal line."""
+
+    def __init__(self, *, heartbeat: float = HEARTBEAT, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(sys.stderr, live=False, heartbeat=heartbeat, clock=clock)
+
+    def start(self, address: str, what: str) -> None:
+        from infermod import events
+
+        with self.lock:
+            now = self.clock()
+            self.started[address] = now
+            self.flights[address] = Flight(what, "", now, now, "")
+            events.emit("apply_start", f"{address}: {what}...", address=address, action=what)
+
+    def status(self, address: str, status: str) -> None:
+        with self.lock:
+            flight = self.flights.get(address)
+            if flight is None or flight.status == status:
+                return
+            self.flights[address] = flight._replace(status=status, logged=self.clock())
+            self._progress(address, status)
+
+    def done(self, address: str, message: str, ok: bool = True) -> None:
+        from infermod import events
+
+        with self.lock:
+            self.flights.pop(address, None)
+            events.emit(
+                "apply_complete" if ok else "apply_errored",
+                f"{address}: {message} after {self.elapsed(address)}",
+                address=address,
+                result=message,
+                elapsed_seconds=self._seconds(address),
+            )
+
+    def tick(self) -> None:
+        with self.lock:
+            now = self.clock()
+            for address, flight in sorted(self.flights.items()):
+                if now - flight.logged >= self.heartbeat:
+                    self._progress(address, flight.status or flight.what)
+                    self.flights[address] = flight._replace(logged=now)
+
+    def _progress(self, address: str, status: str) -> None:
+        from infermod import events
+
+        events.emit(
+            "apply_progress",
+            f"{address}: {status} ({self.elapsed(address)})",
+            address=address,
+            status=status,
+            elapsed_seconds=self._seconds(address),
+        )
+
+    def _seconds(self, address: str) -> int:
+        now = self.clock()
+        return int(max(now - self.started.get(address, now), 0))

@@ -8,8 +8,9 @@ from contextlib import AbstractContextManager
 
 import click
 
-from infermod import hints, output
+from infermod import events, hints, output
 from infermod.apply.executor import Executor
+from infermod.apply.outcome import Outcome
 from infermod.apply.poller import schedule
 from infermod.apply.progress import Progress
 from infermod.apply.stale import stale_reasons
@@ -185,6 +186,15 @@ def confirm_and_execute(
     destroying: bool = False,
 ) -> int:
     output.out(render_text(plan))
+    if events.active():
+        from infermod.render.events import emit_plan
+        from infermod.render.symbols import summary_line
+
+        emit_plan(plan)
+        operation = "destroy" if destroying else "apply"
+        events.summarize(
+            summary_line(plan), operation=operation, ok=True, added=0, changed=0, destroyed=0, failed=0
+        )
     if gate_failed(plan.findings, fail_on):
         output.error("the plan is refused: see the findings above; nothing was changed")
         return 1
@@ -228,11 +238,19 @@ def refuse_if_changed_meanwhile(plan: Plan, session: Session) -> None:
 
 
 def execute(plan: Plan, config: Config, session: Session, parallelism: int, seconds: float) -> int:
-    with Progress() as progress:
+    from infermod.apply.progress import JsonProgress
+
+    with JsonProgress() if events.active() else Progress() as progress:
         poll = schedule(session.sandbox)
         executor = Executor(plan, config, session.gateway, progress, parallelism, seconds, poll)
         outcomes = executor.run()
     output.out(render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes))
+    if events.active():
+        from infermod.render.events import emit_outcomes
+
+        emit_outcomes(outcomes)
+        message, fields = outcome_summary(plan, outcomes)
+        events.summarize(message, **fields)
     if plan.targets:
         output.out(output.style(PARTIAL_APPLY.format(plan=hints.command("plan")), "yellow"))
     if executor.reread_note:
@@ -250,6 +268,21 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
     return 0
 
 
+def outcome_summary(plan: Plan, outcomes: list[Outcome]) -> tuple[str, dict[str, object]]:
+    """The closing event's sentence and fields: what the run did, as its text view counts it."""
+    deps = [o for o in outcomes if o.type == "deployment"]
+    fields: dict[str, object] = {
+        "operation": "destroy" if plan.destroy else "apply",
+        "ok": all(o.ok for o in outcomes),
+        "added": sum(1 for o in deps if o.result in ("created", "replaced")),
+        "changed": sum(1 for o in deps if o.result == "updated"),
+        "destroyed": sum(1 for o in outcomes if o.result in ("destroyed", "replaced")),
+        "failed": sum(1 for o in outcomes if not o.ok),
+    }
+    text = render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes)
+    return output.plain(text.strip().splitlines()[-1]), fields
+
+
 def show_outputs(config: Config, session: Session) -> None:
     """Terraform's `Outputs:`: the endpoints of what the stack owns now, read after the run."""
     from infermod.errors import FatalError
@@ -262,6 +295,11 @@ def show_outputs(config: Config, session: Session) -> None:
         output.error(f"could not read the outputs ({exc}); `{hints.command('output')}` shows them")
         return
     owned = sorted(state.owned_deployments(config.stack), key=lambda d: (d.key or "", d.region))
+    if events.active():
+        from infermod.render.deployments import deployments_json
+        from infermod.render.events import emit_outputs
+
+        emit_outputs(deployments_json(config.stack, owned))
     text = render_outputs(config.stack, owned)
     if text:
         output.out(text)

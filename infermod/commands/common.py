@@ -32,6 +32,12 @@ def load_valid_config(
     if result.config is None or errors:
         for line in findings_text(result.findings):
             output.out(line, err=True)
+        from infermod import events
+
+        if events.active():
+            from infermod.render.events import emit_findings
+
+            emit_findings(result.findings)
         raise ConfigError(
             f"the configuration has {len(errors) or 'unreadable'} error(s); nothing was planned",
             errors or [f for f in result.findings if f.severity == "error"],

@@ -6,7 +6,7 @@ import os
 
 import click
 
-from infermod import hints, output
+from infermod import events, hints, output
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.errors import ConfigError, FatalError
 from infermod.plan.model import Plan
@@ -67,6 +67,12 @@ def run(
             post_failure_comment(stack, str(exc), exc.findings if isinstance(exc, ConfigError) else ())
         raise
     output.out(render_plan(plan, fmt))
+    if events.active():
+        from infermod.render.events import emit_plan
+        from infermod.render.symbols import summary_line
+
+        emit_plan(plan)
+        events.summarize(summary_line(plan), operation="plan", changes=plan.summary(), **counts_of(plan))
     write_reports(plan, gitlab_report, codequality, junit)
     failed = gate_failed(plan.findings, fail_on)
     note_missing = False
@@ -109,6 +115,12 @@ def run(
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0
+
+
+def counts_of(plan: Plan) -> dict[str, object]:
+    from infermod.render.findings import counts
+
+    return {"findings": counts(plan.findings), "has_changes": plan.has_changes}
 
 
 def write_reports(plan: Plan, gitlab_report: str | None, codequality: str | None, junit: str | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infermod import output
+from infermod import events, output
 from infermod.commands.common import gate_failed
 from infermod.findings import unique
 from infermod.render.validation import render_validation
@@ -50,4 +50,17 @@ def run(
         if junit:
             write_junit(junit, findings, [d.address for d in config.deployments] if config else [])
     output.out(render_validation(findings, files_read, failed, fmt))
+    if events.active():
+        from infermod.render.events import emit_findings
+        from infermod.render.findings import counts, summary_line
+
+        emit_findings(findings)
+        verdict = "Invalid" if failed else "Valid"
+        events.summarize(
+            f"{verdict}: {summary_line(findings)}.",
+            operation="validate",
+            valid=not failed,
+            files=files_read,
+            findings=counts(findings),
+        )
     return 1 if failed else 0
