@@ -70,8 +70,8 @@ class OwnedOnly(Gateway):
         super().delete_deployment(region, deployment_id)
 
     def _duplicate(self, dep: ActualDeployment) -> bool:
-        """A younger copy an interrupted run left (rules/duplicates.py), proven again now."""
-        from infermod.rules.duplicates import losers
+        """A younger copy an interrupted run left (plan/duplicates.py), proven again now."""
+        from infermod.plan.duplicates import losers
         from infermod.state import NAME_TAG, STACK_TAG
 
         tags = [f"{STACK_TAG}{self.stack}", f"{NAME_TAG}{dep.key}"]

@@ -53,7 +53,7 @@ def read_and_plan(
     config: Config, session: Session, eol_horizon: int | None, **options: Any
 ) -> tuple[Plan, ActualState]:
     """Read the actual state once, then plan from it (options: those of `build_plan`)."""
-    from infermod.plan.build import Observed, build_plan
+    from infermod.planning import Observed, build_plan
 
     state, catalog = session.read()
     observed = Observed(state, catalog, session.default_project, session.sandbox)

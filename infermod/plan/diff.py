@@ -1,7 +1,10 @@
 """Desired (Config) against actual (ActualState): one ResourceChange per resource.
 
 Deployments are matched by ownership tags (stack + key), never by name; models by their
-stack-carrying name. What the stack does not own is only ever reported as a conflict.
+stack-carrying name. What the stack does not own is never changed (two deployments carrying
+one key are left as they are). This module only says what differs: a deployment whose fields
+or endpoints differ is an update here; how the API can carry it out (in place, or replaced),
+whether it is safe and what it does to users are the rules' to judge (infermod/planning.py).
 """
 
 from __future__ import annotations
@@ -10,13 +13,13 @@ from functools import partial
 
 from infermod.catalog import Catalog
 from infermod.config.model import Config, DeploymentSpec, ModelSpec
-from infermod.findings import Finding
+from infermod.plan.duplicates import DUPLICATE, losers
+from infermod.plan.duplicates import reason as duplicate_reason
 from infermod.plan.model import (
     CREATE,
     DELETE,
     NOOP,
     REPLACE,
-    REPLACE_CBD,
     UPDATE,
     Cost,
     EndpointChange,
@@ -24,38 +27,32 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
-from infermod.rules.consequences import with_consequences
-from infermod.rules.duplicates import DUPLICATE, losers
-from infermod.rules.duplicates import reason as duplicate_reason
-from infermod.rules.safety import conflicts, model_in_use, name_index, ownership_findings, prevent_destroy
-from infermod.rules.updates import DOWNTIME, DOWNTIME_FIELDS, REPLACE_FIELDS, TRANSIENT
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
 
 
-def diff(
+def compare(
     config: Config,
     state: ActualState,
     catalog: Catalog,
     default_project: str,
     destroy: bool = False,
-) -> tuple[list[ResourceChange], list[Finding]]:
-    findings: list[Finding] = []
+) -> list[ResourceChange]:
+    """One change per resource, models first, each kind by address."""
     model_changes, model_ids = _models(config, state, default_project, destroy)
     changes: list[ResourceChange] = list(model_changes)
     by_key = state.owned_by_key(config.stack)
-    # copies an interrupted run of the create protocol left: the oldest stays (rules/duplicates.py)
+    # copies an interrupted run of the create protocol left: the oldest stays (plan/duplicates.py)
     settled = {key: doomed for key, deps in by_key.items() if (doomed := losers(deps))}
     by_key = {key: deps[:1] if key in settled else deps for key, deps in by_key.items()}
     for key, doomed in sorted(settled.items()):
         winner = by_key[key][0]
         changes += [_delete(dep, duplicate_reason(dep, winner), DUPLICATE, catalog) for dep in doomed]
-    findings.extend(ownership_findings(config, state, by_key))
     # Two deployments carrying one key: which is the real one is not ours to guess, and
-    # deleting either could destroy what someone else made. Both are left as they are.
+    # deleting either could destroy what someone else made. Both are left as they are
+    # (rules/safety.py says so).
     conflicted = {key for key, deps in by_key.items() if len(deps) > 1}
     by_key = {key: deps for key, deps in by_key.items() if key not in conflicted}
     desired = [] if destroy else list(config.deployments)
-    names: dict[tuple[str, str, str], list[ActualDeployment]] | None = None
     for spec in desired:
         project = spec.project_id or default_project
         if spec.key in conflicted:
@@ -63,9 +60,6 @@ def diff(
         candidates = by_key.pop(spec.key, [])
         primary = candidates[0] if candidates else None
         if primary is None:
-            if names is None:  # built once, and only when something is created
-                names = name_index(state)
-            findings.extend(conflicts(config, spec, project, names))
             changes.append(_create(spec, project, catalog, model_ids, config))
         else:
             changes.append(_compare(spec, project, primary, catalog, model_ids, config))
@@ -73,10 +67,7 @@ def diff(
         for dep in leftovers:
             reason = "destroy requested" if destroy else f"`{key}` is no longer in the configuration"
             changes.append(_delete(dep, reason, "delete_because_no_resource_config", catalog))
-    findings.extend(prevent_destroy(config, changes))
-    findings.extend(model_in_use(config, state, changes))
-    # every change says what it does to the deployment's users (rules/consequences.py)
-    return _order([with_consequences(c) for c in changes]), findings
+    return _order(changes)
 
 
 # ---- models ---------------------------------------------------------------------------------
@@ -251,18 +242,15 @@ def _compare(
     if comparable_after["quantization"] is None:  # not set: whatever the API chose is fine
         comparable_after["quantization"] = comparable_before["quantization"]
     changed = _changed_fields(comparable_before, comparable_after)
-    fields = tuple(
-        FieldChange(f, comparable_before[f], comparable_after[f], f in REPLACE_FIELDS, f in DOWNTIME_FIELDS)
-        for f in changed
-    )
+    fields = tuple(FieldChange(f, comparable_before[f], comparable_after[f]) for f in changed)
     endpoints = _endpoint_changes(spec, actual)
-    base = ResourceChange(
+    return ResourceChange(
         spec.address,
         "deployment",
         spec.key,
         actual.region,
         actual.project_id,
-        NOOP,
+        UPDATE if fields or endpoints else NOOP,
         actual.id,
         actual.status,
         before,
@@ -271,40 +259,6 @@ def _compare(
         endpoints,
         depends_on=_deps(spec),
         cost=_cost(catalog, before, after),
-    )
-    forced = [f for f in fields if f.forces_replacement]
-    if actual.status == "error":
-        return base._replace(
-            actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            action_reason="replace_because_error",
-            reasons=(f"the deployment is in error state: {actual.error_message or 'no message'}",),
-        )
-    if forced:
-        names = ", ".join(REPLACE_FIELDS[f.field] for f in forced)
-        return base._replace(
-            actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
-            action_reason="replace_because_cannot_update",
-            reasons=(f"{names} cannot be changed in place: the API has no update for it",),
-        )
-    downtime = [f for f in fields if f.downtime]
-    if downtime and spec.lifecycle.create_before_destroy:
-        return base._replace(
-            actions=REPLACE_CBD,
-            action_reason="replace_for_zero_downtime",
-            reasons=(
-                f"{', '.join(f.field for f in downtime)} changed and lifecycle.create_before_destroy is set: "
-                "a new deployment is made ready before the old one is deleted",
-            ),
-        )
-    if not fields and not endpoints:
-        return base
-    reasons = []
-    if actual.status in TRANSIENT:
-        reasons.append(f"currently {actual.status}: apply waits until it is ready before changing it")
-    return base._replace(
-        actions=UPDATE,
-        reasons=tuple(reasons),
-        downtime=DOWNTIME if downtime else None,
     )
 
 

@@ -11,18 +11,15 @@ from typing import NamedTuple
 
 from infermod.config.model import Config
 from infermod.errors import PlanError
-from infermod.findings import Finding
 from infermod.plan.model import CREATE, DELETE, REPLACE, REPLACE_CBD, ResourceChange
 from infermod.plan.records import Deployment
-from infermod.rules.consequences import with_consequences
-from infermod.rules.safety import prevent_destroy
 
 REPLACE_REASON = "replacement requested with --replace"
 
 
 class Narrowed(NamedTuple):
     changes: list[ResourceChange]
-    findings: list[Finding]  # prevent_destroy for the forced replacements
+    forced: list[ResourceChange]  # the replacements --replace made, kept or not: rules judge them
     left_out_monthly: float  # what the deployments left out go on costing, for the cost gate
 
 
@@ -35,9 +32,8 @@ def narrow(
 ) -> Narrowed:
     out = force_replacements(changes, replace, config) if replace else list(changes)
     forced = [c for c in out if c.address in replace and c.action_reason == "replace_by_request"]
-    findings = prevent_destroy(config, forced)
     if not targets:
-        return Narrowed(out, findings, 0.0)
+        return Narrowed(out, forced, 0.0)
     kept = select(out, targets, destroy)
     chosen = {c.address for c in kept}
     left_out = sum(
@@ -45,7 +41,7 @@ def narrow(
         for c in out
         if c.address not in chosen and c.cost is not None and c.type == "deployment"
     )
-    return Narrowed(kept, findings, round(left_out, 2))
+    return Narrowed(kept, forced, round(left_out, 2))
 
 
 def force_replacements(
@@ -70,13 +66,12 @@ def force_replacements(
             out[index] = change._replace(reasons=(*change.reasons, REPLACE_REASON))
             continue
         spec = next(d for d in config.deployments if d.address == address)
-        forced = change._replace(
+        out[index] = change._replace(
             actions=REPLACE_CBD if spec.lifecycle.create_before_destroy else REPLACE,
             action_reason="replace_by_request",
             reasons=(REPLACE_REASON,),
             downtime=None,
         )
-        out[index] = with_consequences(forced)  # a new URL, and downtime unless create-before-destroy
     return out
 
 

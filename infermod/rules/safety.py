@@ -2,13 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from infermod import hints
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
-from infermod.plan.model import ResourceChange
+from infermod.plan.duplicates import DUPLICATE
+from infermod.plan.model import CREATE, ResourceChange
 from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState
 
 NameIndex = dict[tuple[str, str, str], list[ActualDeployment]]
+
+
+def safety_findings(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:
+    """What the stack does not own, in the way of the diff's changes: deployments carrying one
+    key twice, names taken by others, guarded deletions, models that others use."""
+    settled = {c.resource_id for c in changes if c.action_reason == DUPLICATE}  # not a conflict: deleted
+    by_key = {
+        key: [d for d in deps if d.id not in settled]
+        for key, deps in state.owned_by_key(config.stack).items()
+    }
+    findings = ownership_findings(config, state, by_key)
+    findings += creation_conflicts(config, state, changes)
+    findings += prevent_destroy(config, changes)
+    findings += model_in_use(config, state, changes)
+    return findings
+
+
+def creation_conflicts(
+    config: Config, state: ActualState, changes: Sequence[ResourceChange]
+) -> list[Finding]:
+    """A deployment to create whose name another stack (or nothing managed) holds already."""
+    created = {c.address: c for c in changes if c.type == "deployment" and c.actions == CREATE}
+    if not created:
+        return []
+    names = name_index(state)  # built once, and only when something is created
+    out = []
+    for spec in config.deployments:
+        change = created.get(spec.address)
+        if change is not None:
+            out += conflicts(config, spec, change.project_id, names)
+    return out
 
 
 def name_index(state: ActualState) -> NameIndex:
@@ -40,17 +74,13 @@ def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameInd
     return out
 
 
-def prevent_destroy(config: Config, changes: list[ResourceChange]) -> list[Finding]:
+def prevent_destroy(config: Config, changes: Sequence[ResourceChange]) -> list[Finding]:
     guarded = {d.address: d for d in config.deployments if d.lifecycle.prevent_destroy}
     out = []
     for change in changes:
         spec = guarded.get(change.address)
         # a duplicate an interrupted run left is not the deployment prevent_destroy protects
-        if (
-            spec is not None
-            and "delete" in change.actions
-            and change.action_reason != "delete_because_duplicate"
-        ):
+        if spec is not None and "delete" in change.actions and change.action_reason != DUPLICATE:
             what = "replace" if change.is_replace else "delete"
             out.append(
                 Finding(
@@ -66,7 +96,7 @@ def prevent_destroy(config: Config, changes: list[ResourceChange]) -> list[Findi
     return out
 
 
-def model_in_use(config: Config, state: ActualState, changes: list[ResourceChange]) -> list[Finding]:
+def model_in_use(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:
     """A model this stack owns but a deployment outside the stack uses is never deleted."""
     deleted = {c.resource_id: c for c in changes if c.type == "model" and "delete" in c.actions}
     out = []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from infermod.apply.stale import stale_reasons
-from infermod.plan.diff import diff
 from infermod.plan.model import Plan
+from infermod.planning import judged_diff as diff
 from infermod.state import ActualState
 from tests.plan.test_diff import CATALOG, PROJECT, actual, config, spec
 

@@ -45,7 +45,7 @@ def test_a_derived_plan_survives_the_file_exactly(tmp_path):
     """What a saved-plan check re-derives compares with `==` against what the file holds."""
     import datetime as dt
 
-    from infermod.plan.build import Observed, build_plan
+    from infermod.planning import Observed, build_plan
     from infermod.state import ActualState
     from tests.plan.test_diff import CATALOG, PROJECT, actual, config, spec
 

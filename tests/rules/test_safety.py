@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from infermod.config.model import Lifecycle
-from infermod.plan.diff import diff
 from infermod.plan.model import DELETE
+from infermod.planning import judged_diff as diff
 from infermod.state import ActualModel, ActualState
 from tests.plan.test_diff import CATALOG, PROJECT, actual, config, spec
 

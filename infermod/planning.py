@@ -1,4 +1,16 @@
-"""Make a Plan from data: the configuration, the actual state and catalog already read, the rules.
+"""Planning: the diff's changes, judged by the rules, in one visible sequence.
+
+plan/ computes what differs between the desired and the actual records and knows no rule;
+rules/ judge changes and configurations and compute none. This module, above both, runs them:
+
+ 1. diff           plan/diff.py             one change per resource, desired against actual
+ 2. updates        rules/updates.py         how the API carries each out: in place, or replaced
+ 3. safety         rules/safety.py          never adopt, delete or break what the stack does not own
+ 4. targeting      plan/targeting.py        --replace forces replacements, --target narrows
+ 5. safety again   rules/safety.py          a forced replacement of a guarded deployment
+ 6. consequences   rules/consequences.py    what each change does to the deployment's users
+ 7. status, regions, quota, catalog, custom models   rules/status.py ... rules/engine.py
+ 8. policy         rules/policy.py          the gates, over the finished plan
 
 No I/O here: `infermod.commands.common.read_and_plan` reads Scaleway and calls `build_plan`.
 """
@@ -12,14 +24,17 @@ from infermod import __version__
 from infermod.catalog import Catalog
 from infermod.config.model import Config
 from infermod.findings import Finding
-from infermod.plan.diff import diff
-from infermod.plan.model import Plan
+from infermod.plan.diff import compare
+from infermod.plan.model import Plan, ResourceChange
 from infermod.plan.targeting import narrow
+from infermod.rules.consequences import with_consequences
 from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.rules.policy import Policy, policy_findings
 from infermod.rules.quota import plan_quota_findings
 from infermod.rules.regions import region_findings
+from infermod.rules.safety import prevent_destroy, safety_findings
 from infermod.rules.status import plan_status_findings
+from infermod.rules.updates import carried_out
 from infermod.state import ActualState
 
 
@@ -30,6 +45,19 @@ class Observed(NamedTuple):
     catalog: Catalog
     default_project: str
     sandbox: bool
+
+
+def judged_diff(
+    config: Config,
+    state: ActualState,
+    catalog: Catalog,
+    default_project: str,
+    destroy: bool = False,
+) -> tuple[list[ResourceChange], list[Finding]]:
+    """Steps 1-3: the changes as the API will carry them out, and what is unsafe about them."""
+    changes = compare(config, state, catalog, default_project, destroy)
+    changes = carried_out(config, state, changes)
+    return changes, safety_findings(config, state, changes)
 
 
 def build_plan(
@@ -46,10 +74,10 @@ def build_plan(
     replace: tuple[str, ...] = (),
 ) -> Plan:
     state, catalog = observed.state, observed.catalog
-    changes, findings = diff(config, state, catalog, observed.default_project, destroy)
+    changes, findings = judged_diff(config, state, catalog, observed.default_project, destroy)
     narrowed = narrow(config, changes, targets, replace, destroy)
-    changes, findings = narrowed.changes, findings + narrowed.findings
-    findings = list(prior_findings or []) + findings
+    findings = list(prior_findings or []) + findings + prevent_destroy(config, narrowed.forced)
+    changes = [with_consequences(c) for c in narrowed.changes]
     findings += plan_status_findings(config, state, changes)
     findings += region_findings(config, state)
     if not destroy:
