@@ -382,13 +382,6 @@ def test_sandbox_checks_the_example_custom_model_offline(cli, tmp_path, monkeypa
     }
 
 
-def test_every_safetensors_file_is_checked_even_outside_the_index(cli, tmp_path):
-    files = sharded(2)
-    files["consolidated.safetensors"] = b""
-    error = errors(check(cli, materialize(tmp_path, files)))["model-weights-invalid"]
-    assert error["message"].startswith("consolidated.safetensors")
-
-
 def test_a_file_is_not_a_repository_id(cli, tmp_path):
     (tmp_path / "config.json").write_text("{}")
     body = check(cli, tmp_path / "config.json")

@@ -49,6 +49,7 @@ def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) 
             "verified": report.verified,
             "parameters": report.parameters,
             "max_position_embeddings": report.max_position_embeddings,
+            "max_position_embeddings_from": report.max_position_from,
             "chat_template": report.chat_template,
             "api": report.api,
             "findings": findings_json(report.findings),
@@ -61,7 +62,7 @@ def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) 
             ("type", report.type),
             ("architecture", report.architecture),
             ("parameters", f"{report.parameters:,}" if report.parameters else None),
-            ("max_position_embeddings", report.max_position_embeddings),
+            ("max_position_embeddings", _context(report.max_position_embeddings, report.max_position_from)),
             ("chat template", report.chat_template),
             ("API", report.api),
         ]
@@ -71,3 +72,9 @@ def run(source: str, model_type: str | None, fmt: str, repo: str | None = None) 
         for line in findings_text(report.findings):
             output.out("  " + line)
     return 0 if report.compatible else 1
+
+
+def _context(value: int | None, where: str | None) -> str | None:
+    if value is None:
+        return None
+    return f"{value:,}" if where in (None, "max_position_embeddings") else f"{value:,} ({where})"

@@ -1,11 +1,14 @@
 """Is a custom model deployable? The docs' rules, checked on its files.
 
-Rules (Generative APIs - Dedicated Deployment, custom models): config.json with a supported
-`architectures` entry and `max_position_embeddings` (or its `text_config`'s); weights in
-.safetensors (pickle formats are refused: they can execute code), every shard the index names
-present and every header sound; tokenizer.json; a chat template for chat, vision and
-multimodal models (chat_template.jinja or chat_template.json win over tokenizer_config.json's
-field); the type consistent with where the docs list the architecture (model_types.py).
+Rules (Generative APIs - Dedicated Deployment, custom models; each decision with the docs'
+sentence behind it: docs/custom-model-rules.md): config.json with a supported `architectures`
+entry and `max_position_embeddings` (top level, else the language model's sub-config:
+model_content.context_length); weights in .safetensors (pickle formats are refused: they can
+execute code), counted where the loader reads them (the root and its index), every shard the
+index names present and every header sound; tokenizer.json, a chat template for chat, vision
+and multimodal models (the template file wins over tokenizer_config.json's field), each checked
+for its content (model_content.py); the type consistent with where the docs list the
+architecture (model_types.py).
 
 Identity is where the files come from: the Hugging Face repository id, or for a local directory
 none unless the user names it (`check-model DIR --repo ORG/NAME`); never a field inside the files
@@ -22,7 +25,13 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from infermod.findings import Finding
-from infermod.rules.model_content import chat_template, config_type_problems, tokenizer_notes
+from infermod.rules.model_content import (
+    CONTEXT_ALIASES,
+    chat_template,
+    config_type_problems,
+    context_length,
+    tokenizer_notes,
+)
 from infermod.rules.model_source import ModelSource, SourceError
 from infermod.rules.model_types import (
     CHAT_TYPES,
@@ -54,6 +63,7 @@ class ModelReport(NamedTuple):
     chat_template: str | None  # where the template comes from
     api: str | None
     findings: tuple[Finding, ...]
+    max_position_from: str | None = None  # where config.json holds it: `llm_config.max_position_embeddings`
 
     @property
     def compatible(self) -> bool:
@@ -115,7 +125,7 @@ def check_model(
     verified = verified_models().get(name.lower()) if name else None
     if name is None:
         _unnamed(check, config)
-    arch_name, arch, max_pos = _config(check, files, config, verified is not None)
+    arch_name, arch, (max_pos, max_from) = _config(check, files, config, verified is not None)
     params = _weights(check, files)
     check.notes(tokenizer_notes(source, files))
     pooling = any(f in files for f in POOLING_FILES)
@@ -143,20 +153,21 @@ def check_model(
         template,
         api,
         tuple(check.findings),
+        max_from,
     )
 
 
 def _config(
     check: _Check, files: dict[str, int], config: Any, verified: bool
-) -> tuple[str | None, Architecture | None, int | None]:
-    """config.json: its architecture, its context length, and its keys' types."""
+) -> tuple[str | None, Architecture | None, tuple[int | None, str | None]]:
+    """config.json: its architecture, its context length (and where), and its keys' types."""
     if "config.json" not in files:
         check.add("model-config", "error", "config.json is missing", "add the config.json of the base model")
-        return None, None, None
+        return None, None, (None, None)
     if not isinstance(config, dict):
         if config is not None:  # else unreadable, and already said why
             check.add("model-config", "error", "config.json is not a JSON object")
-        return None, None, None
+        return None, None, (None, None)
     arch_name, arch = _architecture(check, config, verified)
     max_pos = _max_position(check, config)
     for problem in config_type_problems(config)[:5]:
@@ -260,40 +271,65 @@ def _architecture(
     return str(archs[0]), None
 
 
-def _max_position(check: _Check, config: dict[str, Any]) -> int | None:
-    """max_position_embeddings, from text_config when the top level lacks it (vision models)."""
-    value = config.get("max_position_embeddings")
-    text_config = config.get("text_config")
-    if value is None and isinstance(text_config, dict):
-        value = text_config.get("max_position_embeddings")
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    problem = (
-        "has no `max_position_embeddings`" if value is None else "has an invalid `max_position_embeddings`"
-    )
+def _max_position(check: _Check, config: dict[str, Any]) -> tuple[int | None, str | None]:
+    """The context length and where config.json holds it (see context_length); another key for
+    it (`n_positions`...) is a warning, since the docs list families that never write the one
+    they require; none at all is the docs' requirement unmet."""
+    found = context_length(config)
+    if found is None:
+        alias = context_length(config, CONTEXT_ALIASES)
+        if alias is not None and _positive(alias[1]):
+            path, value = alias
+            check.add(
+                "model-max-position-embeddings",
+                "warning",
+                f"config.json has no `max_position_embeddings`, which the docs require; its family "
+                f"names the context length `{path}` ({value:,}), taken instead",
+                "the docs list architectures whose config.json never has the key, so this is a warning; "
+                f'if the import is refused, add "max_position_embeddings": {value} to config.json',
+            )
+            return value, path
+        check.add(
+            "model-max-position-embeddings",
+            "error",
+            "config.json has no `max_position_embeddings` (at the top level or in a language-model "
+            "sub-config such as text_config or llm_config)",
+            "copy it from the base model's config.json",
+        )
+        return None, None
+    path, value = found
+    if _positive(value):
+        return value, path
     check.add(
         "model-max-position-embeddings",
         "error",
-        f"config.json {problem} (at the top level or in `text_config`)",
+        f"config.json has an invalid `{path}` (a positive integer is needed)",
         "copy it from the base model's config.json",
     )
-    return None
+    return None, None
+
+
+def _positive(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _weights(check: _Check, files: dict[str, int]) -> int | None:
-    """Checks the weights; returns their parameter count when every file counted is sound."""
-    safetensors = sorted(f for f in files if f.endswith(".safetensors"))
+    """Checks the weights where the loader reads them, the repository root and its index;
+    returns their parameter count when every file counted is sound."""
+    root = sorted(f for f in files if f.endswith(".safetensors") and "/" not in f)
+    nested = sorted(f for f in files if f.endswith(".safetensors") and "/" in f)
     pickles = sorted(f for f in files if f.endswith(PICKLE))
-    if not safetensors:
-        found = ", ".join(pickles[:MAX_LISTED])
-        what = f" (found {found}: pickle formats can execute code and are refused)" if pickles else ""
-        check.add(
-            "model-weights",
-            "error",
-            f"no weights in .safetensors format{what}",
-            "convert the weights to safetensors (e.g. save_pretrained(..., safe_serialization=True))",
-        )
+    if not root:
+        _no_weights(check, nested, pickles)
         return None
+    if nested:
+        check.add(
+            "model-weights-ignored",
+            "info",
+            f"{len(nested)} .safetensors file(s) in sub-folders are not read by the loader and not "
+            f"counted: {_listed(nested)}",
+            "training checkpoints need not be uploaded: they are imported with the model all the same",
+        )
     if pickles:
         check.add(
             "model-weights-pickle",
@@ -301,15 +337,49 @@ def _weights(check: _Check, files: dict[str, int]) -> int | None:
             f"pickle files are present ({', '.join(pickles[:MAX_LISTED])}); only .safetensors weights are used",
             "remove the pickle files from the repository",
         )
-    counted = _weight_files(check, files, safetensors)
-    params = _headers(check.source, safetensors)
-    good = {path: count for path, count in params.items() if isinstance(count, int)}
-    bad = [problem for problem in params.values() if isinstance(problem, SourceError)]
+    counted = _weight_files(check, files, root)
+    loaded = counted if counted is not None else root
+    unread = [f for f in root if f not in loaded]
+    params = _headers(check.source, loaded + unread)
+    bad = [problem for path in loaded if isinstance(problem := params[path], SourceError)]
     for problem in bad[:MAX_LISTED]:
         check.problem(problem)
+    for path in unread:
+        if isinstance(problem := params[path], SourceError):
+            check.add(
+                "model-weights-unread",
+                "warning",
+                f"{problem}; it is outside {INDEX}, so the loader does not read it",
+                "remove it: it is imported with the model all the same",
+            )
     if counted is None or bad:
         return None
-    return sum(good[path] for path in counted)
+    return sum(count for path in counted if isinstance(count := params[path], int))
+
+
+def _no_weights(check: _Check, nested: list[str], pickles: list[str]) -> None:
+    if nested:
+        check.add(
+            "model-weights",
+            "error",
+            "no .safetensors weights at the repository root, where the loader reads them "
+            f"(found only in sub-folders: {_listed(nested)})",
+            f"move the model's weights (and {INDEX}) to the root: a sub-folder such as a training "
+            "checkpoint's is not read",
+        )
+        return
+    found = ", ".join(pickles[:MAX_LISTED])
+    what = f" (found {found}: pickle formats can execute code and are refused)" if pickles else ""
+    check.add(
+        "model-weights",
+        "error",
+        f"no weights in .safetensors format{what}",
+        "convert the weights to safetensors (e.g. save_pretrained(..., safe_serialization=True))",
+    )
+
+
+def _listed(paths: list[str]) -> str:
+    return ", ".join(p[:100] for p in paths[:MAX_LISTED]) + (" ..." if len(paths) > MAX_LISTED else "")
 
 
 def _headers(source: ModelSource, paths: list[str]) -> dict[str, int | SourceError]:

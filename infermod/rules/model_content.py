@@ -69,6 +69,47 @@ TEXT_CONFIGS = (
 )
 
 
+CONTEXT_KEY = "max_position_embeddings"
+# What other families the docs list call the context length: GPT-2 and GPT-J, MPT and DBRX,
+# ChatGLM and Qwen (v1), Whisper's decoder...
+CONTEXT_ALIASES = (
+    "n_positions",
+    "max_seq_len",
+    "seq_length",
+    "max_sequence_length",
+    "n_ctx",
+    "max_target_positions",
+)
+_TEXT_WORDS = ("text", "llm", "language", "decoder", "thinker")
+_TOWER_WORDS = ("vision", "visual", "image", "audio", "speech", "encoder", "tower", "projector")
+MAX_NESTING = 3
+
+
+def context_length(config: dict[str, Any], names: tuple[str, ...] = (CONTEXT_KEY,)) -> tuple[str, Any] | None:
+    """(dotted path, value) of the first of `names` found: at the top level, else in the
+    sub-configs that hold the language model, level by level (the known family names first),
+    never in a vision or audio tower, whose max_position_embeddings counts patches or frames."""
+    level: list[tuple[str, dict[str, Any]]] = [("", config)]
+    for _ in range(MAX_NESTING + 1):
+        for prefix, node in level:
+            for name in names:
+                if name in node:
+                    return prefix + name, node[name]
+        level = [(f"{prefix}{key}.", node[key]) for prefix, node in level for key in _language_side(node)]
+    return None
+
+
+def _language_side(node: dict[str, Any]) -> list[str]:
+    def side(key: str) -> bool:
+        low = key.lower()
+        return key in TEXT_CONFIGS or (
+            any(w in low for w in _TEXT_WORDS) and not any(w in low for w in _TOWER_WORDS)
+        )
+
+    keys = [k for k, v in node.items() if isinstance(v, dict) and side(k)]
+    return sorted(keys, key=lambda k: (TEXT_CONFIGS.index(k) if k in TEXT_CONFIGS else len(TEXT_CONFIGS), k))
+
+
 def config_type_problems(config: dict[str, Any], where: str = "") -> list[str]:
     """`key is X, where the loader needs Y` for each known key of the wrong type."""
     problems = []
