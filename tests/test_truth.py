@@ -101,20 +101,26 @@ def test_create_before_destroy_says_no_downtime_but_a_new_url(cli, scw_env, sdk,
         assert "no downtime (create before destroy)" in view and "endpoint URL changes" in view
 
 
-def test_a_rename_says_it_briefly_shows_deploying(cli, scw_env, sdk, tmp_path):
+def test_a_rename_says_it_shows_deploying_for_about_two_minutes(cli, scw_env, sdk, tmp_path):
     make_matching(sdk)
     config(tmp_path, extra="    name: chat-v2\n")
     c = change(plan_json(cli), "deployment.chat")
     assert c["change"]["actions"] == ["update"] and _kinds(c) == ["brief-deploying"]
-    assert "`deploying`" in c["consequences"][0]["message"] and c["alternative"] is None
+    assert c["consequences"][0] == {
+        "kind": "brief-deploying",
+        "severity": "warning",
+        "message": "≈2 min `deploying` (in-place rename): it may not serve meanwhile; same URL",
+    }
+    assert c["alternative"] is None
 
 
-def test_tags_only_is_no_downtime(cli, scw_env, sdk, tmp_path):
+def test_a_tag_change_says_it_shows_deploying_too(cli, scw_env, sdk, tmp_path):
+    """Recorded after a rename, and a tag change is the same kind of update: not 'no downtime'."""
     make_matching(sdk)
     config(tmp_path, tags="team-b")
     c = change(plan_json(cli), "deployment.chat")
     assert [(q["kind"], q["message"]) for q in c["consequences"]] == [
-        ("no-downtime", "no downtime, same URL")
+        ("brief-deploying", "≈2 min `deploying` (in-place tag change): it may not serve meanwhile; same URL")
     ]
 
 

@@ -313,9 +313,10 @@ class Executor:
             self.slots.run(partial(self._endpoint_call, region, dep_id, e))
         fields = self._update_fields(change)
         if fields:
-            self.slots.run(lambda: self.gateway.update_deployment(region, dep_id, **fields))
-        if any(f.downtime for f in change.field_changes):
-            self.waits.ready(change.address, region, change.project_id, dep_id, "redeploying")
+            answer = self.slots.run(lambda: self.gateway.update_deployment(region, dep_id, **fields))
+            # every update redeploys for a while (a rename ~2 min): done when it serves it
+            doing = "redeploying" if any(f.downtime for f in change.field_changes) else "updating"
+            self.waits.updated(change.address, region, change.project_id, answer, doing)
 
     def _endpoint_call(self, region: str, dep_id: str, e: EndpointChange) -> None:
         if e.action == "create" and e.after:

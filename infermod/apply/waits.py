@@ -7,6 +7,8 @@ Interrupted (Ctrl-C) with the words the apply report shows.
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -19,7 +21,28 @@ from infermod.rules.updates import TRANSIENT
 from infermod.scw import deadline
 from infermod.scw.gateway import Gateway
 from infermod.scw.statuses import LOCKED, locked_message
-from infermod.state import STACK_TAG
+from infermod.state import STACK_TAG, ActualDeployment
+
+GRACE_ENV = "INFERMOD_UPDATE_GRACE"
+UPDATE_GRACE = 60.0
+
+
+def _grace() -> float:
+    try:
+        return max(0.0, float(os.environ.get(GRACE_ENV, UPDATE_GRACE)))
+    except ValueError:
+        return UPDATE_GRACE
+
+
+def _instant(text: str | None) -> dt.datetime | None:
+    """An API timestamp (`2025-05-15T09:05:15.085852Z`), or None when there is none."""
+    if not text:
+        return None
+    try:
+        found = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
 
 
 class Failed(Exception):
@@ -80,6 +103,41 @@ class Waits:
             raise Failed(locked_message(dep.name))
         if dep.status == "error" and not settle_only:
             raise Failed(f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}")
+
+    def updated(
+        self, address: str, region: str, project_id: str, answer: ActualDeployment, doing: str
+    ) -> None:
+        """After an update, until the deployment serves the new specification. Recorded after
+        a rename: the update answers `deploying`, then reads say `ready` with the update's own
+        `updated_at` for ~2 s, then `deploying` again (a later `updated_at`) for minutes. So a
+        `ready` counts only when its `updated_at` is later than the update's answer, or when it
+        has lasted `INFERMOD_UPDATE_GRACE` seconds (60 by default: an update that redeploys
+        nothing never leaves `ready`)."""
+        since = _instant(answer.updated_at)
+        grace = _grace()
+        ready_since: list[float] = []
+
+        def served(dep: Record) -> bool:
+            if dep is None or dep.status in ("error", LOCKED):
+                return True
+            if dep.status != "ready":
+                ready_since.clear()  # it left `ready`: the change is under way
+                return False
+            later = _instant(dep.updated_at)
+            if since is None or (later is not None and later > since):
+                return True
+            ready_since[:1] = ready_since[:1] or [time.monotonic()]
+            return time.monotonic() - ready_since[0] >= grace
+
+        dep = self._watch(address, region, project_id, answer.id, served, doing)
+        if dep is None:
+            raise Failed(f"deployment {answer.id} disappeared")
+        if dep.status == LOCKED:
+            raise Failed(locked_message(dep.name))
+        if dep.status == "error":
+            raise Failed(
+                f"deployment {answer.id} is in error: {dep.error_message or 'no message from the API'}"
+            )
 
     def gone(self, address: str, region: str, project_id: str, dep_id: str) -> None:
         self._watch(address, region, project_id, dep_id, lambda dep: dep is None, "")

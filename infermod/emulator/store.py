@@ -52,6 +52,13 @@ def now_iso(t: float) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# The update blip (recorded after a rename): `ready` with the update's own updated_at, then the
+# transient status again; its length as a fraction of --ready-after (~2 s of a ~14 min create
+# is 0.002: longer here, so that a poll can see it).
+BLIP = 0.05
+KEEP = "keep-updated-at"
+
+
 class Store:
     def __init__(
         self,
@@ -142,20 +149,21 @@ class Store:
         """Apply due steps; False when the resource is gone (deletion finished)."""
         steps = record.get("_steps", [])
         while steps and steps[0][0] <= now:
-            when, status = steps.pop(0)
+            when, status, *keep = steps.pop(0)
             if status == "gone":
                 return False
             record["status"] = status
-            record["updated_at"] = now_iso(when)
+            if not keep:  # the update blip's `ready` keeps the update's updated_at
+                record["updated_at"] = now_iso(when)
             if "min_size" in record:
                 record.setdefault("error_message", "")
                 if status == "ready":
                     record["size"] = record["min_size"]
         return True
 
-    def _schedule(self, record: dict[str, Any], *steps: tuple[float, str]) -> None:
+    def _schedule(self, record: dict[str, Any], *steps: tuple[float, str] | tuple[float, str, str]) -> None:
         now = self.clock()
-        record["_steps"] = [[now + delay * self.ready_after, status] for delay, status in steps]
+        record["_steps"] = [[now + step[0] * self.ready_after, *step[1:]] for step in steps]
 
     def _live(self, table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         now = self.clock()
@@ -255,15 +263,16 @@ class Store:
                 record["name"], relabelled = body["name"], True
             if body.get("tags") is not None and list(body["tags"]) != record["tags"]:
                 record["tags"], relabelled = list(body["tags"]), True
-            if redeploy:
-                record["status"] = "deploying"
-                self._schedule(record, (1.0, "ready"))
-            elif resized:
-                record["status"] = "scaling"
-                self._schedule(record, (0.5, "ready"))
-            elif relabelled:  # the real service briefly redeploys on a rename or tag change
-                record["status"] = "deploying"
-                self._schedule(record, (0.1, "ready"))
+            # model or quantization: a redeploy (15-30 min); size: scaling; a rename or tag
+            # change: ~2 min `deploying` (recorded). Each answers its transient status, then,
+            # as recorded after a rename, the next reads say `ready` with the update's own
+            # `updated_at` for a moment (~2 s real), then the transient status again (a later
+            # `updated_at`) until the change is done.
+            change = ("deploying", 1.0) if redeploy else ("scaling", 0.5) if resized else ("deploying", 0.15)
+            if redeploy or resized or relabelled:
+                status, hold = change
+                record["status"] = status
+                self._schedule(record, (0.0, "ready", KEEP), (BLIP, status), (BLIP + hold, "ready"))
             record["updated_at"] = now_iso(self.clock())
             self.save()
             return record

@@ -49,7 +49,7 @@ CONSEQUENCE_KINDS = (
     "downtime",  # without service for a while
     "no-downtime",
     "not-serving",  # replaced because it is in error: it serves nothing already (added in 1.3)
-    "brief-deploying",  # a rename shows `deploying` for a moment
+    "brief-deploying",  # a rename or tag change shows `deploying` for about 2 minutes
     "auth-disabled",  # an existing endpoint stops requiring authentication
     "auth-enabled",  # an existing endpoint starts requiring it: clients need a key
     "endpoint-added",

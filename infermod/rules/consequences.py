@@ -17,7 +17,7 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.plan.records import Deployment, Endpoint, Payload, network_label
-from infermod.rules.updates import REDEPLOY_TIME
+from infermod.rules.updates import REDEPLOY_TIME, RELABEL_TIME
 
 # what an in-place change of a field redeploys, in the words of the plan
 _REDEPLOYS = {
@@ -26,6 +26,8 @@ _REDEPLOYS = {
     "min_size": "node count change",
     "max_size": "node count change",
 }
+# a rename or tag change redeploys briefly too (recorded after a rename: ~2 min `deploying`)
+_RELABELS = {"name": "rename", "tags": "tag change"}
 CBD = "lifecycle.create_before_destroy"
 
 
@@ -69,13 +71,15 @@ def _update(change: ResourceChange) -> list[Consequence]:
                 "downtime", "warning", f"{REDEPLOY_TIME} without service (in-place {', '.join(redeploys)})"
             )
         )
-    renamed = any(f.field == "name" for f in change.field_changes)
+    relabelled = sorted({_RELABELS[f.field] for f in change.field_changes if f.field in _RELABELS})
+    renamed = bool(relabelled) and not redeploys  # a redeploy already says how long
     if renamed:
         out.append(
             Consequence(
                 "brief-deploying",
-                "info",
-                "the rename briefly shows the deployment as `deploying`; same URL",
+                "warning",
+                f"{RELABEL_TIME} `deploying` (in-place {' and '.join(relabelled)}): it may not serve meanwhile; "
+                "same URL",
             )
         )
     if not redeploys and not renamed and not any(e.action == "delete" for e in change.endpoint_changes):

@@ -16,6 +16,9 @@ REPLACE_FIELDS = {"node_type": "node type", "region": "region", "project_id": "p
 DOWNTIME_FIELDS = {"model", "min_size", "max_size", "quantization"}
 # How long a redeploy leaves a deployment without service (Scaleway's "change model" docs).
 REDEPLOY_TIME = "≈15–30 min"  # noqa: RUF001 - the en dash is meant
+# How long a rename or tag change shows the deployment `deploying`: recorded after a rename
+# (Terraform provider's deployment-endpoint test): `ready` for ~2 s, then `deploying` ~2 minutes.
+RELABEL_TIME = "≈2 min"
 DOWNTIME = (
     "the deployment is unavailable while it redeploys (15-30 minutes per the product docs); "
     "set lifecycle.create_before_destroy for a zero-downtime replacement"

@@ -22,6 +22,7 @@ from scaleway.inference.v1 import (
 from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
 from scaleway_core.utils import WaitForOptions
 
+from infermod.emulator.store import BLIP
 from tests.conftest import OTHER_PROJECT, PROJECT, SECRET_KEY, sdk_client, start_emulator
 from tests.helpers import LLAMA, PUBLIC_PROJECT, create, model_id, settled_model
 
@@ -36,7 +37,7 @@ def error_of(call) -> tuple[int, dict]:
     return info.value.status_code, json.loads(info.value.response.text)
 
 
-def test_deployment_lifecycle_through_the_sdk(sdk):
+def test_deployment_lifecycle_through_the_sdk(sdk, emulator):
     dep = create(sdk, "chat", ["a", "b"])
     assert dep.status == "creating" and dep.size == 0 and dep.tags == ["a", "b"]
     assert dep.endpoints[0].url.startswith("https://") and dep.endpoints[0].public_network is not None
@@ -45,11 +46,22 @@ def test_deployment_lifecycle_through_the_sdk(sdk):
     # the default is the largest quantization the catalog allows: an fp8 model runs at 8 bits only
     assert ready.status == "ready" and ready.size == 1 and ready.quantization.bits == 8
     assert seen <= {"creating", "deploying"}
+    now = [time.time()]  # the emulator's clock, stepped by hand from here
+    emulator.app.store.clock = lambda: now[0]
     updated = sdk.update_deployment(deployment_id=dep.id, min_size=2, max_size=2, tags=["c"])
     assert updated.status == "scaling" and updated.tags == ["c"]
+    # the recorded blip: `ready` with the update's own updated_at, then the change for real
+    blip = sdk.get_deployment(deployment_id=dep.id)
+    assert (blip.status, blip.updated_at) == ("ready", updated.updated_at)
+    now[0] += 0.3 * BLIP + 0.001
+    again = sdk.get_deployment(deployment_id=dep.id)
+    assert again.status == "scaling" and again.updated_at > updated.updated_at
     status, body = error_of(lambda: sdk.update_deployment(deployment_id=dep.id, tags=["d"]))
     assert (status, body["type"], body["current_state"]) == (409, "transient_state", "scaling")
-    assert sdk.wait_for_deployment(deployment_id=dep.id, options=FAST).size == 2
+    now[0] += 0.3
+    done = sdk.get_deployment(deployment_id=dep.id)
+    assert (done.status, done.size) == ("ready", 2) and done.updated_at > again.updated_at
+    emulator.app.store.clock = time.time
     deleting = sdk.delete_deployment(deployment_id=dep.id)
     assert deleting.status == "deleting"
     time.sleep(0.2)
