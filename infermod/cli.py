@@ -25,7 +25,15 @@ SEVERITY = click.Choice(["warning", "error"])
 
 
 def _format(choices: click.Choice[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option("--format", "fmt", type=choices, default="text", show_default=True)
+    views = {"text": "for people", "json": "versioned JSON, for programs", "markdown": "for merge requests"}
+    return click.option(
+        "--format",
+        "fmt",
+        type=choices,
+        default="text",
+        show_default=True,
+        help="The view: " + "; ".join(f"{c} {views[c]}" for c in choices.choices) + ".",
+    )
 
 
 def _files(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -231,6 +239,17 @@ class _Group(click.Group):
 
     command_class = _Command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's whole first sentence, wrapped: click cuts it to one line with `...`."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=1_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         if cmd.callback is not None:
             cmd.callback = _recording(name or cmd.name or "", cmd.callback)
@@ -259,8 +278,8 @@ def cli() -> None:
       0  success; for `plan --detailed-exitcode`, success with no changes
       1  any error, including usage errors (unknown option, missing argument)
       2  only with `plan --detailed-exitcode`: success, and the plan has changes
-      3  only with `plan --comment`: the plan is made (and saved), but the merge-request note
-         could not be written (GitLab's CI templates show it as a warning)
+      3  only with `plan --comment`: the plan is made (and saved), but the
+         merge-request note could not be written (a warning in GitLab's templates)
       130  interrupted (Ctrl-C)
     """
 
@@ -374,7 +393,7 @@ def show(plan_file: str, fmt: str) -> int:
     return run(plan_file, fmt)
 
 
-@cli.command()
+@cli.command(short_help="List each deployment's status and endpoint URLs, or print one value.")
 @click.argument("key", required=False)
 @_files
 @_format(TEXT_JSON)
@@ -405,7 +424,12 @@ def import_(**kwargs: Any) -> int:
 
 @cli.command(name="check-model")
 @click.argument("source")
-@click.option("--type", "model_type", type=click.Choice(["chat", "vision", "multimodal", "embedding"]))
+@click.option(
+    "--type",
+    "model_type",
+    type=click.Choice(["chat", "vision", "multimodal", "embedding"]),
+    help="The type the model is to be imported as (as `type:` in the configuration); default: inferred.",
+)
 @click.option(
     "--repo",
     metavar="ORG/NAME",
@@ -441,15 +465,47 @@ def schema() -> int:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one (printed at start).",
+)
 @click.option("--state-dir", type=click.Path(file_okay=False), help="Keep state here across restarts.")
 @click.option(
-    "--ready-after", type=click.FloatRange(min=0), default=5.0, show_default=True, metavar="SECONDS"
+    "--ready-after",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long a new or changed deployment takes to become ready.",
 )
-@click.option("--latency-ms", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--fault-rate", type=click.FloatRange(0, 1), default=0.0, show_default=True)
-@click.option("--lose-create-responses", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option(
+    "--latency-ms",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="MS",
+    help="Delay added to every answer.",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    metavar="RATE",
+    help="Share of requests answered 429 or 503 at random (clients retry them), 0 to 1.",
+)
+@click.option(
+    "--lose-create-responses",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Carry out the next N creates but drop their answers, as a lost connection would.",
+)
 @click.option(
     "--node-quota",
     metavar="TYPE=N,...",

@@ -158,12 +158,31 @@ def live_lines(flights: dict[str, Flight], now: float, columns: int, rows: int) 
     lines = []
     for address, f in items:
         shown = f.status and f.status != f.what and f.status not in QUIET_STATUSES
-        status = f" - {f.status}" if shown else ""
-        lines.append(fit(f"{address}: {f.what}{status} [{duration_text(now - f.started)}]", columns - 1))
+        lines.append(
+            live_line(address, f.what, f.status if shown else "", duration_text(now - f.started), columns - 1)
+        )
     if len(lines) > rows:  # more than the screen can hold: redrawing would scroll away
         hidden = len(lines) - rows + 1
         lines = [*lines[: rows - 1], fit(f"... and {hidden} more in flight", columns - 1)]
     return lines
+
+
+def live_line(address: str, what: str, status: str, elapsed: str, width: int) -> str:
+    """`address: what - status [elapsed]` in `width` columns. When it does not fit, the status
+    is what is kept: first the verb goes (the status says more), then the address loses its
+    beginning (its key is at the end), and only then is the line cut."""
+    tail = f" [{elapsed}]"
+    line = f"{address}: {what}{' - ' + status if status else ''}{tail}"
+    if len(line) <= width:
+        return line
+    doing = status or what
+    line = f"{address}: {doing}{tail}"
+    if len(line) <= width:
+        return line
+    room = width - len(f": {doing}{tail}")
+    if room >= 8:
+        return f"...{address[-(room - 3) :]}: {doing}{tail}"
+    return fit(line, width)
 
 
 def fit(text: str, width: int) -> str:

@@ -168,3 +168,47 @@ def test_no_color_and_dumb_terminals_get_plain_lines(monkeypatch):
     monkeypatch.delenv("INFERMOD_LOG_PATH")
     monkeypatch.setenv("INFERMOD_LOG", "off")
     assert Progress(Tty()).live
+
+
+def test_a_40_column_terminal_keeps_each_live_line_s_status(tmp_path):
+    """The live lines are cut to 39 columns, and what they keep is the status (deploying) and
+    the elapsed time: the verb goes first, then the start of the address."""
+    running, server = start_emulator(ready_after=2)
+    try:
+        write(tmp_path / "infermod.yaml", many(2).replace("  d0:", "  support-bot-europe-west:"))
+        env = {
+            **os.environ,
+            "SCW_ACCESS_KEY": ACCESS_KEY,
+            "SCW_SECRET_KEY": SECRET_KEY,
+            "SCW_API_URL": running.url,
+            "SCW_DEFAULT_PROJECT_ID": PROJECT,
+            "TERM": "xterm-256color",
+        }
+        data = run_in_pty(
+            [sys.executable, "-m", "infermod", "apply", "--auto-approve"], env, str(tmp_path), columns=40
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    live = [SGR.sub("", line) for line in re.findall(r"\x1b\[K(.*?)\r?\n", data.decode()) if " [" in line]
+    assert live and all(len(line) < 40 for line in live), live
+    assert any(re.fullmatch(r"\.\.\.[a-z-]*west: deploying \[\ds\]", line) for line in live), live
+    # 40 columns: `creating - deploying` does not fit, the status stays
+    assert any(re.fullmatch(r"deployment\.d1: deploying \[\ds\]", line) for line in live), live
+
+
+def test_live_line_gives_up_the_verb_then_the_address_start_never_the_status():
+    from infermod.apply.progress import live_line
+
+    assert (
+        live_line("deployment.bot", "creating", "deploying", "5s", 79)
+        == "deployment.bot: creating - deploying [5s]"
+    )
+    assert live_line("deployment.bot", "creating", "deploying", "5s", 30) == "deployment.bot: deploying [5s]"
+    assert (
+        live_line("deployment.support-bot", "creating", "deploying", "5s", 30)
+        == "...support-bot: deploying [5s]"
+    )
+    assert live_line("deployment.bot", "creating", "", "5s", 20) == "deployment.bot: creating [5s]"[:0] + fit(
+        "deployment.bot: creating [5s]", 20
+    )
