@@ -240,3 +240,24 @@ def test_plain_template_still_works(gitlab_ci_local, emulator, tmp_path):
     assert outcome(result, "infermod:plan") == "PASS"
     result = run(gitlab_ci_local, repo, {**env, "INFERMOD_INSTALL": "exit 7"}, "infermod:plan")
     assert outcome(result, "infermod:plan") == "FAIL 7"  # a failed install stops the job
+    # In a merge request whose note cannot be written: a warning, or a failure when required.
+    fake = FakeGitLab()
+    try:
+        mr = {
+            "CI_PIPELINE_SOURCE": "merge_request_event",
+            "CI_MERGE_REQUEST_IID": "7",
+            "CI_PROJECT_ID": "42",
+            "CI_API_V4_URL": fake.url,
+            "GITLAB_TOKEN": "revoked",
+            "INFERMOD_PLAN_ARGS": "--deny-destroy",
+        }
+        result = run(gitlab_ci_local, repo, {**env, **mr}, "infermod:plan")
+        assert outcome(result, "infermod:plan") == "WARN 3"
+        result = run(
+            gitlab_ci_local, repo, {**env, **mr, "INFERMOD_COMMENT_REQUIRED": "true"}, "infermod:plan"
+        )
+        assert (
+            outcome(result, "infermod:plan") == "FAIL 1" and "answered 401" in result.stdout + result.stderr
+        )
+    finally:
+        fake.close()

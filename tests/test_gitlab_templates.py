@@ -162,3 +162,27 @@ def test_templates_and_readme_pin_this_release():
     assert "$INFERMOD_RELEASE_SHA" in header["inputs"]["image"]["default"]
     for text in (COMPONENT.read_text(), plain):
         assert not re.search(r"pip install (--\S+ )*infermod\b", text)  # never the bare index name
+
+
+def test_the_release_pipeline_pushes_the_image_the_component_pulls():
+    """The component's jobs pull <COMPONENT_IMAGE>:<commit>: the tag pipeline must push exactly
+    that repository with that tag, and refuse to push elsewhere."""
+    pipeline = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+    header = yaml.safe_load(COMPONENT.read_text().split("\n---\n")[0])["spec"]
+    repository, tag = header["inputs"]["image"]["default"].rsplit(":", 1)
+    assert tag == "$INFERMOD_RELEASE_SHA" and pipeline["variables"]["COMPONENT_IMAGE"] == repository
+    plain = yaml.safe_load(PLAIN.read_text())["variables"]["INFERMOD_IMAGE"]
+    assert plain == f"{repository}:$INFERMOD_VERSION"
+    script = "\n".join(pipeline["publish:image"]["script"])
+    assert '"$CI_REGISTRY_IMAGE" != "$COMPONENT_IMAGE"' in script
+    assert 'docker push "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA"' in script
+    assert 'docker push "$CI_REGISTRY_IMAGE:$CI_COMMIT_TAG"' in script
+    release_rule = pipeline["variables"]["RELEASE_TAG"]
+    assert all(
+        rule == {"if": "$CI_COMMIT_TAG =~ $RELEASE_TAG"}
+        for job in ("publish:package", "publish:image", "release:catalog")
+        for rule in pipeline[job]["rules"]
+    )
+    assert re.fullmatch(release_rule.strip("/"), "0.1.0") and not re.fullmatch(
+        release_rule.strip("/"), "v0.1.0"
+    )
