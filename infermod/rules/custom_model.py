@@ -5,7 +5,7 @@ sentence behind it: docs/custom-model-rules.md): config.json with a supported `a
 entry and `max_position_embeddings` (top level, else the language model's sub-config:
 model_content.context_length); weights in .safetensors (pickle formats are refused: they can
 execute code), counted where the loader reads them (the root and its index), every shard the
-index names present and every header sound; tokenizer.json, a chat template for chat, vision
+index names present and every header sound (model_weights.py); tokenizer.json, a chat template for chat, vision
 and multimodal models (the template file wins over tokenizer_config.json's field), each checked
 for its content (model_content.py); the type consistent with where the docs list the
 architecture (model_types.py).
@@ -21,7 +21,6 @@ contradict themselves there), not a refusal.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 from infermod.findings import Finding
@@ -44,10 +43,8 @@ from infermod.rules.model_types import (
     serving_type,
     verified_models,
 )
+from infermod.rules.model_weights import PICKLE, check_weights
 
-PICKLE = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-INDEX = "model.safetensors.index.json"
-SINGLE = "model.safetensors"
 MAX_LISTED = 3
 
 __all__ = ["ModelReport", "architectures", "check_model", "verified_models"]
@@ -126,7 +123,8 @@ def check_model(
     if name is None:
         _unnamed(check, config)
     arch_name, arch, (max_pos, max_from) = _config(check, files, config, verified is not None)
-    params = _weights(check, files)
+    params, notes = check_weights(source, files)
+    check.notes(notes)
     check.notes(tokenizer_notes(source, files))
     pooling = any(f in files for f in POOLING_FILES)
     model_type, notes = serving_type(arch, declared_type, verified, pooling)
@@ -311,113 +309,3 @@ def _max_position(check: _Check, config: dict[str, Any]) -> tuple[int | None, st
 
 def _positive(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-def _weights(check: _Check, files: dict[str, int]) -> int | None:
-    """Checks the weights where the loader reads them, the repository root and its index;
-    returns their parameter count when every file counted is sound."""
-    root = sorted(f for f in files if f.endswith(".safetensors") and "/" not in f)
-    nested = sorted(f for f in files if f.endswith(".safetensors") and "/" in f)
-    pickles = sorted(f for f in files if f.endswith(PICKLE))
-    if not root:
-        _no_weights(check, nested, pickles)
-        return None
-    if nested:
-        check.add(
-            "model-weights-ignored",
-            "info",
-            f"{len(nested)} .safetensors file(s) in sub-folders are not read by the loader and not "
-            f"counted: {_listed(nested)}",
-            "training checkpoints need not be uploaded: they are imported with the model all the same",
-        )
-    if pickles:
-        check.add(
-            "model-weights-pickle",
-            "warning",
-            f"pickle files are present ({', '.join(pickles[:MAX_LISTED])}); only .safetensors weights are used",
-            "remove the pickle files from the repository",
-        )
-    counted = _weight_files(check, files, root)
-    loaded = counted if counted is not None else root
-    unread = [f for f in root if f not in loaded]
-    params = _headers(check.source, loaded + unread)
-    bad = [problem for path in loaded if isinstance(problem := params[path], SourceError)]
-    for problem in bad[:MAX_LISTED]:
-        check.problem(problem)
-    for path in unread:
-        if isinstance(problem := params[path], SourceError):
-            check.add(
-                "model-weights-unread",
-                "warning",
-                f"{problem}; it is outside {INDEX}, so the loader does not read it",
-                "remove it: it is imported with the model all the same",
-            )
-    if counted is None or bad:
-        return None
-    return sum(count for path in counted if isinstance(count := params[path], int))
-
-
-def _no_weights(check: _Check, nested: list[str], pickles: list[str]) -> None:
-    if nested:
-        check.add(
-            "model-weights",
-            "error",
-            "no .safetensors weights at the repository root, where the loader reads them "
-            f"(found only in sub-folders: {_listed(nested)})",
-            f"move the model's weights (and {INDEX}) to the root: a sub-folder such as a training "
-            "checkpoint's is not read",
-        )
-        return
-    found = ", ".join(pickles[:MAX_LISTED])
-    what = f" (found {found}: pickle formats can execute code and are refused)" if pickles else ""
-    check.add(
-        "model-weights",
-        "error",
-        f"no weights in .safetensors format{what}",
-        "convert the weights to safetensors (e.g. save_pretrained(..., safe_serialization=True))",
-    )
-
-
-def _listed(paths: list[str]) -> str:
-    return ", ".join(p[:100] for p in paths[:MAX_LISTED]) + (" ..." if len(paths) > MAX_LISTED else "")
-
-
-def _headers(source: ModelSource, paths: list[str]) -> dict[str, int | SourceError]:
-    """Every safetensors header checked (a few at a time: on the Hub each is a request)."""
-
-    def one(path: str) -> int | SourceError:
-        try:
-            return source.safetensors_parameters(path)
-        except SourceError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max_workers=source.parallel_reads) as pool:
-        return dict(zip(paths, pool.map(one, paths), strict=True))
-
-
-def _weight_files(check: _Check, files: dict[str, int], safetensors: list[str]) -> list[str] | None:
-    """The files that make the model: the index's shards, else model.safetensors, else all."""
-    if INDEX not in files:
-        return [SINGLE] if SINGLE in files else safetensors
-    index = check.json(INDEX)
-    weight_map = index.get("weight_map") if isinstance(index, dict) else None
-    if index is not None and not (
-        isinstance(weight_map, dict) and weight_map and all(isinstance(v, str) for v in weight_map.values())
-    ):
-        check.add("model-weights-index", "error", f"{INDEX} has no valid `weight_map`")
-    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
-        return None
-    shards = sorted(set(weight_map.values()))
-    missing = [s for s in shards if s not in files]
-    if missing:
-        listed = ", ".join(s[:100] for s in missing[:MAX_LISTED]) + (
-            " ..." if len(missing) > MAX_LISTED else ""
-        )
-        check.add(
-            "model-weights-shard-missing",
-            "error",
-            f"{len(missing)} of the {len(shards)} weight shards named in {INDEX} are missing: {listed}",
-            "upload every shard of the model",
-        )
-        return None
-    return shards
