@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import random
 import re
+import sys
 import threading
 import time
 from collections import Counter
@@ -440,6 +441,12 @@ class EmulatorServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (killed, Ctrl-C) is ordinary: no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(host: str, port: int, settings: Settings) -> tuple[EmulatorServer, Emulator]:

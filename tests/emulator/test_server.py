@@ -108,3 +108,19 @@ def test_a_client_that_stops_sending_is_disconnected_after_the_read_timeout(sent
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_client_killed_mid_request_leaves_no_traceback(emulator, capfd):
+    """A killed infermod resets its connections: that is ordinary, not a server error."""
+    import socket
+    import struct
+    import time as clock
+
+    host, port = emulator.url.removeprefix("http://").split(":")
+    conn = socket.create_connection((host, int(port)))
+    conn.sendall(b"GET /inference/v1/regions/fr-par/deployments HTTP/1.1\r\nHost: x\r\n")  # unfinished
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    clock.sleep(0.2)
+    conn.close()  # RST, as the kernel does for a killed process with unread data
+    clock.sleep(0.3)
+    assert "Traceback" not in capfd.readouterr().err
