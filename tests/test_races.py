@@ -219,3 +219,23 @@ def test_a_destroy_while_the_prompt_waits_refuses_a_plan_that_imports_a_model_fi
     assert code == 1 and "the deployments changed while the plan waited for your answer" in text, text
     assert "Apply complete!" not in text and names(api) == []
     assert [m for m in api.app.store.models.values() if m.get("name", "").startswith("shop--")] == []
+
+
+def test_a_deployment_another_run_creates_under_a_new_key_is_reported(tmp_path):
+    running, server = start_emulator(ready_after=3)
+    try:
+        a = Machine(tmp_path, "a", running.url, stack_config("new"))
+        b = Machine(tmp_path, "b", running.url, stack_config("other"))
+        run = a.start("apply", "--auto-approve")
+        run.read_until("deployment.new: creating")
+        assert b.run("apply", "--auto-approve")[0] == 0  # the same stack, another key
+        code, text = run.finish()
+        other = next(d["id"] for d in running.app.store.list_deployments("fr-par") if d["name"] == "other")
+        assert code == 1, text
+        assert (
+            f"!! deployment.other appeared meanwhile [{other}]: not in this plan: another run created it"
+            in text
+        )
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,7 +6,8 @@ not this run's guesses: the stack's deployments are read again by their ownershi
 list call per region and project) and every deployment outcome is corrected from what is
 there: created, still creating, failed with Scaleway's error message, destroyed, or as it was.
 A deployment the plan keeps unchanged that another run deleted or changed meanwhile is
-reported too ("changed meanwhile"): the run then fails, never "Apply complete!" over it.
+reported too ("changed meanwhile"), and so is a deployment of the stack under a key the plan
+never mentions ("appeared meanwhile"): the run then fails, never "Apply complete!" over it.
 """
 
 from __future__ import annotations
@@ -62,6 +63,22 @@ def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[li
         meanwhile = _kept(c, by_id.get(c.resource_id or ""))
         if meanwhile is not None:
             honest.append(meanwhile)
+    # a key the plan never mentions that has a live deployment now: another run made it meanwhile
+    # (a --target plan leaves keys out on purpose)
+    mentioned = {c.key for c in plan.changes if c.type == "deployment"}
+    for dep in [] if plan.targets else sorted(found, key=age):
+        if dep.key not in mentioned and dep.status != "deleting":
+            honest.append(
+                Outcome(
+                    f"deployment.{dep.key}",
+                    "deployment",
+                    NOOP,
+                    "appeared meanwhile",
+                    f"not in this plan: another run created it during this one ({dep.status}); "
+                    "run `infermod plan`",
+                    dep.id,
+                )
+            )
     return honest, None
 
 
