@@ -170,12 +170,18 @@ def test_two_copies_without_the_protocols_proof_stay_a_conflict(api, tmp_path):
     from tests.helpers import create, owned
 
     sdk = InferenceV1API(sdk_client(api.url))
+    b = Machine(tmp_path, "b", api.url, stack_config("bot"))
     for name in ("one", "two"):  # made by hand: no run tags
         create(sdk, name, owned("shop", "bot"))
-    b = Machine(tmp_path, "b", api.url, stack_config("bot"))
     code, text = b.run("plan")
     assert code == 1 and "ownership-conflict" in text and "changes and deletes neither" in text, text
     assert "duplicate left by an interrupted run" not in text
+    api.app.reset()
+    # run tags, but different settings: the halves of an interrupted create-before-destroy
+    create(sdk, "bot", [*owned("shop", "bot"), "infermod:run=aaaaaaaaaaaa"])
+    create(sdk, "bot", [*owned("shop", "bot"), "infermod:run=bbbbbbbbbbbb"], node_type="L40S")
+    code, text = b.run("plan")
+    assert code == 1 and "ownership-conflict" in text and "duplicate left by" not in text, text
 
 
 def test_a_protected_deployments_duplicate_is_settled_too(api, tmp_path):

@@ -150,7 +150,8 @@ def _replaced(o: Outcome, copies: list[ActualDeployment], old_id: str) -> Outcom
             half += "; the new one was not created"
         return new._replace(message=_join(new.message, half))
     half = f"the old deployment {old_id} was not destroyed ({old.status})"
-    if new.result in ("created", "replaced"):  # two copies now: the next plan settles it
+    if new.result in ("created", "replaced"):  # both copies exist now
+        half = f"the new one, {new.resource_id}, is ready; {half}"
         return new._replace(result="failed" if o.ok else o.result, message=_join(o.message, half))
     return new._replace(message=_join(new.message, half))
 

@@ -5,8 +5,9 @@ younger copy's run deletes it (apply/create.py). A run killed between its create
 delete leaves its copy behind, and the key then has two deployments. When every copy proves
 it was made by that protocol (the stack's and the key's tags, which `owned_by_key` already
 requires, plus exactly one `infermod:run=` tag, a different run each, all in one region and
-project), the same rule every run applies settles it: the oldest copy stays, the others are
-deleted. Any other pair of copies stays an `ownership-conflict` that infermod never resolves.
+project, with the same settings and none in error), the rule every run applies settles it:
+the oldest copy stays, the others are deleted. Any other pair of copies stays an
+`ownership-conflict` that infermod never resolves.
 """
 
 from __future__ import annotations
@@ -26,8 +27,27 @@ def losers(copies: list[ActualDeployment]) -> list[ActualDeployment] | None:
         return None
     if len({(d.region, d.project_id) for d in copies}) != 1:
         return None
+    # Racing runs create what one configuration says: the same settings, none in error. Copies
+    # that differ are the two halves of an interrupted create-before-destroy replacement (a new
+    # node type, or a replacement of a copy in error), where the oldest is the one to lose.
+    if len({_settings(d) for d in copies}) != 1 or any(d.status == "error" for d in copies):
+        return None
     ordered = sorted(copies, key=age)
     return ordered[1:]
+
+
+def _settings(dep: ActualDeployment) -> tuple[object, ...]:
+    endpoints = tuple(sorted((e.public, e.private_network_id or "", e.disable_auth) for e in dep.endpoints))
+    return (
+        dep.name,
+        dep.node_type,
+        dep.model_id,
+        dep.min_size,
+        dep.max_size,
+        dep.quantization,
+        tuple(sorted(dep.user_tags)),
+        endpoints,
+    )
 
 
 def reason(dep: ActualDeployment, winner: ActualDeployment) -> str:
