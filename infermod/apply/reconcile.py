@@ -32,7 +32,8 @@ SETTLING = {"creating", "deploying", "scaling", "locked"}
 def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[list[Outcome], str | None]:
     """The outcomes as Scaleway now shows them, and a note when it could not be read."""
     kept = [c for c in plan.changes if c.type == "deployment" and c.actions == NOOP and c.resource_id]
-    if not kept and not any(o.type == "deployment" for o in outcomes):
+    kept_models = [c for c in plan.changes if c.type == "model" and c.actions == NOOP and c.resource_id]
+    if not kept and not kept_models and not any(o.type == "deployment" for o in outcomes):
         return outcomes, None
     from infermod.apply.create import places_of
 
@@ -45,6 +46,7 @@ def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[li
                 for d in gateway.find_deployments(region, project, [f"{STACK_TAG}{plan.stack}"])
                 if d.stack == plan.stack and d.key is not None
             ]
+            gone = [c for c in kept_models if gateway.get_model(c.region, c.resource_id or "") is None]
     except Exception as exc:
         unread = [_unread(o) if o.type == "deployment" else o for o in outcomes]
         return unread, f"could not re-read the deployments to check this report ({describe(exc)})"
@@ -63,6 +65,18 @@ def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[li
         meanwhile = _kept(c, by_id.get(c.resource_id or ""))
         if meanwhile is not None:
             honest.append(meanwhile)
+    honest += [
+        Outcome(
+            c.address,
+            c.type,
+            c.actions,
+            "changed meanwhile",
+            "planned to stay unchanged, it no longer exists: another run deleted it during this one; "
+            "run `infermod plan`",
+            c.resource_id,
+        )
+        for c in gone
+    ]
     # a key the plan never mentions that has a live deployment now: another run made it meanwhile
     # (a --target plan leaves keys out on purpose)
     mentioned = {c.key for c in plan.changes if c.type == "deployment"}

@@ -150,3 +150,21 @@ def test_an_update_that_ended_in_error_is_a_failure_and_an_unread_state_is_said(
         "could not re-read the deployments to check this report (401 denied_authentication: "
         "the API key was refused; check SCW_ACCESS_KEY/SCW_SECRET_KEY)",
     )
+
+
+def test_a_kept_model_another_run_deleted_is_reported(emulator, sdk):
+    from tests.helpers import model_id
+
+    plan = plan_of()
+    existing = model_id(sdk)  # a model that exists (the catalog's)
+    plan = plan._replace(
+        changes=tuple(
+            ResourceChange(f"model.{key}", "model", key, "fr-par", PROJECT, NOOP, rid, "ready", None, None)
+            for key, rid in (("ft", "00000000-0000-4000-8000-00000000dead"), ("base", existing))
+        )
+    )
+    honest, note = reconcile(Gateway(sdk_client(emulator.url)), plan, [])
+    assert note is None
+    assert [(o.address, o.result, o.resource_id) for o in honest] == [
+        ("model.ft", "changed meanwhile", "00000000-0000-4000-8000-00000000dead")
+    ]
