@@ -245,3 +245,33 @@ def test_a_deployment_another_run_creates_under_a_new_key_is_reported(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_ctrl_c_during_a_model_import_says_what_it_was_doing(tmp_path):
+    running, server = start_emulator(ready_after=40)  # the import takes 20 s
+    try:
+        model = "models:\n  ft: {source: https://huggingface.co/acme/support-bot-8b, type: chat}\n"
+        config = stack_config("bot").replace("deployments:", model + "deployments:")
+        a = Machine(
+            tmp_path,
+            "a",
+            running.url,
+            config.replace("llama-3.1-8b-instruct:fp8\n    node_type: L4", "ft\n    node_type: L40S").replace(
+                "meta/ft", "ft"
+            ),
+        )
+        run = a.start("apply", "--auto-approve")
+        run.read_until("model.ft: downloading")
+        run.interrupt()
+        code, text = run.finish()
+        assert code == 130, text
+        assert re.search(
+            r"model\.ft interrupted: interrupted while waiting for model \S+ to be imported \(it goes on",
+            text,
+        ), text
+        assert (
+            "deployment.bot interrupted: interrupted while waiting for model.ft; nothing was created" in text
+        ), text
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -190,13 +190,16 @@ class Executor:
             raise Failed(f"{change.address} is not in the configuration any more: make a new plan")
         if change.actions == REPLACE and change.resource_id:
             old_id = change.resource_id
+            self.phase[change.address] = f"deleting model {old_id}"
             self.slots.run(lambda: self.gateway.delete_model(change.region, old_id))
+        self.phase[change.address] = "importing it"
         secret = spec.secret.reveal() if spec.secret else None
         model = self.slots.run(
             lambda: self.gateway.create_model(
                 change.region, change.project_id, spec.name, spec.source_url, secret
             )
         )
+        self.phase[change.address] = f"waiting for model {model.id} to be imported (it goes on in Scaleway)"
         self._wait_model(change.address, change.region, model.id)
         return ("replaced" if change.is_replace else "created"), model.id
 
@@ -224,14 +227,17 @@ class Executor:
         future = self.model_ids.get(key)
         if future is None:
             raise Failed(f"no id for model.{key}: make a new plan")
+        self.phase[change.address] = f"waiting for model.{key}"
         while True:
             if self.stop.is_set():
-                raise Interrupted("")
+                raise Interrupted("nothing was created")
             try:
                 return str(future.result(timeout=0.5))
             except TimeoutError:
                 continue
             except Exception:
+                if self.stop.is_set():  # the model's import was interrupted, not failed
+                    raise Interrupted("nothing was created") from None
                 raise Failed(f"skipped: it uses model.{key}, which failed") from None
 
     def _deployment(self, change: ResourceChange) -> tuple[str, str]:
