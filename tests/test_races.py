@@ -275,3 +275,46 @@ def test_ctrl_c_during_a_model_import_says_what_it_was_doing(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_create_before_destroy_killed_before_its_delete_is_completed_by_the_next_apply(api, tmp_path):
+    import threading
+
+    deleting, release = threading.Event(), threading.Event()
+
+    def hook(method: str, path: str) -> bool:
+        if method == "DELETE" and "/deployments/" in path:
+            deleting.set()
+            release.wait(60)  # killed here: the new copy is ready, the old one not deleted
+            return False
+        return True
+
+    checkpoint = Checkpoint(api.url, hook)
+    try:
+        cbd = stack_config("bot").replace(
+            "endpoints: [{public: true}]",
+            "endpoints: [{public: true}]\n    lifecycle: {create_before_destroy: true}",
+        )
+        a = Machine(tmp_path, "a", checkpoint.url, cbd)
+        assert a.run("apply", "--auto-approve")[0] == 0
+        (old,) = [d["id"] for d in api.app.store.list_deployments("fr-par")]
+        a.configure(cbd.replace("node_type: L4", "node_type: L40S"))
+        run = a.start("apply", "--auto-approve")
+        assert deleting.wait(60), run.finish()
+        run.kill()
+        (new,) = [d["id"] for d in api.app.store.list_deployments("fr-par") if d["id"] != old]
+        b = Machine(tmp_path, "b", api.url, cbd.replace("node_type: L4", "node_type: L40S"))
+        code, text = b.run("plan", "--detailed-exitcode")
+        assert code == 2, text
+        assert (
+            f"delete the copy an interrupted create-before-destroy replacement left ({old}); its replacement, {new}, is ready"
+            in text
+        ), text
+        code, text = b.run("apply", "--auto-approve")
+        assert code == 0 and "0 added, 0 changed, 1 destroyed" in text, text
+        assert [(d["id"], d["node_type_name"]) for d in api.app.store.list_deployments("fr-par")] == [
+            (new, "L40S")
+        ]
+    finally:
+        release.set()
+        checkpoint.close()

@@ -259,7 +259,7 @@ class Executor:
         after = _desired(change)
         after = after._replace(
             model_id=self._model_id(change),
-            tags=(*after.tags, *ownership_tags(self.plan.stack, change.key)),
+            tags=(*after.tags, *ownership_tags(self.plan.stack, change.key), *_replaces(change)),
         )
         if self.stop.is_set():
             raise Interrupted("")
@@ -423,6 +423,16 @@ def guarded(gateway: Gateway, plan: Plan, config: Config) -> Gateway:
         if e.endpoint_id
     }
     return OwnedOnly(gateway, plan.stack, protected, owners)
+
+
+def _replaces(change: ResourceChange) -> tuple[str, ...]:
+    """The new copy of a create-before-destroy replacement names the copy it replaces, so that
+    a run killed before deleting the old one leaves something the next plan can settle."""
+    from infermod.plan.duplicates import REPLACES_TAG
+
+    if change.actions != REPLACE_CBD or not change.resource_id:
+        return ()
+    return (f"{REPLACES_TAG}{change.resource_id}",)
 
 
 def _done(value: str) -> Future[str]:

@@ -43,7 +43,7 @@ def compare(
     by_key = state.owned_by_key(config.stack)
     # copies an interrupted run of the create protocol left: the oldest stays (plan/duplicates.py)
     settled = {key: doomed for key, deps in by_key.items() if (doomed := losers(deps))}
-    by_key = {key: deps[:1] if key in settled else deps for key, deps in by_key.items()}
+    by_key = {key: [d for d in deps if d not in settled.get(key, [])] for key, deps in by_key.items()}
     for key, doomed in sorted(settled.items()):
         winner = by_key[key][0]
         changes += [_delete(dep, duplicate_reason(dep, winner), DUPLICATE, catalog) for dep in doomed]
