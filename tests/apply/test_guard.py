@@ -91,3 +91,72 @@ def test_a_model_is_deleted_only_when_its_name_belongs_to_the_stack(gateway, sdk
     guard.delete_model("fr-par", mine.id)
     left = {m.id for m in sdk.list_models_all()}
     assert theirs.id in left and hand_made.id in left and mine.id not in left
+
+
+@pytest.mark.parametrize("status", ["creating", "ready"])
+def test_prevent_destroy_yields_only_for_a_duplicate_an_interrupted_run_left(emulator, gateway, sdk, status):
+    # three copies of `chat`, each made by the create protocol of a different run: all but
+    # the oldest are duplicates, and only they may be deleted; copies of another key or
+    # stack, or a key with one copy, change nothing
+    if status == "creating":
+        emulator.app.store.ready_after = 60.0  # they stay `creating` throughout
+    run = "infermod:run="
+    copies = sorted(
+        (create(sdk, "chat", [*owned("shop", "chat"), f"{run}r{i}"]) for i in (1, 2, 3)), key=lambda d: d.id
+    )
+    # the oldest is the copy whose id is between the others': no order of ids decides it
+    emulator.app.store.deployments[copies[1].id]["created_at"] = "2020-01-01T00:00:00.000000Z"
+    oldest, younger = copies[1], [copies[0], copies[2]]
+    create(sdk, "chat", [*owned("shop", "bot"), f"{run}r4"])  # another key's copy
+    create(sdk, "chat", [*owned("other", "chat"), f"{run}r5"])  # another stack's copy
+    single = create(sdk, "solo", [*owned("shop", "solo"), f"{run}r6"])
+    while any(d.status != status for d in sdk.list_deployments_all()):
+        time.sleep(0.05)
+    emulator.app.store.ready_after = 60.0  # deletions last
+    guard = OwnedOnly(gateway, "shop", {"chat", "solo"}, {})
+    for protected in (oldest, single):
+        with pytest.raises(Refused, match=r"lifecycle\.prevent_destroy is set"):
+            guard.delete_deployment("fr-par", protected.id)
+    for duplicate in younger:
+        guard.delete_deployment("fr-par", duplicate.id)
+    now = {d.id: d.status for d in sdk.list_deployments_all()}
+    assert [now[d.id] for d in younger] == ["deleting", "deleting"]
+    assert now[oldest.id] == status and now[single.id] == status
+
+
+def test_a_deleting_copy_does_not_make_the_last_live_one_a_duplicate(emulator, gateway, sdk):
+    emulator.app.store.ready_after = 60.0  # the older copy stays `deleting` throughout
+    run = "infermod:run="
+    copies = [create(sdk, "chat", [*owned("shop", "chat"), f"{run}r{i}"]) for i in (1, 2)]
+    gone, live = sorted(copies, key=lambda d: (d.created_at, d.id))
+    sdk.delete_deployment(deployment_id=gone.id)  # the older copy is already going
+    with pytest.raises(Refused, match=r"lifecycle\.prevent_destroy is set"):
+        OwnedOnly(gateway, "shop", {"chat"}, {}).delete_deployment("fr-par", live.id)
+    status = {d.id: d.status for d in sdk.list_deployments_all()}
+    assert status == {gone.id: "deleting", live.id: "creating"}
+
+
+def test_an_endpoint_the_deployment_has_is_changed(gateway, sdk):
+    mine = create(sdk, "mine", owned("shop", "chat"))
+    while sdk.get_deployment(deployment_id=mine.id).status != "ready":  # updates wait for ready
+        time.sleep(0.05)
+    endpoint = mine.endpoints[0].id
+    OwnedOnly(gateway, "shop", set(), {endpoint: mine.id}).update_endpoint("fr-par", endpoint, True)
+    assert sdk.get_deployment(deployment_id=mine.id).endpoints[0].disable_auth is True
+
+
+def test_an_endpoint_of_another_deployment_is_refused_whatever_its_id(gateway, sdk):
+    # a foreign endpoint id sorting before and one sorting after the deployment's own
+    mine = create(sdk, "mine", owned("shop", "chat"))
+    own = mine.endpoints[0].id
+    foreign: dict[bool, str] = {}
+    for i in range(40):
+        theirs = create(sdk, f"theirs-{i}", owned("other", f"k{i}")).endpoints[0].id
+        foreign.setdefault(theirs < own, theirs)
+        if len(foreign) == 2:
+            break
+    guard = OwnedOnly(gateway, "shop", set(), {e: mine.id for e in foreign.values()})
+    for endpoint in foreign.values():
+        with pytest.raises(Refused, match="has no such endpoint"):
+            guard.update_endpoint("fr-par", endpoint, True)
+    assert len(foreign) == 2
