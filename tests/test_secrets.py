@@ -48,3 +48,20 @@ def test_short_values_are_never_treated_as_secrets():
     text = "region fr-par, size 2, name a"
     assert redact_text(text, ["a", "2", "fr-par"]) == text
     assert redact_text("key=abcdefgh!", ["abcdefgh", "abc"]) == f"key={REDACTED}!"
+
+
+def test_the_minimum_length_is_a_secret_and_one_less_is_not():
+    text = "a=abcdefgh b=abcdefg"
+    assert redact_text(text, ["abcdefgh", "abcdefg"]) == f"a={REDACTED} b=abcdefg"
+
+
+def test_a_secret_that_contains_another_is_hidden_whole():
+    # the longer value is tried first: the shorter one must not leave the longer one's tail
+    longer, shorter = "hf_abcdefgh-ijklmnop", "hf_abcdefgh"
+    for order in ([shorter, longer], [longer, shorter]):
+        assert redact_text(f"t={longer} u={shorter}", order) == f"t={REDACTED} u={REDACTED}"
+
+
+def test_secrets_are_equal_only_with_the_same_value():
+    a, b = Secret("hf_aaaaaaaa", "env:HF_TOKEN"), Secret("hf_bbbbbbbb", "env:HF_TOKEN")
+    assert a != b and b != a and a == Secret("hf_aaaaaaaa", "literal")

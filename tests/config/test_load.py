@@ -305,3 +305,51 @@ def test_a_field_the_schema_let_through_is_a_finding_not_a_crash(cli, tmp_path, 
         auth["severity"] == "error" and auth["location"]["line"] == 11 and auth["resource"] == "deployment.d"
     )
     assert "(did you mean `disable_auth`?)" in auth["message"]
+
+
+def test_unknown_keys_the_schema_reports_are_reported_once(cli, tmp_path):
+    # two unknown keys in one object (the schema names both in one finding), one in an
+    # endpoint, one under defaults: only the schema's findings, none added by the builder's guard
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: team\ndefaults: {acept_eula: true}\ndeployments:\n  d:\n"
+        "    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    accept_eula: true\n"
+        "    replica: 2\n    zone: a\n    endpoints: [{public: true, disable_auht: true}]\n",
+    )
+    result = cli("validate", "--catalog", "snapshot", "--format", "json")
+    found = [f for f in json.loads(result.out)["findings"] if f["severity"] == "error"]
+    assert sorted((f["rule_id"], f["field"]) for f in found) == [
+        ("schema", "defaults.acept_eula"),
+        ("schema", "deployments.d.endpoints[0].disable_auht"),
+        ("schema", "deployments.d.replica"),
+    ], result.out
+
+
+def test_the_builders_guard_checks_every_key_and_every_resource(cli, tmp_path, monkeypatch):
+    from infermod.config import load
+
+    real = load.schema_findings
+    monkeypatch.setattr(
+        load, "schema_findings", lambda one: [f for f in real(one) if not f.message.startswith("unknown key")]
+    )
+    long_key = "x" * 50
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: team\nowner: me\ndeployments:\n  a: [not, a, mapping]\n  b:\n"
+        "    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    accept_eula: true\n"
+        f"    endpoints: [{{public: true}}]\n    qqqq: 1\n    {long_key}: 2\n"
+        # `model` is missing here (the schema says so): a lifecycle key `model` is still unknown
+        "  c: {node_type: L4, endpoints: [{public: true}], lifecycle: {model: x}}\n",
+    )
+    result = cli("validate", "--catalog", "snapshot", "--format", "json")
+    found = {f["field"]: f for f in json.loads(result.out)["findings"] if f["rule_id"] == "unknown-field"}
+    assert set(found) == {
+        "owner",
+        "deployments.b.qqqq",
+        f"deployments.b.{long_key}",
+        "deployments.c.lifecycle.model",
+    }, result.out
+    assert found["owner"]["resource"] is None and found["deployments.b.qqqq"]["resource"] == "deployment.b"
+    assert found["deployments.b.qqqq"]["location"] == {"file": "infermod.yaml", "line": 11, "column": 5}
+    assert found["deployments.b.qqqq"]["message"].startswith("unknown key `qqqq`; expected one of: name,")
+    assert f"unknown key `{'x' * 40}`;" in found[f"deployments.b.{long_key}"]["message"]

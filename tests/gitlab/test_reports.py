@@ -276,3 +276,46 @@ def test_end_of_life_ownership_conflicts_and_prevent_destroy_are_blockers(cli, s
     assert found["lifecycle-prevent-destroy"] == "blocker" and found["ownership-conflict"] == "blocker"
     others = {k: v for k, v in found.items() if k not in reports.BLOCKERS}
     assert all(v in ("critical", "major", "info") for v in others.values()), found
+
+
+def test_codequality_categories_hints_and_a_finding_without_a_line(cli, scw_env, tmp_path):
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n"
+        "  a: {model: meta/llama-3.1-8b-instruct:fp8, node_type: L4, endpoints: [{public: true}]}\n"
+        "  b: {model: qwen/qwen3-coder-30b-a3b-instruct:fp8, node_type: L40S, accept_eula: true,"
+        " endpoints: [{public: true}]}\n",
+    )
+    assert cli("validate", "--codequality", "reports/new/cq.json").code == 1  # the directory is made
+    cq = {i["check_name"]: i for i in json.loads((tmp_path / "reports/new/cq.json").read_text())}
+    eula, preview = cq["eula-required"], cq["lifecycle-preview"]
+    assert eula["categories"] == ["Bug Risk"] and preview["categories"] == ["Compatibility"]
+    assert eula["description"].endswith(" — read the EULA, then set accept_eula: true"), eula
+    assert " — " not in preview["description"] or preview["description"].count(" — ") == 1
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n  a: {model: meta/llama-3.1-8b-instruct:fp8,"
+        " node_type: L4, accept_eula: true, endpoints: [{public: true}]}\n",
+    )
+    assert cli("plan", "--max-monthly-cost", "1", "--codequality", "plan.json").code == 1
+    (policy,) = [
+        i for i in json.loads((tmp_path / "plan.json").read_text()) if i["check_name"].startswith("policy")
+    ]
+    assert policy["location"] == {"path": "infermod.yaml", "lines": {"begin": 1}}
+    assert len(policy["fingerprint"]) == 32
+
+
+def test_junit_names_the_worst_finding_first_and_lists_resources_without_findings():
+    here = Location("infermod.yaml", 3, 1)
+    findings = [
+        Finding("model-check", "info", "note", "deployment.a", here),
+        Finding("model-check", "warning", "close to the limit", "deployment.a", here),
+        Finding("model-check", "error", "first error", "deployment.a", here),
+        Finding("model-check", "error", "second error", "deployment.a", here),
+    ]
+    xml = reports.junit(findings, ["deployment.a", "deployment.b"])
+    assert xml.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
+    cases = {(c.get("classname"), c.get("name")): c for c in ET.fromstring(xml).iter("testcase")}
+    failure = cases[("deployment.a", "model-check")].find("failure")
+    assert failure is not None and failure.get("message") == "error: first error"
+    assert ("deployment.b", "all-rules") in cases and ("deployment.a", "all-rules") not in cases
