@@ -54,7 +54,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "safety": ("infermod/rules/safety.py", ["tests/rules/test_safety.py", "tests/test_ownership.py"]),
     "fit": ("infermod/rules/fit.py", ["tests/rules/test_fit.py", "tests/rules/test_fit_real_shapes.py"]),
     "lifecycle": ("infermod/rules/lifecycle.py", ["tests/rules/test_lifecycle.py", "tests/test_rules.py"]),
-    "plan-exit": ("infermod/commands/plan.py", ["tests/commands/test_plan.py", "tests/test_exit_codes.py"]),
+    "plan-exit": (
+        "infermod/commands/plan.py",
+        ["tests/commands/test_plan.py", "tests/test_exit_codes.py", "tests/gitlab"],
+    ),
     "markdown": ("infermod/render/markdown.py", ["tests/render/test_markdown.py", "tests/test_render.py"]),
     "reports": ("infermod/gitlab/reports.py", ["tests/gitlab/test_reports.py"]),
     "drift": ("infermod/gitlab/drift.py", ["tests/gitlab/test_drift.py"]),
