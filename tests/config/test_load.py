@@ -305,6 +305,7 @@ def test_a_field_the_schema_let_through_is_a_finding_not_a_crash(cli, tmp_path, 
         auth["severity"] == "error" and auth["location"]["line"] == 11 and auth["resource"] == "deployment.d"
     )
     assert "(did you mean `disable_auth`?)" in auth["message"]
+    assert found["defaults.lifecycle.prevent_destory"]["resource"] is None
 
 
 def test_unknown_keys_the_schema_reports_are_reported_once(cli, tmp_path):
