@@ -148,3 +148,18 @@ def test_a_long_refusal_at_the_top_still_leaves_room_for_the_note_and_the_footer
     assert 0 < kept < 300
     assert f"**Note:** {300 - kept} changed resource(s) were left out" in text
     assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")  # the provenance footer is whole
+
+
+def test_a_long_list_of_other_findings_still_leaves_room_for_the_note_and_the_footer():
+    # the tail (findings about unchanged resources, then the footer) is kept whole as well
+    changes = [change(f"d{i:03}") for i in range(300)]
+    others = [
+        Finding("lifecycle-preview", "warning", f"other {i}: " + "y" * 400, f"model.m{i}") for i in range(40)
+    ]
+    limit = 60_000
+    text = render_markdown(plan(changes, others), limit=limit)
+    assert len(text) <= limit
+    assert text.count("on **model.m") == 40  # every other finding is shown
+    kept = text.count("\n| `+` |")
+    assert 0 < kept < 300 and f"**Note:** {300 - kept} changed resource(s) were left out" in text
+    assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")
