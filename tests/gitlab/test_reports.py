@@ -312,10 +312,14 @@ def test_junit_names_the_worst_finding_first_and_lists_resources_without_finding
         Finding("model-check", "warning", "close to the limit", "deployment.a", here),
         Finding("model-check", "error", "first error", "deployment.a", here),
         Finding("model-check", "error", "second error", "deployment.a", here),
+        Finding("model-size", "info", "fits", "deployment.a", here),
+        Finding("model-size", "warning", "barely fits", "deployment.a", here),
     ]
     xml = reports.junit(findings, ["deployment.a", "deployment.b"])
     assert xml.startswith(b"<?xml version='1.0' encoding='utf-8'?>")
     cases = {(c.get("classname"), c.get("name")): c for c in ET.fromstring(xml).iter("testcase")}
     failure = cases[("deployment.a", "model-check")].find("failure")
     assert failure is not None and failure.get("message") == "error: first error"
+    warned = cases[("deployment.a", "model-size [warning]")].find("failure")
+    assert warned is not None and warned.get("message") == "warning: barely fits"
     assert ("deployment.b", "all-rules") in cases and ("deployment.a", "all-rules") not in cases
