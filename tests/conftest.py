@@ -61,6 +61,9 @@ def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     monkeypatch.setenv("SCW_CONFIG_PATH", str(tmp_path / "home" / "no-scw-config.yaml"))
     monkeypatch.setenv("INFERMOD_POLL_INTERVAL", "0.1")  # the test emulator settles in 0.3 s
+    # Text views wrap at COLUMNS off a terminal (80 when unset): tests of what a view says read
+    # whole lines; the tests of width set their own (tests/render/test_text.py, test_help.py).
+    monkeypatch.setenv("COLUMNS", "1000")
     # the recorded catalog plus the tests' fictional cases (a Preview model, stock, regions...)
     monkeypatch.setenv("INFERMOD_CATALOG_OVERLAY", str(CATALOG_OVERLAY))
     for key in list(os.environ):

@@ -31,3 +31,25 @@ def test_every_option_has_help_and_the_page_fits_80_columns(cli, monkeypatch, na
     monkeypatch.setenv("COLUMNS", "80")
     result = cli(name, "--help")
     assert result.code == 0 and all(len(line) <= 80 for line in result.out.splitlines()), result.out
+
+
+def test_a_plan_off_a_terminal_fits_80_columns(cli, scw_env, tmp_path, monkeypatch):
+    """Off a terminal and without COLUMNS, the text views are 80 columns wide: the targeting
+    warning and findings are wrapped (a plan's field lines are kept whole, as Terraform's)."""
+    import re
+
+    from tests.conftest import write
+    from tests.helpers import stack_config
+
+    monkeypatch.delenv("COLUMNS")
+    path = write(tmp_path / "a-rather-long-directory-name" / "infermod.yaml", stack_config("a", "b"))
+    result = cli("plan", "-f", path, "--target", "deployment.a", "--max-monthly-cost", "1")
+    assert "Resource targeting is in effect" in result.out and "policy-" in result.out
+    field = re.compile(r"^\s+[~+-] \S+\s+= ")
+    # a single word longer than the line (this path) cannot be broken, and is not
+    long = [
+        line
+        for line in result.out.splitlines()
+        if len(line) > 80 and not field.match(line) and " " in line.strip()
+    ]
+    assert long == [], long

@@ -149,7 +149,7 @@ def sample_plan() -> Plan:
 @pytest.mark.parametrize(
     ("name", "render"),
     [
-        ("plan.txt", render_text),
+        ("plan.txt", lambda p: render_text(p, 80)),  # 80 columns: off a terminal, by default
         ("plan.md", render_markdown),
         ("plan.json", lambda p: json.dumps(encode(p), indent=2) + "\n"),
     ],

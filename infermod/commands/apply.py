@@ -252,7 +252,10 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         message, fields = outcome_summary(plan, outcomes)
         events.summarize(message, **fields)
     if plan.targets:
-        output.out(output.style(PARTIAL_APPLY.format(plan=hints.command("plan")), "yellow"))
+        from infermod.render.wrap import width, wrap
+
+        warning = PARTIAL_APPLY.format(plan=hints.command("plan"))
+        output.out("\n".join(output.style(line, "yellow") for line in wrap([warning], width())))
     if executor.reread_note:
         output.error(executor.reread_note)
     if executor.interrupted:
@@ -307,7 +310,7 @@ def show_outputs(config: Config, session: Session) -> None:
 
 PARTIAL_APPLY = (
     "\nWarning: Applied changes may be incomplete\n\n"
-    "The plan was made with --target, so changes the configuration asks for elsewhere may have\n"
+    "The plan was made with --target, so changes the configuration asks for elsewhere may have "
     "been left out. Run `{plan}` to check that no other changes are pending."
 )
 

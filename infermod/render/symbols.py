@@ -119,7 +119,7 @@ def targeting_warning(targets: tuple[str, ...]) -> str:
     """Terraform's warning for a partial plan, in words both renderers use."""
     return (
         "Warning: Resource targeting is in effect\n\n"
-        f"This plan was made with --target ({', '.join(targets)}), so it may not include all the\n"
-        "changes the configuration asks for. --target is for exceptional cases, such as recovering\n"
+        f"This plan was made with --target ({', '.join(targets)}), so it may not include all the "
+        "changes the configuration asks for. --target is for exceptional cases, such as recovering "
         f"from an error; run a full `{hints.command('plan')}` afterwards."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tabulate import tabulate
 
 from infermod.output import style
@@ -26,12 +28,15 @@ from infermod.render.symbols import (
     summary_line,
     targeting_warning,
 )
+from infermod.render.wrap import width, wrap
 
 # Every field a deployment update compares, then the custom model's own.
 SHOWN_FIELDS = (*COMPARED, "source", "type", "api", "secret")
 
 
-def render_text(plan: Plan) -> str:
+def render_text(plan: Plan, columns: int | None = None) -> str:
+    """The plan for people, each line within `columns` (default: the terminal's, or 80)."""
+    columns = columns or width()
     plan = printable_plan(plan)
     lines: list[str] = []
     if plan.sandbox:
@@ -45,14 +50,14 @@ def render_text(plan: Plan) -> str:
     lines += [f"  # {c.address} is {c.status} (no changes planned)" for c in busy] + ([""] if busy else [])
     if plan.findings:
         lines += ["Findings:"] + ["  " + line for line in findings_text(plan.findings)] + [""]
-    table = _table(plan)
+    table = _table(plan, columns)
     if table:
         lines += [table, ""]
     lines.append(_cost_line(plan))
     lines.append(style(summary_line(plan), "bold"))
     if plan.targets:
-        lines += ["", style(targeting_warning(plan.targets), "yellow")]
-    return "\n".join(lines)
+        lines += [""] + [style(line, "yellow") for line in wrap([targeting_warning(plan.targets)], columns)]
+    return "\n".join(wrap(lines, columns))
 
 
 def _resource(c: ResourceChange) -> list[str]:
@@ -111,8 +116,9 @@ def _endpoints(p: Payload | None) -> tuple[Endpoint, ...]:
     return p.endpoints if isinstance(p, Deployment) else ()
 
 
-def _table(plan: Plan) -> str:
-    """The changed deployments; the unchanged ones as a count (a big stack stays readable)."""
+def _table(plan: Plan, columns: int = 80) -> str:
+    """The changed deployments; the unchanged ones as a count (a big stack stays readable).
+    Too wide for `columns`, the longest addresses lose their beginning (the key is at the end)."""
     rows = []
     unchanged = sum(1 for c in plan.changes if c.type == "deployment" and not c.changes_something)
     for c in plan.changes:
@@ -134,16 +140,24 @@ def _table(plan: Plan) -> str:
     more = [f"({unchanged:,} unchanged deployment(s) not shown)"] if unchanged else []
     if not rows:
         return "\n".join(more)
-    return "\n".join(
-        [
-            tabulate(
-                rows,
-                headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"],
-                tablefmt="simple",
-                disable_numparse=[0, 1, 2, 3, 5, 6],  # only `nodes` holds numbers: 2.5x faster, same table
-            ),
-            *more,
-        ]
+    table = _tabulate(rows)
+    over = max(len(line) for line in table.splitlines()) - columns
+    if over > 0:
+        longest = max(len(str(row[1])) for row in rows)
+        keep = max(longest - over, 16)
+        for row in rows:
+            address = str(row[1])
+            row[1] = address if len(address) <= keep else "..." + address[-(keep - 3) :]
+        table = _tabulate(rows)
+    return "\n".join([table, *more])
+
+
+def _tabulate(rows: Sequence[Sequence[object]]) -> str:
+    return tabulate(
+        rows,
+        headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"],
+        tablefmt="simple",
+        disable_numparse=[0, 1, 2, 3, 5, 6],  # only `nodes` holds numbers: 2.5x faster, same table
     )
 
 

@@ -3,6 +3,8 @@ deployments, and the cost and targeting lines. The full layout is the golden fil
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from infermod import output
@@ -26,7 +28,7 @@ def table(text: str) -> list[str]:
 @pytest.mark.parametrize("width", [1, 40, 200])
 def test_the_table_columns_line_up_whatever_the_names(width):
     keys = ["a", "k" * width, "mid-name"]
-    text = render_text(plan([change(k) for k in keys]))
+    text = render_text(plan([change(k) for k in keys]), columns=1_000)  # wide enough for whole names
     head, rule, *rows = table(text)
     assert [row.split()[1] for row in rows] == [f"deployment.{k}" for k in keys]
     for column in ("region", "node type", "monthly", "status"):  # text columns align left
@@ -86,7 +88,18 @@ def test_unknown_prices_targets_and_findings():
     finding = Finding("lifecycle-preview", "warning", "`m` is in Preview", "deployment.a")
     text = render_text(plan([unknown], [finding])._replace(targets=("deployment.a",), sandbox=True))
     assert text.startswith("[sandbox] this plan is against the local sandbox emulator")
-    assert "(some prices unknown), at 730 hours a month" in text and "unknown" in table(text)[2]
+    assert "(some prices unknown), at 730 hours a month" in " ".join(text.split())
+    assert "unknown" in table(text)[2]
     assert "Findings:\n  warning: `m` is in Preview (lifecycle-preview)\n" in text
     assert text.endswith("run a full `infermod plan` afterwards.")
     assert "--target (deployment.a)" in text
+
+
+def test_every_line_but_field_lines_fits_80_columns_and_long_addresses_lose_their_start():
+    keys = ["a", "k" * 60, "mid-name"]
+    text = render_text(plan([change(k) for k in keys]), columns=80)
+    head, rule, *rows = table(text)
+    assert all(len(line) <= 80 for line in [head, rule, *rows]), "\n".join([head, rule, *rows])
+    assert rows[1].split()[1].startswith("...kkk") and rows[2].split()[1] == "deployment.mid-name"
+    field = re.compile(r"^\s+[~+-] \S+\s+= ")
+    assert all(len(line) <= 80 for line in text.splitlines() if not field.match(line)), text

@@ -1,0 +1,64 @@
+"""Text views fit the reader's width: the terminal's, or 80 columns off a terminal.
+
+A long line is wrapped at spaces, its continuation indented under its text (after a marker
+such as `! `, `> `, `# `, `hint: ` or a finding's location); colour codes are kept on every
+piece and never counted. A word longer than the width (a URL) stays whole, and so does a
+plan's field line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import textwrap
+from collections.abc import Iterable
+
+DEFAULT_WIDTH = 80
+_SGR = re.compile(r"\033\[[0-9;]*m")
+_STYLED = re.compile(r"^(\033\[[0-9;]*m)(.*)(\033\[0m)$", re.DOTALL)
+# a plan's field line (`      ~ node_type     = "L4" -> "L40S"  # forces replacement`) is
+# kept whole, as Terraform keeps its own: broken, its before and after no longer read as a pair
+_FIELD = re.compile(r"^\s+[~+-] \S+\s+= ")
+_MARKER = re.compile(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |hint: |\S+:\d+:\d+: )?)")
+
+
+def width() -> int:
+    """The terminal's columns when stdout is one; otherwise COLUMNS when set, else 80."""
+    if hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
+        return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 20)
+    try:
+        return max(int(os.environ.get("COLUMNS", "")), 20)
+    except ValueError:
+        return DEFAULT_WIDTH
+
+
+def wrap(lines: Iterable[str], columns: int) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        for part in line.split("\n"):
+            out += _wrap_line(part, columns)
+    return out
+
+
+def _wrap_line(line: str, columns: int) -> list[str]:
+    if len(_SGR.sub("", line)) <= columns:
+        return [line]
+    styled = _STYLED.match(line)
+    start, text, end = styled.groups() if styled else ("", line, "")
+    if _SGR.search(text) or _FIELD.match(text):  # colour inside, or a field line: whole
+        return [line]
+    indent = " " * min(len(_MARKER.match(text).group(1)), columns // 2)  # type: ignore[union-attr]
+    pieces = textwrap.wrap(
+        text,
+        columns,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    )
+    lead = len(text) - len(text.lstrip(" "))
+    if pieces and lead and not pieces[0].startswith(" "):
+        pieces[0] = " " * lead + pieces[0]  # textwrap keeps it; be sure
+    return [f"{start}{p}{end}" for p in pieces] or [line]
