@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import NamedTuple
 
-from infermod.plan.records import Endpoint
+from infermod.records import Endpoint
 
 STACK_TAG = "infermod:stack="
 NAME_TAG = "infermod:name="

@@ -14,7 +14,7 @@ import pytest
 from infermod.findings import Finding, Location
 from infermod.plan.codec import decode, encode
 from infermod.plan.model import Cost, EndpointChange, FieldChange, Plan, ResourceChange
-from infermod.plan.records import Deployment, Endpoint, Model
+from infermod.records import Deployment, Endpoint, Model
 from infermod.render.markdown import render_markdown
 from infermod.render.text import render_text
 from infermod.rules.consequences import with_consequences

@@ -9,7 +9,7 @@ import re
 
 from infermod.plan.codec import encode
 from infermod.plan.model import FieldChange, Plan, ResourceChange
-from infermod.plan.records import Deployment, Endpoint
+from infermod.records import Deployment, Endpoint
 from infermod.render.markdown import render_markdown
 from infermod.render.text import render_text
 from infermod.rules.consequences import with_consequences

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 from infermod import hints
 from infermod.apply.waits import Failed
-from infermod.plan.records import Deployment
+from infermod.records import Deployment
 from infermod.scw import deadline
 from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway

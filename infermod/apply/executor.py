@@ -27,7 +27,7 @@ from infermod.apply.slots import WriteSlots
 from infermod.apply.waits import Failed, Interrupted, Waits
 from infermod.config.model import Config
 from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, EndpointChange, Plan, ResourceChange
-from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment
+from infermod.records import KNOWN_AFTER_APPLY, Deployment
 from infermod.rules.updates import TRANSIENT
 from infermod.scw import deadline
 from infermod.scw.errors import as_fatal, describe

@@ -14,7 +14,7 @@ from typing import Any
 
 from infermod.config.model import EndpointSpec
 from infermod.errors import FatalError
-from infermod.plan.records import Deployment
+from infermod.records import Deployment
 from infermod.scw.gateway import Gateway
 from infermod.state import ActualDeployment, ActualModel, owns_model_name
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from infermod import hints
 from infermod.apply.outcome import Outcome
 from infermod.plan.model import NOOP, Plan, ResourceChange
-from infermod.plan.records import Deployment
+from infermod.records import Deployment
 from infermod.scw import deadline
 from infermod.scw.errors import describe
 from infermod.scw.gateway import Gateway

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from infermod.findings import Location
-from infermod.plan.records import Endpoint
+from infermod.records import Endpoint
 from infermod.secrets import Secret
 
 CHAT_API = "/v1/chat/completions"

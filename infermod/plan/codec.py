@@ -21,7 +21,7 @@ from infermod.plan.model import (
     Plan,
     ResourceChange,
 )
-from infermod.plan.records import SENSITIVE, Deployment, Endpoint, Model, Payload, Value
+from infermod.records import SENSITIVE, Deployment, Endpoint, Model, Payload, Value
 
 T = TypeVar("T")
 JSON = dict[str, Any]

@@ -26,7 +26,7 @@ from infermod.plan.model import (
     FieldChange,
     ResourceChange,
 )
-from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
+from infermod.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
 from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
 
 

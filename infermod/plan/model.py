@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from infermod.findings import Finding
-from infermod.plan.records import Endpoint, Payload, Value
+from infermod.records import Endpoint, Payload, Value
 
 FORMAT_VERSION = "1.3"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving
 

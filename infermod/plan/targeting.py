@@ -12,7 +12,7 @@ from typing import NamedTuple
 from infermod.config.model import Config
 from infermod.errors import PlanError
 from infermod.plan.model import CREATE, DELETE, REPLACE, REPLACE_CBD, ResourceChange
-from infermod.plan.records import Deployment
+from infermod.records import Deployment
 
 REPLACE_REASON = "replacement requested with --replace"
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from infermod.findings import Finding, sort_findings
 from infermod.plan.model import Consequence, Plan, ResourceChange
-from infermod.plan.records import Deployment, Endpoint, Model
+from infermod.records import Deployment, Endpoint, Model
 from infermod.render.printable import printable_plan
 from infermod.render.symbols import (
     SYMBOL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from infermod import hints
 from infermod.plan.model import Plan, ResourceChange
-from infermod.plan.records import KNOWN_AFTER_APPLY, SENSITIVE, Deployment, Endpoint, Payload
+from infermod.records import KNOWN_AFTER_APPLY, SENSITIVE, Deployment, Endpoint, Payload
 
 SYMBOL = {
     ("create",): "+",

@@ -8,7 +8,7 @@ from tabulate import tabulate
 
 from infermod.output import style
 from infermod.plan.model import EndpointChange, FieldChange, Plan, ResourceChange
-from infermod.plan.records import COMPARED, Deployment, Endpoint, Payload
+from infermod.records import COMPARED, Deployment, Endpoint, Payload
 from infermod.render.findings import findings_text
 from infermod.render.printable import printable_plan
 from infermod.render.symbols import (

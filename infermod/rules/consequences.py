@@ -16,7 +16,7 @@ from infermod.plan.model import (
     EndpointChange,
     ResourceChange,
 )
-from infermod.plan.records import Deployment, Endpoint, Payload, network_label
+from infermod.records import Deployment, Endpoint, Payload, network_label
 from infermod.rules.updates import REDEPLOY_TIME, RELABEL_TIME
 
 # what an in-place change of a field redeploys, in the words of the plan

@@ -21,8 +21,8 @@ from typing import NamedTuple
 from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.plan.model import DELETE, REPLACE_CBD, ResourceChange
-from infermod.plan.records import Deployment
 from infermod.quota import DOCUMENTED_DEFAULTS, parse_node_quota, quota_key
+from infermod.records import Deployment
 from infermod.state import ActualDeployment, ActualState
 
 ENV = "INFERMOD_NODE_QUOTA"

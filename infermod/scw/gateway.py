@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from infermod.catalog import Catalog
 from infermod.errors import FatalError, ScalewayError
-from infermod.plan.records import Deployment, Endpoint
+from infermod.records import Deployment, Endpoint
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal, describe
 from infermod.scw.listing import deployments_page

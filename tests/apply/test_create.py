@@ -16,7 +16,7 @@ from scaleway_core.api import ScalewayException
 
 from infermod.apply import create as create_module
 from infermod.apply.create import Created, StackReads, create_once
-from infermod.plan.records import Deployment, Endpoint
+from infermod.records import Deployment, Endpoint
 from infermod.scw.gateway import Gateway
 from infermod.state import ownership_tags
 from tests.conftest import PROJECT, Running, sdk_client, start_emulator

@@ -126,7 +126,7 @@ def test_policy_gates_name_rule_and_resource(cli, scw_env, sdk, tmp_path):
 
 def test_markdown_fits_the_note_limit():
     from infermod.plan.model import Plan, ResourceChange
-    from infermod.plan.records import Deployment
+    from infermod.records import Deployment
     from infermod.render.markdown import render_markdown
 
     changes = tuple(

@@ -20,7 +20,7 @@ from infermod.plan.model import (
     Plan,
     ResourceChange,
 )
-from infermod.plan.records import KNOWN_AFTER_APPLY, Deployment, Endpoint, Model
+from infermod.records import KNOWN_AFTER_APPLY, Deployment, Endpoint, Model
 
 text = st.text(max_size=12)
 maybe_text = st.none() | text

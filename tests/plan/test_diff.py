@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from infermod.catalog import Catalog
 from infermod.config.model import Config, DeploymentSpec, EndpointSpec, Lifecycle
 from infermod.plan.model import CREATE, DELETE, NOOP, REPLACE, REPLACE_CBD, UPDATE, FieldChange
-from infermod.plan.records import Deployment, Endpoint
 from infermod.planning import judged_diff as diff
+from infermod.records import Deployment, Endpoint
 from infermod.state import ActualDeployment, ActualEndpoint, ActualState, ownership_tags
 
 PROJECT = "p"

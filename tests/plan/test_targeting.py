@@ -6,8 +6,8 @@ import pytest
 
 from infermod.errors import PlanError
 from infermod.plan.model import CREATE, DELETE, UPDATE, ResourceChange
-from infermod.plan.records import Deployment, Endpoint, Model
 from infermod.plan.targeting import select
+from infermod.records import Deployment, Endpoint, Model
 
 
 def dep(

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from infermod.findings import Finding, Location
 from infermod.plan.model import Cost, Plan, ResourceChange
-from infermod.plan.records import Deployment, Endpoint
+from infermod.records import Deployment, Endpoint
 from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
 
 PUBLIC = Endpoint(True, None, False)

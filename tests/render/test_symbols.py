@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infermod.plan.records import KNOWN_AFTER_APPLY, SENSITIVE, Endpoint, Model
+from infermod.records import KNOWN_AFTER_APPLY, SENSITIVE, Endpoint, Model
 from infermod.render.symbols import SYMBOL, VERB, auth_turned_off, money, payload_fields, show_value, signed
 from tests.render.test_markdown import PUBLIC, change, deployment, plan
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from infermod.plan.model import EndpointChange, FieldChange, ResourceChange
-from infermod.plan.records import Deployment, Endpoint, Model
+from infermod.records import Deployment, Endpoint, Model
 from infermod.rules.consequences import with_consequences
 
 URL = "https://d1.ifr.fr-par.scaleway.com"

@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from infermod.config.load import load_config
 from infermod.plan.model import CREATE, DELETE, REPLACE, REPLACE_CBD, ResourceChange
-from infermod.plan.records import Deployment
 from infermod.quota import DOCUMENTED_DEFAULTS
+from infermod.records import Deployment
 from infermod.rules.quota import NodeChange, Quota, node_changes, peak_nodes, quota_findings, quota_from_env
 from infermod.state import ActualDeployment
 from tests.conftest import write

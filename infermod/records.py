@@ -1,7 +1,8 @@
-"""The plan's payload as typed records: what a deployment, its endpoints and a custom model are.
+"""What a deployment, its endpoints and a custom model are, as typed records: the plan's payload.
 
-One vocabulary for the desired side (built from the configuration), the actual side (read from
-Scaleway), `ResourceChange.before/after`, the executor and every view. Records compare with
+One vocabulary, at the bottom of the house, for the desired side (config/, built from the
+configuration), the actual side (state.py, read from Scaleway), `ResourceChange.before/after`
+(plan/), the executor and every view. Records compare with
 `==`; only `infermod.plan.codec` turns them into dicts (the JSON format in the README).
 Fields that exist on one side only default to None and are left out of the JSON when None.
 """
