@@ -244,7 +244,10 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         poll = schedule(session.sandbox)
         executor = Executor(plan, config, session.gateway, progress, parallelism, seconds, poll)
         outcomes = executor.run()
-    output.out(render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes))
+    from infermod.render.wrap import width, wrap
+
+    report = render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes)
+    output.out("\n".join(wrap(report.split("\n"), width())))
     if events.active():
         from infermod.render.events import emit_outcomes
 

@@ -21,7 +21,7 @@ _STYLED = re.compile(r"^(\033\[[0-9;]*m)(.*)(\033\[0m)$", re.DOTALL)
 # a plan's field line (`      ~ node_type     = "L4" -> "L40S"  # forces replacement`) is
 # kept whole, as Terraform keeps its own: broken, its before and after no longer read as a pair
 _FIELD = re.compile(r"^\s+[~+-] \S+\s+= ")
-_MARKER = re.compile(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |hint: |\S+:\d+:\d+: )?)")
+_MARKER = re.compile(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |\S+:\d+:\d+: )?)")
 
 
 def width() -> int:
