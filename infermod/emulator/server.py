@@ -87,6 +87,7 @@ class Emulator:
         self.store = Store(settings.ready_after, settings.state_dir, settings.node_quota, settings.list_lag)
         self.random = random.Random(settings.seed)
         self.stats: Counter[str] = Counter()
+        self.connections = 0  # TCP connections accepted: keep-alive clients open few
         self.lost_creates_left = settings.lose_create_responses
         self.lock = threading.Lock()
 
@@ -102,10 +103,15 @@ class Emulator:
             self.store.reset()
         with self.lock:
             self.stats.clear()
+            self.connections = 0
 
     def stats_body(self) -> dict[str, Any]:
         with self.lock:
-            return {"total": sum(self.stats.values()), "routes": dict(sorted(self.stats.items()))}
+            return {
+                "total": sum(self.stats.values()),
+                "routes": dict(sorted(self.stats.items())),
+                "connections": self.connections,
+            }
 
     def should_lose_response(self, handler: str) -> bool:
         with self.lock:
@@ -309,6 +315,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # quiet: the CLI prints only its first line
+
+    def setup(self) -> None:
+        super().setup()
+        with self.app.lock:
+            self.app.connections += 1
 
     def do_GET(self) -> None:
         self._dispatch("GET")

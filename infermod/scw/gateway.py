@@ -78,7 +78,8 @@ class Gateway:
         """What a command needs, in parallel: per (region, project) the deployments, per region
         the models and node types (they are the organization's, not a project's), plus the
         Product Catalog once. A plan needs all, and the organization's other deployments
-        for the quota check when the organization id is known. Given the `stack`, the
+        for the quota check when the organization id is known: then the deployments are read
+        once, organization-wide, and split by project (not the stack's projects again). Given the `stack`, the
         deployments it does not own are light records (scw/listing.py)."""
         org_id = self.organization_id if with_organization else None
         with ThreadPoolExecutor(max_workers=max(1, len(pairs) * len(kinds) + 2)) as pool:
@@ -86,17 +87,30 @@ class Gateway:
             regions = sorted({r for r, _ in pairs})
             org = pool.submit(self.organization_deployments, org_id, regions, stack) if org_id else None
             jobs: dict[tuple[str, str, str], Any] = {}
-            for region, project in pairs:
-                for key in kinds:
-                    scope = project if key == "deployments" else ""  # models: one list per region
-                    if (region, scope, key) not in jobs:
-                        jobs[(region, scope, key)] = pool.submit(
+
+            def submit(kind: str) -> None:
+                for region, project in pairs:
+                    scope = project if kind == "deployments" else ""  # models: one list per region
+                    if (region, scope, kind) not in jobs:
+                        jobs[(region, scope, kind)] = pool.submit(
                             self._all,
-                            partial(self._page, key, region, project, stack),
-                            key,
-                            f"list {key} in {region}",
+                            partial(self._page, kind, region, project, stack),
+                            kind,
+                            f"list {kind} in {region}",
                             region,
                         )
+
+            for kind in kinds:
+                if not (kind == "deployments" and org is not None):  # read once, below
+                    submit(kind)
+            listed: list[ActualDeployment] | None = None
+            if org is not None:
+                try:
+                    listed = org.result()
+                except FatalError:  # e.g. a key scoped to projects: read those projects only
+                    listed = None
+                if listed is None and "deployments" in kinds:
+                    submit("deployments")
             refused: dict[str, str] = {}
             results: dict[tuple[str, str, str], list[Any]] = {}
             for job, future in jobs.items():
@@ -105,6 +119,11 @@ class Gateway:
                 except RegionRefused as exc:  # one region's refusal is not every command's failure
                     refused.setdefault(exc.region, exc.detail)
                     results[job] = []
+            if listed is not None:  # the organization's read, split by project
+                for region, project in pairs:
+                    results[(region, project, "deployments")] = [
+                        d for d in listed if d.region == region and d.project_id == project
+                    ]
             reads = [
                 RegionRead(r, p, **{k: results[(r, p if k == "deployments" else "", k)] for k in kinds})
                 for r, p in pairs
@@ -112,14 +131,9 @@ class Gateway:
             ]
             product_list = products.result() if products else []
             state = state_of(reads)._replace(refused=tuple(sorted(refused.items())))
-            if org is not None:
-                try:
-                    listed = org.result()
-                except FatalError:  # e.g. a key scoped to projects: count those projects only
-                    listed = None
-                if listed is not None:
-                    read = {p for _, p in pairs}
-                    state = state._replace(organization=tuple(d for d in listed if d.project_id not in read))
+            if listed is not None:
+                read = {p for _, p in pairs}
+                state = state._replace(organization=tuple(d for d in listed if d.project_id not in read))
         return state, catalog_of(reads, product_list)
 
     def _page(self, key: str, region: str, project: str, stack: str | None, page: int, size: int) -> Any:

@@ -1,7 +1,9 @@
 """HTTP under the SDK: bounded time, pooled connections, proxy errors made readable.
 
 The SDK calls `requests.request` with no timeout and a new connection each time. We give
-`scaleway_core.api` a drop-in `requests` whose `request` uses a per-thread pooled Session,
+`scaleway_core.api` a drop-in `requests` whose `request` uses one pooled keep-alive Session
+shared by every thread of the command (readers and writers alike: against the real HTTPS API
+a connection, and its TLS handshake, is reused by the next call whichever thread makes it),
 connect and read timeouts, and a limit on each call's total duration (a read timeout alone
 lets a server that sends one byte a second hold a call forever), all capped by the run's
 deadline (`infermod.scw.deadline`). It also turns non-JSON error bodies (proxies, load
@@ -26,25 +28,29 @@ from infermod.scw import deadline, httplog
 
 DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
 CALL_LIMIT = 90.0  # one call's whole duration, however slowly the bytes arrive
+# Connections kept open for reuse: above the most calls a command makes at once (pages of
+# three regions, 20 write slots, pollers), so a burst does not close what the next one needs.
+POOL_SIZE = 64
 
 
 class _BoundedRequests:
     def __init__(self, timeout: tuple[float, float]) -> None:
         self.timeout = timeout
-        self._local = threading.local()
+        self._shared: requests.Session | None = None
+        self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:  # anything else the SDK uses from `requests`
         return getattr(requests, name)
 
     def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=32)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            self._local.session = session
-        return session
+        with self._lock:
+            if self._shared is None:
+                session = requests.Session()
+                adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE)
+                session.mount("http://", adapter)
+                session.mount("https://", adapter)
+                self._shared = session
+            return self._shared
 
     def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
@@ -82,7 +88,7 @@ class _BoundedRequests:
         # a socket read that keeps receiving a byte now and then never times out by itself.
         threading.Thread(target=call, name="infermod-http", daemon=True).start()
         if not done.wait(limit):
-            self._local.session = None  # the abandoned call keeps its connection; start afresh
+            # the abandoned call keeps its connection until it ends; the pool opens another
             if deadline.expired():
                 raise _late(method, url)
             raise deadline.DeadlineExceeded(

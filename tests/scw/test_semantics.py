@@ -14,7 +14,7 @@ from infermod.errors import ScalewayError
 from infermod.rules.lifecycle import lifecycle_findings
 from infermod.scw.gateway import Gateway
 from tests.conftest import OTHER_PROJECT, PROJECT, sdk_client, write
-from tests.helpers import LLAMA, create
+from tests.helpers import LLAMA, create, owned
 
 CONFIG = """version: 1
 stack: s
@@ -116,3 +116,36 @@ def test_an_organization_that_cannot_be_listed_counts_the_projects_only(emulator
         [("fr-par", PROJECT)], kinds=("deployments",), with_products=False, with_organization=True
     )
     assert state.organization is None
+
+
+def test_an_organization_read_is_split_by_project_not_read_twice(emulator, sdk, monkeypatch):
+    create(sdk, "mine", owned("shop", "mine"))
+    create(sdk, "theirs", [], project_id=OTHER_PROJECT)
+    client = sdk_client(emulator.url)
+    client.default_organization_id = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
+    gateway = Gateway(client)
+    emulator.reset_stats()
+    state, _ = gateway.read(
+        [("fr-par", PROJECT)],
+        kinds=("deployments",),
+        with_products=False,
+        with_organization=True,
+        stack="shop",
+    )
+    assert [d.name for d in state.deployments] == ["mine"] and state.deployments[0].endpoints
+    assert [d.name for d in state.organization or ()] == ["theirs"]
+    lists = emulator.stats()["routes"]["GET /inference/v1/regions/{region}/deployments"]
+    assert lists == 1  # the organization's one page; the project's deployments are in it
+
+    def refused(*_args, **_kwargs):
+        raise ScalewayError("cannot list the organization's deployments: 403 permissions_denied")
+
+    monkeypatch.setattr(gateway, "organization_deployments", refused)
+    state, _ = gateway.read(
+        [("fr-par", PROJECT)],
+        kinds=("deployments",),
+        with_products=False,
+        with_organization=True,
+        stack="shop",
+    )
+    assert [d.name for d in state.deployments] == ["mine"] and state.organization is None

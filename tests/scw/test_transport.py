@@ -78,3 +78,26 @@ def test_no_call_starts_after_the_deadline(bounded):
     ):
         bounded("GET", url)
     assert requested == []
+
+
+def test_readers_and_writers_share_keep_alive_connections(emulator, sdk):
+    """Reads fetch pages in threads of their own, writes come from others: all reuse the
+    command's pooled connections, so a second read opens none (each used to be a TLS handshake)."""
+    from infermod.scw.gateway import Gateway
+    from tests.conftest import PROJECT, sdk_client
+    from tests.helpers import create, owned
+
+    for i in range(5):
+        create(sdk, f"d{i}", owned("shop", f"d{i}"))
+    gateway = Gateway(sdk_client(emulator.url))
+    gateway.page_size = 1  # five pages, four of them fetched in parallel threads
+    pairs = [("fr-par", PROJECT)]
+    gateway.read(pairs, with_products=False)
+    opened, before = emulator.app.connections, emulator.stats()["total"]
+    for _ in range(3):
+        gateway.read(pairs, with_products=False)
+        gateway.delete_deployment("fr-par", "00000000-0000-4000-8000-000000000000")  # a write: 404
+    requests_made = emulator.stats()["total"] - before
+    # the pool grows only when more calls than ever run at once (a connection per request,
+    # or per thread, would open dozens here)
+    assert emulator.app.connections - opened <= 3 < requests_made / 10
