@@ -46,6 +46,7 @@ class WaitingReader:
         self.stack_size = stack_size
         self.seen: set[str] = set()  # ids a list has shown: their absence from a list is news
         self.requests = 0
+        self.list_requests = 0  # of which list calls (pages)
 
     def __call__(self, waiting: Waiting) -> list[ActualDeployment]:
         ours = [i for i, mine in waiting.items() if mine]
@@ -70,6 +71,7 @@ class WaitingReader:
     def _list(self, tag: str) -> list[ActualDeployment]:
         listed = self.gateway.list_tagged(self.region, self.project, [tag])
         self.requests += self.pages(len(listed))
+        self.list_requests += self.pages(len(listed))
         self.seen.update(d.id for d in listed)
         return listed
 

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlparse
@@ -173,9 +174,17 @@ class Emulator:
 
     # -- handlers --------------------------------------------------------------------------
     def list_deployments(self, p: dict[str, str], q: dict[str, list[str]], _: Any) -> Any:
-        items = _filter(self.store.list_deployments(p["region"]), q)
-        items = _order(items, _one(q, "order_by") or "created_at_desc")
-        return _page(q, "deployments", [view(d) for d in items])
+        order_by = _one(q, "order_by") or "created_at_desc"
+        items = self.store.query_deployments(
+            p["region"],
+            _one(q, "project_id"),
+            _one(q, "name"),
+            q.get("tags") or [],
+            order_by.endswith("_desc"),
+        )
+        if order_by.startswith("name_"):
+            items = _order(items, order_by)
+        return _page(q, "deployments", items, view)  # only the page's records become JSON
 
     def get_deployment(self, p: dict[str, str], *_: Any) -> Any:
         return view(self.store.get_deployment(p["region"], p["deployment_id"]))
@@ -270,7 +279,9 @@ def _order(items: list[dict[str, Any]], order_by: str) -> list[dict[str, Any]]:
     return sorted(items, key=lambda i: (i.get(key) or "", i.get("id", "")), reverse=direction == "desc")
 
 
-def _page(q: dict[str, list[str]], key: str, items: list[Any]) -> dict[str, Any]:
+def _page(
+    q: dict[str, list[str]], key: str, items: list[Any], convert: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
     try:
         page = int(_one(q, "page") or 1)
         size = int(_one(q, "page_size") or DEFAULT_PAGE_SIZE)
@@ -305,7 +316,8 @@ def _page(q: dict[str, list[str]], key: str, items: list[Any]) -> dict[str, Any]
             },
         )
     start = (page - 1) * size
-    return {key: items[start : start + size], "total_count": len(items)}
+    chosen = items[start : start + size]
+    return {key: [convert(i) for i in chosen] if convert else chosen, "total_count": len(items)}
 
 
 class Handler(BaseHTTPRequestHandler):

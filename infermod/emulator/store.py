@@ -38,6 +38,7 @@ from infermod.emulator.errors import (
     quotas_exceeded,
     transient,
 )
+from infermod.emulator.index import DeploymentIndex
 from infermod.emulator.quota import DEFAULT_NODE_QUOTA, nodes_in_use, quota_key
 from infermod.emulator.statefile import read_state
 
@@ -75,6 +76,7 @@ class Store:
         self.clock: Callable[[], float] = time.time  # tests replace it to step statuses on demand
         self.deployments: dict[str, dict[str, Any]] = {}
         self.models: dict[str, dict[str, Any]] = {}
+        self.index = DeploymentIndex()  # the deployments ordered and filed (index.py)
         self.today = utc_today()
         self._seen: tuple[int, int, int] | None = None  # the state file's version in memory
         if state_dir:
@@ -92,6 +94,7 @@ class Store:
         if state is None:
             return
         self.deployments, self.models = state
+        self.index.rebuild(self.deployments.values())
         self._seen = self._version()
 
     def _version(self) -> tuple[int, int, int] | None:
@@ -115,6 +118,7 @@ class Store:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 if self._version() != self._seen:
                     self.deployments, self.models = {}, {}
+                    self.index.rebuild(())
                     self._load()
                 yield
             finally:
@@ -142,6 +146,7 @@ class Store:
         with self.lock:
             self.deployments.clear()
             self.models.clear()
+            self.index.rebuild(())
             self.save()
 
     # ---- lazy status transitions -------------------------------------------------------
@@ -164,6 +169,7 @@ class Store:
     def _schedule(self, record: dict[str, Any], *steps: tuple[float, str] | tuple[float, str, str]) -> None:
         now = self.clock()
         record["_steps"] = [[now + step[0] * self.ready_after, *step[1:]] for step in steps]
+        self.index.schedule(record)  # a model's id is not a deployment's: the index skips it
 
     def _live(self, table: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         now = self.clock()
@@ -172,10 +178,18 @@ class Store:
             del table[rid]
         return list(table.values())
 
+    def _live_deployments(self) -> None:
+        """Apply the status steps that are due (the index knows which), dropping the gone."""
+        self.index.advance(self.clock(), self.deployments, self._advance)
+
+    def _live_all(self) -> list[dict[str, Any]]:
+        self._live_deployments()
+        return list(self.deployments.values())
+
     def set_status(self, deployment_id: str, status: str) -> dict[str, Any]:
         """Control route: put a deployment in a status only Scaleway can cause (`locked`...)."""
         with self.lock:
-            self._live(self.deployments)
+            self._live_deployments()
             record = self.deployments.get(deployment_id)
             if record is None:
                 raise not_found("deployment", deployment_id)
@@ -184,22 +198,33 @@ class Store:
             record["status"] = status
             record["_steps"] = [[self.clock() + self.ready_after, "gone"]] if status == "deleted" else []
             record["updated_at"] = now_iso(self.clock())
+            self.index.schedule(record)
             self.save()
             return record
 
     # ---- deployments -------------------------------------------------------------------
     def list_deployments(self, region: str) -> list[dict[str, Any]]:
+        return self.query_deployments(region)
+
+    def query_deployments(
+        self,
+        region: str,
+        project: str | None = None,
+        name: str | None = None,
+        tags: list[str] | None = None,
+        descending: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The region's deployments matching the filters, oldest first (or newest first):
+        the index's kept answer, not a copy; O(page) for the pages after a first."""
         with self.lock:
+            self._live_deployments()
             now = self.clock()
-            return [
-                d
-                for d in self._live(self.deployments)
-                if d["region"] == region and d.get("_listed_from", 0) <= now
-            ]
+            visible = (lambda d: d.get("_listed_from", 0) <= now) if self.list_lag else None
+            return self.index.query(self.deployments, region, project, name, tags or [], descending, visible)
 
     def get_deployment(self, region: str, deployment_id: str) -> dict[str, Any]:
         with self.lock:
-            self._live(self.deployments)
+            self._live_deployments()
             record = self.deployments.get(deployment_id)
             if record is None or record["region"] != region:
                 raise not_found("deployment", deployment_id)
@@ -247,6 +272,7 @@ class Store:
             if self.list_lag:
                 record["_listed_from"] = self.clock() + self.list_lag
             self.deployments[dep_id] = record
+            self.index.add(record)
             self.save()
             return record
 
@@ -263,6 +289,8 @@ class Store:
                 record["name"], relabelled = body["name"], True
             if body.get("tags") is not None and list(body["tags"]) != record["tags"]:
                 record["tags"], relabelled = list(body["tags"]), True
+            if relabelled:
+                self.index.refile(record)
             # model or quantization: a redeploy (15-30 min); size: scaling; a rename or tag
             # change: ~2 min `deploying` (recorded). Each answers its transient status, then,
             # as recorded after a rename, the next reads say `ready` with the update's own
@@ -447,11 +475,7 @@ class Store:
         used = nodes_in_use(
             key,
             self.node_quota,
-            (
-                (d["node_type_name"], d["min_size"])
-                for d in self._live(self.deployments)
-                if d["status"] != "deleting"
-            ),
+            ((d["node_type_name"], d["min_size"]) for d in self._live_all() if d["status"] != "deleting"),
         )
         if used + added_nodes > self.node_quota[key]:
             raise quotas_exceeded(f"inference_{key.lower()}_nodes", self.node_quota[key], used)
