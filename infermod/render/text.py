@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tabulate import tabulate
-
 from infermod.output import style
 from infermod.plan.model import EndpointChange, FieldChange, Plan, ResourceChange
 from infermod.records import COMPARED, Deployment, Endpoint, Payload
@@ -153,6 +151,8 @@ def _table(plan: Plan, columns: int = 80) -> str:
 
 
 def _tabulate(rows: Sequence[Sequence[object]]) -> str:
+    from tabulate import tabulate  # only a plan with changes draws a table
+
     return tabulate(
         rows,
         headers=["", "deployment", "region", "node type", "nodes", "monthly", "status"],
