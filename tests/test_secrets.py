@@ -65,3 +65,27 @@ def test_a_secret_that_contains_another_is_hidden_whole():
 def test_secrets_are_equal_only_with_the_same_value():
     a, b = Secret("hf_aaaaaaaa", "env:HF_TOKEN"), Secret("hf_bbbbbbbb", "env:HF_TOKEN")
     assert a != b and b != a and a == Secret("hf_aaaaaaaa", "literal")
+
+
+def test_no_credential_known_means_no_walk_over_the_values(tmp_path, monkeypatch):
+    """validate without credentials (no SCW_SECRET_KEY, no HF_TOKEN, no model secret) does not
+    visit every value of the configuration looking for one."""
+    from infermod.config import credentials
+    from infermod.config.load import load_config
+    from tests.helpers import many
+
+    visited = []
+    original = credentials._leaves
+
+    def counting(data, path):
+        visited.append(path)
+        return original(data, path)
+
+    monkeypatch.setattr(credentials, "_leaves", counting)
+    path = tmp_path / "infermod.yaml"
+    path.write_text(many(50))
+    load_config([str(path)])
+    assert visited == []
+    monkeypatch.setenv("HF_TOKEN", "hf_abcdefghijklmnopqrstuvwxyz")
+    load_config([str(path)])
+    assert visited  # a credential to look for: every value is checked

@@ -29,14 +29,20 @@ CREDENTIAL_VARIABLES = (
 def known_credentials(files: Sequence[LoadedFile], environ: Mapping[str, str]) -> dict[str, str]:
     """Credential value -> what to call it in a message."""
     found = {environ[n]: n for n in CREDENTIAL_VARIABLES if len(environ.get(n, "")) >= MIN_SECRET_LENGTH}
-    for one in files:
-        for path, value in _leaves(one.data, ()):
-            if _is_secret_field(path) and isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
-                found.setdefault(value, f"the secret of `models.{path[1]}`")
+    for one in files:  # the models' secrets only: no walk over every value of the file
+        models = one.data.get("models") if isinstance(one.data, dict) else None
+        for key, spec in models.items() if isinstance(models, dict) else ():
+            value = spec.get("secret") if isinstance(spec, dict) else None
+            if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
+                found.setdefault(value, f"the secret of `models.{key}`")
     return found
 
 
 def misplaced(files: Sequence[LoadedFile], credentials: Mapping[str, str]) -> list[Finding]:
+    """Values holding a known credential; with none known (no credential set, no secret in
+    the files) there is nothing to look for, and no value is visited."""
+    if not credentials:
+        return []
     out = []
     for one in files:
         for path, value in _leaves(one.data, ()):
