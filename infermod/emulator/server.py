@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlparse
 
-from infermod.emulator import catalog
+from infermod.emulator import catalog, ipam
 from infermod.emulator.checks import check_types
 from infermod.emulator.errors import ApiError, too_many_requests
 from infermod.emulator.store import Store, view
@@ -75,6 +75,7 @@ ROUTES = [
     _route("DELETE", INFERENCE + "/models/{model_id}", "delete_model"),
     _route("GET", INFERENCE + "/node-types", "list_node_types"),
     _route("GET", "/product-catalog/v2alpha1/public-catalog/products", "list_products"),
+    _route("GET", "/ipam/v1/regions/{region}/ips", "list_ips"),
 ]
 STATUS_CONTROL = re.compile(r"^/emulator/v1/deployments/([^/]+)/status$")
 CREATES = {"create_deployment", "create_model", "create_endpoint"}
@@ -206,6 +207,9 @@ class Emulator:
             "content_type": "application/x-pem-file",
             "content": base64.b64encode(pem.encode()).decode(),
         }
+
+    def list_ips(self, p: dict[str, str], q: dict[str, list[str]], _: Any) -> Any:
+        return _page(q, "ips", ipam.ips(self.store.list_deployments(p["region"]), p["region"], q))
 
     def create_endpoint(self, p: dict[str, str], _: Any, body: dict[str, Any]) -> Any:
         return self.store.create_endpoint(p["region"], body)

@@ -9,8 +9,8 @@ nothing around it, for scripts.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from infermod import hints
 from infermod.errors import FatalError
@@ -19,17 +19,33 @@ from infermod.state import ActualDeployment
 FORMAT_VERSION = "1"
 
 
-def deployments_json(stack: str, deployments: Sequence[ActualDeployment]) -> dict[str, Any]:
+class PrivateAccess(NamedTuple):
+    """What a client on a Private Network needs besides the URL: the CA certificate (PEM) that
+    signs the private endpoints, and the deployment's private IP on each network (IPAM)."""
+
+    certificate: str | None
+    ips: Mapping[str, str]
+
+
+def deployments_json(
+    stack: str, deployments: Sequence[ActualDeployment], access: Mapping[str, PrivateAccess] | None = None
+) -> dict[str, Any]:
+    """`access`: by deployment id, for those with private endpoints (absent: not read)."""
     return {
         "format_version": FORMAT_VERSION,
         "stack": stack,
-        "deployments": {d.key or d.name: deployment_values(d) for d in deployments},
+        "deployments": {d.key or d.name: deployment_values(d, (access or {}).get(d.id)) for d in deployments},
     }
 
 
-def render_deployments(stack: str, deployments: Sequence[ActualDeployment], fmt: str) -> str:
+def render_deployments(
+    stack: str,
+    deployments: Sequence[ActualDeployment],
+    fmt: str,
+    access: Mapping[str, PrivateAccess] | None = None,
+) -> str:
     if fmt == "json":
-        return json.dumps(deployments_json(stack, deployments), indent=2)
+        return json.dumps(deployments_json(stack, deployments, access), indent=2)
     if not deployments:
         return f"Stack `{stack}` owns no deployment yet: run `{hints.command('apply')}`."
     rows = [
@@ -62,16 +78,20 @@ def render_outputs(stack: str, deployments: Sequence[ActualDeployment]) -> str:
                 else f"private network {endpoint['private_network_id'] or '(unknown)'}"
             )
             lines.append(f"{key}.endpoints.{index}.url = {json.dumps(endpoint['url'])}  # {where}")
+        if any(not e["public"] for e in values["endpoints"]):
+            lines.append(f"# {key}: CA certificate: infermod output {key}.certificate --raw > ca.pem")
     return "\n".join(lines)
 
 
-def deployment_values(d: ActualDeployment) -> dict[str, Any]:
+def deployment_values(d: ActualDeployment, access: PrivateAccess | None = None) -> dict[str, Any]:
+    ips = access.ips if access else {}
     endpoints = [
         {
             "url": e.url,
             "public": e.public,
             "private_network_id": e.private_network_id,
             "disable_auth": e.disable_auth,
+            "private_ip": ips.get(e.private_network_id) if e.private_network_id else None,
         }
         for e in d.endpoints
     ]
@@ -86,6 +106,7 @@ def deployment_values(d: ActualDeployment) -> dict[str, Any]:
         "size": d.size,
         "url": (public or [e["url"] for e in endpoints] or [None])[0],
         "endpoints": endpoints,
+        "certificate": access.certificate if access else None,
     }
 
 

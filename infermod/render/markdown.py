@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infermod.findings import Finding, sort_findings
+from infermod.plan.durations import slowest
 from infermod.plan.model import Consequence, Plan, ResourceChange
 from infermod.records import Deployment, Endpoint, Model
 from infermod.render.printable import printable_plan
@@ -82,6 +83,9 @@ def _head(plan: Plan, header: str, unchanged: int) -> str:
         + ("" if cost.complete else " (some prices unknown)")
         + "\n"
     )
+    took = slowest(plan.changes)
+    if took:
+        lines.append(took + "\n")
     if plan.targets:
         title, _, body = targeting_warning(plan.targets).partition("\n\n")
         lines.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infermod.output import style
+from infermod.plan.durations import slowest
 from infermod.plan.model import EndpointChange, FieldChange, Plan, ResourceChange
 from infermod.records import COMPARED, Deployment, Endpoint, Payload
 from infermod.render.findings import findings_text
@@ -52,6 +53,9 @@ def render_text(plan: Plan, columns: int | None = None) -> str:
     if table:
         lines += [table, ""]
     lines.append(_cost_line(plan))
+    took = slowest(plan.changes)
+    if took:
+        lines.append(took)
     lines.append(style(summary_line(plan), "bold"))
     if plan.targets:
         lines += [""] + [style(line, "yellow") for line in wrap([targeting_warning(plan.targets)], columns)]

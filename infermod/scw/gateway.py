@@ -254,6 +254,36 @@ class Gateway:
                 return None
             raise
 
+    def deployment_certificate(self, region: str, deployment_id: str) -> str:
+        """The CA certificate (PEM) that signs the deployment's private endpoints."""
+        import base64
+
+        found = with_retries(
+            lambda: self.api.get_deployment_certificate(region=region, deployment_id=deployment_id)
+        )
+        return base64.b64decode(found.content).decode("utf-8", "replace")
+
+    def private_ips(self, region: str, project_id: str, deployment_id: str) -> dict[str, str]:
+        """The deployment's private IP on each Private Network (IPAM, resource type
+        `llm_deployment`), by network id, without the prefix length."""
+        from scaleway.ipam.v1 import IpamV1API, ResourceType
+
+        ipam = IpamV1API(self.client, bypass_validation=True)
+        found = with_retries(
+            lambda: ipam.list_i_ps(  # one page: a deployment has one IP per network
+                region=region,
+                project_id=project_id,
+                resource_id=deployment_id,
+                resource_type=ResourceType.LLM_DEPLOYMENT,
+                page_size=100,
+            )
+        )
+        return {
+            ip.source.private_network_id: ip.address.split("/")[0]
+            for ip in found.ips
+            if ip.source and ip.source.private_network_id and ip.address
+        }
+
     def find_deployments(self, region: str, project_id: str, tags: list[str]) -> list[ActualDeployment]:
         """Deployments carrying all `tags`, from their JSON (scw/listing.py); the SDK's errors
         as they are (list_tagged says which list failed)."""
