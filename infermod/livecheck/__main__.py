@@ -43,6 +43,31 @@ def run_checks(client: Any, region: str) -> list[Check]:
     return out
 
 
+def run_write_checks(client: Any, region: str) -> list[Check]:
+    """The write-path checks (livecheck/write.py), through the SDK's own request machinery."""
+    import os
+
+    from scaleway.inference.v1 import InferenceV1API
+
+    from infermod.livecheck.write import Writer, run
+
+    if not client.default_project_id:
+        raise FatalError(
+            "--write needs a project: set SCW_DEFAULT_PROJECT_ID or your profile's default_project_id"
+        )
+    api = InferenceV1API(client, bypass_validation=True)
+
+    def request(method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+        response = api._request(method, path, body=body)
+        try:
+            return response.status_code, response.json()
+        except ValueError:
+            return response.status_code, None
+
+    poll = float(os.environ.get("INFERMOD_POLL_INTERVAL") or 10.0)
+    return run(Writer(request, region, client.default_project_id, poll=poll))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         names = regions()
@@ -55,12 +80,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--profile", help="Scaleway config profile (default: SCW_PROFILE or `default`)")
     parser.add_argument("--region", default=names[0], choices=names)
     parser.add_argument("--format", default="text", choices=["text", "json"])
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="also check the write path: creates the cheapest deployment in your default project "
+        "(billed for ~20 minutes), watches it, and always deletes it",
+    )
     args = parser.parse_args(argv)
     from infermod.scw.client import make_client
     from infermod.scw.errors import describe
 
     try:
-        checks = run_checks(make_client(args.profile), args.region)
+        client = make_client(args.profile)
+        checks = run_checks(client, args.region)
+        if args.write:
+            checks += run_write_checks(client, args.region)
     except FatalError as exc:
         output.out(f"error: {exc}", err=True)
         return 1
