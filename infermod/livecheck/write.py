@@ -164,7 +164,10 @@ def run(w: Writer) -> list[Check]:
         problems = [] if seen and served_last(seen, since) else [f"seen {path_seen or 'nothing'}"]
         out.append(
             _ok(
-                "B7", what, problems, f"answered {answer.get('status')}; blip seen in {blip} read(s); {path_seen}"
+                "B7",
+                what,
+                problems,
+                f"answered {answer.get('status')}; blip seen in {blip} read(s); {path_seen}",
             )
         )
     finally:
