@@ -78,8 +78,6 @@ def render_outputs(stack: str, deployments: Sequence[ActualDeployment]) -> str:
                 else f"private network {endpoint['private_network_id'] or '(unknown)'}"
             )
             lines.append(f"{key}.endpoints.{index}.url = {json.dumps(endpoint['url'])}  # {where}")
-        if any(not e["public"] for e in values["endpoints"]):
-            lines.append(f"# {key}: CA certificate: infermod output {key}.certificate --raw > ca.pem")
     return "\n".join(lines)
 
 

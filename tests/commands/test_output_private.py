@@ -31,7 +31,6 @@ def applied(cli, tmp_path) -> None:
     write(tmp_path / "infermod.yaml", CONFIG)
     result = cli("apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
-    assert "# bot: CA certificate: infermod output bot.certificate --raw > ca.pem" in result.out
 
 
 def test_certificate_and_private_ip_of_a_private_endpoint(cli, scw_env, tmp_path):
