@@ -6,10 +6,15 @@ collected and shown together, in every output format, with the YAML location the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
 SEVERITIES = ("info", "warning", "error")
+
+# A count of days ("in 55 days", "a 30-day horizon") changes every day, or with an option, while
+# the finding stays the same one: compared findings and report fingerprints leave it out.
+_DAY_COUNT = r"\b\d+(?=[\s-]days?\b)"
 
 
 class Location(NamedTuple):
@@ -77,3 +82,13 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 def unique(findings: Iterable[Finding]) -> list[Finding]:
     """Each problem once: the same rule, place and message reported twice is one finding."""
     return list(dict.fromkeys(findings))
+
+
+def without_day_counts(text: str) -> str:
+    """`text` with every count of days written as N: "in 55 days" and "in 54 days" are one."""
+    return re.sub(_DAY_COUNT, "N", text)
+
+
+def dayless(f: Finding) -> Finding:
+    """The finding as it stays from one day to the next (its counts of days left out)."""
+    return f._replace(message=without_day_counts(f.message), hint=f.hint and without_day_counts(f.hint))

@@ -11,7 +11,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from infermod.findings import Finding
+from infermod.findings import Finding, dayless
 from infermod.plan.codec import encode
 from infermod.plan.model import Plan
 
@@ -56,13 +56,17 @@ def _hidden_finding(recorded: Plan, derived: Plan) -> str | None:
     and the derivation does not (a severity lowered to `info` with another message) is a forgery.
 
     `policy-*` findings the derived plan adds come from gates given now, which apply enforces on
-    its own; every policy finding the file records must still be derived."""
-    derived_all = Counter(derived.findings)
-    recorded_all = Counter(recorded.findings)
-    for f in recorded.findings:
+    its own; every policy finding the file records must still be derived.
+
+    Counts of days are left out of the comparison: a plan reviewed yesterday that warned of an
+    End-of-Life "in 55 days" still holds today ("in 54 days"); a change of severity (the
+    End-of-Life came inside `--eol-horizon`, or passed) is still a difference."""
+    derived_all = Counter(dayless(f) for f in derived.findings)
+    recorded_all = Counter(dayless(f) for f in recorded.findings)
+    for f in map(dayless, recorded.findings):
         if recorded_all[f] > derived_all[f]:
             return f"findings: the plan file has {_finding(f)}, which the derived plan does not"
-    for f in derived.findings:
+    for f in map(dayless, derived.findings):
         if not f.rule_id.startswith("policy-") and derived_all[f] > recorded_all[f]:
             return f"findings: the derived plan has {_finding(f)}, which the plan file does not"
     return None

@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
-from infermod.findings import Finding, severity_rank
+from infermod.findings import Finding, severity_rank, without_day_counts
 from infermod.plan.model import Plan
 from infermod.writefile import write_atomically
 
@@ -87,16 +87,11 @@ def codequality(findings: Sequence[Finding]) -> list[dict[str, Any]]:
     return out
 
 
-# A count of days ("in 55 days", "a 30-day horizon") changes every day or with an option: the
-# same finding must keep its fingerprint, or GitLab shows it as new and resolved every day.
-_DAY_COUNT = re.compile(r"\b\d+(?=[\s-]days?\b)")
-
-
 def fingerprint(f: Finding) -> str:
     """Stable across runs (no line numbers, no file, no counts of days), distinct for distinct
     findings: two findings of one rule on one resource that say different things, or say the
     same thing of two fields (an unknown key in two endpoints), must not collapse into one."""
-    key = "\x1f".join([f.rule_id, f.resource or "", f.field or "", _DAY_COUNT.sub("N", f.message)])
+    key = "\x1f".join([f.rule_id, f.resource or "", f.field or "", without_day_counts(f.message)])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
