@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.hub import Hub, layout
+from tests.hub import layout
 
 # Each model the docs list as verified, laid out as its repository is (architecture, type).
 VERIFIED = {
@@ -83,15 +83,6 @@ def test_template_sources_and_precedence(cli, tmp_path):
 def test_parameter_count_from_safetensors_header(cli, tmp_path):
     root = materialize(tmp_path, "p", layout("LlamaForCausalLM", hidden=10))
     assert json.loads(cli("check-model", root, "--format", "json").out)["parameters"] == 2000
-
-
-@pytest.fixture
-def hub(monkeypatch):
-    running = Hub()
-    monkeypatch.setenv("HF_ENDPOINT", running.url)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    yield running
-    running.close()
 
 
 def test_hub_repository_through_huggingface_hub(cli, hub):

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infermod.rules.model_content import KEY_TYPES, TEXT_CONFIGS, config_type_problems
-from tests.hub import Hub, Repo, Sparse, layout
+from tests.hub import Repo, Sparse, layout
 from tests.test_model_inputs import check, errors, materialize
 
 POINTER = (
@@ -225,15 +225,6 @@ def test_every_key_of_the_wrong_type_is_named_and_no_other(shape):
     problems = config_type_problems(json.loads(json.dumps(config)))
     named = {p.split("`")[1] for p in problems}
     assert named == wrong
-
-
-@pytest.fixture
-def hub(monkeypatch):
-    running = Hub()
-    monkeypatch.setenv("HF_ENDPOINT", running.url)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    yield running
-    running.close()
 
 
 def test_hub_files_are_checked_for_their_content_too(cli, hub):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infermod.rules.model_content import context_length
-from tests.hub import Hub, Repo, layout, safetensors
+from tests.hub import Repo, layout, safetensors
 from tests.test_model_inputs import check, errors, materialize, sharded
 
 
@@ -171,15 +171,6 @@ def test_a_broken_root_file_the_index_leaves_out_is_a_warning(cli, tmp_path):
     assert body["compatible"] and body["parameters"] == 2 * 64
     unread = next(f for f in body["findings"] if f["rule_id"] == "model-weights-unread")
     assert unread["severity"] == "warning" and unread["message"].startswith("consolidated.safetensors")
-
-
-@pytest.fixture
-def hub(monkeypatch):
-    running = Hub()
-    monkeypatch.setenv("HF_ENDPOINT", running.url)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    yield running
-    running.close()
 
 
 def test_hub_repository_weights_and_nested_context(cli, hub):
