@@ -56,13 +56,17 @@ def _count(value: Any) -> bool:
 
 _Check = tuple[Callable[[Any], bool], str]
 # What the store reads of every record (a record it wrote has all of these)
-_DEPLOYMENT: dict[str, _Check] = {
+_RECORD: dict[str, _Check] = {  # deployments and models alike
     "id": (_text, "a string"),
     "name": (_text, "a string"),
     "project_id": (_text, "a string"),
     "region": (_text, "a string"),
     "status": (_text, "a string"),
     "tags": (_strings, "a list of strings"),
+    "created_at": (_text, "a string"),
+}
+_DEPLOYMENT: dict[str, _Check] = {
+    **_RECORD,
     "node_type_name": (_text, "a string"),
     "model_id": (_text, "a string"),
     "model_name": (_text, "a string"),
@@ -71,18 +75,9 @@ _DEPLOYMENT: dict[str, _Check] = {
     "min_size": (_count, "a whole number"),
     "max_size": (_count, "a whole number"),
     "quantization": (lambda v: isinstance(v, dict), "an object"),
-    "created_at": (_text, "a string"),
     "updated_at": (lambda v: v is None or isinstance(v, str), "a string or null"),
 }
-_MODEL: dict[str, _Check] = {
-    "id": (_text, "a string"),
-    "name": (_text, "a string"),
-    "project_id": (_text, "a string"),
-    "region": (_text, "a string"),
-    "status": (_text, "a string"),
-    "tags": (_strings, "a list of strings"),
-    "created_at": (_text, "a string"),
-}
+_MODEL = _RECORD
 
 
 def _problem(key: str, record: dict[str, Any], fields: dict[str, _Check]) -> str | None:
