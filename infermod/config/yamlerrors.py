@@ -18,6 +18,7 @@ from infermod.findings import Location
 SNIPPET_WIDTH = 60
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # a line that sets a sensitive field: its value is never shown, even in a broken file
+_KEY_COLON = re.compile(r":(\s|$)")
 _SENSITIVE_LINE = re.compile(r"^(\s*(?:-\s+)?[\"']?[A-Za-z_-]*(?:secret|token|password|key)[\"']?\s*:)", re.I)
 
 
@@ -140,7 +141,8 @@ def _keyless_line(lines: list[str], line: int) -> tuple[int, int] | None:
     text = lines[previous]
     stripped = text.strip()
     own = len(text) - len(text.lstrip(" "))
-    if own != indent or stripped.startswith(("#", "-", "{", "[", '"', "'")) or ":" in stripped:
+    # a colon inside a word (`meta/llama-3.1-8b-instruct:fp8`) is not a key's; `: ` or a final `:` is
+    if own != indent or stripped.startswith(("#", "-", "{", "[", '"', "'")) or _KEY_COLON.search(stripped):
         return None
     return previous, own
 

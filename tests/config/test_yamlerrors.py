@@ -42,6 +42,15 @@ HEAD = "version: 1\nstack: s\n"
             "  |     ^",
             "a colon and a space",
         ),
+        # a catalog model's name has a colon of its own (`:fp8`), which is not the key's
+        (
+            "deployments:\n  bot:\n    model meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n",
+            "5:5",
+            "missing `:` after the key `model`",
+            "5 |     model meta/llama-3.1-8b-instruct:fp8",
+            "  |     ^",
+            "a colon and a space",
+        ),
         (
             "deployments:\n  bot:\n\tmodel: m\n",
             "5:1",
