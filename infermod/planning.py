@@ -1,7 +1,9 @@
 """Planning: the diff's changes, judged by the rules, in one visible sequence.
 
 plan/ computes what differs between the desired and the actual records and knows no rule;
-rules/ judge changes and configurations and compute none. This module, above both, runs them:
+rules/ judge changes and configurations and compute none. This module, above both, runs them,
+after sorting out once what the stack owns in the actual state (`ActualState.of_stack`: its
+deployments per key, its models, what carries its tag unmanaged), which every step reads as data:
 
  1. diff           plan/diff.py             one change per resource, desired against actual
  2. updates        rules/updates.py         how the API carries each out: in place, or replaced
@@ -35,7 +37,7 @@ from infermod.rules.regions import region_findings
 from infermod.rules.safety import prevent_destroy, safety_findings
 from infermod.rules.status import plan_status_findings
 from infermod.rules.updates import carried_out
-from infermod.state import ActualState
+from infermod.state import ActualState, StackState
 
 
 class Observed(NamedTuple):
@@ -54,10 +56,17 @@ def judged_diff(
     default_project: str,
     destroy: bool = False,
 ) -> tuple[list[ResourceChange], list[Finding]]:
-    """Steps 1-3: the changes as the API will carry them out, and what is unsafe about them."""
-    changes = compare(config, state, catalog, default_project, destroy)
-    changes = carried_out(config, state, changes)
-    return changes, safety_findings(config, state, changes)
+    """Steps 1-3 from what was read: the changes as the API will carry them out, and what is
+    unsafe about them."""
+    return _judged_diff(config, state.of_stack(config.stack), catalog, default_project, destroy)
+
+
+def _judged_diff(
+    config: Config, ours: StackState, catalog: Catalog, default_project: str, destroy: bool
+) -> tuple[list[ResourceChange], list[Finding]]:
+    changes = compare(config, ours, catalog, default_project, destroy)
+    changes = carried_out(config, ours, changes)
+    return changes, safety_findings(config, ours, changes)
 
 
 def build_plan(
@@ -74,11 +83,12 @@ def build_plan(
     replace: tuple[str, ...] = (),
 ) -> Plan:
     state, catalog = observed.state, observed.catalog
-    changes, findings = judged_diff(config, state, catalog, observed.default_project, destroy)
+    ours = state.of_stack(config.stack)  # sorted out once: the steps below read it as data
+    changes, findings = _judged_diff(config, ours, catalog, observed.default_project, destroy)
     narrowed = narrow(config, changes, targets, replace, destroy)
     findings = list(prior_findings or []) + findings + prevent_destroy(config, narrowed.forced)
     changes = [with_consequences(c) for c in narrowed.changes]
-    findings += plan_status_findings(config, state, changes)
+    findings += plan_status_findings(config, ours, changes)
     findings += region_findings(config, state)
     if not destroy:
         findings += plan_quota_findings(config, state, changes, observed.sandbox)
@@ -90,7 +100,7 @@ def build_plan(
         created_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         infermod_version=__version__,
         config_digest=config.digest,
-        state_fingerprint=state.fingerprint(config.stack),
+        state_fingerprint=ours.fingerprint,
         files=config.files,
         changes=tuple(changes),
         findings=tuple(findings),

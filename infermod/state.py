@@ -96,14 +96,23 @@ class ActualState(NamedTuple):
 
     def owned_by_key(self, stack: str) -> dict[str, list[ActualDeployment]]:
         """The stack's live deployments per key, oldest first (more than one is a conflict)."""
-        by_key: dict[str, list[ActualDeployment]] = {}
-        for dep in self.owned_deployments(stack):
-            if dep.status != "deleting" and dep.key is not None:
-                by_key.setdefault(dep.key, []).append(dep)
-        return {key: sorted(deps, key=age) for key, deps in by_key.items()}
+        return _live_by_key(self.owned_deployments(stack))
 
     def owned_models(self, stack: str) -> list[ActualModel]:
         return [m for m in self.models if owns_model_name(stack, m.name)]
+
+    def of_stack(self, stack: str) -> StackState:
+        """The state as `stack` sees it, sorted out once (before planning)."""
+        owned = self.owned_deployments(stack)
+        return StackState(
+            stack,
+            self,
+            tuple(owned),
+            _live_by_key(owned),
+            tuple(self.owned_models(stack)),
+            tuple(self.tagged_unmanaged(stack)),
+            self.fingerprint(stack),
+        )
 
     def fingerprint(self, stack: str) -> str:
         """Changes whenever anything the stack owns, or could collide with, changes."""
@@ -112,6 +121,27 @@ class ActualState(NamedTuple):
             + [f"m:{m.id}:{m.updated_at}:{m.status}" for m in self.owned_models(stack)]
         )
         return "sha256:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+class StackState(NamedTuple):
+    """The actual state as one stack sees it, sorted out once before planning: the diff and
+    the rules read these fields as plain data, and none of them sorts the state out again."""
+
+    stack: str
+    everything: ActualState  # all that was read: names others hold, models they use, quotas
+    deployments: tuple[ActualDeployment, ...]  # the stack's own: its tag and exactly one key
+    by_key: dict[str, list[ActualDeployment]]  # its live deployments per key, oldest first
+    models: tuple[ActualModel, ...]  # its custom models
+    unmanaged: tuple[ActualDeployment, ...]  # its tag without a single key: not its to change
+    fingerprint: str  # ActualState.fingerprint(stack)
+
+
+def _live_by_key(owned: list[ActualDeployment]) -> dict[str, list[ActualDeployment]]:
+    by_key: dict[str, list[ActualDeployment]] = {}
+    for dep in owned:
+        if dep.status != "deleting" and dep.key is not None:
+            by_key.setdefault(dep.key, []).append(dep)
+    return {key: sorted(deps, key=age) for key, deps in by_key.items()}
 
 
 def tag_value(tags: tuple[str, ...] | list[str], prefix: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Desired (Config) against actual (ActualState): one ResourceChange per resource.
+"""Desired (Config) against actual (the stack's StackState): one ResourceChange per resource.
 
 Deployments are matched by ownership tags (stack + key), never by name; models by their
 stack-carrying name. What the stack does not own is never changed (two deployments carrying
@@ -27,20 +27,20 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
-from infermod.state import ActualDeployment, ActualModel, ActualState, model_key
+from infermod.state import ActualDeployment, ActualModel, StackState, model_key
 
 
 def compare(
     config: Config,
-    state: ActualState,
+    ours: StackState,
     catalog: Catalog,
     default_project: str,
     destroy: bool = False,
 ) -> list[ResourceChange]:
     """One change per resource, models first, each kind by address."""
-    model_changes, model_ids = _models(config, state, default_project, destroy)
+    model_changes, model_ids = _models(config, ours, default_project, destroy)
     changes: list[ResourceChange] = list(model_changes)
-    by_key = state.owned_by_key(config.stack)
+    by_key = ours.by_key
     # copies an interrupted run of the create protocol left: the oldest stays (plan/duplicates.py)
     settled = {key: doomed for key, deps in by_key.items() if (doomed := losers(deps))}
     by_key = {key: [d for d in deps if d not in settled.get(key, [])] for key, deps in by_key.items()}
@@ -72,10 +72,10 @@ def compare(
 
 # ---- models ---------------------------------------------------------------------------------
 def _models(
-    config: Config, state: ActualState, default_project: str, destroy: bool
+    config: Config, ours: StackState, default_project: str, destroy: bool
 ) -> tuple[list[ResourceChange], dict[str, str | None]]:
     """Model changes, and each model key's id for deployments (None: known after apply)."""
-    owned = {(m.region, m.project_id, m.name): m for m in state.owned_models(config.stack)}
+    owned = {(m.region, m.project_id, m.name): m for m in ours.models}
     changes = []
     ids: dict[str, str | None] = {}
     for spec in [] if destroy else config.models:

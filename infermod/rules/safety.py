@@ -9,23 +9,20 @@ from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 from infermod.plan.duplicates import DUPLICATE
 from infermod.plan.model import CREATE, ResourceChange
-from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState
+from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState, StackState
 
 NameIndex = dict[tuple[str, str, str], list[ActualDeployment]]
 
 
-def safety_findings(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:
+def safety_findings(config: Config, ours: StackState, changes: Sequence[ResourceChange]) -> list[Finding]:
     """What the stack does not own, in the way of the diff's changes: deployments carrying one
     key twice, names taken by others, guarded deletions, models that others use."""
     settled = {c.resource_id for c in changes if c.action_reason == DUPLICATE}  # not a conflict: deleted
-    by_key = {
-        key: [d for d in deps if d.id not in settled]
-        for key, deps in state.owned_by_key(config.stack).items()
-    }
-    findings = ownership_findings(config, state, by_key)
-    findings += creation_conflicts(config, state, changes)
+    by_key = {key: [d for d in deps if d.id not in settled] for key, deps in ours.by_key.items()}
+    findings = ownership_findings(config, ours, by_key)
+    findings += creation_conflicts(config, ours.everything, changes)
     findings += prevent_destroy(config, changes)
-    findings += model_in_use(config, state, changes)
+    findings += model_in_use(config, ours.everything, changes)
     return findings
 
 
@@ -119,7 +116,7 @@ def model_in_use(config: Config, state: ActualState, changes: Sequence[ResourceC
 
 
 def ownership_findings(
-    config: Config, state: ActualState, by_key: dict[str, list[ActualDeployment]]
+    config: Config, ours: StackState, by_key: dict[str, list[ActualDeployment]]
 ) -> list[Finding]:
     out = []
     declared = {d.key for d in config.deployments}
@@ -138,7 +135,7 @@ def ownership_findings(
                     "delete the one that should not exist, or remove its `infermod:` tags",
                 )
             )
-    for dep in state.tagged_unmanaged(config.stack):
+    for dep in ours.unmanaged:
         out.append(
             Finding(
                 "unmanaged-tagged",

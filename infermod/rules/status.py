@@ -15,7 +15,7 @@ from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.plan.model import NOOP, ResourceChange
 from infermod.scw.statuses import LOCKED, UNKNOWN, locked_message
-from infermod.state import ActualDeployment, ActualState
+from infermod.state import ActualDeployment, StackState
 
 
 def status_findings(config: Config, touched: Iterable[tuple[ActualDeployment, bool]]) -> list[Finding]:
@@ -52,10 +52,10 @@ def status_findings(config: Config, touched: Iterable[tuple[ActualDeployment, bo
 
 
 def plan_status_findings(
-    config: Config, state: ActualState, changes: Sequence[ResourceChange]
+    config: Config, ours: StackState, changes: Sequence[ResourceChange]
 ) -> list[Finding]:
     """Status findings for the deployments the stack owns, knowing which the plan changes."""
     changed = {
         c.resource_id for c in changes if c.type == "deployment" and c.resource_id and c.actions != NOOP
     }
-    return status_findings(config, [(d, d.id in changed) for d in state.owned_deployments(config.stack)])
+    return status_findings(config, [(d, d.id in changed) for d in ours.deployments])

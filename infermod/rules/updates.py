@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from infermod.config.model import Config
 from infermod.plan.model import NOOP, REPLACE, REPLACE_CBD, UPDATE, ResourceChange
 from infermod.scw.statuses import SETTLING
-from infermod.state import ActualState
+from infermod.state import StackState
 
 # Fields the API has no update call for: changing one means a new deployment (name shown to users).
 REPLACE_FIELDS = {"node_type": "node type", "region": "region", "project_id": "project"}
@@ -28,13 +28,11 @@ DOWNTIME = (
 TRANSIENT = SETTLING
 
 
-def carried_out(
-    config: Config, state: ActualState, changes: Sequence[ResourceChange]
-) -> list[ResourceChange]:
+def carried_out(config: Config, ours: StackState, changes: Sequence[ResourceChange]) -> list[ResourceChange]:
     """Each existing deployment's change as the API can carry it out: in place, or replaced
     (a field without an update call, an error state, or create-before-destroy over downtime)."""
     lifecycle = {d.address: d.lifecycle for d in config.deployments}
-    errors = {d.id: d.error_message for d in state.deployments if d.status == "error"}
+    errors = {d.id: d.error_message for d in ours.deployments if d.status == "error"}
     return [
         _carried_out(c, lifecycle[c.address].create_before_destroy, errors)
         if c.type == "deployment" and c.actions in (NOOP, UPDATE)
