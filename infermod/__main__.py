@@ -1,3 +1,3 @@
-from infermod.cli import main
+from infermod.cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

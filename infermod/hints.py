@@ -7,7 +7,6 @@ before a command runs, and every message builds its suggestion with `command()`.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -37,4 +36,6 @@ def command(*words: str, files: bool = True) -> str:
     if files:
         for path in _current.files:
             parts += ["-f", path]
+    import shlex
+
     return shlex.join(parts)

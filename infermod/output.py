@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from infermod.lazyre import lazy
 from infermod.secrets import Secret, redact_text
 
 _secrets: list[str] = []
@@ -51,7 +51,7 @@ def out(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     stream.flush()
 
 
-_SGR = re.compile(r"\033\[[0-9;]*m")
+_SGR = lazy(r"\033\[[0-9;]*m")
 
 
 def plain(text: str) -> str:

@@ -15,14 +15,14 @@ When Scaleway opens more regions, add them to `KNOWN` (and to the shipped schema
 from __future__ import annotations
 
 import os
-import re
 
 from infermod.errors import ConfigError
+from infermod.lazyre import lazy
 
 KNOWN: tuple[str, ...] = ("fr-par",)
 DEFAULT = "fr-par"
 ENV = "INFERMOD_REGIONS"
-_NAME = re.compile(r"[a-z]{2}-[a-z]{3,4}\Z")
+_NAME = lazy(r"[a-z]{2}-[a-z]{3,4}\Z")
 
 
 def regions() -> tuple[str, ...]:

@@ -6,7 +6,6 @@ which is called in exactly one place: when the Scaleway create-model request is 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache
 
@@ -28,6 +27,8 @@ class Secret:
 
     def digest(self) -> str:
         """A salted digest so that a plan notices a changed token without containing it."""
+        import hashlib
+
         return hashlib.sha256(b"infermod-secret:" + self._value.encode()).hexdigest()[:16]
 
     def __str__(self) -> str:

@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import click
 
+from infermod.lazyre import lazy
+
 T = TypeVar("T")
 
 DURATION_FORMS = "90s, 45m, 1h30m, 2h or a number of seconds (300)"
@@ -20,21 +22,21 @@ ADDRESS_FORMS = "deployment.KEY or model.KEY, e.g. deployment.support-bot"
 AMOUNT_FORMS = "1500, 1,500, 1 500, 1500.50 or 1 500 EUR"
 
 _NUMBER = r"\d+(?:\.\d+)?"
-_DURATION = re.compile(rf"(?:({_NUMBER})\s*h)?\s*(?:({_NUMBER})\s*m)?\s*(?:({_NUMBER})\s*s)?", re.IGNORECASE)
+_DURATION = lazy(rf"(?:({_NUMBER})\s*h)?\s*(?:({_NUMBER})\s*m)?\s*(?:({_NUMBER})\s*s)?", re.IGNORECASE)
 _UNITS = (3600.0, 60.0, 1.0)
 
 # Thousands in groups of three separated by a comma or a (non-breaking) space; at most two
 # decimals after a point. Anything else (1,5 or 1.500) is ambiguous between conventions, so
 # it is refused rather than guessed.
 _GROUPED = r"\d{1,3}(?:[, \u00a0\u202f]\d{3})+"
-_AMOUNT = re.compile(rf"({_GROUPED}|\d+)(?:\.(\d{{1,2}}))?")
-_CURRENCY = re.compile(r"^(?:eur|€)\s*|\s*(?:eur|€)$", re.IGNORECASE)
+_AMOUNT = lazy(rf"({_GROUPED}|\d+)(?:\.(\d{{1,2}}))?")
+_CURRENCY = lazy(r"^(?:eur|€)\s*|\s*(?:eur|€)$", re.IGNORECASE)
 # Scientific notation and the non-finite words float() knows: refused as numbers, not read as
 # a foreign currency (the letter in "1e400" is not a currency sign).
-_NOT_DECIMAL = re.compile(r"[-+]?(?:\d+(?:\.\d*)?e[-+]?\d+|inf(?:inity)?|nan)", re.IGNORECASE)
+_NOT_DECIMAL = lazy(r"[-+]?(?:\d+(?:\.\d*)?e[-+]?\d+|inf(?:inity)?|nan)", re.IGNORECASE)
 
 
-_ADDRESS = re.compile(r"(deployment|model)\.([a-z0-9]+(?:-[a-z0-9]+)*)")
+_ADDRESS = lazy(r"(deployment|model)\.([a-z0-9]+(?:-[a-z0-9]+)*)")
 
 
 def parse_address(text: str, kinds: tuple[str, ...] = ("deployment", "model")) -> str:

@@ -9,11 +9,11 @@ a broken field are lost, and nothing reports the same problem twice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from infermod.findings import Finding
+from infermod.lazyre import lazy
 
 # required fields, and what stands in for them while broken (never planned: errors stop plan)
 _PLACEHOLDERS: dict[str, dict[str, Any]] = {
@@ -22,7 +22,7 @@ _PLACEHOLDERS: dict[str, dict[str, Any]] = {
 }
 # settings under `defaults:` that every deployment inherits unless it sets its own
 _INHERITED = ("region", "project_id", "tags", "lifecycle", "accept_eula")
-_INDEX = re.compile(r"\[\d+\]")
+_INDEX = lazy(r"\[\d+\]")
 
 # errors that leave no usable value: the schema's, and the loader's on a value
 BROKEN_RULES = (

@@ -10,13 +10,13 @@ import copy
 import difflib
 import json
 import pkgutil
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from infermod.config.quickcheck import Check, compile_schema, quick_valid
 from infermod.config.yamlsource import LoadedFile, Path, dotted
 from infermod.findings import Finding, Location
+from infermod.lazyre import lazy
 from infermod.regions import KNOWN, regions
 
 if TYPE_CHECKING:
@@ -102,8 +102,8 @@ def expected_types(path: Path) -> set[str]:
     return {kind} if isinstance(kind, str) else set(kind or ())
 
 
-_INT = re.compile(r"[-+]?[0-9]{1,30}")
-_FLOAT = re.compile(r"[-+]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][-+]?[0-9]{1,3})?")
+_INT = lazy(r"[-+]?[0-9]{1,30}")
+_FLOAT = lazy(r"[-+]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})([eE][-+]?[0-9]{1,3})?")
 _BOOLS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 
 

@@ -13,13 +13,14 @@ import re
 from typing import Any, NamedTuple
 
 from infermod.findings import Location
+from infermod.lazyre import lazy
 
 # a source line is shown at most this wide around the caret
 SNIPPET_WIDTH = 60
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 # a line that sets a sensitive field: its value is never shown, even in a broken file
-_KEY_COLON = re.compile(r":(\s|$)")
-_SENSITIVE_LINE = re.compile(r"^(\s*(?:-\s+)?[\"']?[A-Za-z_-]*(?:secret|token|password|key)[\"']?\s*:)", re.I)
+_KEY_COLON = lazy(r":(\s|$)")
+_SENSITIVE_LINE = lazy(r"^(\s*(?:-\s+)?[\"']?[A-Za-z_-]*(?:secret|token|password|key)[\"']?\s*:)", re.I)
 
 
 class Diagnosis(NamedTuple):

@@ -18,6 +18,7 @@ import yaml
 
 from infermod.config.yamlerrors import diagnose, snippet
 from infermod.findings import Finding, Location
+from infermod.lazyre import lazy
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
@@ -27,15 +28,15 @@ MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
 FILE_MB_SETTING = "INFERMOD_MAX_CONFIG_MB"
 VALUES_SETTING = "INFERMOD_MAX_CONFIG_VALUES"
 DEPTH_SETTING = "INFERMOD_MAX_CONFIG_DEPTH"
-_ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
-_DIGITS = re.compile(r"[-+]?[0-9_]+")
+_ANCHOR = lazy(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
+_DIGITS = lazy(r"[-+]?[0-9_]+")
 # C0 but tab, DEL, C1, and the bidirectional overrides that make text read other than it is
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Path = tuple[str | int, ...]
 
 # `\Z`, not `$`: `$` also matches before a trailing newline, so "A\n" would pass as a name.
-_VAR_BODY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\Z", re.DOTALL)
+_VAR_BODY = lazy(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\Z", re.DOTALL)
 _COLLECTION_TAGS = frozenset(f"tag:yaml.org,2002:{kind}" for kind in ("map", "seq", "set", "omap", "pairs"))
 # The YAML 1.1 scalar types a document may spell out with an explicit tag.
 _CORE_TAGS = {
@@ -51,8 +52,8 @@ _CORE_TAGS = {
 # only when a cheap scan shows the document cannot nest deeply.
 _Loader = yaml.SafeLoader
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BRACKETS = re.compile(r"[\[\]{}]")
-_NESTING_LINE = re.compile(r"^( {200,}|(?:\s*[-?:] ){50,})", re.MULTILINE)
+_BRACKETS = lazy(r"[\[\]{}]")
+_NESTING_LINE = lazy(r"^( {200,}|(?:\s*[-?:] ){50,})", re.MULTILINE)
 
 
 class LoadedFile(NamedTuple):

@@ -20,6 +20,7 @@ from infermod.emulator import catalog, ipam
 from infermod.emulator.checks import check_types
 from infermod.emulator.errors import ApiError, too_many_requests
 from infermod.emulator.store import Store, view
+from infermod.lazyre import lazy
 from infermod.regions import regions
 
 DEFAULT_PAGE_SIZE = 20
@@ -77,7 +78,7 @@ ROUTES = [
     _route("GET", "/product-catalog/v2alpha1/public-catalog/products", "list_products"),
     _route("GET", "/ipam/v1/regions/{region}/ips", "list_ips"),
 ]
-STATUS_CONTROL = re.compile(r"^/emulator/v1/deployments/([^/]+)/status$")
+STATUS_CONTROL = lazy(r"^/emulator/v1/deployments/([^/]+)/status$")
 CREATES = {"create_deployment", "create_model", "create_endpoint"}
 
 

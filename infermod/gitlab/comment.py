@@ -11,18 +11,18 @@ looks current.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from infermod import output
 from infermod.findings import Finding, severity_rank
 from infermod.gitlab.api import GitLab, GitLabError, project_path
+from infermod.lazyre import lazy
 from infermod.plan.model import Plan
 from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
 
 MARKER_PREFIX = "<!-- infermod-plan stack="
-MARKER_RE = re.compile(r"<!-- infermod-plan stack=(\S+) -->")
+MARKER_RE = lazy(r"<!-- infermod-plan stack=(\S+) -->")
 UNKNOWN = "?"  # a failure before the configuration named its stack
 REQUIRED = ("CI_MERGE_REQUEST_IID",)
 ERRORS_SHOWN = 20  # a failure note lists the configuration's first 20 errors

@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from infermod import output
 from infermod.gitlab.api import GitLab, GitLabError, project_path
 from infermod.gitlab.comment import provenance
+from infermod.lazyre import lazy
 from infermod.plan.model import Plan
 from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
 
 LABEL = "infermod-drift"
 ANY_MARKER = "<!-- infermod-drift stack="
-STATE_RE = re.compile(r"<!-- infermod-drift-state (\{.*?\}) -->")
+STATE_RE = lazy(r"<!-- infermod-drift-state (\{.*?\}) -->")
 
 State = dict[str, str]  # address -> what the plan would do to it ("update: min_size, max_size")
 

@@ -17,12 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Any
 
 from infermod.findings import Finding, severity_rank, without_day_counts
+from infermod.lazyre import lazy
 from infermod.plan.model import Plan
 from infermod.writefile import write_atomically
 
@@ -30,7 +30,7 @@ CODEQUALITY_SEVERITY = {"error": "critical", "warning": "major", "info": "info"}
 BLOCKERS = {"lifecycle-eol", "ownership-conflict", "lifecycle-prevent-destroy"}
 FALLBACK_PATH = "infermod.yaml"
 # Characters XML 1.0 cannot hold even escaped: one of them makes the whole report unparseable.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_XML = lazy("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def terraform_report(plan: Plan) -> dict[str, int]:

@@ -10,15 +10,15 @@ that read it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from infermod.config.credentials import CREDENTIAL_VARIABLES
 from infermod.config.model import Config
+from infermod.lazyre import lazy
 
 # `${NAME` not preceded by another `$` (`$${` is a literal)
-_REFERENCE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
+_REFERENCE = lazy(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class Variables(NamedTuple):

@@ -10,14 +10,17 @@ each other such character as a visible `\\xNN` or `\\uNNNN`; the JSON view needs
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infermod.findings import Finding, Location
-from infermod.plan.model import Plan
+from infermod.lazyre import lazy
+
+if TYPE_CHECKING:  # validate renders findings only: the plan model is not loaded for it
+    from infermod.plan.model import Plan
 
 # The loader's set (infermod.config.yamlsource), newline included: a forged line break in a
 # message could print a line infermod never wrote. Tab is harmless.
-CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -32,7 +35,7 @@ def escape(text: str) -> str:
     return CONTROL.sub(_visible, _LINE_BREAK.sub(" ", text))
 
 
-_LINE_BREAK = re.compile("\r\n|\r|\n")
+_LINE_BREAK = lazy("\r\n|\r|\n")
 
 
 def printable_finding(f: Finding) -> Finding:

@@ -10,28 +10,44 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import textwrap
 from collections.abc import Iterable
 
+from infermod.lazyre import lazy
+
 DEFAULT_WIDTH = 80
-_SGR = re.compile(r"\033\[[0-9;]*m")
-_STYLED = re.compile(r"^(\033\[[0-9;]*m)(.*)(\033\[0m)$", re.DOTALL)
+_SGR = lazy(r"\033\[[0-9;]*m")
+_STYLED = lazy(r"^(\033\[[0-9;]*m)(.*)(\033\[0m)$", re.DOTALL)
 # a plan's field line (`      ~ node_type     = "L4" -> "L40S"  # forces replacement`) is
 # kept whole, as Terraform keeps its own: broken, its before and after no longer read as a pair
-_FIELD = re.compile(r"^\s+[~+-] \S+\s+= ")
-_MARKER = re.compile(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |\S+:\d+:\d+: )?)")
+_FIELD = lazy(r"^\s+[~+-] \S+\s+= ")
+_MARKER = lazy(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |\S+:\d+:\d+: )?)")
 
 
 def width() -> int:
     """The terminal's columns when stdout is one; otherwise COLUMNS when set, else 80."""
     if hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
-        return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 20)
+        return max(_terminal_columns(), 20)
     try:
         return max(int(os.environ.get("COLUMNS", "")), 20)
     except ValueError:
         return DEFAULT_WIDTH
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size's answer (COLUMNS first, then the terminal, else 80) without
+    importing shutil, which loads three compression modules."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or DEFAULT_WIDTH
 
 
 def wrap(lines: Iterable[str], columns: int) -> list[str]:

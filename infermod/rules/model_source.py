@@ -9,11 +9,11 @@ not retried, so an unreachable Hub fails in seconds with a message naming the en
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
+from infermod.lazyre import lazy
 from infermod.rules.model_files import (
     Entry,
     SourceError,
@@ -35,7 +35,7 @@ __all__ = ["HubSource", "LocalSource", "ModelSource", "SourceError", "hub_endpoi
 # call is also cut off after twice that, whatever the HTTP stack does (it may retry).
 HUB_TIMEOUT = 4.0
 DEFAULT_ENDPOINT = "https://huggingface.co"
-_REPO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_REPO_ID = lazy(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 T = TypeVar("T")
 MiB = 1024 * 1024
 

@@ -15,6 +15,10 @@ def load_catalog(
     if mode == "snapshot":
         return _snapshot("the shipped catalog snapshot was used (--catalog snapshot)")
     try:
+        if not sandbox:  # no credentials: the snapshot, before the session's modules are loaded
+            from infermod.scw.client import profile_name, require_credentials
+
+            require_credentials(profile_name(profile))
         from infermod.scw.session import open_session
 
         # with a fallback at hand, an unreachable API is not worth a long series of retries

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING
 
 from infermod.errors import CredentialsError
+from infermod.lazyre import lazy
 from infermod.scw import profilefile
 
 if TYPE_CHECKING:  # the SDK is imported only by the commands that talk to Scaleway
@@ -32,9 +32,14 @@ def require_credentials(profile: str) -> None:
         raise CredentialsError(NO_CREDENTIALS)
 
 
+def profile_name(profile: str | None) -> str:
+    """The profile a command uses: --profile, else SCW_PROFILE, else `default`."""
+    return profile or os.environ.get("SCW_PROFILE") or "default"
+
+
 def make_client(profile: str | None, api_url: str | None = None, sandbox: bool = False) -> Client:
     """A Client from ~/.config/scw/config.yaml (profile), overridden by SCW_* variables."""
-    name = profile or os.environ.get("SCW_PROFILE") or "default"
+    name = profile_name(profile)
     if not sandbox:
         require_credentials(name)
     import logging
@@ -77,8 +82,8 @@ def make_client(profile: str | None, api_url: str | None = None, sandbox: bool =
     return client
 
 
-_ACCESS_KEY = re.compile(r"SCW[A-Z0-9]{17}\Z")
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+_ACCESS_KEY = lazy(r"SCW[A-Z0-9]{17}\Z")
+_UUID = lazy(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 
 
 def _check_keys(access_key: str, secret_key: str, profile: str) -> None:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from infermod import output
+from infermod.lazyre import lazy
 
 TRACE = 5
 LEVELS = {
@@ -38,7 +39,7 @@ LEVELS = {
 }
 HIDDEN = "(sensitive)"
 BODY_LIMIT = 4000
-_SENSITIVE_NAME = re.compile(
+_SENSITIVE_NAME = lazy(
     r"authorization|token|secret|password|credential|cookie|api[-_]?key|access[-_]?key", re.I
 )
 

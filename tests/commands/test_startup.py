@@ -7,28 +7,40 @@ import os
 import subprocess
 import sys
 
+from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, write
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HEAVY = ["scaleway", "scaleway_core", "requests", "yaml", "jsonschema", "deepdiff", "tabulate"]
 PROBE = """
 import json, sys
 from infermod.cli import main
-code = main(["validate", "-f", sys.argv[1]])
-heavy = ["scaleway", "scaleway_core", "requests", "jsonschema", "deepdiff", "tabulate"]
+code = main(sys.argv[2:])
+heavy = json.loads(sys.argv[1])
 print(json.dumps({"code": code, "loaded": [m for m in heavy if m in sys.modules]}))
 """
 
 
-def run_probe(tmp_path, path: str) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "XDG_"))}
-    env["HOME"] = str(tmp_path)  # no ~/.config/scw/config.yaml: no credentials anywhere
+def run_probe(tmp_path, *argv: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "XDG_"))}
+    clean["HOME"] = str(tmp_path)  # no ~/.config/scw/config.yaml: no credentials anywhere
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, path], env=env, cwd=tmp_path, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), *argv],
+        env={**clean, **(env or {})},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
+def test_help_loads_no_yaml_sdk_or_http_stack(tmp_path):
+    assert run_probe(tmp_path, "--help") == {"code": 0, "loaded": []}
+
+
 def test_validate_without_credentials_loads_no_sdk_http_stack_or_jsonschema(tmp_path):
-    result = run_probe(tmp_path, os.path.join(ROOT, "examples", "quickstart.yaml"))
-    assert result == {"code": 0, "loaded": []}
+    result = run_probe(tmp_path, "validate", "-f", os.path.join(ROOT, "examples", "quickstart.yaml"))
+    assert result == {"code": 0, "loaded": ["yaml"]}
 
 
 def test_a_file_with_problems_still_gets_jsonschema_messages(tmp_path):
@@ -36,5 +48,60 @@ def test_a_file_with_problems_still_gets_jsonschema_messages(tmp_path):
     bad.write_text(
         "version: 1\nstack: demo\ndeployments:\n  chat:\n    model: m\n    node_type: L4\n    endpoints: []\n"
     )
-    result = run_probe(tmp_path, str(bad))
-    assert result["code"] == 1 and result["loaded"] == ["jsonschema"]
+    result = run_probe(tmp_path, "validate", "-f", str(bad))
+    assert result["code"] == 1 and result["loaded"] == ["yaml", "jsonschema"]
+
+
+def test_an_unchanged_plan_loads_no_jsonschema_deepdiff_or_tabulate(tmp_path, emulator, cli, monkeypatch):
+    env = {
+        "SCW_ACCESS_KEY": ACCESS_KEY,
+        "SCW_SECRET_KEY": SECRET_KEY,
+        "SCW_API_URL": emulator.url,
+        "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        "SCW_DEFAULT_REGION": "fr-par",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: s\ndeployments:\n  chat:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
+        "    node_type: L4\n    accept_eula: true\n    endpoints: [{public: true}]\n",
+    )
+    assert cli("apply", "--auto-approve", "-f", config).code == 0
+    result = run_probe(tmp_path, "plan", "-f", config, "--detailed-exitcode", env=env)
+    # the SDK reads the state; nothing a changed plan, a table or a broken file needs
+    assert result == {"code": 0, "loaded": ["scaleway", "scaleway_core", "requests", "yaml"]}
+
+
+IMPORT_ALL = """
+import importlib, json, pkgutil, re, sys
+import infermod
+
+compiled = []
+original = re._compile
+
+
+def spy(pattern, flags):
+    caller = sys._getframe(1)
+    while caller is not None and caller.f_globals.get("__name__", "").split(".")[0] == "re":
+        caller = caller.f_back
+    module = caller.f_globals.get("__name__", "") if caller is not None else ""
+    if module.split(".")[0] == "infermod" and caller.f_code.co_name == "<module>":
+        compiled.append(f"{module}: {pattern!r}")
+    return original(pattern, flags)
+
+
+re._compile = spy
+for info in pkgutil.walk_packages(infermod.__path__, "infermod."):
+    if not info.name.endswith("__main__"):
+        importlib.import_module(info.name)
+print(json.dumps(compiled))
+"""
+
+
+def test_no_module_compiles_a_regular_expression_when_imported(tmp_path):
+    """Every infermod module imported: none compiles a pattern at import (infermod/lazyre.py)."""
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == []
