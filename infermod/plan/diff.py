@@ -10,6 +10,7 @@ whether it is safe and what it does to users are the rules' to judge (infermod/p
 from __future__ import annotations
 
 from functools import partial
+from typing import NamedTuple
 
 from infermod.catalog import Catalog
 from infermod.config.model import Config, DeploymentSpec, ModelSpec
@@ -38,7 +39,7 @@ def compare(
     destroy: bool = False,
 ) -> list[ResourceChange]:
     """One change per resource, models first, each kind by address."""
-    model_changes, model_ids = _models(config, ours, default_project, destroy)
+    model_changes, models = _models(config, ours, default_project, destroy)
     changes: list[ResourceChange] = list(model_changes)
     by_key = ours.by_key
     # copies an interrupted run of the create protocol left: the oldest stays (plan/duplicates.py)
@@ -60,9 +61,9 @@ def compare(
         candidates = by_key.pop(spec.key, [])
         primary = candidates[0] if candidates else None
         if primary is None:
-            changes.append(_create(spec, project, catalog, model_ids, config))
+            changes.append(_create(spec, project, catalog, models))
         else:
-            changes.append(_compare(spec, project, primary, catalog, model_ids, config))
+            changes.append(_compare(spec, project, primary, catalog, models))
     for key, leftovers in sorted(by_key.items()):
         for dep in leftovers:
             reason = "destroy requested" if destroy else f"`{key}` is no longer in the configuration"
@@ -71,13 +72,20 @@ def compare(
 
 
 # ---- models ---------------------------------------------------------------------------------
+class ModelRef(NamedTuple):
+    """A custom model as its deployments name it: its name, and its id (None: known after apply)."""
+
+    name: str
+    id: str | None
+
+
 def _models(
     config: Config, ours: StackState, default_project: str, destroy: bool
-) -> tuple[list[ResourceChange], dict[str, str | None]]:
-    """Model changes, and each model key's id for deployments (None: known after apply)."""
+) -> tuple[list[ResourceChange], dict[str, ModelRef]]:
+    """Model changes, and each model key's name and id for deployments (None: known after apply)."""
     owned = {(m.region, m.project_id, m.name): m for m in ours.models}
     changes = []
-    ids: dict[str, str | None] = {}
+    refs: dict[str, ModelRef] = {}
     for spec in [] if destroy else config.models:
         project = spec.project_id or default_project
         actual = owned.pop((spec.region, project, spec.name), None)
@@ -85,14 +93,14 @@ def _models(
         change = partial(_change, spec.address, "model", spec.key, spec.region, project)
         if actual is None:
             changes.append(change(CREATE, None, after, reasons=("new custom model",)))
-            ids[spec.key] = None
+            refs[spec.key] = ModelRef(spec.name, None)
         elif actual.status == "error":
             reason = f"the import failed: {actual.error_message}"
             changes.append(change(REPLACE, actual, after, reason="replace_because_error", reasons=(reason,)))
-            ids[spec.key] = None
+            refs[spec.key] = ModelRef(spec.name, None)
         else:
             changes.append(change(NOOP, actual, after))
-            ids[spec.key] = actual.id
+            refs[spec.key] = ModelRef(spec.name, actual.id)
     for (_, _, name), actual in sorted(owned.items()):
         reason = "destroy requested" if destroy else "no longer in the configuration, or its source changed"
         changes.append(
@@ -109,7 +117,7 @@ def _models(
                 reasons=(reason,),
             )
         )
-    return changes, ids
+    return changes, refs
 
 
 def _model_after(spec: ModelSpec, project: str) -> Model:
@@ -194,12 +202,9 @@ def actual_fields(dep: ActualDeployment) -> Deployment:
     )
 
 
-def _after(
-    spec: DeploymentSpec, project: str, model_ids: dict[str, str | None], config: Config, catalog: Catalog
-) -> Deployment:
+def _after(spec: DeploymentSpec, project: str, models: dict[str, ModelRef], catalog: Catalog) -> Deployment:
     if spec.custom:
-        model = config.model(spec.model)
-        name, model_id = (model.name if model else spec.model), model_ids.get(spec.model)
+        name, model_id = models.get(spec.model, ModelRef(spec.model, None))
     else:
         info = catalog.models.get((spec.region, spec.model))
         name, model_id = spec.model, (info.id if info and info.id else None)
@@ -207,9 +212,9 @@ def _after(
 
 
 def _create(
-    spec: DeploymentSpec, project: str, catalog: Catalog, model_ids: dict[str, str | None], config: Config
+    spec: DeploymentSpec, project: str, catalog: Catalog, models: dict[str, ModelRef]
 ) -> ResourceChange:
-    after = _after(spec, project, model_ids, config, catalog)
+    after = _after(spec, project, models, catalog)
     return ResourceChange(
         spec.address,
         "deployment",
@@ -232,10 +237,9 @@ def _compare(
     project: str,
     actual: ActualDeployment,
     catalog: Catalog,
-    model_ids: dict[str, str | None],
-    config: Config,
+    models: dict[str, ModelRef],
 ) -> ResourceChange:
-    after = _after(spec, project, model_ids, config, catalog)
+    after = _after(spec, project, models, catalog)
     before = actual_fields(actual)
     comparable_before = compared_values(before)
     comparable_after = compared_values(after)

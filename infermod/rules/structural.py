@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from infermod.config.model import Config, DeploymentSpec
+from infermod.config.model import Config, DeploymentSpec, ModelSpec
 from infermod.findings import Finding
 from infermod.rules.security import security_findings
 
@@ -24,8 +24,11 @@ def structural_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
             )
         )
     findings.extend(_reference_findings(config, raw))
+    models: dict[str, ModelSpec] = {}
+    for model in config.models:
+        models.setdefault(model.key, model)  # one lookup table, not a scan per deployment
     for dep in config.deployments:
-        findings.extend(_deployment_findings(config, dep, raw["deployments"][dep.key]))
+        findings.extend(_deployment_findings(config, dep, raw["deployments"][dep.key], models))
     findings.extend(_duplicate_names(config))
     findings.extend(_model_findings(config, raw))
     findings.extend(security_findings(config))
@@ -62,7 +65,9 @@ def _reference_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
     return out
 
 
-def _deployment_findings(config: Config, dep: DeploymentSpec, raw: dict[str, Any]) -> list[Finding]:
+def _deployment_findings(
+    config: Config, dep: DeploymentSpec, raw: dict[str, Any], models: dict[str, ModelSpec]
+) -> list[Finding]:
     out: list[Finding] = []
     if "size" in raw and ("min_size" in raw or "max_size" in raw):
         out.append(_err(config, "size", dep, "size", "`size` cannot be combined with `min_size`/`max_size`"))
@@ -92,7 +97,7 @@ def _deployment_findings(config: Config, dep: DeploymentSpec, raw: dict[str, Any
                 )
             )
     if dep.custom:
-        model = config.model(dep.model)
+        model = models.get(dep.model)
         if model and (model.region, model.project_id) != (dep.region, dep.project_id):
             out.append(
                 _err(
