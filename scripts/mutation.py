@@ -49,7 +49,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "secrets": ("infermod/secrets.py", ["tests/test_secrets.py", "tests/scw/test_httplog.py"]),
     "output": ("infermod/output.py", ["tests/test_secrets.py", "tests/gitlab/test_comment.py"]),
-    "closed": ("infermod/config/closed.py", ["tests/config/test_load.py"]),
+    "closed": ("infermod/config/closed.py", ["tests/config/test_closed.py", "tests/config/test_load.py"]),
     "schema": ("infermod/config/schema.py", ["tests/config/test_schema.py", "tests/config/test_load.py"]),
     "safety": ("infermod/rules/safety.py", ["tests/rules/test_safety.py", "tests/test_ownership.py"]),
     "fit": ("infermod/rules/fit.py", ["tests/rules/test_fit.py", "tests/rules/test_fit_real_shapes.py"]),

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infermod.findings import Finding, Location
-from infermod.plan.model import Cost, Plan, ResourceChange
+from infermod.plan.model import Consequence, Cost, EndpointChange, FieldChange, Plan, ResourceChange
 from infermod.records import Deployment, Endpoint
 from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
 
@@ -163,3 +163,112 @@ def test_a_long_list_of_other_findings_still_leaves_room_for_the_note_and_the_fo
     kept = text.count("\n| `+` |")
     assert 0 < kept < 300 and f"**Note:** {300 - kept} changed resource(s) were left out" in text
     assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")
+
+
+def _rows(text: str) -> list[str]:
+    return [line for line in text.split("\n") if line.startswith("| `")]
+
+
+def test_a_note_of_exactly_gitlabs_limit_is_whole_and_one_character_more_is_cut():
+    # GitLab refuses a note over 1,000,000 characters: one of exactly that many is posted whole
+    changes = [change("a"), change("b")]
+    base = len(render_markdown(plan(changes), header="h"))
+    exact = render_markdown(plan(changes), header="h" * (GITLAB_NOTE_LIMIT - base + 1))
+    assert len(exact) == GITLAB_NOTE_LIMIT == 1_000_000 and "left out" not in exact
+    over = render_markdown(plan(changes), header="h" * (GITLAB_NOTE_LIMIT - base + 2))
+    assert len(over) <= GITLAB_NOTE_LIMIT and "left out" in over
+
+
+def test_rows_are_kept_while_they_leave_400_characters_for_the_note():
+    # the budget for rows: the limit less the head, the table's header, the tail and 400
+    # characters kept for the note; a row that ends exactly at the budget is kept
+    p = plan([change(f"d{i}") for i in range(6)], [Finding("lifecycle-preview", "warning", "p", "model.m")])
+    whole = render_markdown(p)
+    rows = [row + "\n" for row in _rows(whole)]
+    fixed = len(whole) - sum(map(len, rows)) - 1  # head, table header, tail ("\n" after the rows)
+    for n in (1, 2):
+        limit = fixed + 400 + sum(map(len, rows[:n]))
+        assert _rows(render_markdown(p, limit=limit)) == _rows(whole)[:n]
+        cut = render_markdown(p, limit=limit - 1)
+        assert _rows(cut) == _rows(whole)[: n - 1]
+        assert f"**Note:** {7 - n} changed resource(s) were left out" in cut
+        assert cut.endswith(whole[whole.index("#### Other findings") :])  # the tail is whole
+
+
+def test_the_rows_kept_are_the_first_ones_never_a_smaller_one_after_a_row_that_did_not_fit():
+    long = change("b")._replace(reasons=("r" * 600,))
+    p = plan([change("a"), long, change("c"), change("d")])
+    whole = render_markdown(p)
+    a, b, c, _ = (row + "\n" for row in _rows(whole))
+    fixed = len(whole) - len(a + b + c + c) - 1  # four rows: a, b, c and d, as long as c
+    text = render_markdown(p, limit=fixed + 400 + len(a) + len(c))
+    assert _rows(text) == [a.rstrip("\n")] and "**Note:** 3 changed resource(s) were left out" in text
+
+
+def test_a_create_before_destroy_replacement_shows_what_forces_it_not_the_whole_deployment():
+    cbd = change("a", ("create", "delete"))._replace(
+        field_changes=(FieldChange("node_type", "L4", "H100", forces_replacement=True),)
+    )
+    (row,) = _rows(render_markdown(plan([cbd])))
+    assert row.startswith("| `+/-` | **deployment.a**")
+    assert "node_type: `L4` → `H100` (forces replacement)" in row and "node of" not in row
+
+
+def test_an_update_shows_each_endpoint_added_removed_or_changed():
+    private = Endpoint(False, "pn-1", False)
+    moved = change("a", ("update",))._replace(
+        endpoint_changes=(
+            EndpointChange("create", "private:pn-1", None, None, private),
+            EndpointChange("delete", "public", "e-1", PUBLIC, None),
+            EndpointChange(
+                "update", "private:pn-2", "e-2", Endpoint(False, "pn-2", False), Endpoint(False, "pn-2", True)
+            ),
+        )
+    )
+    (row,) = _rows(render_markdown(plan([moved])))
+    what = row.split(" | ")[2].split("<br>")
+    assert what == [
+        "endpoint added: private network pn-1, auth required",
+        "endpoint removed: public, auth required",
+        "private network pn-2 endpoint: auth required → **no auth** ⚠️",
+    ]
+
+
+def test_a_creation_on_any_number_of_nodes_but_one_says_nodes():
+    # 0 only in a hand-edited plan file (`infermod show` renders any plan file it can read)
+    for size, words in ((1, "on 1 node of"), (2, "on 2 nodes of"), (0, "on 0 nodes of")):
+        sized = change("a")._replace(after=deployment("a")._replace(min_size=size, max_size=size))
+        (row,) = _rows(render_markdown(plan([sized])))
+        assert words in row, size
+
+
+def test_each_consequence_has_the_icon_of_its_severity_and_kind():
+    said = (
+        Consequence("no-downtime", "info", "same URL"),
+        Consequence("endpoint-added", "info", "added"),
+        Consequence("not-serving", "info", "serves nothing"),
+        Consequence("downtime", "warning", "down"),
+    )
+    (row,) = _rows(render_markdown(plan([change("a", ("update",))._replace(consequences=said)])))
+    assert row.split(" | ")[3].split("<br>") == [
+        "✅ same URL",
+        "ℹ️ added",  # noqa: RUF001 - the emoji is meant
+        "ℹ️ serves nothing",  # noqa: RUF001 - the emoji is meant
+        "⚠️ down |",
+    ]
+
+
+def test_warnings_refuse_only_under_fail_on_warning_whatever_the_errors_are_called():
+    warning = Finding("lifecycle-preview", "warning", "preview", "deployment.a")
+    for rule in ("schema", "unknown-field", "quota-exceeded"):  # sorted after `policy-fail-on`
+        error = Finding(rule, "error", "broken", "deployment.a")
+        refusal = render_markdown(plan([change("a")], [warning, error])).split("> [!caution]\n")[1]
+        assert f"`{rule}`" in refusal.split("\n\n")[0] and "lifecycle-preview" not in refusal.split("\n\n")[0]
+
+
+def test_errors_about_unchanged_resources_are_in_the_refusal_not_in_other_findings():
+    error = Finding("model-in-use", "error", "in use", "model.mine")
+    config_wide = Finding("schema", "error", "bad", None)
+    text = render_markdown(plan([change("a")], [error, config_wide]))
+    assert "`model-in-use` on **model.mine**" in text.split("> [!caution]\n")[1].split("\n\n")[0]
+    assert "#### Other findings" not in text

@@ -1,0 +1,61 @@
+"""The builder's own guard against unknown fields, beside the schema's findings (a pure rule:
+the raw mapping and the earlier findings in, findings out). The end-to-end cases, through
+`infermod validate`, are in tests/config/test_load.py."""
+
+from __future__ import annotations
+
+from infermod.config.closed import unknown_fields
+from infermod.findings import Finding
+
+DEP = {"model": "meta/llama-3.1-8b-instruct:fp8", "node_type": "L4"}
+
+
+def fields(raw: dict[str, object], *earlier: Finding) -> list[str | None]:
+    return [f.field for f in unknown_fields(raw, {}, earlier)]
+
+
+def schema(field: str, message: str, severity: str = "error") -> Finding:
+    return Finding("schema", severity, message, field=field)
+
+
+def test_only_an_earlier_error_silences_the_guard_not_a_warning_or_a_note():
+    raw = {"deployments": {"d": {**DEP, "replica": 2}}}
+    for severity in ("warning", "info"):
+        said = schema("deployments.d.replica", "unknown key `replica`", severity)
+        assert fields(raw, said) == ["deployments.d.replica"], severity
+    assert fields(raw, schema("deployments.d.replica", "unknown key `replica`")) == []
+
+
+def test_an_error_at_the_field_itself_silences_it_whatever_its_message_says():
+    raw = {"deployments": {"d": {**DEP, "replica": 2}}}
+    assert fields(raw, schema("deployments.d.replica", "must be a string")) == []
+    # the same message at the object holding it: every key inside is already in question
+    assert fields(raw, schema("deployments.d", "must be a string")) == []
+
+
+def test_a_key_named_by_an_error_in_another_object_is_still_reported():
+    # the schema names the unknown keys of an object at the first one's field, whose parent is
+    # that object; the same key named inside a nested object says nothing about this one
+    raw = {"deployments": {"d": {**DEP, "zone": "a", "lifecycle": {"zone": True}}}}
+    nested = schema("deployments.d.lifecycle.zone", "unknown key `zone`")
+    assert fields(raw, nested) == ["deployments.d.zone"]
+    sibling = {"deployments": {"a": {**DEP, "zone": 1}, "b": {**DEP, "zone": 2}}}
+    assert fields(sibling, schema("deployments.b.zone", "unknown key `zone`")) == ["deployments.a.zone"]
+
+
+def test_every_key_after_those_the_schema_named_is_still_checked():
+    raw = {"deployments": {"d": {**DEP, "replica": 2, "zone": "a", "region": "fr-par", "owner": "me"}}}
+    said = schema("deployments.d.replica", "unknown key `replica`")
+    assert fields(raw, said) == ["deployments.d.zone", "deployments.d.owner"]
+    # one finding at the first key's field names the others too
+    both = schema("deployments.d.replica", "unknown key `replica`, `zone`; expected one of: name, model")
+    assert fields(raw, both) == ["deployments.d.owner"]
+
+
+def test_a_misspelt_key_gets_the_closest_field_as_its_guess():
+    [finding] = unknown_fields({"deployments": {"d": {**DEP, "nod_type": "L4"}}}, {}, [])
+    assert "unknown key `nod_type` (did you mean `node_type`?)" in finding.message
+    assert finding.resource == "deployment.d"
+    [top] = unknown_fields({"defaults": {"regoin": "fr-par"}}, {}, [])
+    assert (top.field, top.resource) == ("defaults.regoin", None)
+    assert "(did you mean `region`?)" in top.message
