@@ -94,3 +94,97 @@ def test_eula_is_required_even_where_the_node_type_is_unknown(tmp_path):
     cat = cat._replace(models={k: m._replace(has_eula=True) for k, m in cat.models.items()})
     assert [f.rule_id for f in fit(tmp_path, cat, node="B300")] == ["node-type-unknown", "eula-required"]
     assert fit(tmp_path, cat, extra="    accept_eula: true\n") == []
+
+
+def _regional_catalog() -> Catalog:
+    """One node type and one model in each of three regions."""
+    cat = catalog()
+    nodes = {
+        (r, "L4"): NodeType("L4", r, 1, 24 * GIB, "available", False, False) for r in ("fr-par", "nl-ams")
+    }
+    nodes[("pl-waw", "H100")] = NodeType("H100", "pl-waw", 1, 80 * GIB, "available", False, False)
+    nodes[("nl-ams", "L40S")] = NodeType("L40S", "nl-ams", 1, 48 * GIB, "available", False, False)
+    models = {
+        (r, f"acme/{r}:fp8"): ModelInfo("", f"acme/{r}:fp8", r, False, 8, 1, {"L4": (Q8,)})
+        for r in ("fr-par", "nl-ams", "pl-waw")
+    }
+    return cat._replace(node_types=nodes, models=models)
+
+
+def test_a_hint_lists_only_what_the_deployments_region_offers(tmp_path, more_regions):
+    # nl-ams sorts between fr-par and pl-waw: neither region's offer may leak into its hints
+    (f,) = fit(
+        tmp_path, _regional_catalog(), model="acme/nl-ams:fp8", node="H100", extra="    region: nl-ams\n"
+    )
+    assert (f.rule_id, f.hint) == ("node-type-unknown", "offered in nl-ams: L4, L40S")
+    (f,) = fit(tmp_path, _regional_catalog(), model="acme/fr-par:fp8", extra="    region: nl-ams\n")
+    assert (f.rule_id, f.hint) == ("model-unknown", "available in nl-ams: acme/nl-ams:fp8")
+
+
+def test_a_stock_the_api_does_not_know_is_no_finding(tmp_path):
+    assert fit(tmp_path, catalog("unknown_stock")) == []
+    assert fit(tmp_path, catalog("available")) == []
+
+
+def test_every_deployment_is_checked_after_one_with_an_unknown_model(tmp_path):
+    body = (
+        "version: 1\nstack: s\ndeployments:\n"
+        "  a: {model: acme/nope:fp8, node_type: L4, endpoints: [{public: true}]}\n"
+        "  b: {model: acme/m:fp8, node_type: L4, endpoints: [{public: true}]}\n"
+    )
+    config = load_config([write(tmp_path / "infermod.yaml", body)], {}).config
+    assert config is not None
+    found = fit_findings(config, catalog("low_stock"))
+    assert sorted((f.resource, f.rule_id) for f in found) == [
+        ("deployment.a", "model-unknown"),
+        ("deployment.a", "node-type-low-stock"),
+        ("deployment.b", "node-type-low-stock"),
+    ]
+
+
+# 8 bits allows 32,000 tokens on L4, 16 bits only 8,000 (listed first, as an API may)
+BOTH = {"L4": (Quantization(16, True, 8000), Q8), "H100": (Q8,)}
+
+
+@pytest.mark.parametrize(
+    ("extra", "rules"),
+    [
+        ("    quantization: 8\n", []),
+        ("    quantization: 16\n", []),
+        ("    quantization: 4\n", ["quantization-not-allowed"]),
+        ("    quantization: 8\n    context_size: 16000\n", []),
+        ("    quantization: 8\n    context_size: 32000\n", []),  # exactly the maximum
+        ("    quantization: 8\n    context_size: 32001\n", ["context-size"]),
+        ("    quantization: 16\n    context_size: 8001\n", ["context-size"]),
+        ("    context_size: 8000\n", []),  # no quantization: the highest allowed, 16 bits
+        ("    context_size: 8001\n", ["context-size"]),
+    ],
+)
+def test_the_chosen_quantization_bounds_the_context(tmp_path, extra, rules):
+    assert [f.rule_id for f in fit(tmp_path, catalog(support=BOTH), extra=extra)] == rules
+
+
+def _custom(tmp_path, support, node="L4"):
+    body = (
+        "version: 1\nstack: s\nmodels:\n  mine: {source: acme/mine, type: chat}\ndeployments:\n"
+        f"  d: {{model: mine, node_type: {node}, endpoints: [{{public: true}}]}}\n"
+    )
+    config = load_config([write(tmp_path / "infermod.yaml", body)], {}).config
+    assert config is not None
+    model = config.model("mine")
+    assert model is not None
+    cat = catalog()
+    info = ModelInfo("", model.name, "fr-par", False, 16, 1, support)
+    return fit_findings(config, cat._replace(models={**cat.models, ("fr-par", model.name): info}))
+
+
+def test_a_custom_model_is_checked_against_its_import_once_imported(tmp_path):
+    assert _custom(tmp_path, {}) == []  # not imported yet: nothing to check against
+    assert _custom(tmp_path, {"L4": (Q8,)}) == []
+    (f,) = _custom(tmp_path, {"H100": (Q8,)})
+    assert (f.rule_id, f.hint) == ("model-node-type", "supported node types: H100")
+
+
+def test_a_catalog_model_with_no_node_type_listed_runs_nowhere(tmp_path):
+    (f,) = fit(tmp_path, catalog(support={}))
+    assert (f.rule_id, f.hint) == ("model-node-type", "supported node types: none")
