@@ -19,7 +19,9 @@ from infermod.catalog import Catalog, days_until, utc_today
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 
-NOTICE_DAYS = {"Active": 90, "Preview": 30}
+# A Deprecated model gets its End-of-Life date with three months' notice (a Preview model's one
+# month of notice is for Generative APIs, and no date comes with it: nothing to count)
+EOL_NOTICE_DAYS = 90
 
 
 def lifecycle_findings(
@@ -107,7 +109,7 @@ def _finding(
                 "plan the move to an Active model",
             )
         days = days_until(eol, today)
-        inside = days <= NOTICE_DAYS["Active"]
+        inside = days <= EOL_NOTICE_DAYS
         window = " (inside the 3-month End-of-Life notice window)" if inside else ""
         message = (
             f"`{dep.model}` is Deprecated: End-of-Life on {eol.isoformat()}, in {days} days{window}; "

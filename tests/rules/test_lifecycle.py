@@ -110,3 +110,23 @@ def test_custom_models_get_the_beta_note_and_no_stage(tmp_path):
         "models.mine",
     )
     assert "served on /v1/chat/completions" in f.message and f.location.line == 4
+
+
+def test_every_deployment_is_checked_after_a_custom_one_or_one_without_an_entry(tmp_path):
+    body = (
+        "version: 1\nstack: s\nmodels:\n  mine: {source: acme/mine, type: chat}\ndeployments:\n"
+        "  a: {model: mine, node_type: L4, endpoints: [{public: true}]}\n"
+        "  b: {model: acme/unlisted:fp8, node_type: L4, endpoints: [{public: true}]}\n"
+        f"  c: {{model: '{MODEL}', node_type: L4, endpoints: [{{public: true}}]}}\n"
+    )
+    config = load_config([write(tmp_path / "infermod.yaml", body)], {}).config
+    assert config is not None
+    catalog = load_snapshot(TODAY)._replace(
+        lifecycle={"old-model": Lifecycle("Preview", "preview", None, None)}
+    )
+    found = lifecycle_findings(config, catalog, None, TODAY)
+    assert [(f.resource, f.rule_id) for f in found] == [
+        ("deployment.b", "lifecycle-unknown"),
+        ("deployment.c", "lifecycle-preview"),
+        ("model.mine", "custom-model-beta"),
+    ]
