@@ -134,11 +134,22 @@ def _timeout(default: str, scope: str, examples: str) -> Callable[[Callable[...,
     )
 
 
+def _overall_timeout(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--timeout",
+        callback=duration_option,
+        metavar="DURATION",
+        help="Overall cap on the whole run, API reads included, e.g. 90s, 45m, 2h. None by default: "
+        "each create, update, deletion and import waits up to its own limit (80m, 20m, 3h...; "
+        "`timeouts:` in the configuration raises one).",
+    )(f)
+
+
 def _changes(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """apply's and destroy's shared options: confirmation, write parallelism, time limit."""
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
-        f = _timeout("45m", "the whole run", "90s, 45m, 1h30m")(f)
+        f = _overall_timeout(f)
         f = click.option(
             "--parallelism",
             type=click.IntRange(1, 64),

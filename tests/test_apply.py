@@ -104,7 +104,9 @@ def test_failed_resource_does_not_stop_the_others(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", body)
     result = cli("apply", "--auto-approve")
     assert result.code == 1
-    assert "model.ft failed: import failed: no weights in .safetensors format" in result.out
+    # the failed import exists in Scaleway (in error): named by its id
+    [model] = [m for m in scw_env.app.store.models.values() if m["name"].startswith("shop--ft--")]
+    assert f"model.ft failed [{model['id']}]: import failed: no weights in .safetensors format" in result.out
     assert "deployment.bot failed: skipped: it uses model.ft, which failed" in result.out
     assert "deployment.chat created" in result.out
     assert "Apply failed!" in result.out

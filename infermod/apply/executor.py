@@ -24,9 +24,19 @@ from infermod.apply.poller import Schedule
 from infermod.apply.progress import Progress
 from infermod.apply.reconcile import reconcile, reserve
 from infermod.apply.slots import WriteSlots
-from infermod.apply.waits import Failed, Interrupted, Waits
+from infermod.apply.waits import Clock, Failed, Interrupted, Waits
 from infermod.config.model import Config
-from infermod.plan.model import DELETE, NOOP, REPLACE, REPLACE_CBD, EndpointChange, Plan, ResourceChange
+from infermod.limits import Timeouts, deployment_limit, model_limit
+from infermod.plan.model import (
+    DELETE,
+    NOOP,
+    REPLACE,
+    REPLACE_CBD,
+    UPDATE,
+    EndpointChange,
+    Plan,
+    ResourceChange,
+)
 from infermod.records import KNOWN_AFTER_APPLY, Deployment
 from infermod.rules.updates import TRANSIENT
 from infermod.scw import deadline
@@ -48,7 +58,7 @@ class Executor:
         gateway: Gateway,
         progress: Progress,
         parallelism: int,
-        timeout: float,
+        timeout: float | None,
         poll: Schedule | None = None,
     ) -> None:
         self.plan = plan
@@ -173,6 +183,8 @@ class Executor:
         except (Failed, Exception) as exc:
             message = str(exc) if isinstance(exc, Failed) else describe(exc)
             made = exc.resource_id if isinstance(exc, Failed) else None
+            if made is None and change.actions in (UPDATE, DELETE):  # it exists: name it
+                made = change.resource_id
             self.outcomes.append(
                 Outcome(change.address, change.type, change.actions, "failed", message, made)
             )
@@ -193,6 +205,7 @@ class Executor:
             self.phase[change.address] = f"deleting model {old_id}"
             self.slots.run(lambda: self.gateway.delete_model(change.region, old_id))
         self.phase[change.address] = "importing it"
+        clock = Clock(model_limit(change.address, spec.timeouts))
         secret = spec.secret.reveal() if spec.secret else None
         model = self.slots.run(
             lambda: self.gateway.create_model(
@@ -200,11 +213,15 @@ class Executor:
             )
         )
         self.phase[change.address] = f"waiting for model {model.id} to be imported (it goes on in Scaleway)"
-        self._wait_model(change.address, change.region, model.id)
+        try:
+            self._wait_model(change.address, change.region, model.id, clock)
+        except Failed as exc:  # it exists: the report names it
+            raise Failed(str(exc), exc.resource_id or model.id) from None
         return ("replaced" if change.is_replace else "created"), model.id
 
-    def _wait_model(self, address: str, region: str, model_id: str) -> None:
-        for model in self.waits.poll(address, lambda: self.gateway.get_model(region, model_id)):
+    def _wait_model(self, address: str, region: str, model_id: str, clock: Clock) -> None:
+        fetch = lambda: self.gateway.get_model(region, model_id)  # noqa: E731 - one read, named
+        for model in self.waits.poll(address, fetch, limit=clock):
             if model is None:
                 raise Failed("the model disappeared while importing")
             if model.status == "ready":
@@ -263,6 +280,7 @@ class Executor:
         )
         if self.stop.is_set():
             raise Interrupted("")
+        clock = Clock(deployment_limit(change.address, "create", self._timeouts(change.key)))
         # a change's region and project are the existing deployment's: a replacement that
         # moves it is created where the configuration wants it
         change = change._replace(region=after.region, project_id=after.project_id)
@@ -294,6 +312,7 @@ class Executor:
                 created.id,
                 f"created as {created.id}",
                 ours=outcome.ours,
+                limit=clock,
             )
         except Interrupted:
             raise
@@ -306,13 +325,17 @@ class Executor:
         dep_id, region = change.resource_id, change.region
         assert dep_id
         self.phase[change.address] = f"updating {dep_id}"
+        redeploys = any(f.downtime for f in change.field_changes)
+        clock = Clock(deployment_limit(change.address, "update", self._timeouts(change.key), redeploys))
         current = self.gateway.get_deployment(region, dep_id)  # one read, not a poll interval
         if current is None:
             raise Failed(f"deployment {dep_id} disappeared")
         if current.status == LOCKED:  # final: waiting for it would only run into --timeout
             raise Failed(locked_message(current.name))
         if current.status in TRANSIENT:
-            self.waits.ready(change.address, region, change.project_id, dep_id, "", settle_only=True)
+            self.waits.ready(
+                change.address, region, change.project_id, dep_id, "", settle_only=True, limit=clock
+            )
         for e in sorted(
             change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)
         ):
@@ -321,8 +344,8 @@ class Executor:
         if fields:
             answer = self.slots.run(lambda: self.gateway.update_deployment(region, dep_id, **fields))
             # every update redeploys for a while (a rename ~2 min): done when it serves it
-            doing = "redeploying" if any(f.downtime for f in change.field_changes) else "updating"
-            self.waits.updated(change.address, region, change.project_id, answer, doing)
+            doing = "redeploying" if redeploys else "updating"
+            self.waits.updated(change.address, region, change.project_id, answer, doing, clock)
 
     def _endpoint_call(self, region: str, dep_id: str, e: EndpointChange) -> None:
         if e.action == "create" and e.after:
@@ -359,11 +382,17 @@ class Executor:
         if self.stop.is_set():
             raise Interrupted("")
         self.phase[address] = f"deleting {dep_id}"
+        clock = Clock(deployment_limit(address, "delete", self._timeouts(address.split(".", 1)[1])))
         current = self.gateway.get_deployment(region, dep_id)
         if current is not None and current.status in TRANSIENT:
-            self.waits.ready(address, region, project_id, dep_id, "", settle_only=True)
+            self.waits.ready(address, region, project_id, dep_id, "", settle_only=True, limit=clock)
         self.slots.run(lambda: self.gateway.delete_deployment(region, dep_id))
-        self.waits.gone(address, region, project_id, dep_id)
+        self.waits.gone(address, region, project_id, dep_id, clock)
+
+    def _timeouts(self, key: str) -> Timeouts:
+        """The deployment's `timeouts:` block; the defaults for one no longer configured."""
+        spec = next((d for d in self.config.deployments if d.key == key), None)
+        return spec.timeouts if spec is not None else Timeouts()
 
     def _sweep(self) -> None:
         """A destroy also deletes what another run created while it ran (see apply/sweep.py)."""

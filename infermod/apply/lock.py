@@ -20,6 +20,11 @@ from infermod import output
 from infermod.errors import FatalError
 from infermod.scw import deadline
 
+# Without --timeout, how long to wait for another run of the stack on this machine: longer than
+# any one run takes when every operation keeps its default limit (a 3 h import, then an 80 min
+# create, then deletions).
+LOCK_WAIT = 6 * 3600.0
+
 
 class LockTimeout(FatalError):
     """Another run of the same stack held the lock until the time limit."""
@@ -53,6 +58,7 @@ def stack_lock(stack: str, projects: list[str], api: str) -> Iterator[None]:
 
 def _acquire(fd: int, stack: str) -> None:
     said = False
+    began = time.monotonic()
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -70,5 +76,10 @@ def _acquire(fd: int, stack: str) -> None:
             raise LockTimeout(
                 f"another infermod run of stack `{stack}` still holds its lock: {deadline.describe()}; "
                 "nothing was changed"
+            )
+        if deadline.remaining() is None and time.monotonic() - began > LOCK_WAIT:
+            raise LockTimeout(
+                f"another infermod run of stack `{stack}` still holds its lock after {LOCK_WAIT / 3600:.0f}h; "
+                "nothing was changed (--timeout sets how long to wait)"
             )
         time.sleep(min(0.2, deadline.cap(0.2)) or 0.01)

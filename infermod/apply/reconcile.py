@@ -174,8 +174,8 @@ def _join(first: str | None, then: str) -> str:
     return f"{first}; {then}" if first else then
 
 
-def reserve(timeout: float) -> float:
-    return min(RESERVE, timeout / 10)
+def reserve(timeout: float | None) -> float:
+    return min(RESERVE, timeout / 10) if timeout else 0.0
 
 
 def _unread(o: Outcome) -> Outcome:
@@ -213,7 +213,8 @@ def _created(o: Outcome, dep: ActualDeployment) -> Outcome:
         return o._replace(
             result="still creating",
             resource_id=dep.id,
-            message=f"{dep.status}; it goes on in Scaleway: run `{hints.command('plan')}` later",
+            message=_limit_message(o)
+            or f"{dep.status}; it goes on in Scaleway: run `{hints.command('plan')}` later",
         )
     return o._replace(resource_id=dep.id)
 
@@ -223,10 +224,20 @@ def _deleted(o: Outcome, copies: list[ActualDeployment]) -> Outcome:
     if current is None:
         return o._replace(result="destroyed", message=None if o.ok else "it is gone")
     if current.status == "deleting":
-        return o._replace(result="still deleting", message="deleting; it goes on in Scaleway")
+        return o._replace(
+            result="still deleting", message=_limit_message(o) or "deleting; it goes on in Scaleway"
+        )
     if o.ok:
         return o._replace(result="failed", message=f"it still exists ({current.status})")
     return o
+
+
+def _limit_message(o: Outcome) -> str | None:
+    """This run's account when the operation's own limit ended its wait: it names the limit
+    and the setting that raises it, which a bare "still creating" would drop."""
+    if o.ok or not o.message or " limit of " not in o.message:
+        return None
+    return o.message.split(", then: ", 1)[-1]
 
 
 def _error(dep: ActualDeployment) -> str:

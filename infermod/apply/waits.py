@@ -1,13 +1,16 @@
 """Waiting during an apply, holding no write slot: deployments through their region's poller,
 custom-model imports (few, and not taggable) one read at a time.
 
-A wait ends in the state it waited for, or raises Failed (error, locked, gone, --timeout) or
-Interrupted (Ctrl-C) with the words the apply report shows.
+A wait ends in the state it waited for, or raises Failed (error, locked, gone, the
+operation's own limit, --timeout) or Interrupted (Ctrl-C) with the words the apply report
+shows. Each operation's limit (infermod/limits.py) runs from when the operation starts; the
+run's --timeout, when given, caps every wait on top.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import threading
 import time
@@ -17,6 +20,7 @@ from typing import Any
 from infermod.apply.poller import Pollers, Record, Schedule, Stopped, TimedOut
 from infermod.apply.pollreads import WaitingReader
 from infermod.apply.progress import Progress
+from infermod.limits import Limit
 from infermod.rules.updates import TRANSIENT
 from infermod.scw import deadline
 from infermod.scw.gateway import Gateway
@@ -55,6 +59,17 @@ class Interrupted(Exception):
     pass
 
 
+class Clock:
+    """An operation's own limit, running from when the operation starts."""
+
+    def __init__(self, limit: Limit) -> None:
+        self.limit = limit
+        self.end = time.monotonic() + limit.seconds
+
+    def left(self) -> float:
+        return max(0.0, self.end - time.monotonic())
+
+
 class Waits:
     def __init__(
         self,
@@ -63,7 +78,7 @@ class Waits:
         poll: Schedule,
         stop: threading.Event,
         progress: Progress,
-        timeout: float,
+        timeout: float | None,
         run_tag: str = "",
         stack_size: int = 0,
     ) -> None:
@@ -76,7 +91,7 @@ class Waits:
         self.pollers = Pollers(reader, poll, stop)
         self.stop = stop
         self.progress = progress
-        self.timeout = timeout
+        self.timeout = timeout  # the run's --timeout (None: no overall cap)
 
     def ready(
         self,
@@ -87,16 +102,17 @@ class Waits:
         doing: str,
         settle_only: bool = False,
         ours: bool = False,
+        limit: Clock | None = None,
     ) -> None:
         """Until ready (or, with settle_only, no longer settling: it may then be changed);
-        `ours`: this run created it (it carries the run's tag)."""
+        `ours`: this run created it (it carries the run's tag); `limit`: the operation's own."""
 
         def settled(dep: Record) -> bool:
             if dep is None or dep.status in ("ready", "error", LOCKED):
                 return True
             return settle_only and dep.status not in TRANSIENT
 
-        dep = self._watch(address, region, project_id, dep_id, settled, doing, ours)
+        dep = self._watch(address, region, project_id, dep_id, settled, doing, ours, limit)
         if dep is None:
             raise Failed(f"deployment {dep_id} disappeared")
         if dep.status == LOCKED:  # final: waiting for it would only run into --timeout
@@ -105,7 +121,13 @@ class Waits:
             raise Failed(f"deployment {dep_id} is in error: {dep.error_message or 'no message from the API'}")
 
     def updated(
-        self, address: str, region: str, project_id: str, answer: ActualDeployment, doing: str
+        self,
+        address: str,
+        region: str,
+        project_id: str,
+        answer: ActualDeployment,
+        doing: str,
+        limit: Clock | None = None,
     ) -> None:
         """After an update, until the deployment serves the new specification. Recorded after
         a rename: the update answers `deploying`, then reads say `ready` with the update's own
@@ -129,7 +151,7 @@ class Waits:
             ready_since[:1] = ready_since[:1] or [time.monotonic()]
             return time.monotonic() - ready_since[0] >= grace
 
-        dep = self._watch(address, region, project_id, answer.id, served, doing)
+        dep = self._watch(address, region, project_id, answer.id, served, doing, limit=limit)
         if dep is None:
             raise Failed(f"deployment {answer.id} disappeared")
         if dep.status == LOCKED:
@@ -139,8 +161,10 @@ class Waits:
                 f"deployment {answer.id} is in error: {dep.error_message or 'no message from the API'}"
             )
 
-    def gone(self, address: str, region: str, project_id: str, dep_id: str) -> None:
-        self._watch(address, region, project_id, dep_id, lambda dep: dep is None, "")
+    def gone(
+        self, address: str, region: str, project_id: str, dep_id: str, limit: Clock | None = None
+    ) -> None:
+        self._watch(address, region, project_id, dep_id, lambda dep: dep is None, "", limit=limit)
 
     def _watch(
         self,
@@ -151,13 +175,14 @@ class Waits:
         until: Callable[[Record], bool],
         doing: str,
         ours: bool = False,
+        limit: Clock | None = None,
     ) -> Record:
         poller = self.pollers.of(region, project_id)
         try:
             return poller.wait(
                 dep_id,
                 until,
-                deadline.cap(self.timeout),  # the run's deadline bounds every wait
+                self._left(limit),  # the operation's limit, and the run's deadline
                 lambda status: self.progress.status(address, status),
                 ours,
             )
@@ -167,14 +192,25 @@ class Waits:
             ) from None
         except TimedOut as exc:
             status = exc.last.status if exc.last is not None else "gone"
-            raise Failed(
-                f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later"
-            ) from None
+            raise self._late(status, limit) from None
 
-    def poll(self, address: str, fetch: Callable[[], Any], doing: str = "") -> Iterator[Any]:
+    def _left(self, limit: Clock | None) -> float:
+        """Seconds this wait may last: the operation's limit, capped by the run's deadline."""
+        own = limit.left() if limit is not None else math.inf
+        return deadline.cap(min(own, self.timeout if self.timeout is not None else math.inf))
+
+    def _late(self, status: str, limit: Clock | None) -> Failed:
+        if limit is not None and limit.left() <= 0:
+            return Failed(limit.limit.ran_out(status))
+        took = f"{self.timeout:.0f}s" if self.timeout is not None else "the time limit"
+        return Failed(f"still {status} after {took} (--timeout); it goes on in Scaleway: run plan later")
+
+    def poll(
+        self, address: str, fetch: Callable[[], Any], doing: str = "", limit: Clock | None = None
+    ) -> Iterator[Any]:
         """Yield fresh reads of one resource until the caller returns, the time limit passes
         or Ctrl-C (custom-model imports)."""
-        end = time.monotonic() + deadline.cap(self.timeout)
+        end = time.monotonic() + self._left(limit)
         delay = 0.5
         while True:
             if self.stop.is_set():
@@ -188,8 +224,6 @@ class Waits:
             remaining = end - time.monotonic()
             if remaining <= 0:
                 status = item.status if item is not None else "gone"
-                raise Failed(
-                    f"still {status} after {self.timeout:.0f}s (--timeout); it goes on in Scaleway: run plan later"
-                )
+                raise self._late(status, limit)
             self.stop.wait(min(delay, remaining))
             delay = min(delay * 1.5, 5.0)

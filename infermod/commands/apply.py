@@ -33,7 +33,7 @@ def run(
     files: tuple[str, ...],
     auto_approve: bool,
     parallelism: int,
-    timeout: float,
+    timeout: float | None,
     profile: str | None,
     sandbox: bool,
     fail_on: str | None,
@@ -73,7 +73,7 @@ def apply_saved(
     files: tuple[str, ...],
     given: Gates,
     parallelism: int,
-    seconds: float,
+    seconds: float | None,
     profile: str | None,
     sandbox: bool,
 ) -> int:
@@ -137,7 +137,7 @@ def run_destroy(
     files: tuple[str, ...],
     auto_approve: bool,
     parallelism: int,
-    timeout: float,
+    timeout: float | None,
     profile: str | None,
     sandbox: bool,
     targets: tuple[str, ...] = (),
@@ -181,7 +181,7 @@ def confirm_and_execute(
     session: Session,
     auto_approve: bool,
     parallelism: int,
-    seconds: float,
+    seconds: float | None,
     fail_on: str | None,
     destroying: bool = False,
 ) -> int:
@@ -237,7 +237,7 @@ def refuse_if_changed_meanwhile(plan: Plan, session: Session) -> None:
         )
 
 
-def execute(plan: Plan, config: Config, session: Session, parallelism: int, seconds: float) -> int:
+def execute(plan: Plan, config: Config, session: Session, parallelism: int, seconds: float | None) -> int:
     from infermod.apply.progress import JsonProgress
 
     with JsonProgress() if events.active() else Progress() as progress:

@@ -17,7 +17,9 @@ from infermod.findings import Finding, Location
 TOP = ("version", "stack", "defaults", "models", "deployments")
 LIFECYCLE = ("prevent_destroy", "create_before_destroy")
 DEFAULTS = ("region", "project_id", "tags", "lifecycle", "accept_eula")
-MODEL = ("source", "secret", "type", "region", "project_id")
+MODEL = ("source", "secret", "type", "region", "project_id", "timeouts")
+TIMEOUTS = ("create", "update", "delete")
+MODEL_TIMEOUTS = ("create",)
 ENDPOINT = ("public", "private_network_id", "disable_auth")
 DEPLOYMENT = (
     "name",
@@ -35,6 +37,7 @@ DEPLOYMENT = (
     "endpoints",
     "tags",
     "lifecycle",
+    "timeouts",
 )
 
 
@@ -84,11 +87,14 @@ def unknown_fields(
         check("defaults.lifecycle", defaults.get("lifecycle"), LIFECYCLE)
     for key, model in _items(raw.get("models")):
         check(f"models.{key}", model, MODEL)
+        if isinstance(model, Mapping):
+            check(f"models.{key}.timeouts", model.get("timeouts"), MODEL_TIMEOUTS)
     for key, dep in _items(raw.get("deployments")):
         check(f"deployments.{key}", dep, DEPLOYMENT)
         if not isinstance(dep, Mapping):
             continue
         check(f"deployments.{key}.lifecycle", dep.get("lifecycle"), LIFECYCLE)
+        check(f"deployments.{key}.timeouts", dep.get("timeouts"), TIMEOUTS)
         endpoints = dep.get("endpoints")
         for i, endpoint in enumerate(endpoints if isinstance(endpoints, list) else []):
             check(f"deployments.{key}.endpoints[{i}]", endpoint, ENDPOINT)

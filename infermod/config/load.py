@@ -24,6 +24,7 @@ from infermod.config.schema import schema_findings, typed_interpolations
 from infermod.config.yamlsource import LoadedFile, dotted, load_bytes, load_file
 from infermod.errors import ConfigError
 from infermod.findings import Finding, Location
+from infermod.limits import Timeouts, parse_span
 from infermod.secrets import Secret
 
 DEFAULT_FILE = "infermod.yaml"
@@ -186,6 +187,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
                 region=item.get("region", region),
                 project_id=item.get("project_id", project),
                 location=merged.locations.get(f"models.{key}"),
+                timeouts=_timeouts(item.get("timeouts"), closed.MODEL_TIMEOUTS),
             )
         )
     model_keys = {m.key for m in models} | set(raw["models"])
@@ -246,7 +248,16 @@ def _deployment(
         tags=tuple(tags),
         lifecycle=Lifecycle(**life),
         location=locations.get(f"deployments.{key}"),
+        timeouts=_timeouts(item.get("timeouts"), closed.TIMEOUTS),
     )
+
+
+def _timeouts(block: Any, fields: tuple[str, ...]) -> Timeouts:
+    """A `timeouts:` block in seconds; what the schema refused (a bad span) keeps its default."""
+    if not isinstance(block, dict):
+        return Timeouts()
+    spans = {k: parse_span(v) for k, v in closed.known(block, fields).items() if isinstance(v, str)}
+    return Timeouts(**{k: v for k, v in spans.items() if v is not None})
 
 
 def repo_id(source: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from infermod.findings import Location
+from infermod.limits import Timeouts
 from infermod.records import Endpoint
 from infermod.secrets import Secret
 
@@ -30,6 +31,7 @@ class ModelSpec(NamedTuple):
     region: str
     project_id: str | None
     location: Location | None
+    timeouts: Timeouts = Timeouts()  # the import's own limit (infermod/limits.py)
 
     @property
     def address(self) -> str:
@@ -62,6 +64,7 @@ class DeploymentSpec(NamedTuple):
     tags: tuple[str, ...]
     lifecycle: Lifecycle
     location: Location | None
+    timeouts: Timeouts = Timeouts()  # each operation's own limit (infermod/limits.py)
 
     @property
     def address(self) -> str:

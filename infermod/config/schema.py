@@ -270,6 +270,7 @@ _PATTERNS = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "lowercase letters and digits, separated by single hyphens",
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "a UUID",
     "^[A-Za-z0-9][A-Za-z0-9._-]*$": "letters, digits, `.`, `_` and `-`, starting with a letter or digit",
+    "^(?=.*[1-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$": "a duration such as 90s, 45m, 1h30m or 2h (more than zero)",
 }
 
 

@@ -53,7 +53,10 @@ def render_destroy_outcomes(outcomes: list[Outcome]) -> str:
     lines = [""]
     for o in outcomes:
         detail = f": {escape(o.message)}" if o.message else ""
-        lines.append(f"{'ok ' if o.ok else '!! '}{o.address} {o.result}{detail}")
+        mark = "ok " if o.ok else ".. " if o.result in IN_PROGRESS else "!! "
+        # what was not destroyed still exists: named by its id
+        ident = f" [{o.resource_id}]" if o.resource_id and not o.ok else ""
+        lines.append(f"{mark}{o.address} {o.result}{ident}{detail}")
     destroyed = sum(1 for o in outcomes if o.ok and o.result == "destroyed")
     failed = [o for o in outcomes if not o.ok]
     if failed:

@@ -168,4 +168,5 @@ def test_the_shipped_schema_closes_every_object(cli):
                 walk(value, f"{where}/{i}")
 
     walk(schema, "#")
-    assert len(objects) == 7, objects  # top, defaults, two lifecycles, model, deployment, endpoint
+    # top, defaults, two lifecycles, model, deployment, endpoint, two timeouts blocks
+    assert len(objects) == 9, objects
