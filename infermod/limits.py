@@ -16,8 +16,9 @@ on a model. `apply --timeout` is an overall cap on top (none by default).
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
+
+from infermod.lazyre import lazy
 
 MINUTE = 60.0
 CREATE = 80 * MINUTE
@@ -27,7 +28,7 @@ DELETE = 20 * MINUTE
 IMPORT = 180 * MINUTE
 
 # what the schema accepts: `90s`, `45m`, `1h30m`, `2h` (integers, each unit once, in order)
-SPAN = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
+SPAN = lazy(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 
 
 class Timeouts(NamedTuple):
