@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +18,9 @@ from infermod.commands.parsing import (
     deployment_addresses_option,
     duration_option,
 )
+
+if TYPE_CHECKING:
+    from infermod.findings import Finding
 
 FORMATS = click.Choice(["text", "json", "markdown"])
 TEXT_JSON = click.Choice(["text", "json"])
@@ -547,7 +550,7 @@ GC_THRESHOLDS = (100_000, 50, 100)
 def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
-    from infermod.errors import FatalError
+    from infermod.errors import ConfigError, FatalError
     from infermod.scw import deadline
 
     deadline.start(None)  # commands with --timeout start their own clock when they begin
@@ -565,6 +568,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         exc.show()
         return _ended(exc.format_message(), 1)
     except FatalError as exc:
+        if isinstance(exc, ConfigError):
+            _show_findings(exc.findings)
         _error(str(exc))
         return _ended(str(exc), exc.exit_code)
     except KeyboardInterrupt:
@@ -599,6 +604,22 @@ def entry() -> int:
     code = main()
     gc.freeze()
     return code
+
+
+def _show_findings(findings: Sequence[Finding]) -> None:
+    """What loading the configuration found, each line where it was found (--json: events too)."""
+    if not findings:
+        return
+    from infermod import output
+    from infermod.render.findings import findings_text
+
+    for line in findings_text(findings):
+        output.out(line, err=True)
+    events = sys.modules.get("infermod.events")  # not loaded: no stream was started
+    if events is not None and events.active():
+        from infermod.render.events import emit_findings
+
+        emit_findings(findings)
 
 
 def _ended(message: str, code: int) -> int:

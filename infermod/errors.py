@@ -1,7 +1,7 @@
 """The one family of errors that the CLI turns into messages and exit codes.
 
 Anything below FatalError is a known failure the user can act on: `cli.main` prints its
-message (never a traceback) and exits 1.
+message (never a traceback; a ConfigError's findings first) and exits 1.
 """
 
 from __future__ import annotations
@@ -20,12 +20,17 @@ class FatalError(Exception):
 
 
 class ConfigError(FatalError):
-    """The configuration files cannot be read or are invalid; `findings` says where and why
-    (each one is printed already; a merge-request note lists them too)."""
+    """The configuration files cannot be read or are invalid; `findings` says where and why:
+    what loading found, warnings included, as values. `cli.main` shows them before the
+    message; a merge-request note lists the errors among them."""
 
     def __init__(self, message: str, findings: Sequence[Finding] = ()) -> None:
         super().__init__(message)
         self.findings = tuple(findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity == "error")
 
 
 class CredentialsError(FatalError):

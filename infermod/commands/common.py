@@ -9,7 +9,6 @@ from infermod import output
 from infermod.config.model import Config
 from infermod.errors import ConfigError
 from infermod.findings import Finding, fails_gate
-from infermod.render.findings import findings_text
 from infermod.rules.engine import load_checked_config, load_checked_sources
 
 if TYPE_CHECKING:  # validate imports this module and must not pay for the plan machinery
@@ -24,23 +23,16 @@ def load_valid_config(
     environ: Mapping[str, str] | None = None,
 ) -> tuple[Config, list[Finding]]:
     """The config (from `files`, or from `sources`: a plan file's (path, text) pairs, read with
-    `environ`), or every problem printed and a ConfigError (exit 1)."""
+    `environ`), or a ConfigError (exit 1) carrying every finding: nothing is printed here,
+    `cli.main` shows them."""
     result = load_checked_config(files) if sources is None else load_checked_sources(sources, environ)
     if result.config is not None:
         output.register_secrets(result.config.sensitive_values)
     errors = [f for f in result.findings if f.severity == "error"]
     if result.config is None or errors:
-        for line in findings_text(result.findings):
-            output.out(line, err=True)
-        from infermod import events
-
-        if events.active():
-            from infermod.render.events import emit_findings
-
-            emit_findings(result.findings)
         raise ConfigError(
             f"the configuration has {len(errors) or 'unreadable'} error(s); nothing was planned",
-            errors or [f for f in result.findings if f.severity == "error"],
+            result.findings,
         )
     return result.config, result.findings
 

@@ -64,7 +64,7 @@ def run(
         if comment:  # the note must not go on showing the previous pipeline's plan as current
             from infermod.gitlab.comment import post_failure_comment
 
-            post_failure_comment(stack, str(exc), exc.findings if isinstance(exc, ConfigError) else ())
+            post_failure_comment(stack, str(exc), exc.errors if isinstance(exc, ConfigError) else ())
         raise
     output.out(render_plan(plan, fmt))
     if events.active():
