@@ -2,9 +2,11 @@
 noisy, so absolute times drift; ratios between neighbours measured minutes apart do not).
 Compared runs alternate (a, b, a, b, ...); the median ratio is quoted with its min-max.
 
-- start-up: `infermod --help` and `validate` of the quickstart against a bare interpreter;
-  `infermod plan` of 100 unchanged deployments against `terraform plan` of 100 `terraform_data`
-  resources (client CPU; skipped when terraform is not on the PATH);
+- start-up: `infermod --help` and `validate` of the quickstart against a bare interpreter,
+  with their floor (an interpreter importing only click and PyYAML); `infermod plan` of 100
+  unchanged deployments against `terraform plan` of 100 `terraform_data` resources (client
+  CPU; skipped when terraform is not on the PATH), with the plan's floor (an interpreter
+  importing only click, PyYAML and the SDK modules a plan calls, requests with them);
 - plan reads: API requests of `infermod plan` for 10, 100, 1,000 owned deployments
   (emulator at --latency-ms): requests grow with pages, not deployments;
 - plan CPU: client CPU (user + system of the `infermod` process) of an unchanged plan at
@@ -387,8 +389,42 @@ def bench_apply(workdir: str, sizes: list[int], ready_after: float, latency: int
     )
 
 
+def interleaved(repeat: int, commands: dict[str, Callable[[], Run]]) -> dict[str, list[Run]]:
+    """Each command once per round, in turn: every round's ratios compare runs made seconds
+    apart, under the same load from the machine's other users."""
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, command in commands.items():
+            done = command()
+            if done.code not in (0,):
+                raise SystemExit(f"{name}: unexpected exit {done.code}:\n{done.out[-1500:]}")
+            runs[name].append(done)
+    return runs
+
+
+def cpu_ratio(runs: dict[str, list[Run]], a: str, b: str) -> str:
+    """a's CPU over b's, the median of the rounds' ratios with their min-max and medians."""
+    ratios = [x.cpu / y.cpu for x, y in zip(runs[a], runs[b], strict=True)]
+    cpu_a, cpu_b = (statistics.median(r.cpu for r in runs[k]) for k in (a, b))
+    return (
+        f"{statistics.median(ratios):.2f}x ({spread(ratios)}; {cpu_a * 1000:.0f} ms vs {cpu_b * 1000:.0f} ms)"
+    )
+
+
+def python_importing(modules: str) -> list[str]:
+    """An interpreter that imports `modules` and exits as infermod does (cli.entry)."""
+    return [sys.executable, "-c", f"import gc, {modules}; gc.freeze()"]
+
+
+# What every command imports (the CLI and YAML libraries), and what a plan adds: the official
+# SDK's modules for the inference API and the Product Catalog (with requests, which they import)
+CLI_LIBRARIES = "click, yaml"
+SDK_MODULES = "scaleway.inference.v1, scaleway.product_catalog.v2alpha1"
+
+
 def bench_terraform(workdir: str, repeat: int) -> None:
-    """`infermod plan` of 100 unchanged deployments vs `terraform plan` of 100 terraform_data."""
+    """`infermod plan` of 100 unchanged deployments vs `terraform plan` of 100 terraform_data,
+    with the floor under the plan: an interpreter importing only the libraries it needs."""
     terraform = shutil.which("terraform")
     if terraform is None:
         row(
@@ -418,15 +454,30 @@ def bench_terraform(workdir: str, repeat: int) -> None:
         seed(app, 100, "bench")
         path = write(workdir, "tf-100.yaml", config_text(100))
         env = env_for(url, workdir)
-        pair = paired(
+        runs = interleaved(
             repeat,
-            lambda: infermod(["plan", "-f", path, "--detailed-exitcode"], env, workdir),
-            lambda: process([terraform, "plan", "-input=false", "-detailed-exitcode"], tf_env, tf_dir),
+            {
+                "plan": lambda: infermod(["plan", "-f", path, "--detailed-exitcode"], env, workdir),
+                "terraform": lambda: process(
+                    [terraform, "plan", "-input=false", "-detailed-exitcode"], tf_env, tf_dir
+                ),
+                "libraries": lambda: process(
+                    python_importing(f"{CLI_LIBRARIES}, {SDK_MODULES}"), env, workdir
+                ),
+                "requests": lambda: process(python_importing("requests"), env, workdir),
+                "bare": lambda: process([sys.executable, "-c", "pass"], env, workdir),
+            },
         )
     row(
         f"`infermod plan` of 100 unchanged deployments vs `terraform plan` of 100 `terraform_data` ({version})",
-        f"{pair.cpu_ratio:.2f}x client CPU ({pair.spread}; {pair.a.cpu:.2f} s vs {pair.b.cpu:.2f} s)",
+        f"{cpu_ratio(runs, 'plan', 'terraform')} client CPU",
         "< 1x",
+    )
+    row(
+        "  its floor: an interpreter importing only click, PyYAML and the SDK's inference and "
+        "Product Catalog modules (requests with them), vs `terraform plan`",
+        f"{cpu_ratio(runs, 'libraries', 'terraform')} CPU; an interpreter importing requests alone: "
+        f"{cpu_ratio(runs, 'requests', 'terraform')}; a bare interpreter: {cpu_ratio(runs, 'bare', 'terraform')}",
     )
 
 
@@ -454,26 +505,44 @@ def bench_startup(workdir: str, repeat: int) -> None:
     quickstart = os.path.join(ROOT, "examples", "quickstart.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "INFERMOD_"))}
     env["HOME"] = workdir  # no ~/.config/scw: validate falls back to the shipped catalog
-
-    def once(argv: list[str]) -> float:
-        start = time.perf_counter()
-        subprocess.run(argv, cwd=workdir, env=env, capture_output=True, check=False)
-        return time.perf_counter() - start
-
     bare = [sys.executable, "-c", "pass"]
-    for label, args, target in (
-        ("`infermod --help` start-up", ["--help"], ""),
-        ("`infermod validate -f examples/quickstart.yaml`", ["validate", "-f", quickstart], "≤ 3x"),
-    ):
-        rounds = [(once([sys.executable, "-m", "infermod", *args]), once(bare)) for _ in range(repeat)]
-        ratios = [x / y for x, y in rounds]
-        ratio = statistics.median(ratios)
-        seconds, base = (statistics.median(r[i] for r in rounds) for i in (0, 1))
-        row(
-            f"{label} vs a bare interpreter (wall time)",
-            f"{ratio:.1f}x ({spread(ratios)}; {seconds * 1000:.0f} ms vs {base * 1000:.0f} ms)",
-            target,
-        )
+    runs = interleaved(
+        repeat,
+        {
+            "help": lambda: infermod(["--help"], env, workdir),
+            "validate": lambda: infermod(["validate", "-f", quickstart], env, workdir),
+            "libraries": lambda: process(python_importing(CLI_LIBRARIES), env, workdir),
+            "bare": lambda: process(bare, env, workdir),
+        },
+    )
+
+    def wall_ratio(a: str) -> str:
+        ratios = [x.wall / y.wall for x, y in zip(runs[a], runs["bare"], strict=True)]
+        wall_a, wall_b = (statistics.median(r.wall for r in runs[k]) for k in (a, "bare"))
+        return f"{statistics.median(ratios):.1f}x ({spread(ratios)}; {wall_a * 1000:.0f} ms vs {wall_b * 1000:.0f} ms)"
+
+    row(
+        "`infermod --help` vs a bare interpreter",
+        f"{wall_ratio('help')} wall; {cpu_ratio(runs, 'help', 'bare')} CPU",
+    )
+    row(
+        "`infermod validate -f examples/quickstart.yaml` vs a bare interpreter",
+        f"{wall_ratio('validate')} wall; {cpu_ratio(runs, 'validate', 'bare')} CPU",
+        "≤ 3x",
+    )
+    row(
+        "  its floor: an interpreter importing only click and PyYAML, vs a bare interpreter",
+        f"{wall_ratio('libraries')} wall; {cpu_ratio(runs, 'libraries', 'bare')} CPU",
+    )
+
+
+def compile_bytecode() -> None:
+    """Start-up is measured as an installed infermod starts: with its modules' bytecode
+    written (pip writes it at install). A checkout run with PYTHONDONTWRITEBYTECODE set would
+    otherwise compile every module from source at every start."""
+    import compileall
+
+    compileall.compile_dir(os.path.join(ROOT, "infermod"), quiet=1)
 
 
 def write_readme() -> None:
@@ -496,6 +565,9 @@ def write_readme() -> None:
     print("README.md's speed table rewritten")
 
 
+PARTS = ["startup", "plan", "apply", "emulator"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure; medians are quoted")
@@ -504,16 +576,27 @@ def main() -> None:
     parser.add_argument("--apply-n", type=int, nargs="+", default=[10, 100, 300])
     parser.add_argument("--ready-after", type=float, default=5.0)
     parser.add_argument("--write-readme", action="store_true", help="rewrite README.md's speed table")
+    parser.add_argument(
+        "--only", nargs="+", choices=PARTS, default=PARTS, metavar="PART", help=f"measure only these: {PARTS}"
+    )
     args = parser.parse_args()
+    if args.write_readme and args.only != PARTS:
+        parser.error("--write-readme rewrites the whole table: measure every part")
     started = time.perf_counter()
+    compile_bytecode()
+    parts = set(args.only)
     with tempfile.TemporaryDirectory() as workdir:
-        bench_startup(workdir, max(7, args.repeat))
-        bench_terraform(workdir, max(5, args.repeat))
-        bench_plan_requests(workdir, args.latency_ms)
-        bench_plan_cpu(workdir, [1000, 5000, 10000, 20000] if args.large else [1000, 5000], args.repeat)
-        bench_foreign(workdir, 5000, args.repeat)
-        bench_apply(workdir, args.apply_n, args.ready_after, args.latency_ms, args.repeat)
-        bench_emulator_pages()
+        if "startup" in parts:
+            bench_startup(workdir, max(7, args.repeat))
+            bench_terraform(workdir, max(7, args.repeat))
+        if "plan" in parts:
+            bench_plan_requests(workdir, args.latency_ms)
+            bench_plan_cpu(workdir, [1000, 5000, 10000, 20000] if args.large else [1000, 5000], args.repeat)
+            bench_foreign(workdir, 5000, args.repeat)
+        if "apply" in parts:
+            bench_apply(workdir, args.apply_n, args.ready_after, args.latency_ms, args.repeat)
+        if "emulator" in parts:
+            bench_emulator_pages()
     print(f"benchmark finished in {time.perf_counter() - started:.0f} s", flush=True)
     if args.write_readme:
         write_readme()

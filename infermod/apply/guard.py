@@ -35,7 +35,7 @@ class OwnedOnly(Gateway):
     ) -> None:
         # Same client and API objects as `inner`; only the writes below are checked.
         self.client, self.attempts = inner.client, inner.attempts
-        self.api, self.products_api = inner.api, inner.products_api
+        self.api = inner.api
         self.stack = stack
         self.protected = protected  # keys with lifecycle.prevent_destroy
         self.endpoint_owners = endpoint_owners  # endpoint id -> deployment id, as planned

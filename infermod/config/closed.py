@@ -8,7 +8,6 @@ silently ignored (auth left on its default) nor a crash in the code that builds 
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -67,6 +66,8 @@ def unknown_fields(
             if any(parent == path and f"`{key}`" in message for parent, message in named):
                 continue
             where = locations.get(field) or locations.get(path)
+            import difflib  # only for a key the schema does not know
+
             close = difflib.get_close_matches(str(key), fields, n=1)
             guess = f" (did you mean `{close[0]}`?)" if close else ""
             out.append(

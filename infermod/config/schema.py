@@ -7,7 +7,6 @@ large files) runs only on a file that has problems, and writes every message.
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import pkgutil
 from functools import lru_cache
@@ -240,6 +239,8 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
 
 @lru_cache(maxsize=1024)
 def _close(key: str, allowed: tuple[str, ...]) -> list[str]:
+    import difflib
+
     return difflib.get_close_matches(key, allowed, n=1)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import sys
-import textwrap
 from collections.abc import Iterable
 
 from infermod.lazyre import lazy
@@ -66,6 +65,8 @@ def _wrap_line(line: str, columns: int) -> list[str]:
     if _SGR.search(text) or _FIELD.match(text):  # colour inside, or a field line: whole
         return [line]
     indent = " " * min(len(_MARKER.match(text).group(1)), columns // 2)  # type: ignore[union-attr]
+    import textwrap  # only for a line longer than the width
+
     pieces = textwrap.wrap(
         text,
         columns,

@@ -12,7 +12,7 @@ import math
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 from infermod.catalog import Catalog
@@ -51,12 +51,18 @@ class Gateway:
 
     def __init__(self, client: Any, attempts: int = ATTEMPTS) -> None:
         from scaleway.inference.v1 import InferenceV1API
-        from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
 
         self.client = client
         self.attempts = attempts
         self.api = InferenceV1API(client, bypass_validation=True)
-        self.products_api = ProductCatalogV2Alpha1PublicCatalogAPI(client, bypass_validation=True)
+
+    @cached_property
+    def products_api(self) -> Any:
+        """The Product Catalog's SDK API, made when prices are first read: only a plan reads
+        them, and the SDK's Product Catalog types are the largest module it imports."""
+        from scaleway.product_catalog.v2alpha1 import ProductCatalogV2Alpha1PublicCatalogAPI
+
+        return ProductCatalogV2Alpha1PublicCatalogAPI(self.client, bypass_validation=True)
 
     @property
     def default_project_id(self) -> str | None:

@@ -10,7 +10,9 @@ import sys
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, write
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-HEAVY = ["scaleway", "scaleway_core", "requests", "yaml", "jsonschema", "deepdiff", "tabulate"]
+# the SDK's Product Catalog module: the largest it has, imported only to read prices
+PRODUCTS = "scaleway.product_catalog.v2alpha1"
+HEAVY = ["scaleway", "scaleway_core", "requests", "yaml", "jsonschema", "deepdiff", "tabulate", PRODUCTS]
 PROBE = """
 import json, sys
 from infermod.cli import main
@@ -52,7 +54,8 @@ def test_a_file_with_problems_still_gets_jsonschema_messages(tmp_path):
     assert result["code"] == 1 and result["loaded"] == ["yaml", "jsonschema"]
 
 
-def test_an_unchanged_plan_loads_no_jsonschema_deepdiff_or_tabulate(tmp_path, emulator, cli, monkeypatch):
+def applied(tmp_path, emulator, cli, monkeypatch) -> tuple[str, dict[str, str]]:
+    """One deployment applied to the emulator; its config file and the probe's environment."""
     env = {
         "SCW_ACCESS_KEY": ACCESS_KEY,
         "SCW_SECRET_KEY": SECRET_KEY,
@@ -68,9 +71,21 @@ def test_an_unchanged_plan_loads_no_jsonschema_deepdiff_or_tabulate(tmp_path, em
         "    node_type: L4\n    accept_eula: true\n    endpoints: [{public: true}]\n",
     )
     assert cli("apply", "--auto-approve", "-f", config).code == 0
+    return config, env
+
+
+def test_an_unchanged_plan_loads_no_jsonschema_deepdiff_or_tabulate(tmp_path, emulator, cli, monkeypatch):
+    config, env = applied(tmp_path, emulator, cli, monkeypatch)
     result = run_probe(tmp_path, "plan", "-f", config, "--detailed-exitcode", env=env)
     # the SDK reads the state; nothing a changed plan, a table or a broken file needs
-    assert result == {"code": 0, "loaded": ["scaleway", "scaleway_core", "requests", "yaml"]}
+    assert result == {"code": 0, "loaded": ["scaleway", "scaleway_core", "requests", "yaml", PRODUCTS]}
+
+
+def test_output_reads_no_prices_so_loads_no_product_catalog_module(tmp_path, emulator, cli, monkeypatch):
+    config, env = applied(tmp_path, emulator, cli, monkeypatch)
+    result = run_probe(tmp_path, "output", "-f", config, env=env)
+    # its table is drawn by tabulate
+    assert result == {"code": 0, "loaded": ["scaleway", "scaleway_core", "requests", "yaml", "tabulate"]}
 
 
 IMPORT_ALL = """
