@@ -47,6 +47,17 @@ def test_plan_apply_and_destroy_stream_every_event(cli, scw_env, tmp_path):
         "summary",
     ]
     assert plan[-1]["summary"]["exit_code"] == 0 and plan[-1]["summary"]["changes"]["add"] == 3
+    [totals] = [e for e in plan if e["type"] == "change_summary"]
+    # the slowest change of the three is the custom model's import (not recorded: up to 3 h)
+    assert totals["expected_duration"] == {
+        "minutes_low": None,
+        "minutes_high": 180,
+        "kind": "custom model import",
+        "count": 1,
+        "recorded": False,
+        "text": "unknown, up to 3 h: 1 custom model import (imports were not recorded; "
+        "Scaleway's Terraform provider allows one 3 h)",
+    }
 
     result = cli("apply", "--json", "--auto-approve")
     assert result.code == 0, result.err

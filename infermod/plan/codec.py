@@ -29,7 +29,10 @@ JSON = dict[str, Any]
 
 # ---- encode ---------------------------------------------------------------------------------
 def encode(plan: Plan) -> JSON:
+    from infermod.plan.durations import expected_duration
+
     cost = plan.monthly_cost()
+    took = expected_duration(plan.changes)
     return {
         "format_version": FORMAT_VERSION,
         "infermod_version": plan.infermod_version,
@@ -52,6 +55,7 @@ def encode(plan: Plan) -> JSON:
             "monthly_diff": cost.diff,
             "complete": cost.complete,
         },
+        "expected_duration": took.to_json() if took is not None else None,  # added in 1.4
     }
 
 
@@ -274,6 +278,11 @@ def _check_totals(data: JSON, plan: Plan) -> None:
     recompute them, but a script reading the file (`jq .summary`) would believe a forged one.
     What a file leaves out states nothing false."""
     given = encode(plan)
+    if "expected_duration" in data and data["expected_duration"] != given["expected_duration"]:
+        raise ValueError(
+            f"expected_duration: the file says {_brief(data['expected_duration'])}, its resource_changes "
+            f"give {_brief(given['expected_duration'])}"
+        )
     for key in ("summary", "cost"):
         stated = data.get(key)
         if not isinstance(stated, dict):

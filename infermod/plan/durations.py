@@ -28,6 +28,29 @@ class Duration(NamedTuple):
     rank: int  # minutes, the upper bound: what orders changes by slowness
     text: str  # "≈14 min"
     what: str  # "creation", counted and pluralised
+    low: int | None = None  # minutes, the lower bound when it differs from rank; None: unknown
+    recorded: bool = True  # from a recording (else from the docs or Scaleway's Terraform provider)
+
+
+class Expected(NamedTuple):
+    """The plan's expected duration: its slowest kind of change (changes run in parallel)."""
+
+    minutes_low: int | None  # None: unknown (a custom-model import)
+    minutes_high: int
+    kind: str  # creation, deletion, replacement, in-place redeploy, rename or tag change, ...
+    how_many: int  # changes of that kind
+    recorded: bool  # the duration was recorded (else documented, or the provider's limit)
+    line: str  # the sentence the text and markdown views print
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "minutes_low": self.minutes_low,
+            "minutes_high": self.minutes_high,
+            "kind": self.kind,
+            "count": self.how_many,
+            "recorded": self.recorded,
+            "text": self.line.removeprefix("Expected duration: "),
+        }
 
 
 def expected(change: ResourceChange) -> Duration | None:
@@ -36,7 +59,7 @@ def expected(change: ResourceChange) -> Duration | None:
     if change.type == "model":
         if change.actions == DELETE:
             return Duration(DELETE_MIN, f"≈{DELETE_MIN} min", "custom model deletion")
-        return Duration(180, "unknown, up to 3 h", "custom model import")
+        return Duration(180, "unknown, up to 3 h", "custom model import", None, False)
     if change.actions == CREATE:
         return Duration(CREATE_MIN, f"≈{CREATE_MIN} min", "creation")
     if change.actions == DELETE:
@@ -47,7 +70,7 @@ def expected(change: ResourceChange) -> Duration | None:
     if change.actions == UPDATE:
         if any(f.downtime for f in change.field_changes):
             low, high = REDEPLOY_MIN
-            return Duration(high, f"≈{low}–{high} min", "in-place redeploy")  # noqa: RUF001 - the en dash is meant
+            return Duration(high, f"≈{low}–{high} min", "in-place redeploy", low, False)  # noqa: RUF001 - the en dash is meant
         if any(f.field in ("name", "tags") for f in change.field_changes):
             return Duration(RELABEL_MIN, f"≈{RELABEL_MIN} min", "rename or tag change")
         return Duration(0, "under a minute", "endpoint change")
@@ -57,6 +80,12 @@ def expected(change: ResourceChange) -> Duration | None:
 def slowest(changes: Sequence[ResourceChange]) -> str | None:
     """`Expected duration: ≈14 min: 2 creations (...)`, from the slowest kind of change, or
     None without changes."""
+    found = expected_duration(changes)
+    return found.line if found is not None else None
+
+
+def expected_duration(changes: Sequence[ResourceChange]) -> Expected | None:
+    """The slowest kind of change and how many there are, or None without changes."""
     found = [d for d in (expected(c) for c in changes) if d is not None]
     if not found:
         return None
@@ -68,7 +97,9 @@ def slowest(changes: Sequence[ResourceChange]) -> str | None:
         if top.what == "custom model import"
         else "the slowest change; changes run in parallel"
     )
-    return f"Expected duration: {top.text}: {count} {noun} ({why})"
+    low = top.low if top.low is not None or top.what == "custom model import" else top.rank
+    line = f"Expected duration: {top.text}: {count} {noun} ({why})"
+    return Expected(low, top.rank, top.what, count, top.recorded, line)
 
 
 def _plural(what: str) -> str:

@@ -8,7 +8,8 @@ from typing import NamedTuple
 from infermod.findings import Finding
 from infermod.records import Endpoint, Payload, Value
 
-FORMAT_VERSION = "1.3"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving
+FORMAT_VERSION = "1.4"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving;
+# 1.4: expected_duration
 
 CREATE = ("create",)
 UPDATE = ("update",)

@@ -33,7 +33,15 @@ def emit_plan(plan: Plan) -> None:
             events.emit("planned_change", f"{change['address']}: {' then '.join(actions)}", change=change)
     emit_findings(plan.findings)
     operation = "destroy" if plan.destroy else "plan"
-    events.emit("change_summary", summary_line(plan), changes={**plan.summary(), "operation": operation})
+    from infermod.plan.durations import expected_duration
+
+    took = expected_duration(plan.changes)
+    events.emit(
+        "change_summary",
+        summary_line(plan),
+        changes={**plan.summary(), "operation": operation},
+        expected_duration=took.to_json() if took is not None else None,
+    )
 
 
 def emit_outcomes(outcomes: Sequence[Outcome]) -> None:
