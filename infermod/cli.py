@@ -565,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         # click's usage errors exit 2, which `plan --detailed-exitcode` reserves for "changes
         # present": every error, usage errors included, exits 1 (Terraform's convention)
-        exc.show()
+        _show_usage_error(exc)
         return _ended(exc.format_message(), 1)
     except FatalError as exc:
         if isinstance(exc, ConfigError):
@@ -590,6 +590,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if events is not None:
             events.stop()
     return result if isinstance(result, int) else 0
+
+
+def _show_usage_error(exc: click.ClickException) -> None:
+    """click's own message (usage, `Try ... --help`, `Error: ...`), wrapped at stderr's width
+    as every other message is; an option name or a value longer than a line stays whole."""
+    import io
+
+    from infermod.render.wrap import width, wrap
+
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    lines = wrap(buffer.getvalue().rstrip("\n").split("\n"), width(sys.stderr))
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
 
 
 def entry() -> int:

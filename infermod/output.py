@@ -60,7 +60,12 @@ def plain(text: str) -> str:
 
 
 def error(text: str) -> None:
-    out(style(f"Error: {text}", "red", err=True), err=True)
+    """`Error: ...` on stderr, wrapped at its width as the text views are (a URL, a path or an
+    id longer than a line stays whole, so it can be copied)."""
+    from infermod.render.wrap import width, wrap
+
+    lines = wrap(redact(f"Error: {text}").split("\n"), width(sys.stderr))
+    out("\n".join(style(line, "red", err=True) for line in lines), err=True)
 
 
 _CODES = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1", "dim": "2"}

@@ -53,7 +53,19 @@ def render_deployments(
     ]
     from tabulate import tabulate  # only for this view: a tenth of plan's start-up otherwise
 
-    return tabulate(rows, headers=["deployment", "region", "status", "model", "endpoints"])
+    from infermod.render.wrap import width, wrap
+
+    table = tabulate(rows, headers=["deployment", "region", "status", "model", "endpoints"])
+    columns = width()
+    if max(len(line) for line in table.splitlines()) <= columns:
+        return table
+    # too wide for a table (an endpoint URL alone is ~70 columns): one block per deployment,
+    # its URLs each on a line of their own, whole, so that they can be copied
+    lines: list[str] = []
+    for d in deployments:
+        lines += wrap([f"{d.key}: {d.status}, {d.region}, {d.model_name}"], columns)
+        lines += [f"  {e.url}" for e in d.endpoints if e.url]
+    return "\n".join(lines)
 
 
 def render_outputs(stack: str, deployments: Sequence[ActualDeployment]) -> str:
@@ -77,8 +89,17 @@ def render_outputs(stack: str, deployments: Sequence[ActualDeployment]) -> str:
                 if endpoint["public"]
                 else f"private network {endpoint['private_network_id'] or '(unknown)'}"
             )
-            lines.append(f"{key}.endpoints.{index}.url = {json.dumps(endpoint['url'])}  # {where}")
+            lines += _fitted(f"{key}.endpoints.{index}.url = {json.dumps(endpoint['url'])}", f"# {where}")
     return "\n".join(lines)
+
+
+def _fitted(assignment: str, comment: str) -> list[str]:
+    """`KEY = "value"  # comment` on one line when it fits the width; else the comment goes on
+    the next line, indented. The assignment itself is never broken: its value is a URL."""
+    from infermod.render.wrap import width
+
+    line = f"{assignment}  {comment}"
+    return [line] if len(line) <= width() else [assignment, f"    {comment}"]
 
 
 def deployment_values(d: ActualDeployment, access: PrivateAccess | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 from infermod.lazyre import lazy
 
@@ -21,12 +22,14 @@ _STYLED = lazy(r"^(\033\[[0-9;]*m)(.*)(\033\[0m)$", re.DOTALL)
 # a plan's field line (`      ~ node_type     = "L4" -> "L40S"  # forces replacement`) is
 # kept whole, as Terraform keeps its own: broken, its before and after no longer read as a pair
 _FIELD = lazy(r"^\s+[~+-] \S+\s+= ")
-_MARKER = lazy(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |\S+:\d+:\d+: )?)")
+_MARKER = lazy(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |Error: |Warning: |\S+:\d+:\d+: )?)")
 
 
-def width() -> int:
-    """The terminal's columns when stdout is one; otherwise COLUMNS when set, else 80."""
-    if hasattr(sys.stdout, "isatty") and sys.stdout.isatty():
+def width(stream: TextIO | None = None) -> int:
+    """The terminal's columns when `stream` (stdout by default) is one; otherwise COLUMNS
+    when set, else 80."""
+    stream = stream or sys.stdout
+    if hasattr(stream, "isatty") and stream.isatty():
         return max(_terminal_columns(), 20)
     try:
         return max(int(os.environ.get("COLUMNS", "")), 20)
