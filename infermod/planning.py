@@ -27,7 +27,7 @@ from infermod.catalog import Catalog
 from infermod.config.model import Config
 from infermod.findings import Finding
 from infermod.plan.diff import compare
-from infermod.plan.model import Plan, ResourceChange
+from infermod.plan.model import Deferred, Plan, ResourceChange
 from infermod.plan.targeting import narrow
 from infermod.rules.consequences import with_consequences
 from infermod.rules.engine import catalog_findings, custom_model_findings
@@ -99,7 +99,7 @@ def build_plan(
         stack=config.stack,
         created_at=(now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         infermod_version=__version__,
-        config_digest=config.digest,
+        config_digest=Deferred(lambda: config.digest),  # read only by views that show it
         state_fingerprint=ours.fingerprint,
         files=config.files,
         changes=tuple(changes),

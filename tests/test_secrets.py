@@ -69,7 +69,8 @@ def test_secrets_are_equal_only_with_the_same_value():
 
 def test_no_credential_known_means_no_walk_over_the_values(tmp_path, monkeypatch):
     """validate without credentials (no SCW_SECRET_KEY, no HF_TOKEN, no model secret) does not
-    visit every value of the configuration looking for one."""
+    visit every value of the configuration looking for one; with credentials set, the values
+    are walked only when one of them holds a credential, which is then found and named."""
     from infermod.config import credentials
     from infermod.config.load import load_config
     from tests.helpers import many
@@ -86,6 +87,12 @@ def test_no_credential_known_means_no_walk_over_the_values(tmp_path, monkeypatch
     path.write_text(many(50))
     load_config([str(path)])
     assert visited == []
-    monkeypatch.setenv("HF_TOKEN", "hf_abcdefghijklmnopqrstuvwxyz")
+    token = "hf_abcdefghijklmnopqrstuvwxyz"
+    monkeypatch.setenv("HF_TOKEN", token)
     load_config([str(path)])
-    assert visited  # a credential to look for: every value is checked
+    assert visited == []  # a credential to look for, in no value: nothing to walk
+    path.write_text(many(50).replace("node_type: L4", f"node_type: L4\n    name: x{token}", 1))
+    result = load_config([str(path)])
+    assert visited  # one value holds it: the values are walked to say which
+    (found,) = [f for f in result.findings if f.rule_id == "secret-in-plain-field"]
+    assert found.field.endswith(".name") and "HF_TOKEN" in found.message and token not in found.format()

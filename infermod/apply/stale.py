@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infermod.config.load import resource_digests
+from infermod.config.digest import resource_digests
 from infermod.config.model import Config
 from infermod.plan.model import Plan
 from infermod.state import ActualDeployment, ActualModel, ActualState
@@ -13,7 +13,7 @@ def stale_reasons(saved: Plan, config: Config, fresh: Plan, state: ActualState) 
     reasons = []
     if saved.stack != config.stack:
         reasons.append(f"the stack is now `{config.stack}`, the plan was made for `{saved.stack}`")
-    if saved.config_digest != config.digest:
+    if str(saved.config_digest) != config.digest:
         reasons.append("the configuration changed: " + describe_config_change(saved, config))
     if saved.state_fingerprint != fresh.state_fingerprint:
         reasons.append(

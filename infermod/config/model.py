@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from infermod.config.digest import config_digest
 from infermod.findings import Location
 from infermod.limits import Timeouts
 from infermod.records import Endpoint
@@ -78,7 +79,11 @@ class Config(NamedTuple):
     deployments: tuple[DeploymentSpec, ...]
     locations: dict[str, Location]  # dotted field path -> where it is written
     sensitive_values: tuple[Secret, ...]  # every value that must never be printed
-    digest: str
+
+    @property
+    def digest(self) -> str:
+        """The digest of everything a plan depends on (config/digest.py), worked out when read."""
+        return config_digest(self)
 
     @property
     def projects(self) -> frozenset[str | None]:

@@ -63,6 +63,9 @@ class LoadedFile(NamedTuple):
     env_values: dict[Path, list[str]]  # values that came from the environment, per path
     findings: list[Finding]
     interpolated: frozenset[Path] = frozenset()  # unquoted `${VAR}` scalars, typed later by the schema
+    # every string value but a model's `secret`: where config/credentials.py looks for a
+    # credential before it walks the values to say which one holds it
+    texts: tuple[str, ...] = ()
 
 
 class Limits(NamedTuple):
@@ -179,7 +182,13 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
         )
         data = None
     return LoadedFile(
-        path, data, walker.locations, walker.env_values, walker.findings, frozenset(walker.interpolated)
+        path,
+        data,
+        walker.locations,
+        walker.env_values,
+        walker.findings,
+        frozenset(walker.interpolated),
+        tuple(walker.texts),
     )
 
 
@@ -224,6 +233,7 @@ class _Walker:
         self.count = 0
         self.chars = 0
         self.interpolated: set[Path] = set()
+        self.texts: list[str] = []
         self.constructor = yaml.SafeLoader("")
 
     def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
@@ -296,11 +306,12 @@ class _Walker:
         if node.tag != "tag:yaml.org,2002:str":
             return self._typed(node, path)
         if "$" not in text:
-            return self._printable(text, _location(self.path, node.start_mark), path)
+            return self._text(self._printable(text, _location(self.path, node.start_mark), path), path)
         errors_before = len(self.findings)
         interpolated, used = self._interpolate(text, _location(self.path, node.start_mark), path)
         if len(self.findings) > errors_before:
-            return text  # already reported; keep the text so no second, confusing error follows
+            # already reported; keep the text so no second, confusing error follows
+            return self._text(text, path)
         if used:
             self.env_values.setdefault(path, []).extend(used)
         interpolated = self._printable(interpolated, _location(self.path, node.start_mark), path)
@@ -308,7 +319,12 @@ class _Walker:
             # An unquoted `${VAR}` takes the type its field wants (decided with the schema):
             # `size: ${N}` is a number, `node_type: ${T}` keeps `010` or `L4 #x` verbatim.
             self.interpolated.add(path)
-        return interpolated
+        return self._text(interpolated, path)
+
+    def _text(self, text: str, path: Path) -> str:
+        if not (len(path) == 3 and path[0] == "models" and path[2] == "secret"):
+            self.texts.append(text)
+        return text
 
     def _typed(self, node: yaml.Node, path: Path) -> Any:
         """A plain scalar that YAML resolves to a non-string, or one with an explicit tag."""
@@ -319,7 +335,7 @@ class _Walker:
         loc = _location(self.path, node.start_mark)
         if kind is None:
             self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
-            return str(node.value)
+            return self._text(str(node.value), path)
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
@@ -329,10 +345,10 @@ class _Walker:
             else:
                 message = f"{self._shown(path, str(node.value))} is not a valid {kind}"
             self._error("yaml-value", message, loc, path)
-            return str(node.value)
+            return self._text(str(node.value), path)
         if isinstance(value, dt.date | dt.datetime):
-            return value.isoformat()
-        return value
+            return self._text(value.isoformat(), path)
+        return self._text(value, path) if isinstance(value, str) else value
 
     def _interpolate(self, text: str, loc: Location, path: Path) -> tuple[str, list[str]]:
         """Replace `${NAME}` and `${NAME:-default}`; one left-to-right pass, so linear in the text."""

@@ -42,7 +42,7 @@ def encode(plan: Plan) -> JSON:
         "destroy": plan.destroy,
         "targets": list(plan.targets),
         "replace": list(plan.replace),
-        "configuration": {"files": list(plan.files), "digest": plan.config_digest},
+        "configuration": {"files": list(plan.files), "digest": str(plan.config_digest)},
         "prior_state": {"fingerprint": plan.state_fingerprint},
         "catalog_source": plan.catalog_source,
         "resource_changes": [_encode_change(c) for c in plan.changes],

@@ -3,6 +3,7 @@ infermod.plan.codec turns them into the JSON of `plan --format json` and saved p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from infermod.findings import Finding
@@ -110,11 +111,37 @@ class ResourceChange(NamedTuple):
         return self.actions != NOOP
 
 
+class Deferred:
+    """A text worked out the first time it is read (`str()`), then kept: the configuration's
+    digest, which an unchanged plan shown as text never reads (issue 25). Equal to the same
+    text, deferred or not."""
+
+    __slots__ = ("_text", "_work")
+
+    def __init__(self, work: Callable[[], str]) -> None:
+        self._work: Callable[[], str] | None = work
+        self._text = ""
+
+    def __str__(self) -> str:
+        if self._work is not None:
+            self._text, self._work = self._work(), None
+        return self._text
+
+    def __repr__(self) -> str:
+        return repr(str(self))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other) if isinstance(other, str | Deferred) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
 class Plan(NamedTuple):
     stack: str
     created_at: str
     infermod_version: str
-    config_digest: str
+    config_digest: str | Deferred  # read it as str(plan.config_digest)
     state_fingerprint: str
     files: tuple[str, ...]
     changes: tuple[ResourceChange, ...]

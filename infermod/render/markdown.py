@@ -197,6 +197,6 @@ def _cell(text: str) -> str:
 
 def _tail(plan: Plan) -> str:
     return (
-        f"\n<sub>infermod {plan.infermod_version} · config {plan.config_digest[:19]} · "
+        f"\n<sub>infermod {plan.infermod_version} · config {str(plan.config_digest)[:19]} · "
         f"state {plan.state_fingerprint[:19]} · catalog {plan.catalog_source} · {plan.created_at}</sub>\n"
     )

@@ -88,3 +88,22 @@ def test_a_credential_in_a_file_name_is_an_error_and_never_shown(cli, scw_env, t
     assert TOKEN not in result.out + result.err
     result = cli("validate", "-f", name, "--format", "json")
     assert result.code == 1 and "secret-in-plain-field" in result.out and TOKEN not in result.out + result.err
+
+
+def test_a_credential_spelt_with_escapes_or_an_unknown_tag_is_still_found():
+    """The values are searched as the loader built them, not as the file spells them: an escape
+    (\\x68 for `h`), a line continuation, or a tag the loader refuses still hide nothing."""
+    escaped = '"\\x68' + TOKEN[1:15] + "\\\n      " + TOKEN[15:] + '"'
+    for value in (escaped, f"!weird {TOKEN}"):
+        body = BASE.replace("    endpoints", f"    name: {value}\n    endpoints")
+        found = [f for f in misplaced([loaded(body)], {TOKEN: "HF_TOKEN"})]
+        assert [(f.rule_id, f.field) for f in found] == [("secret-in-plain-field", "deployments.d.name")], (
+            body
+        )
+
+
+def test_a_model_s_own_secret_is_no_misplaced_credential():
+    body = "version: 1\nstack: s\nmodels:\n  m: {source: a/m, type: chat, secret: ${HF_TOKEN}}\n"
+    one = loaded(body, {"HF_TOKEN": TOKEN})
+    assert TOKEN not in "\0".join(one.texts)  # nothing to walk for
+    assert misplaced([one], {TOKEN: "HF_TOKEN"}) == []

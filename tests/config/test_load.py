@@ -354,3 +354,20 @@ def test_the_builders_guard_checks_every_key_and_every_resource(cli, tmp_path, m
     assert found["deployments.b.qqqq"]["location"] == {"file": "infermod.yaml", "line": 11, "column": 5}
     assert found["deployments.b.qqqq"]["message"].startswith("unknown key `qqqq`; expected one of: name,")
     assert f"unknown key `{'x' * 40}`;" in found[f"deployments.b.{long_key}"]["message"]
+
+
+def test_loading_pauses_the_cycle_collector_and_restores_it(tmp_path):
+    import gc
+
+    from infermod.config.load import load_config
+    from tests.helpers import many
+
+    path = write(tmp_path / "infermod.yaml", many(3))
+    assert gc.isenabled()
+    assert load_config([path]).config is not None and gc.isenabled()
+    gc.disable()
+    try:
+        load_config([path])
+        assert not gc.isenabled()  # a caller's own pause is kept
+    finally:
+        gc.enable()

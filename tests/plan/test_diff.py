@@ -44,7 +44,7 @@ def spec(key: str = "chat", **changes: Any) -> DeploymentSpec:
 
 
 def config(*deployments: DeploymentSpec) -> Config:
-    return Config("s", ("infermod.yaml",), (), deployments, {}, (), "sha256:c")
+    return Config("s", ("infermod.yaml",), (), deployments, {}, ())
 
 
 def actual(key: str = "chat", stack: str = "s", **changes: Any) -> ActualDeployment:
