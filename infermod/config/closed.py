@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from infermod.findings import Finding, Location
+from infermod.config.locations import Locations
+from infermod.findings import Finding
 
 TOP = ("version", "stack", "defaults", "models", "deployments")
 LIFECYCLE = ("prevent_destroy", "create_before_destroy")
@@ -45,9 +46,7 @@ def known(item: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k in fields}
 
 
-def unknown_fields(
-    raw: Mapping[str, Any], locations: Mapping[str, Location], earlier: Iterable[Finding]
-) -> list[Finding]:
+def unknown_fields(raw: Mapping[str, Any], locations: Locations, earlier: Iterable[Finding]) -> list[Finding]:
     """An error for each field the builder does not read, unless an earlier finding (the
     schema's) already names it or is about what holds it."""
     errors = [(f.field, f.message) for f in earlier if f.severity == "error" and f.field]

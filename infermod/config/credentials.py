@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from infermod.config.yamlsource import LoadedFile, Path, dotted
+from infermod.config.locations import Path, dotted
+from infermod.config.yamlsource import LoadedFile
 from infermod.findings import Finding, Location
 from infermod.secrets import MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
 

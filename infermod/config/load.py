@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from infermod.config import closed, credentials, salvage
+from infermod.config.locations import Locations, dotted
 from infermod.config.model import (
     Config,
     DeploymentSpec,
@@ -22,7 +23,7 @@ from infermod.config.model import (
     ModelSpec,
 )
 from infermod.config.schema import schema_findings, typed_interpolations
-from infermod.config.yamlsource import LoadedFile, dotted, load_bytes, load_file
+from infermod.config.yamlsource import LoadedFile, load_bytes, load_file
 from infermod.errors import ConfigError
 from infermod.findings import Finding, Location
 from infermod.limits import Timeouts, parse_span
@@ -90,7 +91,8 @@ def load_sources(sources: Sequence[tuple[str, str]], environ: Mapping[str, str] 
 def _collector_paused() -> Iterator[None]:
     """Loading makes hundreds of thousands of objects and no reference cycle: the cycle
     collector, run again and again as they pile up, scanned them all each time, so a
-    deployment cost 2.3x as much to load at 20,000 as at 1,000 (issue 25). Reference counting
+    deployment cost 2.3x as much to load at 20,000 as at 1,000 with Python's default thresholds
+    (a library caller's; the CLI raises them: issue 25). Reference counting
     still frees everything; the collector resumes afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -133,18 +135,16 @@ def _once(schema: list[Finding], earlier: list[Finding]) -> list[Finding]:
 
 class _Merged(NamedTuple):
     raw: dict[str, Any]  # version, stack, defaults, models, deployments
-    locations: dict[str, Location]
+    locations: Locations
     env_values: dict[str, list[str]]
 
 
 def _merge(files: list[LoadedFile]) -> tuple[_Merged, list[Finding]]:
     raw: dict[str, Any] = {"models": {}, "deployments": {}, "defaults": {}}
-    locations: dict[str, Location] = {}
+    locations = Locations.merged([one.locations for one in files])  # the first file's, where two say
     env_values: dict[str, list[str]] = {}
     findings: list[Finding] = []
     for one in files:
-        for path, where in one.locations.items():
-            locations.setdefault(dotted(path), where)
         for path, values in one.env_values.items():
             env_values.setdefault(dotted(path), []).extend(values)
         for key, value in one.data.items():
@@ -152,12 +152,12 @@ def _merge(files: list[LoadedFile]) -> tuple[_Merged, list[Finding]]:
             if key in ("models", "deployments", "defaults") and isinstance(value, dict):
                 for name, item in value.items():
                     if name in raw[key]:
-                        first = locations.get(f"{key}.{name}")
+                        first = locations.get((key, name))
                         findings.append(_dup(f"{key}.{name}", one.locations.get((key, name)), first))
                         continue
                     raw[key][name] = item
             elif key in raw and raw[key] != value:
-                findings.append(_dup(key, loc, locations.get(key)))
+                findings.append(_dup(key, loc, locations.get((key,))))
             else:
                 raw[key] = value
     return _Merged(raw, locations, env_values), findings
@@ -204,7 +204,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
                 type=item["type"],
                 region=item.get("region", region),
                 project_id=item.get("project_id", project),
-                location=merged.locations.get(f"models.{key}"),
+                location=merged.locations.get(("models", key)),
                 timeouts=_timeouts(item.get("timeouts"), closed.MODEL_TIMEOUTS),
             )
         )
@@ -231,7 +231,7 @@ def _deployment(
     region: str,
     project: str | None,
     model_keys: set[str],
-    locations: dict[str, Location],
+    locations: Locations,
 ) -> DeploymentSpec:
     min_size = item.get("size", item.get("min_size", 1))
     max_size = item.get("size", item.get("max_size", min_size))
@@ -263,7 +263,7 @@ def _deployment(
         ),
         tags=tuple(tags),
         lifecycle=Lifecycle(**life),
-        location=locations.get(f"deployments.{key}"),
+        location=locations.get(("deployments", key)),
         timeouts=_timeouts(item.get("timeouts"), closed.TIMEOUTS),
     )
 

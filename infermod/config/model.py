@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from infermod.config.digest import config_digest
+from infermod.config.locations import Locations
 from infermod.findings import Location
 from infermod.limits import Timeouts
 from infermod.records import Endpoint
@@ -77,7 +78,7 @@ class Config(NamedTuple):
     files: tuple[str, ...]
     models: tuple[ModelSpec, ...]
     deployments: tuple[DeploymentSpec, ...]
-    locations: dict[str, Location]  # dotted field path -> where it is written
+    locations: Locations  # dotted field path -> where it is written (config/locations.py)
     sensitive_values: tuple[Secret, ...]  # every value that must never be printed
 
     @property

@@ -12,8 +12,9 @@ import pkgutil
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from infermod.config.locations import Path, dotted
 from infermod.config.quickcheck import Check, compile_schema, quick_valid
-from infermod.config.yamlsource import LoadedFile, Path, dotted
+from infermod.config.yamlsource import LoadedFile
 from infermod.findings import Finding, Location
 from infermod.lazyre import lazy
 from infermod.regions import KNOWN, regions
@@ -318,11 +319,13 @@ def _json_type(value: Any) -> str:
 
 def _nearest(loaded: LoadedFile, path: Path) -> Location:
     probe = path
-    while probe:
-        if probe in loaded.locations:
-            return loaded.locations[probe]
+    while True:
+        found = loaded.locations.get(probe)
+        if found is not None:
+            return found
+        if not probe:
+            return Location(loaded.path, 1, 1)
         probe = probe[:-1]
-    return loaded.locations.get((), Location(loaded.path, 1, 1))
 
 
 def _resource(path: Path) -> str | None:

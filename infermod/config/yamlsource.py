@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from infermod.config.locations import Locations, Path, Recorder, dotted
 from infermod.config.yamlerrors import diagnose, snippet
 from infermod.findings import Finding, Location
 from infermod.lazyre import lazy
@@ -32,8 +33,6 @@ _ANCHOR = lazy(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
 _DIGITS = lazy(r"[-+]?[0-9_]+")
 # C0 but tab, DEL, C1, and the bidirectional overrides that make text read other than it is
 _CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-Path = tuple[str | int, ...]
 
 # `\Z`, not `$`: `$` also matches before a trailing newline, so "A\n" would pass as a name.
 _VAR_BODY = lazy(r"([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?\Z", re.DOTALL)
@@ -59,7 +58,7 @@ _NESTING_LINE = lazy(r"^( {200,}|(?:\s*[-?:] ){50,})", re.MULTILINE)
 class LoadedFile(NamedTuple):
     path: str
     data: Any  # None when the file could not be read
-    locations: dict[Path, Location]
+    locations: Locations  # where each value is written
     env_values: dict[Path, list[str]]  # values that came from the environment, per path
     findings: list[Finding]
     interpolated: frozenset[Path] = frozenset()  # unquoted `${VAR}` scalars, typed later by the schema
@@ -184,7 +183,7 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
     return LoadedFile(
         path,
         data,
-        walker.locations,
+        walker.locations.done(),
         walker.env_values,
         walker.findings,
         frozenset(walker.interpolated),
@@ -210,7 +209,7 @@ def _failed(
     source: str | None = None,
 ) -> LoadedFile:
     finding = Finding(rule, "error", message, location=loc or Location(path, 1, 1), hint=hint, snippet=source)
-    return LoadedFile(path, None, {}, {}, [finding])
+    return LoadedFile(path, None, Locations(), {}, [finding])
 
 
 def _kind(value: Any) -> str:
@@ -227,7 +226,7 @@ class _Walker:
         self.env = env
         self.bounds = bounds
         self.anchors = anchors  # whether aliases can repeat parts of the document
-        self.locations: dict[Path, Location] = {}
+        self.locations = Recorder(path)
         self.env_values: dict[Path, list[str]] = {}
         self.findings: list[Finding] = []
         self.count = 0
@@ -236,7 +235,9 @@ class _Walker:
         self.texts: list[str] = []
         self.constructor = yaml.SafeLoader("")
 
-    def walk(self, node: yaml.Node, path: Path, depth: int) -> Any:
+    def walk(self, node: yaml.Node, path: Path, depth: int, located: bool = False) -> Any:
+        """The value of `node` at `path`; `located`: its location is set already (a mapping
+        value's location is its key's)."""
         self.count += 1
         if self.count > self.bounds.values:
             raise _TooBig(
@@ -249,8 +250,8 @@ class _Walker:
                 f"document is nested deeper than {self.bounds.depth} levels",
                 f"nest less, or raise the limit: {DEPTH_SETTING}=N (at most 400)",
             )
-        if path not in self.locations:  # a mapping value's location is its key's, set already
-            self.locations[path] = _location(self.path, node.start_mark)
+        if not located:
+            self.locations.add(path, node.start_mark.line + 1, node.start_mark.column + 1)
         if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
             loc = _location(self.path, node.start_mark)
             self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
@@ -284,14 +285,15 @@ class _Walker:
                 )
                 continue
             seen[key] = key_loc
-            self.locations[(*path, key)] = key_loc
-            result[key] = self.walk(value_node, (*path, key), depth + 1)
+            self.locations.add((*path, key), key_loc.line, key_loc.column)
+            result[key] = self.walk(value_node, (*path, key), depth + 1, located=True)
         for source in merged:  # YAML merge keys: explicit keys win
             for key_node, value_node in source.value:
                 key = str(key_node.value)
                 if key not in result:
-                    self.locations.setdefault((*path, key), _location(self.path, key_node.start_mark))
-                    result[key] = self.walk(value_node, (*path, key), depth + 1)
+                    mark = key_node.start_mark
+                    self.locations.add((*path, key), mark.line + 1, mark.column + 1)
+                    result[key] = self.walk(value_node, (*path, key), depth + 1, located=True)
         return result
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
@@ -446,10 +448,3 @@ def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
 
 def _short_text(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def dotted(path: Path) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

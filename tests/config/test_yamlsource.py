@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from infermod.config.yamlsource import dotted, load_bytes, load_file
+from infermod.config.locations import dotted
+from infermod.config.yamlsource import load_bytes, load_file
 from infermod.findings import Location
 
 
