@@ -9,9 +9,13 @@ Compared runs alternate (a, b, a, b, ...); the median ratio is quoted with its m
   importing only click, PyYAML and the SDK modules a plan calls, requests with them);
 - plan reads: API requests of `infermod plan` for 10, 100, 1,000 owned deployments
   (emulator at --latency-ms): requests grow with pages, not deployments;
-- plan CPU: client CPU (user + system of the `infermod` process) of an unchanged plan at
-  1,000 and 5,000 deployments (add 10,000 and 20,000 with --large), against `validate` of
-  the same configuration, with peak memory (max RSS), CPU and memory per further 1,000;
+- configuration load: CPU per deployment at 1,000, 5,000, 10,000 and 20,000 (--small: the
+  first two), against 1,000; Python memory per deployment (tracemalloc) at its peak during the
+  load and what a plan keeps (the Config); the digest a load no longer works out, timed alone;
+- plan CPU: client CPU (user + system of the `infermod` process) of an unchanged plan at the
+  same sizes, interleaved, against `validate` of the same configuration, with peak memory
+  (max RSS), CPU per further 1,000 per round (against the first step) and memory per further
+  deployment;
 - foreign deployments: a plan creating 5,000 deployments among 5,000 of another stack,
   against the same plan without them (the ownership-conflict check);
 - apply: 10, 100 and 300 creations against 1 (readiness --ready-after), with every request
@@ -22,7 +26,7 @@ Compared runs alternate (a, b, a, b, ...); the median ratio is quoted with its m
 The emulator runs in this process (deployments are seeded straight into its store); every
 `infermod` but the apply runs as a subprocess whose CPU and memory are read from wait4().
 
-    python benchmarks/speed.py [--repeat 3] [--large] [--write-readme]
+    python benchmarks/speed.py [--repeat 3] [--small] [--write-readme]
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import argparse
 import contextlib
 import io
 import itertools
+import json
 import math
 import os
 import re
@@ -212,47 +217,130 @@ def bench_plan_requests(workdir: str, latency: int) -> None:
 
 
 def bench_plan_cpu(workdir: str, sizes: list[int], repeat: int) -> None:
-    cpu: dict[int, float] = {}
-    rss: dict[int, float] = {}
-    for n in sizes:
-        with emulator(ready_after=0) as (url, app):
+    """Unchanged plans of every size, interleaved (one plan of each size a round, then a
+    validate of each), so that the slopes compare runs made seconds apart."""
+    with contextlib.ExitStack() as stack:
+        targets = {}
+        for n in sizes:
+            url, app = stack.enter_context(emulator(ready_after=0))
             seed(app, n, "bench")
             path = write(workdir, f"cpu-{n}.yaml", config_text(n))
             env = env_for(url, workdir)
             before = app.stats_body()["total"]
             infermod(["plan", "-f", path], env, workdir)  # counts the requests; warms the disk cache
-            requests_per_plan = app.stats_body()["total"] - before
-            pair = paired(
-                repeat,
-                lambda: infermod(["plan", "-f", path, "--detailed-exitcode"], env, workdir),  # noqa: B023
-                lambda: infermod(["validate", "-f", path], env, workdir),  # noqa: B023
-            )
-            plan, validate = pair.a, pair.b
-        cpu[n] = plan.cpu
-        rss[n] = plan.rss_mb
+            targets[n] = (path, env, app.stats_body()["total"] - before)
+        plans: dict[int, list[Run]] = {n: [] for n in sizes}
+        validates: dict[int, list[Run]] = {n: [] for n in sizes}
+        for _ in range(repeat):
+            for n in sizes:
+                path, env, _requests = targets[n]
+                plans[n].append(infermod(["plan", "-f", path, "--detailed-exitcode"], env, workdir))
+                validates[n].append(infermod(["validate", "-f", path], env, workdir))
+    bad = [r for runs in [*plans.values(), *validates.values()] for r in runs if r.code != 0]
+    if bad:
+        raise SystemExit(f"unexpected exit {bad[0].code}:\n{bad[0].out[-1500:]}")
+    for n in sizes:
+        plan, validate = _median(plans[n]), _median(validates[n])
+        ratios = [p.cpu / v.cpu for p, v in zip(plans[n], validates[n], strict=True)]
         row(
             f"unchanged plan, {n:,} deployments: client CPU, vs validate, memory",
-            f"{plan.cpu:.2f} s CPU ({plan.wall:.2f} s wall, {requests_per_plan} requests), "
-            f"{pair.cpu_ratio:.2f}x validate ({pair.spread}; {validate.cpu:.2f} s), {plan.rss_mb:.0f} MB",
+            f"{plan.cpu:.2f} s CPU ({plan.wall:.2f} s wall, {targets[n][2]} requests), "
+            f"{statistics.median(ratios):.2f}x validate ({spread(ratios)}; {validate.cpu:.2f} s), "
+            f"{plan.rss_mb:.0f} MB",
             "≤ 1.5 s, ≤ 1.5x validate, ≤ 150 MB" if n == 5000 else "",
         )
-    # Linear means each further 1,000 deployments cost the same: compare the slopes between
-    # neighbouring sizes (fixed costs, imports and the catalog, cancel out).
-    slopes = [(a, b, (cpu[b] - cpu[a]) / (b - a) * 1000) for a, b in itertools.pairwise(sorted(cpu))]
-    if slopes:
-        parts = [f"{a:,}→{b:,}: {slope:.3f} s" for a, b, slope in slopes]
-        ratio = f"; {slopes[-1][2] / slopes[0][2]:.2f}x" if len(slopes) > 1 else ""
-        row(
-            "plan CPU per further 1,000 deployments (linearity)",
-            ", ".join(parts) + ratio,
-            "within 10 % from 1,000 to 20,000 (≈ 1x)" if len(slopes) > 1 else "linear (see --large)",
+    # Linear means each further 1,000 deployments cost the same: the slope between neighbouring
+    # sizes, per round (fixed costs, imports and the catalog, cancel out), against the first.
+    pairs = list(itertools.pairwise(sorted(sizes)))
+    if not pairs:
+        return
+    slopes = {
+        (a, b): [(y.cpu - x.cpu) / (b - a) * 1000 for x, y in zip(plans[a], plans[b], strict=True)]
+        for a, b in pairs
+    }
+    first = statistics.median(slopes[pairs[0]])
+    parts = []
+    for (a, b), each in slopes.items():
+        ratios = [s / first for s in each]
+        parts.append(
+            f"{a:,}→{b:,}: {statistics.median(each):.3f} s ({spread(each)}), "
+            f"{statistics.median(each) / first:.2f}x ({spread(ratios)})"
         )
-        per = [(a, b, (rss[b] - rss[a]) * 1024 / (b - a)) for a, b in itertools.pairwise(sorted(rss))]
-        row(
-            "plan memory per further deployment (peak RSS)",
-            ", ".join(f"{a:,}→{b:,}: {kb:.1f} KB" for a, b, kb in per),
-            "≤ 4 KB",
-        )
+    row(
+        "plan CPU per further 1,000 deployments (linearity; x: against the first step)",
+        "; ".join(parts),
+        "within 10 % from 1,000 to 20,000 (0.90-1.10x)",
+    )
+    rss = {n: max(r.rss_mb for r in plans[n]) for n in sizes}
+    row(
+        "plan memory per further deployment (peak RSS, the whole process)",
+        ", ".join(f"{a:,}→{b:,}: {(rss[b] - rss[a]) * 1024 / (b - a):.1f} KB" for a, b in pairs),
+        "≤ 4 KB",
+    )
+
+
+# One load of the configuration, in a process of its own: CPU per deployment, then (a second
+# load, traced) the peak of Python memory during the load and what the plan keeps of it (the
+# Config), per deployment; and the digest the load no longer works out, timed alone.
+_LOAD_CHILD = """
+import gc, json, sys, time, tracemalloc
+from infermod.cli import GC_THRESHOLDS
+from infermod.rules.engine import load_checked_config
+gc.set_threshold(*GC_THRESHOLDS)
+path, n = sys.argv[1], int(sys.argv[2])
+start = time.process_time()
+config = load_checked_config([path]).config
+cpu = time.process_time() - start
+start = time.process_time()
+digest = config.digest
+digest_cpu = time.process_time() - start
+del config
+gc.collect()
+tracemalloc.start()
+config = load_checked_config([path]).config
+kept, peak = tracemalloc.get_traced_memory()
+print(json.dumps({"cpu": cpu, "digest": digest_cpu, "peak": peak / n, "kept": kept / n}))
+"""
+
+
+def bench_config_load(workdir: str, sizes: list[int], repeat: int) -> None:
+    results: dict[int, list[dict[str, float]]] = {n: [] for n in sizes}
+    paths = {n: write(workdir, f"load-{n}.yaml", config_text(n)) for n in sizes}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "INFERMOD_"))}, **ENV}
+    for _ in range(repeat):
+        for n in sizes:  # interleaved: each round loads every size seconds apart
+            run = process([sys.executable, "-c", _LOAD_CHILD, paths[n], str(n)], env, workdir)
+            if run.code != 0:
+                raise SystemExit(f"loading failed:\n{run.out[-1500:]}")
+            results[n].append(json.loads(run.out.strip().splitlines()[-1]))
+    small = min(sizes)
+    base = [r["cpu"] / small for r in results[small]]
+    parts = []
+    for n in sizes:
+        ratios = [r["cpu"] / n / b for r, b in zip(results[n], base, strict=True)]
+        per = statistics.median(r["cpu"] / n * 1e6 for r in results[n])
+        parts.append(f"{n:,}: {per:.0f} µs, {statistics.median(ratios):.2f}x ({spread(ratios)})")
+    row(
+        f"configuration load: CPU per deployment (x: against {small:,})",
+        "; ".join(parts),
+        "≈ 1x (linear)",
+    )
+    row(
+        "configuration load: Python memory per deployment (tracemalloc: peak during the load; kept: the Config)",
+        "; ".join(
+            f"{n:,}: peak {statistics.median(r['peak'] for r in results[n]) / 1024:.1f} KB, "
+            f"kept {statistics.median(r['kept'] for r in results[n]) / 1024:.1f} KB"
+            for n in sizes
+        ),
+        "≤ 4 KB",
+    )
+    large = max(sizes)
+    digest = statistics.median(r["digest"] for r in results[large])
+    load = statistics.median(r["cpu"] for r in results[large])
+    row(
+        f"configuration digest at {large:,} deployments, worked out only when read (--out, JSON, apply)",
+        f"{digest * 1000:.0f} ms, {digest / load * 100:.0f} % of the load ({load:.2f} s) it is no longer part of",
+    )
 
 
 def bench_foreign(workdir: str, n: int, repeat: int) -> None:
@@ -571,7 +659,11 @@ PARTS = ["startup", "plan", "apply", "emulator"]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure; medians are quoted")
-    parser.add_argument("--large", action="store_true", help="also plan 10,000 deployments")
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help="plan and load 1,000 and 5,000 deployments only (not 10,000, 20,000)",
+    )
     parser.add_argument("--latency-ms", type=int, default=50, help="emulator latency for reads and apply")
     parser.add_argument("--apply-n", type=int, nargs="+", default=[10, 100, 300])
     parser.add_argument("--ready-after", type=float, default=5.0)
@@ -591,7 +683,9 @@ def main() -> None:
             bench_terraform(workdir, max(7, args.repeat))
         if "plan" in parts:
             bench_plan_requests(workdir, args.latency_ms)
-            bench_plan_cpu(workdir, [1000, 5000, 10000, 20000] if args.large else [1000, 5000], args.repeat)
+            sizes = [1000, 5000] if args.small else [1000, 5000, 10000, 20000]
+            bench_config_load(workdir, sizes, max(5, args.repeat))
+            bench_plan_cpu(workdir, sizes, args.repeat)
             bench_foreign(workdir, 5000, args.repeat)
         if "apply" in parts:
             bench_apply(workdir, args.apply_n, args.ready_after, args.latency_ms, args.repeat)
