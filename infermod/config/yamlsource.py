@@ -1,8 +1,9 @@
 """Read one YAML file into plain data plus the file:line:column of every value.
 
-PyYAML is used only to compose the node tree: walking it ourselves lets us refuse duplicate
-keys (PyYAML silently keeps the last), interpolate `${VAR}` with the exact location of an
-unset variable, bound nesting and alias expansion, and never raise on any input.
+PyYAML is used only to parse; config/yamlnodes.py composes its events into light nodes (a
+large file's PyYAML nodes were most of the load's memory). Walking them ourselves lets us
+refuse duplicate keys (PyYAML silently keeps the last), interpolate `${VAR}` with the exact
+location of an unset variable, bound nesting and alias expansion, and never raise on any input.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import yaml
 
 from infermod.config.locations import Locations, Path, Recorder, dotted
 from infermod.config.yamlerrors import diagnose, snippet
+from infermod.config.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, compose
 from infermod.findings import Finding, Location
 from infermod.lazyre import lazy
 
@@ -46,9 +48,9 @@ _CORE_TAGS = {
     "tag:yaml.org,2002:timestamp": "timestamp",
 }
 
-# libyaml is ~10x faster but its composer crashes the whole process on deeply nested input;
-# the pure-Python loader raises RecursionError instead, which we report. So libyaml is used
-# only when a cheap scan shows the document cannot nest deeply.
+# libyaml is ~10x faster but its composer crashed the whole process on deeply nested input;
+# its parser is still used only when a cheap scan shows the document cannot nest deeply (the
+# composition, ours, raises RecursionError on a deep one, which we report).
 _Loader = yaml.SafeLoader
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BRACKETS = lazy(r"[\[\]{}]")
@@ -136,7 +138,7 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
     except UnicodeDecodeError as exc:
         return _failed(path, "config-not-text", f"file is not UTF-8 text ({exc.reason})")
     try:
-        node = yaml.compose(text, Loader=_FastLoader if _shallow(text) else _Loader)
+        node = compose(text, _FastLoader if _shallow(text) else _Loader)
     except yaml.MarkedYAMLError as exc:
         found = diagnose(path, text, exc)
         return _failed(path, "yaml-syntax", found.message, found.location, found.hint, found.snippet)
@@ -235,7 +237,7 @@ class _Walker:
         self.texts: list[str] = []
         self.constructor = yaml.SafeLoader("")
 
-    def walk(self, node: yaml.Node, path: Path, depth: int, located: bool = False) -> Any:
+    def walk(self, node: Node, path: Path, depth: int, located: bool = False) -> Any:
         """The value of `node` at `path`; `located`: its location is set already (a mapping
         value's location is its key's)."""
         self.count += 1
@@ -251,26 +253,26 @@ class _Walker:
                 f"nest less, or raise the limit: {DEPTH_SETTING}=N (at most 400)",
             )
         if not located:
-            self.locations.add(path, node.start_mark.line + 1, node.start_mark.column + 1)
-        if not isinstance(node, yaml.ScalarNode) and node.tag not in _COLLECTION_TAGS:
+            self.locations.add(path, node.line + 1, node.column + 1)
+        if not isinstance(node, ScalarNode) and node.tag not in _COLLECTION_TAGS:
             loc = _location(self.path, node.start_mark)
             self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, SequenceNode):
             return [self.walk(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node, path)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         seen: dict[str, Location] = {}
-        merged: list[yaml.MappingNode] = []
+        merged: list[MappingNode] = []
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.extend(_merge_sources(value_node))
                 continue
             key_loc = _location(self.path, key_node.start_mark)
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, ScalarNode):
                 self._error("yaml-key-type", "mapping keys must be plain strings", key_loc, path)
                 continue
             key = str(key_node.value)
@@ -291,12 +293,11 @@ class _Walker:
             for key_node, value_node in source.value:
                 key = str(key_node.value)
                 if key not in result:
-                    mark = key_node.start_mark
-                    self.locations.add((*path, key), mark.line + 1, mark.column + 1)
+                    self.locations.add((*path, key), key_node.line + 1, key_node.column + 1)
                     result[key] = self.walk(value_node, (*path, key), depth + 1, located=True)
         return result
 
-    def _scalar(self, node: yaml.Node, path: Path) -> Any:
+    def _scalar(self, node: Node, path: Path) -> Any:
         text = str(node.value)
         self.chars += len(text)
         if self.chars > self.bounds.expanded_chars:
@@ -328,7 +329,7 @@ class _Walker:
             self.texts.append(text)
         return text
 
-    def _typed(self, node: yaml.Node, path: Path) -> Any:
+    def _typed(self, node: Node, path: Path) -> Any:
         """A plain scalar that YAML resolves to a non-string, or one with an explicit tag."""
         known = _COMMON.get((node.tag, node.value))
         if known is not None:  # saves the constructor on the usual `true`, `1`, `8`
@@ -339,7 +340,7 @@ class _Walker:
             self._error("yaml-tag", f"unsupported tag `{_short_text(node.tag)}`", loc, path)
             return self._text(str(node.value), path)
         try:
-            value = self.constructor.construct_object(node, deep=True)
+            value = self.constructor.construct_object(_yaml_node(node), deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError, KeyError, AttributeError, IndexError):
             value = None
             if kind == "integer" and _DIGITS.fullmatch(str(node.value)):
@@ -348,6 +349,8 @@ class _Walker:
                 message = f"{self._shown(path, str(node.value))} is not a valid {kind}"
             self._error("yaml-value", message, loc, path)
             return self._text(str(node.value), path)
+        finally:
+            self.constructor.constructed_objects.clear()  # each node is constructed once: keep none
         if isinstance(value, dt.date | dt.datetime):
             return self._text(value.isoformat(), path)
         return self._text(value, path) if isinstance(value, str) else value
@@ -438,12 +441,18 @@ _COMMON: dict[tuple[str, str], tuple[Any]] = {
 }
 
 
-def _merge_sources(node: yaml.Node) -> list[yaml.MappingNode]:
-    if isinstance(node, yaml.MappingNode):
+def _merge_sources(node: Node) -> list[MappingNode]:
+    if isinstance(node, MappingNode):
         return [node]
-    if isinstance(node, yaml.SequenceNode):
-        return [n for n in node.value if isinstance(n, yaml.MappingNode)]
+    if isinstance(node, SequenceNode):
+        return [n for n in node.value if isinstance(n, MappingNode)]
     return []
+
+
+def _yaml_node(node: Node) -> yaml.Node:
+    if isinstance(node, ScalarNode):
+        return node.yaml_node()
+    raise TypeError("only scalars are constructed")
 
 
 def _short_text(text: str, limit: int = 60) -> str:
