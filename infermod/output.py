@@ -62,10 +62,19 @@ def plain(text: str) -> str:
 def error(text: str) -> None:
     """`Error: ...` on stderr, wrapped at its width as the text views are (a URL, a path or an
     id longer than a line stays whole, so it can be copied)."""
+    _message(f"Error: {text}", "red")
+
+
+def warning(text: str) -> None:
+    """`Warning: ...` on stderr, wrapped as errors are."""
+    _message(f"Warning: {text}", "yellow")
+
+
+def _message(text: str, color: str) -> None:
     from infermod.render.wrap import width, wrap
 
-    lines = wrap(redact(f"Error: {text}").split("\n"), width(sys.stderr))
-    out("\n".join(style(line, "red", err=True) for line in lines), err=True)
+    lines = wrap(redact(text).split("\n"), width(sys.stderr))
+    out("\n".join(style(line, color, err=True) for line in lines), err=True)
 
 
 _CODES = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1", "dim": "2"}

@@ -45,14 +45,7 @@ def run(
             else {}
         )
     for region, detail in state.refused:
-        output.out(
-            output.style(
-                f"Warning: region {region} was not read ({detail}): its deployments are not shown",
-                "yellow",
-                err=True,
-            ),
-            err=True,
-        )
+        output.warning(f"region {region} was not read ({detail}): its deployments are not shown")
     if key is None:
         output.out(render_deployments(config.stack, deployments, "json" if as_json else fmt, access))
         return 0
@@ -85,4 +78,4 @@ def _private_access(gateway: Any, deployments: list[ActualDeployment]) -> dict[s
 
 
 def _warn(text: str) -> None:
-    output.out(output.style(f"Warning: {text}", "yellow", err=True), err=True)
+    output.warning(text)

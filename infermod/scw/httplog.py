@@ -71,9 +71,8 @@ def configure(environ: dict[str, str] | None = None) -> None:
         return
     level = LEVELS.get(name)
     if level is None:
-        output.out(
-            f"Warning: INFERMOD_LOG={name!r} is not a level (trace, debug, info, warn, error, off); using debug",
-            err=True,
+        output.warning(
+            f"INFERMOD_LOG={name!r} is not a level (trace, debug, info, warn, error, off); using debug"
         )
         level = logging.DEBUG
     logger.setLevel(level)
@@ -102,10 +101,7 @@ def _open(path: str) -> logging.Handler:
             os.set_blocking(fd, True)
             return _FileHandler(os.fdopen(fd, "a", encoding="utf-8"))
         except OSError as exc:
-            output.out(
-                f"Warning: INFERMOD_LOG_PATH {path}: {exc.strerror or exc}; logging to stderr instead",
-                err=True,
-            )
+            output.warning(f"INFERMOD_LOG_PATH {path}: {exc.strerror or exc}; logging to stderr instead")
     return logging.StreamHandler(sys.stderr)
 
 

@@ -131,3 +131,18 @@ def test_an_error_on_a_terminal_wraps_at_its_width(tmp_path):
     assert " ".join(line.strip() for line in lines) == (
         "Error: no-plan-here.json: cannot read plan file: No such file or directory"
     )
+
+
+def test_a_warning_wraps_as_errors_do(cli, scw_env, tmp_path, monkeypatch):
+    write(tmp_path / "infermod.yaml", TWO)
+    monkeypatch.setenv("INFERMOD_LOG", "loud")
+    monkeypatch.setenv("COLUMNS", "40")
+    result = cli("output")
+    every = result.err.splitlines()
+    assert every and every[0].startswith("Warning: "), result.err
+    # the warning and its continuation lines (the debug log it turns on follows, unwrapped)
+    lines = every[:1] + [line for line in every[1:] if line.startswith("         ")]
+    assert len(lines) > 1 and max(len(line) for line in lines) <= 40, result.err
+    assert " ".join(line.strip() for line in lines).startswith(
+        "Warning: INFERMOD_LOG='loud' is not a level (trace, debug, info, warn, error, off); using debug"
+    )
