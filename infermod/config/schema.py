@@ -217,7 +217,7 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
         extra = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
         close = [m for k in extra[:20] for m in _close(k, tuple(allowed))]
         guess = f" (did you mean `{close[0]}`?)" if close else ""
-        shown = ", ".join(f"`{_short(k, 40)[1:-1]}`" for k in extra[:5]) + (" ..." if len(extra) > 5 else "")
+        shown = ", ".join(f"`{_key(k)}`" for k in extra[:5]) + (" ..." if len(extra) > 5 else "")
         return f"unknown key {shown}{guess}; expected one of: {', '.join(allowed)}"
     if validator == "type":
         return f"found {found} ({_json_type(error.instance)}), expected {expected}"
@@ -236,6 +236,13 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
     if validator == "propertyNames":
         return f"invalid key {found}: use lowercase letters, digits and single hyphens (at most 63)"
     return _limit_message(str(validator), expected, found, error.instance)
+
+
+def _key(key: object) -> str:
+    """An unknown key as a message names it: its first 40 characters, escaped, and `...` when
+    there are more."""
+    text = str(key)
+    return repr(text[:40])[1:-1] + ("..." if len(text) > 40 else "")
 
 
 @lru_cache(maxsize=1024)

@@ -10,8 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from infermod.config.schema import SENSITIVE_FIELDS, expected_types, schema_findings, typed_interpolations
-from infermod.config.yamlsource import load_bytes
+from infermod.config.schema import (
+    SENSITIVE_FIELDS,
+    expected_types,
+    schema_findings,
+    schema_text,
+    typed_interpolations,
+)
+from infermod.config.yamlsource import LoadedFile, load_bytes
+from infermod.findings import Location
 
 HEAD = "version: 1\nstack: s\ndeployments:\n  d:\n    model: x/y\n    endpoints: [{public: true}]\n"
 
@@ -170,3 +177,166 @@ def test_the_shipped_schema_closes_every_object(cli):
     walk(schema, "#")
     # top, defaults, two lifecycles, model, deployment, endpoint, two timeouts blocks
     assert len(objects) == 9, objects
+
+
+def messages(body: str) -> list[tuple[str | None, str | None, str]]:
+    return [(f.field, f.resource, f.message) for f in findings(body)]
+
+
+def test_the_schema_check_itself_refuses_a_trailing_line_break():
+    # the loader replaces control characters, but the check does not lean on it: Python's `$`
+    # would match before a final "\n", so every pattern is anchored with `\Z`
+    loaded = LoadedFile("c.yaml", {"version": 1, "stack": "shop\n"}, {}, {}, [])
+    (f,) = schema_findings(loaded)
+    assert (f.field, f.location) == ("stack", Location("c.yaml", 1, 1))  # no location known: the top
+    assert f.message == "found 'shop\\n', expected lowercase letters and digits, separated by single hyphens"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("false", False), ("yes", True), ("no", False), ("on", True), ("off", False)],
+)
+def test_each_yaml_word_for_a_boolean_takes_its_value(value, expected):
+    body = HEAD + "    node_type: L4\n    accept_eula: ${V}\n"
+    loaded = typed_interpolations(load_bytes("c.yaml", body.encode(), {"V": value}))
+    assert loaded.data["deployments"]["d"]["accept_eula"] is expected
+
+
+@pytest.mark.parametrize("value", ["yes", "null", "~", "1.5"])
+def test_an_integer_field_never_takes_another_type_from_a_variable(value):
+    # the schema then says what was found: the text as written
+    body = HEAD + "    node_type: L4\n    size: ${V}\n"
+    loaded = typed_interpolations(load_bytes("c.yaml", body.encode(), {"V": value}))
+    assert loaded.data["deployments"]["d"]["size"] == value
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("version: 2\nstack: s\n", [("version", None, "found 2, expected 1")]),
+        (
+            HEAD + "    node_type: L4\n    features: [function_calling, function_calling]\n",
+            [
+                (
+                    "deployments.d.features",
+                    "deployment.d",
+                    "found ['function_calling', 'function_calling'], expected no repeated items",
+                )
+            ],
+        ),
+        (
+            HEAD + "    node_type: true\n",
+            [("deployments.d.node_type", "deployment.d", "found true (boolean), expected string")],
+        ),
+        (
+            HEAD + "    node_type: null\n",
+            [("deployments.d.node_type", "deployment.d", "found null (null), expected string")],
+        ),
+        (
+            HEAD + "    node_type: 1.5\n",
+            [("deployments.d.node_type", "deployment.d", "found 1.5 (number), expected string")],
+        ),
+        (
+            "version: 1\nstack: s\ndeployments: 5\n",
+            [("deployments", None, "found 5 (integer), expected object")],
+        ),
+        (
+            "version: 1\nstack: s\ndeployments:\n  d: 5\n",
+            [("deployments.d", "deployment.d", "found 5 (integer), expected object")],
+        ),
+        (
+            "version: 1\nstack: s\ndeployments:\n  d:\n    model: x/y\n    node_type: L4\n    endpoints: [{}]\n",
+            # of the two forms an endpoint may take, the closest one says what is missing
+            [("deployments.d.endpoints[0].public", "deployment.d", "`public` is required")],
+        ),
+    ],
+)
+def test_each_message_at_its_field_and_resource(body, expected):
+    assert messages(body) == expected
+
+
+# 2**199 has 60 digits (the most a message quotes), 2**199 - 1 one bit less, 2**200 one bit more
+@pytest.mark.parametrize(
+    ("size", "found"),
+    [
+        (2**199 - 1, str(2**199 - 1)),
+        (2**199, "a very large integer"),
+        (2**200, "a very large integer"),
+    ],
+)
+def test_an_integer_of_200_bits_or_more_is_not_written_out(size, found):
+    (f,) = findings(HEAD + f"    node_type: L4\n    size: {size}\n")
+    assert f.message == f"found {found}, expected at most 50"
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        ("{a: 1, b: 2, c: 3}", "{'a': 1, 'b': 2, 'c': 3}"),
+        ("{a: 1, b: 2, c: 3, d: 4}", "{'a': 1, 'b': 2, 'c': 3, 'd': 4}"),
+        ("{a: 1, b: 2, c: 3, d: 4, e: 5}", "{'a': 1, 'b': 2, 'c': 3, 'd': 4, ...}"),
+        ("{" + "k" * 25 + ": " + "v" * 25 + "}", "{'" + "k" * 16 + "...: '" + "v" * 16 + "...}"),
+        ("[1, 2, 3, 4]", "[1, 2, 3, 4]"),
+        ("[1, 2, 3, 4, 5]", "[1, 2, 3, 4, ...]"),
+        ("[" + "w" * 25 + "]", "['" + "w" * 16 + "...]"),
+        ("'" + "A" * 58 + "'", "'" + "A" * 58 + "'"),  # 60 characters quoted: whole
+        ("'" + "A" * 59 + "'", "'" + "A" * 56 + "..."),  # 61: cut to 60
+    ],
+)
+def test_a_value_is_quoted_briefly_its_first_items_and_characters(value, found):
+    kind = "object" if value.startswith("{") else "array" if value.startswith("[") else None
+    if kind:
+        (f,) = findings(HEAD + f"    node_type: {value}\n")
+        assert f.message == f"found {found} ({kind}), expected string"
+    else:  # a stack name of capitals: also too long, a finding of its own
+        said = [
+            f.message for f in findings(HEAD.replace("stack: s", f"stack: {value}") + "    node_type: L4\n")
+        ]
+        assert f"found {found}, expected lowercase letters and digits, separated by single hyphens" in said
+
+
+def test_a_secret_inside_a_value_shown_is_hidden():
+    body = "version: 1\nstack: s\nmodels: [{secret: hf_abcdefghijklmnop, source: a/b}]\n"
+    (f,) = findings(body)
+    assert f.message == "found [{'secret': '(sens...] (array), expected object"
+
+
+def test_an_unknown_key_beside_another_error_leaves_that_error_at_its_field():
+    body = "version: 1\nstack: s\ndeployments:\n  d:\n    model: x/y\n    endpoints: [{public: true}]\n    zone: a\n    replica: 2\n"
+    assert [(f, m.split(";")[0]) for f, _, m in messages(body)] == [
+        ("deployments.d.zone", "unknown key `replica`, `zone`"),  # at the first written
+        ("deployments.d.node_type", "`node_type` is required"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "shown"),
+    [
+        (["a1", "a2", "a3", "a4"], "`a1`, `a2`, `a3`, `a4`"),
+        (["a1", "a2", "a3", "a4", "a5"], "`a1`, `a2`, `a3`, `a4`, `a5`"),
+        (["a1", "a2", "a3", "a4", "a5", "a6"], "`a1`, `a2`, `a3`, `a4`, `a5` ..."),
+        (["x" * 50], "`" + "x" * 40 + "...`"),
+        (["y" * 40], "`" + "y" * 40 + "`"),
+        # the guess is for the first unknown key (in order) that has one
+        (["regoin", "acept_eula"], "`acept_eula`, `regoin` (did you mean `accept_eula`?)"),
+    ],
+)
+def test_an_unknown_key_message_names_five_keys_at_most_and_guesses_for_the_first(keys, shown):
+    body = "version: 1\ndefaults: {" + ", ".join(f"{k}: 1" for k in keys) + "}\n"
+    (f,) = findings(body)
+    assert (
+        f.message == f"unknown key {shown}; expected one of: accept_eula, lifecycle, project_id, region, tags"
+    )
+
+
+@pytest.mark.parametrize(("before", "guessed"), [(19, True), (20, False)])
+def test_a_guess_is_looked_for_among_the_first_twenty_unknown_keys(before, guessed):
+    keys = [f"a{i:02}" for i in range(before)] + ["regoin"]  # `regoin` sorts after them all
+    (f,) = findings("version: 1\ndefaults: {" + ", ".join(f"{k}: 1" for k in keys) + "}\n")
+    assert ("(did you mean `region`?)" in f.message) is guessed
+
+
+def test_the_schema_follows_regions_that_sort_before_the_known_one(monkeypatch):
+    monkeypatch.setenv("INFERMOD_REGIONS", "de-fra,fr-par")
+    top = json.loads(schema_text())
+    assert top["properties"]["defaults"]["properties"]["region"]["enum"] == ["de-fra", "fr-par"]
