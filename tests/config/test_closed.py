@@ -59,3 +59,24 @@ def test_a_misspelt_key_gets_the_closest_field_as_its_guess():
     [top] = unknown_fields({"defaults": {"regoin": "fr-par"}}, {}, [])
     assert (top.field, top.resource) == ("defaults.regoin", None)
     assert "(did you mean `region`?)" in top.message
+
+
+def test_timeouts_blocks_are_checked_a_models_for_create_only():
+    raw = {
+        "models": {"m": {"source": "a/b", "type": "chat", "timeouts": {"create": "3h", "update": "1h"}}},
+        "deployments": {
+            "d": {**DEP, "timeouts": {"create": "80m", "update": "80m", "delete": "20m", "craete": "1m"}}
+        },
+    }
+    found = unknown_fields(raw, {}, [])
+    assert [f.field for f in found] == ["models.m.timeouts.update", "deployments.d.timeouts.craete"]
+    assert "(did you mean `create`?); expected one of: create, update, delete" in found[1].message
+
+
+def test_resources_of_the_wrong_shape_are_left_to_the_schema():
+    # the schema says `models.m` is not an object; the guard neither crashes nor says more
+    raw = {
+        "models": {"m": 5, "n": ["x"]},
+        "deployments": {"d": "x", "e": {**DEP, "timeouts": 5, "lifecycle": []}},
+    }
+    assert unknown_fields(raw, {}, []) == []
