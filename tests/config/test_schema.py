@@ -316,6 +316,7 @@ def test_an_unknown_key_beside_another_error_leaves_that_error_at_its_field():
         (["a1", "a2", "a3", "a4", "a5"], "`a1`, `a2`, `a3`, `a4`, `a5`"),
         (["a1", "a2", "a3", "a4", "a5", "a6"], "`a1`, `a2`, `a3`, `a4`, `a5` ..."),
         (["x" * 50], "`" + "x" * 40 + "...`"),
+        (["z" * 41], "`" + "z" * 40 + "...`"),
         (["y" * 40], "`" + "y" * 40 + "`"),
         # the guess is for the first unknown key (in order) that has one
         (["regoin", "acept_eula"], "`acept_eula`, `regoin` (did you mean `accept_eula`?)"),
