@@ -54,6 +54,13 @@ class Catalog(NamedTuple):
     lifecycle: dict[str, Lifecycle]  # model name (with and without the :variant) -> lifecycle
     currency: str = "EUR"
 
+    def custom(self, region: str, name: str, model_id: str | None) -> ModelInfo | None:
+        """A custom model's entry: by its id when the configuration adopts one (`id:`),
+        else by the name infermod gives the models it imports."""
+        if model_id is None:
+            return self.models.get((region, name))
+        return next((m for m in self.models.values() if m.id == model_id and m.region == region), None)
+
     def lifecycle_of(self, model: str) -> Lifecycle | None:
         """The entry named like the model: exactly, then without its `:variant`, then also
         without its `provider/` (how the Product Catalog names models is not documented)."""

@@ -114,7 +114,8 @@ def _replace(f: Callable[..., Any]) -> Callable[..., Any]:
         multiple=True,
         metavar="ADDRESS",
         callback=deployment_addresses_option,
-        help="Replace this deployment (deployment.KEY) even if nothing changed; repeatable.",
+        help="Replace this deployment (deployment.KEY) even if nothing changed, or import this custom "
+        "model (model.KEY) again, e.g. after its secret changed; repeatable.",
     )(f)
 
 
@@ -426,11 +427,12 @@ def output(**kwargs: Any) -> int:
 
 @cli.command(name="import")
 @click.argument("address")
-@click.argument("deployment_id")
+@click.argument("deployment_id", metavar="ID")
 @_files
 @_scaleway
 def import_(**kwargs: Any) -> int:
-    """Adopt an existing deployment under ADDRESS (deployment.KEY) by tagging it."""
+    """Adopt an existing deployment (deployment.KEY: tags it) or custom model (model.KEY: writes
+    `id: ID` under models.KEY, as custom models cannot be tagged) under ADDRESS."""
     from infermod.commands.import_ import run
 
     return run(**kwargs)

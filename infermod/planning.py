@@ -34,7 +34,7 @@ from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.rules.policy import Policy, policy_findings
 from infermod.rules.quota import plan_quota_findings
 from infermod.rules.regions import region_findings
-from infermod.rules.safety import prevent_destroy, safety_findings
+from infermod.rules.safety import model_in_use, prevent_destroy, safety_findings
 from infermod.rules.status import plan_status_findings
 from infermod.rules.updates import carried_out
 from infermod.state import ActualState, StackState
@@ -87,6 +87,7 @@ def build_plan(
     changes, findings = _judged_diff(config, ours, catalog, observed.default_project, destroy)
     narrowed = narrow(config, changes, targets, replace, destroy)
     findings = list(prior_findings or []) + findings + prevent_destroy(config, narrowed.forced)
+    findings += model_in_use(config, state, narrowed.forced)  # --replace model.KEY deletes it first
     changes = [with_consequences(c) for c in narrowed.changes]
     findings += plan_status_findings(config, ours, changes)
     findings += region_findings(config, state)

@@ -174,6 +174,12 @@ def owns_model_name(stack: str, name: str) -> bool:
     return len(parts) == 3 and parts[0] == stack and len(parts[2]) == 8 and _is_hex(parts[2])
 
 
+def claimed_model_name(name: str) -> bool:
+    """Named as infermod names its imports, for some stack: that stack's, nobody else's."""
+    parts = name.split("--")
+    return len(parts) == 3 and bool(parts[0]) and bool(parts[1]) and len(parts[2]) == 8 and _is_hex(parts[2])
+
+
 def model_key(name: str) -> str:
     return name.split("--")[1]
 

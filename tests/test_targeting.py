@@ -105,7 +105,9 @@ def test_replace_refuses_what_cannot_be_replaced(cli, scw_env, tmp_path):
     missing = cli("plan", "--replace", "deployment.chat")
     assert missing.code == 1 and "does not exist yet" in missing.err
     model = cli("plan", "--replace", "model.ft")
-    assert model.code == 1 and "deployment.KEY" in model.err
+    assert model.code == 1 and "--replace model.ft: it does not exist yet (this plan creates it)" in model.err
+    other = cli("plan", "--replace", "output.ft")
+    assert other.code == 1 and "not a resource address: use deployment.KEY or model.KEY" in other.err
     assert cli("destroy", "--replace", "deployment.chat").code == 1  # no such option: a usage error
 
 

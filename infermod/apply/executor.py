@@ -451,7 +451,8 @@ def guarded(gateway: Gateway, plan: Plan, config: Config) -> Gateway:
         for e in c.endpoint_changes
         if e.endpoint_id
     }
-    return OwnedOnly(gateway, plan.stack, protected, owners)
+    adopted = frozenset(m.id for m in config.models if m.id)
+    return OwnedOnly(gateway, plan.stack, protected, owners, adopted)
 
 
 def _replaces(change: ResourceChange) -> tuple[str, ...]:

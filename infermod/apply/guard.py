@@ -1,7 +1,8 @@
 """Ownership and prevent_destroy, checked again at write time, whatever any plan file says.
 
 The executor writes through `OwnedOnly`: before each update or delete it reads the resource
-and refuses unless it carries this stack's tags (deployments; models: this stack's name), the
+and refuses unless it carries this stack's tags (deployments; models: this stack's name, or an
+`id:` of the configuration adopting it), the
 key it is addressed as, and, for a delete, no `prevent_destroy` in the configuration (unless
 it is, proven again at the delete, a younger duplicate an interrupted run left).
 Endpoints are changed only on a deployment that passes, and only when the deployment really
@@ -16,7 +17,7 @@ from infermod.config.model import EndpointSpec
 from infermod.errors import FatalError
 from infermod.records import Deployment
 from infermod.scw.gateway import Gateway
-from infermod.state import ActualDeployment, ActualModel, owns_model_name
+from infermod.state import ActualDeployment, ActualModel, claimed_model_name, owns_model_name
 
 
 class Refused(FatalError):
@@ -32,6 +33,7 @@ class OwnedOnly(Gateway):
         stack: str,
         protected: set[str],
         endpoint_owners: dict[str, str],
+        adopted_models: frozenset[str] = frozenset(),
     ) -> None:
         # Same client and API objects as `inner`; only the writes below are checked.
         self.client, self.attempts = inner.client, inner.attempts
@@ -40,6 +42,9 @@ class OwnedOnly(Gateway):
         self.protected = protected  # keys with lifecycle.prevent_destroy
         self.endpoint_owners = endpoint_owners  # endpoint id -> deployment id, as planned
         self.created: set[str] = set()  # made by this run: a losing race copy may be deleted
+        # models the configuration adopts by `id` (they cannot be tagged or renamed): the
+        # configuration is their only ownership record
+        self.adopted_models = adopted_models
 
     def _owned(self, region: str, deployment_id: str, doing: str) -> ActualDeployment:
         dep = self.get_deployment(region, deployment_id)
@@ -108,9 +113,11 @@ class OwnedOnly(Gateway):
         model: ActualModel | None = self.get_model(region, model_id)
         if model is None:
             return
-        if not owns_model_name(self.stack, model.name):
+        adopted = model_id in self.adopted_models and not claimed_model_name(model.name)
+        if not owns_model_name(self.stack, model.name) and not adopted:
             raise Refused(
                 f"refused to delete model `{model.name}` ({model_id}): its name does not belong to "
-                f"stack `{self.stack}`; infermod never deletes what it does not own"
+                f"stack `{self.stack}` and the configuration does not adopt it (`id:`); infermod never "
+                "deletes what it does not own"
             )
         super().delete_model(region, model_id)

@@ -1,4 +1,9 @@
-"""`infermod import deployment.KEY ID`: adopt an existing deployment by adding ownership tags."""
+"""`infermod import deployment.KEY ID` / `model.KEY ID`: adopt an existing resource.
+
+A deployment is adopted by adding its ownership tags. A custom model cannot be tagged or
+renamed, so it is adopted by writing `id: ID` under models.KEY in the configuration: that line
+is the stack's record that it owns the model (plans, apply's write-time guard and destroy read
+it), and removing it gives the model back, untouched."""
 
 from __future__ import annotations
 
@@ -22,10 +27,12 @@ SETTLE_TIMEOUT = 600.0
 
 def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str | None, sandbox: bool) -> int:
     kind, _, key = address.partition(".")
-    if kind != "deployment" or not key:
-        raise PlanError(
-            f"{address}: expected an address like deployment.KEY (only deployments can be imported)"
-        )
+    if kind not in ("deployment", "model") or not key:
+        raise PlanError(f"{address}: expected an address like deployment.KEY or model.KEY")
+    if kind == "model":
+        from infermod.commands.import_model import run_model
+
+        return run_model(address, key, deployment_id, files, profile, sandbox)
     config, _ = load_valid_config(files)
     spec = next((d for d in config.deployments if d.key == key), None)
     if spec is None:

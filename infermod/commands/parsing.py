@@ -109,9 +109,11 @@ def addresses_option(_ctx: click.Context, param: click.Parameter, values: tuple[
 def deployment_addresses_option(
     _ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> tuple[str, ...]:
-    """A click callback for repeatable --replace: deployment addresses only."""
+    """A click callback for repeatable --replace: deployment and model addresses."""
     return tuple(
-        dict.fromkeys(_converted(lambda v: parse_address(v, ("deployment",)), v, param) for v in values)
+        dict.fromkeys(
+            _converted(lambda v: parse_address(v, ("deployment", "model")), v, param) for v in values
+        )
     )
 
 

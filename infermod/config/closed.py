@@ -17,7 +17,7 @@ from infermod.findings import Finding
 TOP = ("version", "stack", "defaults", "models", "deployments")
 LIFECYCLE = ("prevent_destroy", "create_before_destroy")
 DEFAULTS = ("region", "project_id", "tags", "lifecycle", "accept_eula")
-MODEL = ("source", "secret", "type", "region", "project_id", "timeouts")
+MODEL = ("source", "secret", "type", "region", "project_id", "timeouts", "id")
 TIMEOUTS = ("create", "update", "delete")
 MODEL_TIMEOUTS = ("create",)
 ENDPOINT = ("public", "private_network_id", "disable_auth")

@@ -194,7 +194,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
             secret = Secret(str(item["secret"]), origin)
             sensitive.append(secret)
             sensitive.extend(Secret(v, "env") for v in merged.env_values.get(f"models.{key}.secret", []) if v)
-        repo = repo_id(item["source"])
+        repo = repo_id(str(item.get("source") or ""))
         models.append(
             ModelSpec(
                 key=key,
@@ -206,6 +206,7 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
                 project_id=item.get("project_id", project),
                 location=merged.locations.get(("models", key)),
                 timeouts=_timeouts(item.get("timeouts"), closed.MODEL_TIMEOUTS),
+                id=str(item["id"]).lower() if item.get("id") else None,
             )
         )
     model_keys = {m.key for m in models} | set(raw["models"])

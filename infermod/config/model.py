@@ -27,13 +27,16 @@ class Lifecycle(NamedTuple):
 class ModelSpec(NamedTuple):
     key: str
     name: str  # name in Scaleway: <stack>--<key>--<digest of source>, see ownership in README
-    repo_id: str  # Hugging Face ORG/NAME
+    repo_id: str  # Hugging Face ORG/NAME; "" for an adopted model written without `source`
     secret: Secret | None
     type: str
     region: str
     project_id: str | None
     location: Location | None
     timeouts: Timeouts = Timeouts()  # the import's own limit (infermod/limits.py)
+    # an existing custom model this key adopts (`id:`): models cannot be tagged or renamed, so
+    # this line of the configuration is the stack's record that it owns that model
+    id: str | None = None
 
     @property
     def address(self) -> str:

@@ -28,7 +28,7 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
-from infermod.state import ActualDeployment, ActualModel, StackState, model_key
+from infermod.state import ActualDeployment, ActualModel, StackState, claimed_model_name, model_key
 
 
 def compare(
@@ -79,28 +79,65 @@ class ModelRef(NamedTuple):
     id: str | None
 
 
+def adoptable(model: ActualModel) -> bool:
+    """A model a configuration's `id:` may adopt: one that no stack's name claims."""
+    return not claimed_model_name(model.name)
+
+
 def _models(
     config: Config, ours: StackState, default_project: str, destroy: bool
 ) -> tuple[list[ResourceChange], dict[str, ModelRef]]:
-    """Model changes, and each model key's name and id for deployments (None: known after apply)."""
+    """Model changes, and each model key's name and id for deployments (None: known after apply).
+
+    A model is the stack's when its name says so (infermod imported it) or when the
+    configuration adopts it by `id` (custom models cannot be tagged or renamed, so the `id`
+    line is the only record). The stack's own import comes first: an `id` naming a model that
+    no longer exists (re-imported with --replace) is simply not needed any more."""
     owned = {(m.region, m.project_id, m.name): m for m in ours.models}
+    by_id = {m.id: m for m in ours.everything.models if adoptable(m)}
     changes = []
     refs: dict[str, ModelRef] = {}
-    for spec in [] if destroy else config.models:
+    for spec in config.models:
         project = spec.project_id or default_project
-        actual = owned.pop((spec.region, project, spec.name), None)
-        after = _model_after(spec, project)
+        own = owned.pop((spec.region, project, spec.name), None) if spec.repo_id else None
+        adopted = by_id.get(spec.id) if spec.id else None
+        if adopted is not None and (adopted.region, adopted.project_id) != (spec.region, project):
+            adopted = None  # in another region or project: rules/adoption.py says so
+        if adopted is not None:
+            owned.pop((adopted.region, adopted.project_id, adopted.name), None)
         change = partial(_change, spec.address, "model", spec.key, spec.region, project)
+        if destroy:
+            changes += [
+                change(
+                    DELETE,
+                    m,
+                    None,
+                    reason="delete_because_no_resource_config",
+                    reasons=("destroy requested",),
+                )
+                for m in (own, adopted)
+                if m is not None
+            ]
+            continue
+        if own is not None and adopted is not None and own.id != adopted.id:
+            # an interrupted --replace of an adopted model: its re-import stands, the old one goes
+            why = f"replaced by the stack's own import `{own.name}` ({own.id}); remove `id: {adopted.id}`"
+            changes.append(change(DELETE, adopted, None, reason="delete_because_replaced", reasons=(why,)))
+        actual = own or adopted
+        if actual is None and not spec.repo_id:
+            continue  # an `id` that names no model, and no source to import one: rules/adoption.py
+        name = actual.name if actual is not None and actual is adopted else spec.name
+        after = _model_after(spec, project, name)
         if actual is None:
             changes.append(change(CREATE, None, after, reasons=("new custom model",)))
-            refs[spec.key] = ModelRef(spec.name, None)
-        elif actual.status == "error":
+            refs[spec.key] = ModelRef(name, None)
+        elif actual.status == "error" and spec.repo_id:  # without a source: rules/adoption.py
             reason = f"the import failed: {actual.error_message}"
             changes.append(change(REPLACE, actual, after, reason="replace_because_error", reasons=(reason,)))
-            refs[spec.key] = ModelRef(spec.name, None)
+            refs[spec.key] = ModelRef(name, None)
         else:
             changes.append(change(NOOP, actual, after))
-            refs[spec.key] = ModelRef(spec.name, actual.id)
+            refs[spec.key] = ModelRef(name, actual.id)
     for (_, _, name), actual in sorted(owned.items()):
         reason = "destroy requested" if destroy else "no longer in the configuration, or its source changed"
         changes.append(
@@ -120,12 +157,12 @@ def _models(
     return changes, refs
 
 
-def _model_after(spec: ModelSpec, project: str) -> Model:
+def _model_after(spec: ModelSpec, project: str, name: str) -> Model:
     return Model(
-        name=spec.name,
+        name=name,
         region=spec.region,
         project_id=project,
-        source=spec.source_url,
+        source=spec.source_url if spec.repo_id else None,
         has_secret=spec.secret is not None,
         type=spec.type,
         api=spec.api,

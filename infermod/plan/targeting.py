@@ -47,7 +47,8 @@ def narrow(
 def force_replacements(
     changes: Sequence[ResourceChange], replace: Sequence[str], config: Config
 ) -> list[ResourceChange]:
-    """Each --replace deployment becomes a replacement, whatever the diff found."""
+    """Each --replace deployment becomes a replacement, and each --replace model a new import,
+    whatever the diff found."""
     out = list(changes)
     for address in replace:
         index = next((i for i, c in enumerate(out) if c.address == address and c.actions != DELETE), None)
@@ -56,7 +57,7 @@ def force_replacements(
             why = (
                 "it is no longer in the configuration (this plan deletes it)"
                 if gone
-                else "no such deployment"
+                else f"no such {address.split('.')[0]}"
             )
             raise PlanError(f"--replace {address}: {why}")
         change = out[index]
@@ -64,6 +65,9 @@ def force_replacements(
             raise PlanError(f"--replace {address}: it does not exist yet (this plan creates it)")
         if change.is_replace:
             out[index] = change._replace(reasons=(*change.reasons, REPLACE_REASON))
+            continue
+        if change.type == "model":
+            out[index] = _reimport(change, out, config)
             continue
         spec = next(d for d in config.deployments if d.address == address)
         out[index] = change._replace(
@@ -73,6 +77,37 @@ def force_replacements(
             downtime=None,
         )
     return out
+
+
+def _reimport(change: ResourceChange, changes: Sequence[ResourceChange], config: Config) -> ResourceChange:
+    """`--replace model.KEY`: delete the model, then import it again from its source (with the
+    configuration's current `secret`, which no plan can compare). The model keeps its name, so
+    it cannot be imported again before the old one is deleted: refused while deployments use it."""
+    spec = config.model(change.key)
+    if spec is None or not spec.repo_id:
+        raise PlanError(
+            f"--replace {change.address}: it has no `source` in the configuration to import it again from; "
+            "write the Hugging Face repository as `source:` first"
+        )
+    users = sorted(
+        c.address
+        for c in changes
+        if c.type == "deployment"
+        and isinstance(c.before, Deployment)
+        and c.before.model_id == change.resource_id
+    )
+    if users:
+        raise PlanError(
+            f"--replace {change.address}: {', '.join(users)} {'use' if len(users) > 1 else 'uses'} it, and "
+            "importing it again deletes it first (the new import takes its name); to import it again "
+            "without stopping them, give the model a new key under `models:` and point them at it: "
+            "infermod imports the new one, moves them, then deletes the old one"
+        )
+    reasons = (
+        f"import it again from {spec.source_url}, with the configuration's current `secret`",
+        REPLACE_REASON,
+    )
+    return change._replace(actions=REPLACE, action_reason="replace_by_request", reasons=reasons)
 
 
 def select(changes: Sequence[ResourceChange], targets: Sequence[str], destroy: bool) -> list[ResourceChange]:

@@ -67,6 +67,8 @@ def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
 
     out: list[Finding] = []
     for model in config.models:
+        if not model.repo_id:  # an adopted model written without its source: nothing to read
+            continue
         source = HubSource(model.repo_id, model.secret.reveal() if model.secret else None)
         report = check_model(source, model.type, identity=model.repo_id, resource=model.address)
         out += [
@@ -79,7 +81,7 @@ def custom_model_findings(config: Config, catalog: Catalog) -> list[Finding]:
             weights = report.weights_bytes(dep.quantization or 16)
             if dep.model != model.key or node is None or weights is None:
                 continue
-            imported = catalog.models.get((dep.region, model.name))
+            imported = catalog.custom(dep.region, model.name, model.id)
             if imported is not None and imported.support:
                 continue  # once imported, the API's `allowed` per node type is the verdict (fit.py)
             if weights * OVERHEAD > node.vram_bytes:

@@ -49,7 +49,7 @@ def _f(
 def _model_info(config: Config, catalog: Catalog, dep: DeploymentSpec) -> ModelInfo | None:
     if dep.custom:
         model = config.model(dep.model)
-        return catalog.models.get((dep.region, model.name)) if model else None
+        return catalog.custom(dep.region, model.name, model.id) if model else None
     return catalog.models.get((dep.region, dep.model))
 
 

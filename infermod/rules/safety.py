@@ -9,6 +9,7 @@ from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 from infermod.plan.duplicates import DUPLICATE
 from infermod.plan.model import CREATE, ResourceChange
+from infermod.rules.adoption import adoption_findings
 from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState, StackState
 
 NameIndex = dict[tuple[str, str, str], list[ActualDeployment]]
@@ -23,7 +24,7 @@ def safety_findings(config: Config, ours: StackState, changes: Sequence[Resource
     findings += creation_conflicts(config, ours.everything, changes)
     findings += prevent_destroy(config, changes)
     findings += model_in_use(config, ours.everything, changes)
-    return findings
+    return findings + adoption_findings(config, ours.everything, changes)
 
 
 def creation_conflicts(

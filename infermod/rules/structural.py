@@ -146,6 +146,9 @@ def _duplicate_names(config: Config) -> list[Finding]:
     return out
 
 
+MODEL_SOURCE = "model-source"  # neither `source` nor `id`: what `import model.KEY ID` resolves
+
+
 def _model_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
     used = {
         d.get("model")
@@ -153,7 +156,35 @@ def _model_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
         if isinstance(d, dict) and isinstance(d.get("model"), str)
     }
     out = []
+    adopted: dict[str, str] = {}
     for model in config.models:
+        if not model.repo_id and model.id is None and isinstance(raw["models"].get(model.key), dict):
+            out.append(
+                Finding(
+                    MODEL_SOURCE,
+                    "error",
+                    "`source` is required (or `id`, to adopt an existing custom model)",
+                    model.address,
+                    model.location,
+                    f"models.{model.key}",
+                    "write `source: ORG/NAME` (the Hugging Face repository to import), or adopt an existing "
+                    "model with `infermod import model.KEY ID`",
+                )
+            )
+        if model.id is not None and model.id in adopted:
+            out.append(
+                Finding(
+                    "model-id-twice",
+                    "error",
+                    f"models `{adopted[model.id]}` and `{model.key}` both adopt model {model.id}: one model, one key",
+                    model.address,
+                    config.where(f"models.{model.key}.id"),
+                    f"models.{model.key}.id",
+                    "keep the `id` under one key, and point the deployments at that key",
+                )
+            )
+        elif model.id is not None:
+            adopted[model.id] = model.key
         if model.secret is not None and model.secret.origin == "literal":
             out.append(
                 Finding(

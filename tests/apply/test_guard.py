@@ -93,6 +93,23 @@ def test_a_model_is_deleted_only_when_its_name_belongs_to_the_stack(gateway, sdk
     assert theirs.id in left and hand_made.id in left and mine.id not in left
 
 
+def test_an_adopted_model_is_deleted_only_through_the_configurations_id(gateway, sdk):
+    from scaleway.inference.v1 import ModelSource
+
+    source = ModelSource(url="https://huggingface.co/acme/support-bot-8b")
+    adopted = sdk.create_model(name="hand-made", source=source)
+    stranger = sdk.create_model(name="someone-elses", source=source)
+    # an `id` naming another stack's import never makes it this stack's
+    claimed = sdk.create_model(name="other--ft--0123abcd", source=source)
+    guard = OwnedOnly(gateway, "shop", set(), {}, frozenset({adopted.id, claimed.id}))
+    for model in (stranger, claimed):
+        with pytest.raises(Refused, match="the configuration does not adopt it"):
+            guard.delete_model("fr-par", model.id)
+    guard.delete_model("fr-par", adopted.id)
+    left = {m.id for m in sdk.list_models_all()}
+    assert adopted.id not in left and {stranger.id, claimed.id} <= left
+
+
 @pytest.mark.parametrize("status", ["creating", "ready"])
 def test_prevent_destroy_yields_only_for_a_duplicate_an_interrupted_run_left(emulator, gateway, sdk, status):
     # three copies of `chat`, each made by the create protocol of a different run: all but

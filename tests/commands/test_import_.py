@@ -15,8 +15,9 @@ def test_refusals_name_the_address_or_the_deployment_and_change_nothing(
     # tags naming two other stacks: `stack` agrees on neither, and neither is this one
     shared = create(sdk, "shared", ["infermod:stack=blog", "infermod:stack=wiki", "infermod:name=d0"])
     cases = {
-        ("model.ft", loose.id): "model.ft: expected an address like deployment.KEY",
-        ("deployment.", loose.id): "expected an address like deployment.KEY",
+        ("model.ft", loose.id): "model.ft is not declared: add it under `models:` first",
+        ("output.ft", loose.id): "output.ft: expected an address like deployment.KEY or model.KEY",
+        ("deployment.", loose.id): "expected an address like deployment.KEY or model.KEY",
         ("deployment.nope", loose.id): "deployment.nope is not declared: add it under `deployments:` first",
         (
             "deployment.d0",

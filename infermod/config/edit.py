@@ -1,0 +1,60 @@
+"""One small, verifiable edit of a configuration file: the `id:` line that adopts a model.
+
+Custom models cannot be tagged or renamed, so `infermod import model.KEY ID` records the
+adoption where the stack's ownership of that model can live: the configuration. The line goes
+first in the model's mapping, indented like its other fields (block style) or as the first
+entry of a `{...}` (flow style); everything else in the file, comments included, is kept byte
+for byte. The caller loads the file again to prove the edit says what it should.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from infermod.config.model import Config
+from infermod.errors import FatalError
+from infermod.writefile import write_atomically
+
+
+class NotEditable(FatalError):
+    """The file is written in a way this edit does not handle: the user adds the line."""
+
+
+def model_id_edit(config: Config, key: str, model_id: str) -> tuple[str, int, bytes]:
+    """(file, line, the file's bytes before) once `id: model_id` is written into models.KEY."""
+    here = config.locations.get(f"models.{key}")
+    fields = [loc for path, loc in config.locations.items() if path.startswith(f"models.{key}.")]
+    if here is None or not fields:
+        raise NotEditable(f"models.{key} has no fields this edit can place the line beside")
+    first = min(fields, key=lambda loc: (loc.line, loc.column))
+    if first.file != here.file:
+        raise NotEditable(f"models.{key} is written across files")
+    with open(here.file, "rb") as fh:
+        before = fh.read()
+    text = before.decode("utf-8")
+    lines = text.splitlines(keepends=True)
+    if first.line > len(lines) or here.line > len(lines):
+        raise NotEditable(f"{here.file} changed while it was read")
+    key_line = lines[here.line - 1]
+    after_key = key_line[here.column - 1 :].split(":", 1)
+    flow = len(after_key) == 2 and after_key[1].lstrip().startswith("{")
+    line = lines[first.line - 1]
+    at = first.column - 1
+    if flow:
+        lines[first.line - 1] = f"{line[:at]}id: {model_id}, {line[at:]}"
+        written = first.line
+    elif first.line > here.line and line[:at].strip() == "":
+        newline = "\r\n" if line.endswith("\r\n") else "\n"
+        lines.insert(first.line - 1, f"{line[:at]}id: {model_id}{newline}")
+        written = first.line
+    else:
+        raise NotEditable(f"models.{key} is not written as a plain mapping")
+    mode = stat.S_IMODE(os.stat(here.file).st_mode)
+    write_atomically(here.file, "".join(lines).encode("utf-8"), "configuration", mode=mode)
+    return here.file, written, before
+
+
+def restore(path: str, before: bytes) -> None:
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    write_atomically(path, before, "configuration", mode=mode)
