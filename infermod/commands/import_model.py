@@ -8,13 +8,13 @@ undone when it does not say what it should.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from infermod import hints, output
 from infermod.commands.common import load_valid_config
 from infermod.config.edit import NotEditable, model_id_edit, restore
 from infermod.errors import PlanError
+from infermod.lazyre import lazy
 from infermod.scw.errors import as_fatal
 from infermod.scw.session import open_session
 from infermod.state import ActualModel, claimed_model_name, model_key, owns_model_name
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from infermod.scw.gateway import Gateway
 
 PUBLIC_PROJECT_ID = "00000000-0000-0000-0000-000000000000"  # the catalog's models (recorded)
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_UUID = lazy(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 
 
 def run_model(

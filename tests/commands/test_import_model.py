@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -28,7 +29,13 @@ FLOW = "version: 1\nstack: shop\nmodels:\n  ft: {type: chat}   # no source: it c
 def hand_made(sdk, name="support-bot", project_id=None, url=HUB, secret=None):
     from scaleway.inference.v1 import ModelSource
 
-    return sdk.create_model(name=name, project_id=project_id, source=ModelSource(url=url, secret=secret))
+    model = sdk.create_model(name=name, project_id=project_id, source=ModelSource(url=url, secret=secret))
+    deadline = time.monotonic() + 30  # a bound, not a measure: the emulator imports in 0.3 s
+    while str(model.status) != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        model = sdk.get_model(model_id=model.id)
+    assert str(model.status) == "ready", model
+    return model
 
 
 def models(sdk):
