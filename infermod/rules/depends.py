@@ -36,6 +36,8 @@ DEPENDS: dict[str, tuple[str, ...]] = {
     "custom-model-beta": ("type",),
     "secret-literal": ("secret",),
     "model-unused": (),
+    "model-id-twice": ("id",),
+    "model-source": ("source", "id"),
 }
 
 

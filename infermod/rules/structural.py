@@ -157,20 +157,21 @@ def _model_findings(config: Config, raw: dict[str, Any]) -> list[Finding]:
     }
     out = []
     adopted: dict[str, str] = {}
-    for model in config.models:
-        if not model.repo_id and model.id is None and isinstance(raw["models"].get(model.key), dict):
+    for key, item in raw["models"].items():  # raw: a model whose key the builder refuses counts too
+        if isinstance(item, dict) and "source" not in item and "id" not in item:
             out.append(
                 Finding(
                     MODEL_SOURCE,
                     "error",
                     "`source` is required (or `id`, to adopt an existing custom model)",
-                    model.address,
-                    model.location,
-                    f"models.{model.key}",
+                    f"model.{key}",
+                    config.locations.get(f"models.{key}"),
+                    f"models.{key}",
                     "write `source: ORG/NAME` (the Hugging Face repository to import), or adopt an existing "
                     "model with `infermod import model.KEY ID`",
                 )
             )
+    for model in config.models:
         if model.id is not None and model.id in adopted:
             out.append(
                 Finding(
