@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 
+from infermod.config.closed import MODEL
 from infermod.config.model import Config
 from infermod.errors import FatalError
 from infermod.writefile import write_atomically
@@ -24,7 +25,8 @@ class NotEditable(FatalError):
 def model_id_edit(config: Config, key: str, model_id: str) -> tuple[str, int, bytes]:
     """(file, line, the file's bytes before) once `id: model_id` is written into models.KEY."""
     here = config.locations.get(f"models.{key}")
-    fields = [loc for path, loc in config.locations.items() if path.startswith(f"models.{key}.")]
+    located = (config.locations.get(f"models.{key}.{field}") for field in MODEL)
+    fields = [loc for loc in located if loc is not None]
     if here is None or not fields:
         raise NotEditable(f"models.{key} has no fields this edit can place the line beside")
     first = min(fields, key=lambda loc: (loc.line, loc.column))
