@@ -599,7 +599,7 @@ def _show_usage_error(exc: click.ClickException) -> None:
     as every other message is; an option name or a value longer than a line stays whole."""
     import io
 
-    from infermod.render.wrap import width, wrap
+    from infermod.wrap import width, wrap
 
     buffer = io.StringIO()
     exc.show(file=buffer)

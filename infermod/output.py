@@ -71,7 +71,7 @@ def warning(text: str) -> None:
 
 
 def _message(text: str, color: str) -> None:
-    from infermod.render.wrap import width, wrap
+    from infermod.wrap import width, wrap
 
     lines = wrap(redact(text).split("\n"), width(sys.stderr))
     out("\n".join(style(line, color, err=True) for line in lines), err=True)

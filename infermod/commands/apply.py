@@ -244,7 +244,7 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         poll = schedule(session.sandbox)
         executor = Executor(plan, config, session.gateway, progress, parallelism, seconds, poll)
         outcomes = executor.run()
-    from infermod.render.wrap import width, wrap
+    from infermod.wrap import width, wrap
 
     report = render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes)
     output.out("\n".join(wrap(report.split("\n"), width())))
@@ -255,7 +255,7 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
         message, fields = outcome_summary(plan, outcomes)
         events.summarize(message, **fields)
     if plan.targets:
-        from infermod.render.wrap import width, wrap
+        from infermod.wrap import width, wrap
 
         warning = PARTIAL_APPLY.format(plan=hints.command("plan"))
         output.out("\n".join(output.style(line, "yellow") for line in wrap([warning], width())))

@@ -9,12 +9,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from infermod.secrets import Secret
 
-if TYPE_CHECKING:
-    from infermod.config.model import Config, DeploymentSpec, ModelSpec
+
+class Declared(Protocol):
+    """A declared resource (config/model.py's ModelSpec or DeploymentSpec) as a digest reads it:
+    config/model.py imports this module, so this one names none of its types."""
+
+    @property
+    def address(self) -> str: ...
+
+    def _asdict(self) -> dict[str, Any]: ...
+
+
+class Declaring(Protocol):
+    """A configuration (config/model.py's Config) as a digest reads it."""
+
+    @property
+    def stack(self) -> str: ...
+
+    @property
+    def models(self) -> Sequence[Declared]: ...
+
+    @property
+    def deployments(self) -> Sequence[Declared]: ...
 
 
 def _plain(value: Any) -> Any:
@@ -27,16 +48,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def resource_digests(config: Config) -> dict[str, str]:
+def resource_digests(config: Declaring) -> dict[str, str]:
     """One digest per declared resource; a secret counts through its salted digest."""
-    resources: list[ModelSpec | DeploymentSpec] = [*config.models, *config.deployments]
+    resources: list[Declared] = [*config.models, *config.deployments]
     return {
         r.address: hashlib.sha256(json.dumps(_plain(r), sort_keys=True).encode()).hexdigest()
         for r in resources
     }
 
 
-def config_digest(config: Config) -> str:
+def config_digest(config: Declaring) -> str:
     """Digest of everything a plan depends on."""
     body = {"stack": config.stack, "resources": resource_digests(config)}
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

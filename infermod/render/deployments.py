@@ -53,7 +53,7 @@ def render_deployments(
     ]
     from tabulate import tabulate  # only for this view: a tenth of plan's start-up otherwise
 
-    from infermod.render.wrap import width, wrap
+    from infermod.wrap import width, wrap
 
     table = tabulate(rows, headers=["deployment", "region", "status", "model", "endpoints"])
     columns = width()
@@ -96,7 +96,7 @@ def render_outputs(stack: str, deployments: Sequence[ActualDeployment]) -> str:
 def _fitted(assignment: str, comment: str) -> list[str]:
     """`KEY = "value"  # comment` on one line when it fits the width; else the comment goes on
     the next line, indented. The assignment itself is never broken: its value is a URL."""
-    from infermod.render.wrap import width
+    from infermod.wrap import width
 
     line = f"{assignment}  {comment}"
     return [line] if len(line) <= width() else [assignment, f"    {comment}"]

@@ -27,7 +27,7 @@ from infermod.render.symbols import (
     summary_line,
     targeting_warning,
 )
-from infermod.render.wrap import width, wrap
+from infermod.wrap import width, wrap
 
 # Every field a deployment update compares, then the custom model's own.
 SHOWN_FIELDS = (*COMPARED, "source", "type", "api", "secret")

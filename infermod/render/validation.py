@@ -30,6 +30,6 @@ def render_validation(findings: Sequence[Finding], files: Sequence[str], failed:
         if failed
         else f"Valid: {len(files)} file(s), {summary_line(findings)}."
     )
-    from infermod.render.wrap import width, wrap
+    from infermod.wrap import width, wrap
 
     return "\n".join(wrap([*findings_text(findings), verdict], width()))

@@ -1,9 +1,9 @@
-"""render/wrap.py: long lines wrap under their text, colour kept per piece, field lines and
+"""wrap.py: long lines wrap under their text, colour kept per piece, field lines and
 over-long words whole, and the width is the terminal's, COLUMNS, or 80."""
 
 from __future__ import annotations
 
-from infermod.render.wrap import width, wrap
+from infermod.wrap import width, wrap
 
 LONG = "deployment.chat failed: " + "the API refused the request because " * 4
 
