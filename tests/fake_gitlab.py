@@ -10,7 +10,9 @@ faults (502, 429 with Retry-After...) answer the next matching requests. A fault
 It does none of the client's checks for it: an issue list ignores `author_id` (the client
 must not depend on a filter it cannot see applied) and any project member may edit any issue
 (GitLab lets the Reporter role do so), so only infermod's own author and marker checks
-decide which issue it takes and which it rewrites.
+decide which issue it takes and which it rewrites. With `ignore_filters`, an issue list
+ignores its `labels` and `state` filters too (as a proxy or an older GitLab that drops query
+parameters would): infermod must still take only an open issue with its label.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ from urllib.parse import parse_qs, urlsplit
 
 BOT_TOKEN = "glpat-infermod-bot-token-1234"
 OTHER_TOKEN = "glpat-someone-else-token-5678"
-USERS = {BOT_TOKEN: {"id": 10, "username": "infermod-bot"}, OTHER_TOKEN: {"id": 20, "username": "alice"}}
+ADMIN_TOKEN = "glpat-instance-admin-token-9012"  # a person whose user id is lower than the bot's
+USERS = {
+    BOT_TOKEN: {"id": 10, "username": "infermod-bot"},
+    OTHER_TOKEN: {"id": 20, "username": "alice"},
+    ADMIN_TOKEN: {"id": 1, "username": "root"},
+}
 UPSTREAM, FORK, MR = "42", "99", "7"
 DROP = 0  # a fault's status: the connection closes without an answer
 
@@ -49,6 +56,7 @@ class FakeGitLab:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.tokens: list[str] = []  # every PRIVATE-TOKEN received, to show where a token went
+        self.ignore_filters = False  # issue lists answer every issue, whatever labels and state
         self._ids = 1000
         self._lock = threading.Lock()
         fake = self
@@ -98,6 +106,12 @@ class FakeGitLab:
         }
         self.issues.append(issue)
         return issue
+
+    def add_issue_note(self, author: str, iid: int, body: str) -> dict[str, Any]:
+        note = {"id": self.next_id(), "body": body, "author": USERS[author], "system": False}
+        self.issue_notes.append((iid, body))
+        self.issue_note_records.append((iid, note))
+        return note
 
     def ours(self, marker: str = "infermod-plan") -> list[dict[str, Any]]:
         return [n for n in self.notes if n["author"]["id"] == 10 and marker in n["body"]]
@@ -165,8 +179,11 @@ class FakeGitLab:
             chosen = [
                 i
                 for i in self.issues
-                if (not query.get("labels") or query["labels"] in i["labels"])
-                and (not query.get("state") or i["state"] == query["state"])
+                if self.ignore_filters
+                or (
+                    (not query.get("labels") or query["labels"] in i["labels"])
+                    and (not query.get("state") or i["state"] == query["state"])
+                )
             ]
             return self.page(req, chosen, query)
         if req.command == "POST" and iid is None:
@@ -177,10 +194,7 @@ class FakeGitLab:
         if found is None:
             return self.send(req, 404, {"message": "404 Issue Not Found"})
         if notes and req.command == "POST":
-            self.issue_notes.append((found["iid"], body["body"]))
-            note = {"id": self.next_id(), "body": body["body"], "author": user, "system": False}
-            self.issue_note_records.append((found["iid"], note))
-            return self.send(req, 201, note)
+            return self.send(req, 201, self.add_issue_note(_token_of(user), found["iid"], body["body"]))
         if notes and req.command == "GET":
             mine = [n for iid, n in self.issue_note_records if iid == found["iid"]]
             return self.page(req, mine[::-1] if query.get("sort") == "desc" else mine, query)
