@@ -257,3 +257,35 @@ def test_no_create_while_another_run_destroys_the_stack(cli, tmp_path, monkeypat
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_destroy_of_deployments_the_plan_saw_still_creating_is_a_destroy_running_now(
+    cli, tmp_path, monkeypatch
+):
+    """As above, with r0 and r1 still being created when this run plans: a deployment the plan
+    saw in any status but deleting, deleted since, is another run's destroy."""
+    running, server = start_emulator(ready_after=600)  # creating throughout the test
+    try:
+        for key, value in {
+            "SCW_ACCESS_KEY": ACCESS_KEY,
+            "SCW_SECRET_KEY": SECRET_KEY,
+            "SCW_API_URL": running.url,
+            "SCW_DEFAULT_PROJECT_ID": PROJECT,
+        }.items():
+            monkeypatch.setenv(key, value)
+        from scaleway.inference.v1 import InferenceV1API
+
+        from tests.conftest import sdk_client
+        from tests.helpers import create, owned
+
+        sdk = InferenceV1API(sdk_client(running.url))
+        ids = [create(sdk, f"r{i}", owned("race", f"r{i}")).id for i in range(2)]
+        write(tmp_path / "infermod.yaml", stack("race", 4))
+        race = Interleave(running.app, "race", lambda: [sdk.delete_deployment(deployment_id=i) for i in ids])
+        result = cli("apply", "--auto-approve")
+        assert race.done and result.code == 1, result.out + result.err
+        assert "another run is deleting this stack's deployment.r" in result.out + result.err
+        assert race.creates == 0
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from scaleway_core.api import ScalewayException
 
 from infermod.apply import create as create_module
 from infermod.apply.create import Created, StackReads, create_once
+from infermod.emulator import store as emulator_store
 from infermod.records import Deployment, Endpoint
 from infermod.scw.gateway import Gateway
 from infermod.state import ownership_tags
@@ -77,7 +79,17 @@ def test_only_the_create_holds_a_write_slot(emulator, sdk):
     ]
 
 
-def test_a_losing_copy_is_deleted_in_a_write_slot(emulator, sdk):
+@pytest.fixture(params=["ascending", "descending"])
+def ids(request: Any, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The emulator's new ids in a known order, so that a test meets both: an older copy whose
+    id sorts before a newer one's, and one whose id sorts after it (the protocol orders copies
+    by age, never by id alone)."""
+    numbers = iter(range(1, 1000)) if request.param == "ascending" else iter(range(999, 0, -1))
+    monkeypatch.setattr(emulator_store, "uuid", SimpleNamespace(uuid4=lambda: uuid.UUID(int=next(numbers))))
+    return str(request.param)
+
+
+def test_a_losing_copy_is_deleted_in_a_write_slot(emulator, sdk, ids):
     """Another run's copy that is older (made between this run's re-read and its create)."""
     spy = Spy(Gateway(sdk_client(emulator.url)))
     change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
@@ -96,6 +108,114 @@ def test_a_losing_copy_is_deleted_in_a_write_slot(emulator, sdk):
         ("find_deployments", False),
         ("delete_deployment", True),
     ]
+
+
+class Unlisted:
+    """The real gateway, whose lists leave out the copies this run created (a list lagging
+    behind its own creates), for the first `reads` lists of one key's copies (all of them by
+    default); each such list is counted, and calls `each_list`."""
+
+    def __init__(self, gateway: Gateway, reads: int = 10**6) -> None:
+        self.gateway, self.hidden, self.reads, self.lists = gateway, set[str](), reads, 0
+        self.each_list: Callable[[], object] = lambda: None
+
+    def create_deployment(self, *args: Any) -> Any:
+        made = self.gateway.create_deployment(*args)
+        self.hidden.add(made.id)
+        return made
+
+    def find_deployments(self, region: str, project: str, tags: list[str]) -> Any:
+        found = self.gateway.find_deployments(region, project, tags)
+        if len(tags) == 1:  # the stack's read, before the create
+            return found
+        self.lists += 1
+        self.each_list()
+        return [d for d in found if d.id not in self.hidden or self.lists > self.reads]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.gateway, name)
+
+
+def test_a_copy_made_after_this_runs_own_is_never_preferred_while_its_own_is_not_listed(emulator, sdk, ids):
+    """The list shows another run's copy made after this run's, not yet this run's own (and the
+    run is stopped, so it decides with what is listed): its own copy still counts, by age, and
+    is kept; the other run, which lists both, deletes its own."""
+    gateway = Unlisted(Gateway(sdk_client(emulator.url)))
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
+    later: list[Any] = []
+
+    def write(call: Callable[[], T]) -> T:
+        made = call()
+        later.append(create(sdk, "s-a", owned("s", "a")))  # the other run's create lands next
+        return made
+
+    made = create_once(
+        gateway, change, "s", fields(model_id(sdk), "a"), "run1", set(), write, pause=lambda _: True
+    )  # type: ignore[arg-type]
+    assert made.ours and made.deployment.id != later[0].id and made.note is None
+    assert {d.id for d in sdk.list_deployments_all() if d.status != "deleting"} == {
+        made.deployment.id,
+        later[0].id,
+    }
+
+
+@pytest.mark.parametrize(("cost", "last"), [(0.0, 2.25), (0.125, 0.875)])
+def test_the_re_reads_double_their_pauses_up_to_4_s_for_30_s_then_decide(
+    emulator, sdk, ids, monkeypatch, cost, last
+):
+    """This run's copy never shows in the list; the key's old copy that this run replaces does,
+    being deleted (its id sorting before or after the new one's). The key's copies are re-read
+    after 0.25 s, then doubling pauses at most 4 s apart, for VISIBLE_WITHIN = 30 s in all (on
+    a clock that the pauses advance, and each list by `cost`: the last pause is what is left of
+    the 30 s, then one more list); then the run decides: its own copy, the only live one."""
+    old = create(sdk, "s-a", owned("s", "a"))
+    while sdk.get_deployment(deployment_id=old.id).status != "ready":
+        time.sleep(0.05)
+    emulator.app.store.ready_after = 30.0  # from now on a deletion lasts 12 s: old stays listed
+    sdk.delete_deployment(deployment_id=old.id)
+    clock = [0.0]
+    monkeypatch.setattr(create_module, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    gateway = Unlisted(Gateway(sdk_client(emulator.url)))
+    gateway.each_list = lambda: clock.__setitem__(0, clock[0] + cost)
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        clock[0] += seconds
+        assert len(pauses) < 100, "re-reads that never end"
+
+    made = create_once(
+        gateway, change, "s", fields(model_id(sdk), "a"), "run1", {old.id}, _direct, pause=pause
+    )  # type: ignore[arg-type]
+    assert made.ours and made.note is None
+    assert pauses == [0.25, 0.5, 1.0, 2.0, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, last]
+    assert sum(pauses) + cost * gateway.lists == 30.0 + cost and gateway.lists == len(pauses) + 1
+    assert sdk.get_deployment(deployment_id=old.id).status == "deleting"
+
+
+def test_the_re_reads_stop_as_soon_as_this_runs_copy_is_listed(emulator, sdk):
+    gateway = Unlisted(Gateway(sdk_client(emulator.url)), reads=2)
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
+    pauses: list[float] = []
+    made = create_once(
+        gateway, change, "s", fields(model_id(sdk), "a"), "run1", set(), _direct, pause=pauses.append
+    )  # type: ignore[arg-type]
+    assert made.ours and pauses == [0.25, 0.5] and gateway.lists == 3
+
+
+def test_a_copy_carrying_two_stacks_tags_is_no_copy_of_the_key(emulator, sdk, ids):
+    """An older deployment with this stack's and this key's tags, and another stack's tag too:
+    whose it is cannot be told, so it is neither adopted nor counted against this run's copy
+    (which is kept, and the ambiguous one left as it is)."""
+    ambiguous = create(sdk, "both", [*owned("s", "a"), "infermod:stack=t"])
+    gateway = Gateway(sdk_client(emulator.url))
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
+    made = create_once(gateway, change, "s", fields(model_id(sdk), "a"), "run1", set(), _direct)  # type: ignore[arg-type]
+    assert made.ours and made.deployment.id != ambiguous.id and made.note is None
+    assert sorted(d.id for d in sdk.list_deployments_all() if d.status != "deleting") == sorted(
+        [ambiguous.id, made.deployment.id]
+    )
 
 
 LIST = "GET /inference/v1/regions/{region}/deployments"
@@ -131,14 +251,15 @@ def test_a_batch_of_creates_reads_the_stack_once_and_one_page_per_key(emulator, 
 
 
 def test_a_stale_read_is_made_again_and_a_failed_one_is_not_kept(emulator, sdk):
+    """A read serves the creates that start within 2 s of it (FRESH), 2 s included."""
     now = [0.0]
     gateway = Gateway(sdk_client(emulator.url))
-    reads = StackReads(gateway, "s", fresh=2.0, clock=lambda: now[0])
+    reads = StackReads(gateway, "s", clock=lambda: now[0])
     reads.get("fr-par", PROJECT)
-    now[0] = 1.5
-    reads.get("fr-par", PROJECT)
+    for now[0] in (1.5, 2.0):
+        reads.get("fr-par", PROJECT)
     assert reads.count == 1
-    now[0] = 3.0
+    now[0] = 2.01
     reads.get("fr-par", PROJECT)
     assert reads.count == 2
     broken = StackReads(gateway, "s", clock=lambda: now[0])
