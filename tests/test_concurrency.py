@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, start_emulator, write
 
@@ -84,18 +88,64 @@ def live(running: Any) -> Counter[str]:
     return keys
 
 
-def test_two_applies_on_two_machines_make_each_deployment_once(tmp_path):
+class Creates:
+    """Forces how two runs' creates meet, in the emulator's handler. `together`: each create is
+    held (before it is carried out) until the other run's create of the same key arrives, so
+    both runs create every key and step 3 must leave one copy. Otherwise the first list of the
+    stack by its tag (one run's look before creating) is held until two creates were answered,
+    so that run finds the other run's copies and must adopt them. Counts creates and deletes."""
+
+    def __init__(self, app: Any, stack: str, together: bool) -> None:
+        self.together, self.tag = together, f"infermod:stack={stack}"
+        self.lock, self.changed = threading.Lock(), threading.Condition()
+        self.arrived: Counter[str] = Counter()
+        self.creates, self.deletes, self.held = 0, 0, False
+        self.inner = app.handle
+        app.handle = self.handle
+
+    def handle(self, route: Any, params: Any, query: Any, body: Any) -> Any:
+        if route.handler == "create_deployment" and self.together:
+            key = next(t for t in body["tags"] if t.startswith("infermod:name="))
+            with self.changed:
+                self.arrived[key] += 1
+                self.changed.notify_all()
+                self.changed.wait_for(lambda: self.arrived[key] >= 2, timeout=30)
+        first_look = route.handler == "list_deployments" and query.get("tags") == [self.tag]
+        if first_look and not self.together:
+            with self.lock:
+                first_look, self.held = not self.held, True
+            if first_look:
+                with self.changed:
+                    self.changed.wait_for(lambda: self.creates >= 2, timeout=30)
+        result = self.inner(route, params, query, body)
+        with self.changed:
+            self.creates += route.handler == "create_deployment"
+            self.deletes += route.handler == "delete_deployment"
+            self.changed.notify_all()
+        return result
+
+
+@pytest.mark.parametrize("together", [True, False])
+def test_two_applies_on_two_machines_make_each_deployment_once(tmp_path, together):
+    """Both runs create both keys at once: each key's younger copy is deleted by the run that
+    made it (said in its report). Or one run looks after the other created: it adopts both."""
     running, server = start_emulator(ready_after=0.2)
     try:
-        for race in range(2):
-            machines = two_machines(tmp_path / str(race), running.url, 2)
-            procs = [start(work, "apply", "--auto-approve", env=env) for work, env in machines]
-            results = [finish(p) for p in procs]
-            assert all(code == 0 for code, _ in results), results
-            assert live(running) == Counter({"r0": 1, "r1": 1}), results
-            text = "".join(t for _, t in results)
-            assert "Traceback" not in text
-            running.app.reset()
+        race = Creates(running.app, "race", together)
+        machines = two_machines(tmp_path, running.url, 2)
+        procs = [start(work, "apply", "--auto-approve", env=env) for work, env in machines]
+        results = [finish(p) for p in procs]
+        assert all(code == 0 for code, _ in results), results
+        assert live(running) == Counter({"r0": 1, "r1": 1}), results
+        text = "".join(t for _, t in results)
+        assert "Traceback" not in text
+        lost = "another run created it at the same time: kept the oldest copy"
+        adopted = re.findall(r"another run created it first \(\S+\): adopted, nothing created", text)
+        if together:
+            assert (race.creates, race.deletes, text.count(lost), adopted) == (4, 2, 2, []), text
+        else:
+            assert (race.creates, race.deletes, text.count(lost), len(adopted)) == (2, 0, 0, 2), text
+            assert any(t.count("adopted, nothing created") == 2 for _, t in results), results
     finally:
         server.shutdown()
         server.server_close()
@@ -186,13 +236,22 @@ class Interleave:
         return result
 
 
-def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw_env, sdk, tmp_path):
+@pytest.mark.parametrize("status", ["creating", "ready"])
+def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw_env, sdk, tmp_path, status):
+    """The other run's copy is still being created, or already ready (a status that sorts
+    after `deleting`): either way it is adopted."""
     from tests.helpers import create, owned
 
     write(tmp_path / "infermod.yaml", stack("race", 1))
     other: list[Any] = []
+
+    def other_run() -> None:
+        other.append(create(sdk, "r0", owned("race", "r0")))
+        while status == "ready" and sdk.get_deployment(deployment_id=other[0].id).status != "ready":
+            time.sleep(0.05)
+
     # the other run's create lands after this run planned, before it looks at its stack to create
-    race = Interleave(scw_env.app, "race", lambda: other.append(create(sdk, "r0", owned("race", "r0"))))
+    race = Interleave(scw_env.app, "race", other_run)
     result = cli("apply", "--auto-approve")
     assert race.done and result.code == 0, result.out + result.err
     assert f"another run created it first ({other[0].id}): adopted, nothing created" in result.out
@@ -282,7 +341,7 @@ def test_a_destroy_of_deployments_the_plan_saw_still_creating_is_a_destroy_runni
         ids = [create(sdk, f"r{i}", owned("race", f"r{i}")).id for i in range(2)]
         write(tmp_path / "infermod.yaml", stack("race", 4))
         race = Interleave(running.app, "race", lambda: [sdk.delete_deployment(deployment_id=i) for i in ids])
-        result = cli("apply", "--auto-approve")
+        result = cli("apply", "--auto-approve", "--timeout", "5s")  # a create would wait 10 min
         assert race.done and result.code == 1, result.out + result.err
         assert "another run is deleting this stack's deployment.r" in result.out + result.err
         assert race.creates == 0

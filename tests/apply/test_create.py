@@ -16,7 +16,8 @@ import pytest
 from scaleway_core.api import ScalewayException
 
 from infermod.apply import create as create_module
-from infermod.apply.create import Created, StackReads, create_once
+from infermod.apply.create import ConcurrentDestroy, Created, StackReads, create_once
+from infermod.apply.waits import Failed
 from infermod.emulator import store as emulator_store
 from infermod.records import Deployment, Endpoint
 from infermod.scw.gateway import Gateway
@@ -204,11 +205,12 @@ def test_the_re_reads_stop_as_soon_as_this_runs_copy_is_listed(emulator, sdk):
     assert made.ours and pauses == [0.25, 0.5] and gateway.lists == 3
 
 
-def test_a_copy_carrying_two_stacks_tags_is_no_copy_of_the_key(emulator, sdk, ids):
-    """An older deployment with this stack's and this key's tags, and another stack's tag too:
-    whose it is cannot be told, so it is neither adopted nor counted against this run's copy
-    (which is kept, and the ambiguous one left as it is)."""
-    ambiguous = create(sdk, "both", [*owned("s", "a"), "infermod:stack=t"])
+@pytest.mark.parametrize("extra", ["infermod:stack=t", "infermod:name=b"])
+def test_a_copy_carrying_two_stacks_or_two_keys_tags_is_no_copy_of_the_key(emulator, sdk, ids, extra):
+    """An older deployment with this stack's and this key's tags, and another stack's or key's
+    tag too: whose it is cannot be told, so it is neither adopted nor counted against this
+    run's copy (which is kept, and the ambiguous one left as it is)."""
+    ambiguous = create(sdk, "both", [*owned("s", "a"), extra])
     gateway = Gateway(sdk_client(emulator.url))
     change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
     made = create_once(gateway, change, "s", fields(model_id(sdk), "a"), "run1", set(), _direct)  # type: ignore[arg-type]
@@ -252,14 +254,14 @@ def test_a_batch_of_creates_reads_the_stack_once_and_one_page_per_key(emulator, 
 
 def test_a_stale_read_is_made_again_and_a_failed_one_is_not_kept(emulator, sdk):
     """A read serves the creates that start within 2 s of it (FRESH), 2 s included."""
-    now = [0.0]
+    now = [100.0]
     gateway = Gateway(sdk_client(emulator.url))
     reads = StackReads(gateway, "s", clock=lambda: now[0])
     reads.get("fr-par", PROJECT)
-    for now[0] in (1.5, 2.0):
+    for now[0] in (101.5, 102.0):
         reads.get("fr-par", PROJECT)
     assert reads.count == 1
-    now[0] = 2.01
+    now[0] = 102.01
     reads.get("fr-par", PROJECT)
     assert reads.count == 2
     broken = StackReads(gateway, "s", clock=lambda: now[0])
@@ -338,3 +340,50 @@ def test_without_waiting_for_its_own_copy_a_lagging_list_leaves_two(lagging, mon
     assert all(m.ours for m in made)
     time.sleep(0.8)
     assert len(_live_copies(sdk)) == 2
+
+
+def test_of_two_copies_found_before_creating_the_oldest_is_adopted(emulator, sdk, ids):
+    """Two copies of the key (an interrupted run's duplicate) exist when this run looks: it
+    creates nothing and adopts the oldest, whichever way the ids sort."""
+    first, second = create(sdk, "s-a", owned("s", "a")), create(sdk, "s-a", owned("s", "a"))
+    gateway = Gateway(sdk_client(emulator.url))
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
+    made = create_once(gateway, change, "s", fields(model_id(sdk), "a"), "run1", set(), _direct)  # type: ignore[arg-type]
+    assert not made.ours and made.deployment.id == first.id != second.id
+    assert made.note == f"another run created it first ({first.id}): adopted, nothing created"
+
+
+def test_a_failed_re_read_after_the_create_names_what_was_created(emulator, sdk):
+    gateway = Unlisted(Gateway(sdk_client(emulator.url)))
+
+    def unavailable() -> None:
+        raise ScalewayException(SimpleNamespace(status_code=503, json=lambda: {}, text="busy"))  # type: ignore[arg-type]
+
+    gateway.each_list = unavailable
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="a")
+    with pytest.raises(Failed) as failed:
+        create_once(gateway, change, "s", fields(model_id(sdk), "a"), "run1", set(), _direct)  # type: ignore[arg-type]
+    (made,) = [d.id for d in sdk.list_deployments_all()]
+    assert failed.value.resource_id == made
+    assert str(failed.value).startswith(
+        f"created as {made}, then could not check for a copy made by another run: "
+    )
+
+
+def test_a_losing_copy_being_deleted_beside_its_ready_winner_is_no_destroy(emulator, sdk):
+    """Key a: a ready copy, and another run's losing copy of it being deleted. Nobody is
+    destroying the stack: creating key b goes ahead. With a's copies all being deleted, it
+    does not."""
+    winner, loser = create(sdk, "s-a", owned("s", "a")), create(sdk, "s-a", owned("s", "a"))
+    while sdk.get_deployment(deployment_id=winner.id).status != "ready":
+        time.sleep(0.05)
+    emulator.app.store.ready_after = 30.0  # from now on a deletion lasts 12 s
+    sdk.delete_deployment(deployment_id=loser.id)
+    gateway = Gateway(sdk_client(emulator.url))
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="b")
+    made = create_once(gateway, change, "s", fields(model_id(sdk), "b"), "run1", set(), _direct)  # type: ignore[arg-type]
+    assert made.ours
+    sdk.delete_deployment(deployment_id=winner.id)
+    change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="c")
+    with pytest.raises(ConcurrentDestroy, match=r"deleting this stack's deployment\.a "):
+        create_once(gateway, change, "s", fields(model_id(sdk), "c"), "run1", set(), _direct)  # type: ignore[arg-type]
