@@ -426,13 +426,27 @@ def output(**kwargs: Any) -> int:
 
 
 @cli.command(name="import")
-@click.argument("address")
-@click.argument("deployment_id", metavar="ID")
+@click.argument("address", required=False)
+@click.argument("deployment_id", metavar="ID", required=False)
+@click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="Write a configuration for the project's deployments and custom models that no stack owns "
+    "(as terraform plan -generate-config-out); its next apply adopts them.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="With --all: the file to write (refused if it exists, unless --overwrite). Default: stdout.",
+)
+@click.option("--overwrite", is_flag=True, help="With --all --out: replace an existing file.")
+@click.option("--stack", help="With --all: the written configuration's `stack` (default: imported).")
 @_files
 @_scaleway
 def import_(**kwargs: Any) -> int:
     """Adopt an existing deployment (deployment.KEY: tags it) or custom model (model.KEY: writes
-    `id: ID` under models.KEY, as custom models cannot be tagged) under ADDRESS."""
+    `id: ID` under models.KEY, as custom models cannot be tagged) under ADDRESS; or, with --all, write the configuration that adopts whatever no stack owns."""
     from infermod.commands.import_ import run
 
     return run(**kwargs)

@@ -174,6 +174,13 @@ def owns_model_name(stack: str, name: str) -> bool:
     return len(parts) == 3 and parts[0] == stack and len(parts[2]) == 8 and _is_hex(parts[2])
 
 
+def adoptable_deployment(stack: str, dep: ActualDeployment) -> bool:
+    """No other stack's tag, and of this stack's only the tag without a key: a deployment a
+    key's `id:` may adopt."""
+    stacks = {t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)}
+    return not (stacks - {stack}) and (not stacks or dep.key is None)
+
+
 def claimed_model_name(name: str) -> bool:
     """Named as infermod names its imports, for some stack: that stack's, nobody else's."""
     parts = name.split("--")

@@ -75,6 +75,7 @@ def test_plan_apply_and_destroy_stream_every_event(cli, scw_env, tmp_path):
         "ok": True,
         "added": 2,
         "changed": 0,
+        "imported": 0,
         "destroyed": 0,
         "failed": 0,
     }

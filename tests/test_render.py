@@ -171,4 +171,4 @@ def test_json_round_trip():
 
 
 def test_summary_counts_a_replacement_as_add_and_destroy():
-    assert sample_plan().summary() == {"add": 2, "change": 1, "destroy": 2}
+    assert sample_plan().summary() == {"import": 0, "add": 2, "change": 1, "destroy": 2}

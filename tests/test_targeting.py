@@ -31,7 +31,7 @@ def test_target_plans_and_applies_only_what_it_names(cli, scw_env, sdk, tmp_path
     body = json.loads(
         cli("plan", "--format", "json", "--target", "deployment.d0", "--target", "deployment.d2").out
     )
-    assert body["format_version"] == "1.4"
+    assert body["format_version"] == "1.5"
     assert body["targets"] == ["deployment.d0", "deployment.d2"] and body["replace"] == []
     assert addresses(body) == {"deployment.d0": ["update"], "deployment.d2": ["create"]}
 
@@ -115,7 +115,7 @@ def test_saved_plan_records_and_keeps_its_targets(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", many(2))
     assert cli("plan", "--target", "deployment.d1", "--out", "p.json").code == 0
     saved = json.loads((tmp_path / "p.json").read_text())
-    assert saved["targets"] == ["deployment.d1"] and saved["format_version"] == "1.4"
+    assert saved["targets"] == ["deployment.d1"] and saved["format_version"] == "1.5"
     refused = cli("apply", "p.json", "--target", "deployment.d0")
     assert refused.code == 1 and "saved plan" in refused.err
     result = cli("apply", "p.json")

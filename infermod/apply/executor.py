@@ -91,7 +91,7 @@ class Executor:
 
     # ---- orchestration -----------------------------------------------------------------------
     def run(self) -> list[Outcome]:
-        changes = [c for c in self.plan.changes if c.actions != NOOP]
+        changes = [c for c in self.plan.changes if c.changes_something]
         models = [c for c in changes if c.type == "model" and c.actions != DELETE]
         deployments = [c for c in changes if c.type == "deployment" and c.actions != DELETE]
         for c in self.plan.changes:
@@ -258,6 +258,11 @@ class Executor:
                 raise Failed(f"skipped: it uses model.{key}, which failed") from None
 
     def _deployment(self, change: ResourceChange) -> tuple[str, str]:
+        if change.importing is not None:
+            self._adopt(change)
+            if change.actions == NOOP:
+                return "imported", change.importing
+            self.notes[change.address] = "imported first: it carries the stack's tags now"
         if change.actions == ("create",):
             created = self._create(change)
             return ("created" if change.address not in self.notes else "adopted"), created.id
@@ -320,6 +325,24 @@ class Executor:
             message = str(exc) if isinstance(exc, Failed) else describe(exc)
             raise Failed(f"created as {created.id}, then: {message}", created.id) from None
         return created
+
+    def _adopt(self, change: ResourceChange) -> None:
+        """Adopt a deployment made outside infermod: add the stack's ownership tags (the guard
+        proves the configuration names it and no other stack owns it), then wait as for any tag
+        change, until it serves again."""
+        dep_id, region = change.importing, change.region
+        assert dep_id
+        self.phase[change.address] = f"adopting {dep_id}"
+        current = self.gateway.get_deployment(region, dep_id)
+        if current is None:
+            raise Failed(f"deployment {dep_id} disappeared")
+        if current.status == LOCKED:
+            raise Failed(locked_message(current.name))
+        if current.status in TRANSIENT:
+            self.waits.ready(change.address, region, change.project_id, dep_id, "", settle_only=True)
+        tags = [*current.user_tags, *ownership_tags(self.plan.stack, change.key)]
+        answer = self.slots.run(lambda: self.gateway.adopt_deployment(region, dep_id, change.key, tags))
+        self.waits.updated(change.address, region, change.project_id, answer, "adopting")
 
     def _update(self, change: ResourceChange) -> None:
         dep_id, region = change.resource_id, change.region
@@ -452,7 +475,8 @@ def guarded(gateway: Gateway, plan: Plan, config: Config) -> Gateway:
         if e.endpoint_id
     }
     adopted = frozenset(m.id for m in config.models if m.id)
-    return OwnedOnly(gateway, plan.stack, protected, owners, adopted)
+    adopting = {d.id: d.key for d in config.deployments if d.id}
+    return OwnedOnly(gateway, plan.stack, protected, owners, adopted, adopting)
 
 
 def _replaces(change: ResourceChange) -> tuple[str, ...]:
@@ -475,6 +499,7 @@ def _verb(change: ResourceChange) -> str:
     return {
         ("create",): "creating",
         ("update",): "updating",
+        ("no-op",): "adopting",
         ("delete",): "destroying",
         REPLACE: "replacing (destroy, then create)",
         REPLACE_CBD: "replacing (create, then destroy)",

@@ -17,7 +17,7 @@ from infermod.config.model import EndpointSpec
 from infermod.errors import FatalError
 from infermod.records import Deployment
 from infermod.scw.gateway import Gateway
-from infermod.state import ActualDeployment, ActualModel, claimed_model_name, owns_model_name
+from infermod.state import STACK_TAG, ActualDeployment, ActualModel, claimed_model_name, owns_model_name
 
 
 class Refused(FatalError):
@@ -34,6 +34,7 @@ class OwnedOnly(Gateway):
         protected: set[str],
         endpoint_owners: dict[str, str],
         adopted_models: frozenset[str] = frozenset(),
+        adopting: dict[str, str] | None = None,
     ) -> None:
         # Same client and API objects as `inner`; only the writes below are checked.
         self.client, self.attempts = inner.client, inner.attempts
@@ -45,6 +46,7 @@ class OwnedOnly(Gateway):
         # models the configuration adopts by `id` (they cannot be tagged or renamed): the
         # configuration is their only ownership record
         self.adopted_models = adopted_models
+        self.adopting = adopting or {}  # deployment id -> the key whose `id:` names it
 
     def _owned(self, region: str, deployment_id: str, doing: str) -> ActualDeployment:
         dep = self.get_deployment(region, deployment_id)
@@ -56,6 +58,25 @@ class OwnedOnly(Gateway):
                 f"stack `{self.stack}`; infermod never changes what it does not own"
             )
         return dep
+
+    def adopt_deployment(
+        self, region: str, deployment_id: str, key: str, tags: list[str]
+    ) -> ActualDeployment:
+        if self.adopting.get(deployment_id) != key:
+            raise Refused(
+                f"refused to adopt deployment {deployment_id} as deployment.{key}: the configuration's "
+                f"deployments.{key}.id does not name it"
+            )
+        dep = self.get_deployment(region, deployment_id)
+        if dep is None:
+            raise Refused(f"refused to adopt deployment {deployment_id}: it does not exist")
+        stacks = {t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)}
+        if stacks - {self.stack} or (stacks and dep.key not in (None, key)):
+            raise Refused(
+                f"refused to adopt deployment `{dep.name}` ({dep.id}): it carries the tags of "
+                f"{', '.join(sorted(stacks)) or 'another key'}; infermod never takes over what another stack owns"
+            )
+        return Gateway.update_deployment(self, region, deployment_id, tags=tags)
 
     def create_deployment(self, region: str, project_id: str, dep: Deployment) -> ActualDeployment:
         created = super().create_deployment(region, project_id, dep)

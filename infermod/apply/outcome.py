@@ -19,4 +19,4 @@ class Outcome(NamedTuple):
 
     @property
     def ok(self) -> bool:
-        return self.result in ("created", "adopted", "updated", "replaced", "destroyed")
+        return self.result in ("created", "adopted", "imported", "updated", "replaced", "destroyed")

@@ -31,7 +31,11 @@ SETTLING = {"creating", "deploying", "scaling", "locked"}
 
 def reconcile(gateway: Gateway, plan: Plan, outcomes: list[Outcome]) -> tuple[list[Outcome], str | None]:
     """The outcomes as Scaleway now shows them, and a note when it could not be read."""
-    kept = [c for c in plan.changes if c.type == "deployment" and c.actions == NOOP and c.resource_id]
+    kept = [
+        c
+        for c in plan.changes
+        if c.type == "deployment" and c.actions == NOOP and c.resource_id and c.importing is None
+    ]
     kept_models = [c for c in plan.changes if c.type == "model" and c.actions == NOOP and c.resource_id]
     if not kept and not kept_models and not any(o.type == "deployment" for o in outcomes):
         return outcomes, None

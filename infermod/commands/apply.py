@@ -282,6 +282,9 @@ def outcome_summary(plan: Plan, outcomes: list[Outcome]) -> tuple[str, dict[str,
         "ok": all(o.ok for o in outcomes),
         "added": sum(1 for o in deps if o.result in ("created", "replaced")),
         "changed": sum(1 for o in deps if o.result == "updated"),
+        "imported": sum(
+            1 for o in deps if o.result == "imported" or (o.message or "").startswith("imported")
+        ),
         "destroyed": sum(1 for o in outcomes if o.result in ("destroyed", "replaced")),
         "failed": sum(1 for o in outcomes if not o.ok),
     }

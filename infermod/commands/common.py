@@ -41,6 +41,27 @@ def gate_failed(findings: Sequence[Finding], fail_on: str | None) -> bool:
     return any(f.severity == "error" for f in findings) or bool(fail_on and fails_gate(findings, fail_on))
 
 
+def _whole_adoptions(config: Config, session: Session, state: ActualState) -> ActualState:
+    """A deployment a key's `id:` adopts is read whole (endpoints included): a plan lists
+    what the stack does not own as light records (scw/listing.py), and the adoption's plan
+    compares every field. One GET each, and only until the adoption is applied."""
+    ids = {d.id for d in config.deployments if d.id}
+    light = [d for d in state.deployments if d.id in ids and d.stack != config.stack]
+    if not light:
+        return state
+    from infermod.scw.errors import as_fatal
+
+    whole = {}
+    for dep in light:
+        try:
+            found = session.gateway.get_deployment(dep.region, dep.id)
+        except Exception as exc:
+            raise as_fatal(exc, f"cannot read deployment {dep.id}") from None
+        if found is not None:
+            whole[dep.id] = found
+    return state._replace(deployments=tuple(whole.get(d.id, d) for d in state.deployments))
+
+
 def read_and_plan(
     config: Config, session: Session, eol_horizon: int | None, **options: Any
 ) -> tuple[Plan, ActualState]:
@@ -48,5 +69,6 @@ def read_and_plan(
     from infermod.planning import Observed, build_plan
 
     state, catalog = session.read()
+    state = _whole_adoptions(config, session, state)
     observed = Observed(state, catalog, session.default_project, session.sandbox)
     return build_plan(config, observed, eol_horizon, **options), state

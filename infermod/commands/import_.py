@@ -25,7 +25,27 @@ if TYPE_CHECKING:
 SETTLE_TIMEOUT = 600.0
 
 
-def run(address: str, deployment_id: str, files: tuple[str, ...], profile: str | None, sandbox: bool) -> int:
+def run(
+    address: str | None,
+    deployment_id: str | None,
+    files: tuple[str, ...],
+    profile: str | None,
+    sandbox: bool,
+    all_: bool = False,
+    out: str | None = None,
+    overwrite: bool = False,
+    stack: str | None = None,
+) -> int:
+    if all_:
+        if address is not None or files:
+            raise PlanError("--all reads the project, not a configuration: give it no ADDRESS, ID or -f")
+        from infermod.commands.import_all import run_all
+
+        return run_all(out, overwrite, stack or "imported", profile, sandbox)
+    if out is not None or overwrite or stack is not None:
+        raise PlanError("--out, --overwrite and --stack go with --all")
+    if address is None or deployment_id is None:
+        raise PlanError("expected ADDRESS and ID (`infermod import deployment.KEY ID`), or --all")
     kind, _, key = address.partition(".")
     if kind not in ("deployment", "model") or not key:
         raise PlanError(f"{address}: expected an address like deployment.KEY or model.KEY")

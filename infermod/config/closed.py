@@ -38,6 +38,7 @@ DEPLOYMENT = (
     "tags",
     "lifecycle",
     "timeouts",
+    "id",
 )
 
 

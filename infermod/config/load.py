@@ -265,6 +265,7 @@ def _deployment(
         tags=tuple(tags),
         lifecycle=Lifecycle(**life),
         location=locations.get(("deployments", key)),
+        id=str(item["id"]).lower() if item.get("id") else None,
         timeouts=_timeouts(item.get("timeouts"), closed.TIMEOUTS),
     )
 

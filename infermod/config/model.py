@@ -70,6 +70,7 @@ class DeploymentSpec(NamedTuple):
     lifecycle: Lifecycle
     location: Location | None
     timeouts: Timeouts = Timeouts()  # each operation's own limit (infermod/limits.py)
+    id: str | None = None  # an existing deployment the next apply adopts instead of creating one
 
     @property
     def address(self) -> str:

@@ -60,6 +60,13 @@ def encode(plan: Plan) -> JSON:
 
 
 def _encode_change(c: ResourceChange) -> JSON:
+    change = _encode_action(c)
+    if c.importing is not None:  # as Terraform's: present only on a change that adopts (1.5)
+        change["change"]["importing"] = {"id": c.importing}
+    return change
+
+
+def _encode_action(c: ResourceChange) -> JSON:
     return {
         "address": c.address,
         "type": c.type,
@@ -333,7 +340,15 @@ def _decode_change(r: _Reader) -> ResourceChange:
         # absent from plans saved by formats 1.0 and 1.1
         consequences=r.objects("consequences", _decode_consequence) if "consequences" in r.data else (),
         alternative=r.opt_str("alternative", absent=True),
+        importing=_importing(change),
     )
+
+
+def _importing(change: _Reader) -> str | None:
+    """The id a change adopts; absent from changes that adopt nothing, and before 1.5."""
+    if "importing" not in change.data:
+        return None
+    return change.object("importing", lambda r: r.text("id"))
 
 
 def _decode_consequence(r: _Reader) -> Consequence:

@@ -28,7 +28,14 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
-from infermod.state import ActualDeployment, ActualModel, StackState, claimed_model_name, model_key
+from infermod.state import (
+    ActualDeployment,
+    ActualModel,
+    StackState,
+    adoptable_deployment,
+    claimed_model_name,
+    model_key,
+)
 
 
 def compare(
@@ -60,7 +67,12 @@ def compare(
             continue
         candidates = by_key.pop(spec.key, [])
         primary = candidates[0] if candidates else None
-        if primary is None:
+        adopted = _adoptable(spec, project, ours) if primary is None else None
+        if adopted is not None:
+            change = _compare(spec, project, adopted, catalog, models)
+            why = f"adopt `{adopted.name}` ({adopted.id}), made outside infermod: apply adds the stack's tags"
+            changes.append(change._replace(importing=adopted.id, reasons=(why, *change.reasons)))
+        elif primary is None:
             changes.append(_create(spec, project, catalog, models))
         else:
             changes.append(_compare(spec, project, primary, catalog, models))
@@ -69,6 +81,18 @@ def compare(
             reason = "destroy requested" if destroy else f"`{key}` is no longer in the configuration"
             changes.append(_delete(dep, reason, "delete_because_no_resource_config", catalog))
     return _order(changes)
+
+
+def _adoptable(spec: DeploymentSpec, project: str, ours: StackState) -> ActualDeployment | None:
+    """The deployment a key's `id:` names, when the stack may adopt it here: it exists, is where
+    the configuration puts it, and carries no other stack's tags (nor another key's of this
+    one). Whatever stands in the way is rules/adoption.py's to say."""
+    if spec.id is None:
+        return None
+    dep = next((d for d in ours.everything.deployments if d.id == spec.id), None)
+    if dep is None or dep.status == "deleting" or not adoptable_deployment(ours.stack, dep):
+        return None
+    return dep if (dep.region, dep.project_id) == (spec.region, project) else None
 
 
 # ---- models ---------------------------------------------------------------------------------

@@ -54,6 +54,8 @@ class Expected(NamedTuple):
 
 
 def expected(change: ResourceChange) -> Duration | None:
+    if change.actions == NOOP and change.importing is not None:  # adopting it adds tags
+        return Duration(RELABEL_MIN, f"≈{RELABEL_MIN} min", "rename or tag change")
     if change.actions == NOOP:
         return None
     if change.type == "model":
@@ -71,7 +73,7 @@ def expected(change: ResourceChange) -> Duration | None:
         if any(f.downtime for f in change.field_changes):
             low, high = REDEPLOY_MIN
             return Duration(high, f"≈{low}–{high} min", "in-place redeploy", low, False)  # noqa: RUF001 - the en dash is meant
-        if any(f.field in ("name", "tags") for f in change.field_changes):
+        if change.importing is not None or any(f.field in ("name", "tags") for f in change.field_changes):
             return Duration(RELABEL_MIN, f"≈{RELABEL_MIN} min", "rename or tag change")
         return Duration(0, "under a minute", "endpoint change")
     return None

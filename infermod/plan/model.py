@@ -9,8 +9,8 @@ from typing import NamedTuple
 from infermod.findings import Finding
 from infermod.records import Endpoint, Payload, Value
 
-FORMAT_VERSION = "1.4"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving;
-# 1.4: expected_duration
+FORMAT_VERSION = "1.5"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving;
+# 1.4: expected_duration; 1.5: summary.import, a change's importing
 
 CREATE = ("create",)
 UPDATE = ("update",)
@@ -101,6 +101,7 @@ class ResourceChange(NamedTuple):
     cost: Cost | None = None
     consequences: tuple[Consequence, ...] = ()
     alternative: str | None = None  # the other choice the user has, and its cost, in one line
+    importing: str | None = None  # the id of an existing deployment this change adopts (tags it)
 
     @property
     def is_replace(self) -> bool:
@@ -108,7 +109,7 @@ class ResourceChange(NamedTuple):
 
     @property
     def changes_something(self) -> bool:
-        return self.actions != NOOP
+        return self.actions != NOOP or self.importing is not None
 
 
 class Deferred:
@@ -161,7 +162,8 @@ class Plan(NamedTuple):
         add = sum(1 for c in self.changes if "create" in c.actions)
         change = sum(1 for c in self.changes if c.actions == UPDATE)
         destroy = sum(1 for c in self.changes if "delete" in c.actions)
-        return {"add": add, "change": change, "destroy": destroy}
+        imported = sum(1 for c in self.changes if c.importing is not None)
+        return {"import": imported, "add": add, "change": change, "destroy": destroy}
 
     def monthly_cost(self) -> MonthlyCost:
         before = after = 0.0

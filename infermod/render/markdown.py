@@ -16,7 +16,6 @@ from infermod.records import Deployment, Endpoint, Model
 from infermod.render.printable import printable_plan
 from infermod.render.symbols import (
     SYMBOL,
-    VERB,
     access_words,
     auth_turned_off,
     endpoint_words,
@@ -26,6 +25,7 @@ from infermod.render.symbols import (
     signed,
     summary_line,
     targeting_warning,
+    verb,
 )
 
 GITLAB_NOTE_LIMIT = 1_000_000  # characters
@@ -101,7 +101,7 @@ def _row(c: ResourceChange, findings: Sequence[Finding]) -> str:
         said.append(f"↔️ {_cell(c.alternative)}")
     said += [_finding(f) if f.severity != "error" else _refuses(f) for f in findings]
     reasons = "<br>".join(f"*{_cell(r)}*" for r in c.reasons)
-    resource = f"**{c.address}** {VERB[c.actions]}" + (f"<br>{reasons}" if reasons else "")
+    resource = f"**{c.address}** {verb(c)}" + (f"<br>{reasons}" if reasons else "")
     return (
         f"| `{SYMBOL[c.actions]}` | {resource} | {'<br>'.join(what) or '—'} | {'<br>'.join(said) or '—'} |\n"
     )

@@ -22,11 +22,13 @@ def render_outcomes(outcomes: list[Outcome]) -> str:
     added = sum(1 for o in deps if o.result in ("created", "replaced"))
     creating = sum(1 for o in deps if o.result == "still creating")
     changed = sum(1 for o in deps if o.result == "updated")
+    imported = sum(1 for o in deps if o.result == "imported" or (o.message or "").startswith("imported"))
     # a replacement interrupted after its old deployment was destroyed destroyed it all the same
     destroyed = sum(1 for o in deps if o.result in ("destroyed", "replaced") or o.destroyed)
     failed = [o for o in outcomes if not o.ok]
     models = sum(1 for o in outcomes if o.type == "model" and o.result in ("created", "replaced"))
     extra = f" Models: {models} imported." if models else ""
+    adopted = f"{imported} imported, " if imported else ""  # as Terraform says it
     if creating:
         extra = f" {creating} still creating.{extra}"
     if failed:
@@ -34,14 +36,14 @@ def render_outcomes(outcomes: list[Outcome]) -> str:
             output.style(
                 f"Apply {'interrupted' if any(o.result in ('interrupted', 'not started') for o in failed) else 'failed'}! "
                 f"{len(failed)} of {len(outcomes)} change(s) did not complete. "
-                f"Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
+                f"Deployments: {adopted}{added} added, {changed} changed, {destroyed} destroyed.{extra}",
                 "red",
             )
         )
     else:
         lines.append(
             output.style(
-                f"Apply complete! Deployments: {added} added, {changed} changed, {destroyed} destroyed.{extra}",
+                f"Apply complete! Deployments: {adopted}{added} added, {changed} changed, {destroyed} destroyed.{extra}",
                 "green",
             )
         )

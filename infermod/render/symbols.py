@@ -25,6 +25,15 @@ VERB = {
 COLOR = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "yellow"}
 
 
+def verb(change: ResourceChange) -> str:
+    """`will be imported`, and what else happens to it, for a change that adopts a deployment."""
+    if change.importing is None:
+        return VERB[change.actions]
+    if change.actions == ("no-op",):
+        return "will be imported"
+    return "will be imported, then " + VERB[change.actions].removeprefix("will be ")
+
+
 def summary_line(plan: Plan) -> str:
     if not plan.has_changes and plan.destroy:
         return f"No changes. No objects need to be destroyed: stack `{plan.stack}` owns nothing" + (
@@ -33,7 +42,8 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return "No changes. Your deployments match the configuration."
     s = plan.summary()
-    return f"Plan: {s['add']} to add, {s['change']} to change, {s['destroy']} to destroy."
+    imported = f"{s['import']} to import, " if s["import"] else ""  # as Terraform says it
+    return f"Plan: {imported}{s['add']} to add, {s['change']} to change, {s['destroy']} to destroy."
 
 
 def money(value: float | None, currency: str) -> str:

@@ -13,7 +13,6 @@ from infermod.render.printable import printable_plan
 from infermod.render.symbols import (
     COLOR,
     SYMBOL,
-    VERB,
     access_words,
     auth_turned_off,
     deployment_of,
@@ -26,6 +25,7 @@ from infermod.render.symbols import (
     signed,
     summary_line,
     targeting_warning,
+    verb,
 )
 from infermod.wrap import width, wrap
 
@@ -65,7 +65,7 @@ def render_text(plan: Plan, columns: int | None = None) -> str:
 def _resource(c: ResourceChange) -> list[str]:
     symbol = SYMBOL[c.actions]
     color = COLOR.get(symbol, "bold")
-    out = [style(f"  # {c.address} {VERB[c.actions]}", "bold")]
+    out = [style(f"  # {c.address} {verb(c)}", "bold")]
     for reason in c.reasons:
         out.append(f"  # ({reason})")
     out.append(style(f'{symbol:>3} {c.type} "{c.key}" {{', color))

@@ -17,7 +17,7 @@ from infermod.config.model import Config, ModelSpec
 from infermod.findings import Finding, Location
 from infermod.plan.model import NOOP, ResourceChange
 from infermod.records import Deployment
-from infermod.state import ActualState, claimed_model_name
+from infermod.state import STACK_TAG, ActualState, adoptable_deployment, claimed_model_name
 
 
 def adoption_findings(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:
@@ -72,7 +72,68 @@ def adoption_findings(config: Config, state: ActualState, changes: Sequence[Reso
             )
             hint = "set the model's `region` and `project_id` to where the model is"
             out.append(_finding(spec, "error", message, where, hint))
-    return out + secret_notes(config, changes)
+    return out + deployment_findings(config, state, changes) + secret_notes(config, changes)
+
+
+def deployment_findings(
+    config: Config, state: ActualState, changes: Sequence[ResourceChange]
+) -> list[Finding]:
+    """A deployment's `id:` that the plan cannot adopt, and why."""
+    refused = {region for region, _ in state.refused}
+    by_id = {d.id: d for d in state.deployments}
+    by_address = {c.address: c for c in changes if c.type == "deployment" and c.actions != ("create",)}
+    out = []
+    for spec in config.deployments:
+        if spec.id is None or spec.region in refused:
+            continue
+        dep = by_id.get(spec.id)
+        change = by_address.get(spec.address)
+        path = f"deployments.{spec.key}.id"
+        where = config.where(path) or spec.location
+
+        def finding(severity: str, message: str, hint: str) -> Finding:
+            return Finding("deployment-adoption", severity, message, spec.address, where, path, hint)  # noqa: B023
+
+        if change is not None and change.importing == spec.id:
+            continue  # adopted by this plan
+        if change is not None and change.resource_id and change.resource_id != spec.id:
+            if dep is not None and dep.status != "deleting":
+                message = (
+                    f"{spec.address} is {change.resource_id} already; deployment {spec.id}, which its `id` names, "
+                    "is left as it is"
+                )
+                out.append(finding("warning", message, "remove or correct the `id` line"))
+            else:
+                message = f"deployment {spec.id} no longer exists; {spec.address} is {change.resource_id}"
+                out.append(finding("info", message, "remove the `id` line (it was adopted, then replaced)"))
+            continue
+        if change is not None:
+            continue  # owned under its key, by the same id
+        if dep is None or dep.status == "deleting":
+            message = f"there is no deployment {spec.id} (its `id`): this plan creates {spec.address}"
+            out.append(
+                finding("warning", message, "correct the `id`, or remove it to create a new deployment")
+            )
+        elif not adoptable_deployment(config.stack, dep):
+            owner = ", ".join(sorted({t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)}))
+            message = (
+                f"deployment {spec.id} (`{dep.name}`) carries the tags of stack `{owner}`"
+                + (f" (key `{dep.key}`)" if dep.key else "")
+                + ": infermod will not take it over"
+            )
+            out.append(
+                finding("error", message, "remove the `id` line, or that deployment's `infermod:` tags")
+            )
+        else:
+            message = (
+                f"deployment {spec.id} (`{dep.name}`) is in {dep.region}, project {dep.project_id}; {spec.address} "
+                f"is configured for {spec.region}"
+                + (f", project {spec.project_id}" if spec.project_id else ", the profile's project")
+            )
+            out.append(
+                finding("error", message, "set the deployment's `region` and `project_id` to where it is")
+            )
+    return out
 
 
 def secret_notes(config: Config, changes: Sequence[ResourceChange]) -> list[Finding]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from infermod.plan.model import (
     DELETE,
+    NOOP,
     REPLACE,
     REPLACE_CBD,
     UPDATE,
@@ -33,6 +34,8 @@ CBD = "lifecycle.create_before_destroy"
 
 def with_consequences(change: ResourceChange) -> ResourceChange:
     """The change with what it does to the deployment's users, and the other option if any."""
+    if change.type == "deployment" and change.actions == NOOP and change.importing is not None:
+        return change._replace(consequences=(_adopting(),))
     if change.type != "deployment" or change.actions not in (UPDATE, REPLACE, REPLACE_CBD, DELETE):
         return change
     if change.actions == DELETE:
@@ -42,7 +45,19 @@ def with_consequences(change: ResourceChange) -> ResourceChange:
     else:
         said = _replace(change)
     said += [q for e in change.endpoint_changes if (q := _endpoint(e)) is not None]
+    if change.importing is not None and not any(q.kind in ("downtime", "brief-deploying") for q in said):
+        said = [_adopting(), *[q for q in said if q.kind != "no-downtime"]]
     return change._replace(consequences=tuple(said), alternative=_alternative(change))
+
+
+def _adopting() -> Consequence:
+    """Adopting a deployment adds infermod's tags to it: a tag change (~2 min `deploying`)."""
+    return Consequence(
+        "brief-deploying",
+        "warning",
+        f"{RELABEL_TIME} `deploying` (adopting it adds infermod's ownership tags): it may not serve meanwhile; "
+        "same URL",
+    )
 
 
 def _urls(p: Payload | None) -> str:

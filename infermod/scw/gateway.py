@@ -356,6 +356,13 @@ class Gateway:
             )
         )
 
+    def adopt_deployment(
+        self, region: str, deployment_id: str, key: str, tags: list[str]
+    ) -> ActualDeployment:
+        """Give a deployment made outside infermod the tags of a stack's key (`tags`: all of
+        them); the executor's guard (apply/guard.py) decides whether it may."""
+        return self.update_deployment(region, deployment_id, tags=tags)
+
     def delete_deployment(self, region: str, deployment_id: str) -> None:
         _ignore_404(
             lambda: with_retries(

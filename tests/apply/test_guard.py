@@ -110,6 +110,25 @@ def test_an_adopted_model_is_deleted_only_through_the_configurations_id(gateway,
     assert adopted.id not in left and {stranger.id, claimed.id} <= left
 
 
+def test_a_deployment_is_adopted_only_as_the_key_whose_id_names_it_and_never_from_another_stack(gateway, sdk):
+    loose = create(sdk, "loose", ["team", "infermod:name=old"])  # a stale key tag, no stack: free
+    theirs = create(sdk, "theirs", owned("blog", "theirs"))
+    other_key = create(sdk, "other", owned("shop", "other"))
+    guard = OwnedOnly(
+        gateway, "shop", set(), {}, frozenset(), {loose.id: "chat", theirs.id: "chat", other_key.id: "chat"}
+    )
+    tags = ["team", *owned("shop", "chat")]
+    with pytest.raises(Refused, match=r"deployments\.bot\.id does not name it"):
+        guard.adopt_deployment("fr-par", loose.id, "bot", tags)
+    for dep in (theirs, other_key):
+        with pytest.raises(Refused, match="never takes over what another stack owns"):
+            guard.adopt_deployment("fr-par", dep.id, "chat", tags)
+    guard.adopt_deployment("fr-par", loose.id, "chat", tags)
+    assert sorted(sdk.get_deployment(deployment_id=loose.id).tags) == sorted(tags)
+    assert sdk.get_deployment(deployment_id=theirs.id).tags == owned("blog", "theirs")
+    assert sdk.get_deployment(deployment_id=other_key.id).tags == owned("shop", "other")
+
+
 @pytest.mark.parametrize("status", ["creating", "ready"])
 def test_prevent_destroy_yields_only_for_a_duplicate_an_interrupted_run_left(emulator, gateway, sdk, status):
     # three copies of `chat`, each made by the create protocol of a different run: all but

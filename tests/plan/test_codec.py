@@ -98,6 +98,7 @@ def changes(draw: st.DrawFn) -> ResourceChange:
         action_reason=draw(maybe_text),
         reasons=tuple(draw(st.lists(text, max_size=2))),
         downtime=draw(maybe_text),
+        importing=draw(st.none() | text) if kind == "deployment" else None,
         depends_on=tuple(draw(st.lists(text, max_size=2))),
         cost=draw(st.none() | st.builds(Cost, text, money, money)),
         consequences=tuple(draw(st.lists(consequences, max_size=3))),
