@@ -12,8 +12,8 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Mapping
-from typing import Any, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 
@@ -95,6 +95,9 @@ def limits(env: Mapping[str, str]) -> Limits:
         setting(VALUES_SETTING, MAX_NODES),
         min(setting(DEPTH_SETTING, MAX_DEPTH), 400),  # deeper, and Python's own stack would fail
     )
+
+
+_Item = TypeVar("_Item")
 
 
 class _TooBig(Exception):
@@ -260,14 +263,27 @@ class _Walker:
         if isinstance(node, MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, SequenceNode):
-            return [self.walk(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+            return [
+                self.walk(item, (*path, i), depth + 1) for i, item in enumerate(self._consumed(node.value))
+            ]
         return self._scalar(node, path)
+
+    def _consumed(self, items: list[_Item]) -> Iterator[_Item]:
+        """The items in order. Without anchors no alias can name a node again, so each is let
+        go once walked (the list empties): the node tree shrinks as the data grows, and the
+        load's peak memory is the larger of the two, not their sum."""
+        if self.anchors:
+            yield from items
+            return
+        items.reverse()
+        while items:
+            yield items.pop()
 
     def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        seen: dict[str, Location] = {}
+        seen: dict[str, int] = {}  # key -> its line
         merged: list[MappingNode] = []
-        for key_node, value_node in node.value:
+        for key_node, value_node in self._consumed(node.value):
             if key_node.tag == "tag:yaml.org,2002:merge":
                 merged.extend(_merge_sources(value_node))
                 continue
@@ -281,12 +297,12 @@ class _Walker:
             if key in seen:
                 self._error(
                     "yaml-duplicate-key",
-                    f"duplicate key `{key}` (first defined at line {seen[key].line})",
+                    f"duplicate key `{key}` (first defined at line {seen[key]})",
                     key_loc,
                     (*path, key),
                 )
                 continue
-            seen[key] = key_loc
+            seen[key] = key_loc.line
             self.locations.add((*path, key), key_loc.line, key_loc.column)
             result[key] = self.walk(value_node, (*path, key), depth + 1, located=True)
         for source in merged:  # YAML merge keys: explicit keys win

@@ -104,3 +104,35 @@ def test_dotted_paths():
     assert dotted(()) == ""
     assert dotted(("deployments", "a", "endpoints", 0, "public")) == "deployments.a.endpoints[0].public"
     assert dotted((0, "x")) == "[0].x"
+
+
+@given(
+    st.dictionaries(
+        st.text("abxy", min_size=1, max_size=3),
+        st.recursive(
+            st.integers(0, 300) | st.text("ab $", max_size=4),
+            lambda inner: (
+                st.lists(inner, max_size=3)
+                | st.dictionaries(st.text("cd", min_size=1, max_size=2), inner, max_size=3)
+            ),
+            max_leaves=12,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_document_without_anchors_reads_as_one_whose_nodes_are_kept(doc):
+    """Without anchors, the walker lets each node go once walked; with one (here unused) it
+    keeps them all for the aliases. Both read the same data, locations and findings."""
+    import yaml
+
+    text = yaml.safe_dump(doc, sort_keys=False)
+    let_go = load(text, {})
+    kept = load("unused: &a 1\n" + text, {})
+    assert let_go.data == {k: v for k, v in kept.data.items() if k != "unused"}
+    assert [(f.rule_id, f.field, f.location.line + 1) for f in let_go.findings] == [
+        (f.rule_id, f.field, f.location.line) for f in kept.findings
+    ]
+    for field in let_go.locations:
+        if field:  # the document itself starts on line 1 either way
+            assert let_go.locations[field].line + 1 == kept.locations[field].line, field
