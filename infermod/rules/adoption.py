@@ -142,9 +142,12 @@ def secret_notes(config: Config, changes: Sequence[ResourceChange]) -> list[Find
     for c in changes:
         if c.type == "deployment" and isinstance(c.before, Deployment) and c.before.model_id:
             users.setdefault(c.before.model_id, []).append(c.address)
+    models: dict[str, ModelSpec] = {}
+    for model in config.models:
+        models.setdefault(model.key, model)  # one lookup table, not a scan per change
     out = []
     for c in changes:
-        spec = config.model(c.key) if c.type == "model" else None
+        spec = models.get(c.key) if c.type == "model" else None
         if spec is None or spec.secret is None or c.actions != NOOP or c.resource_id is None:
             continue
         using = users.get(c.resource_id, [])
