@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 FORMATS = click.Choice(["text", "json", "markdown"])
 TEXT_JSON = click.Choice(["text", "json"])
 SEVERITY = click.Choice(["warning", "error"])
+# One instance for every file option: click looks its name up in the message catalogs
+# (gettext) each time a Path type is made, at every start of every command.
+FILE = click.Path(dir_okay=False)
 
 
 def _format(choices: click.Choice[str]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -120,10 +123,8 @@ def _replace(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option(
-        "--codequality", type=click.Path(dir_okay=False), help="Write a GitLab Code Quality report."
-    )(f)
-    f = click.option("--junit", type=click.Path(dir_okay=False), help="Write a JUnit XML report.")(f)
+    f = click.option("--codequality", type=FILE, help="Write a GitLab Code Quality report.")(f)
+    f = click.option("--junit", type=FILE, help="Write a JUnit XML report.")(f)
     return f
 
 
@@ -324,9 +325,7 @@ def validate(**kwargs: Any) -> int:
 @cli.command()
 @_files
 @_format(FORMATS)
-@click.option(
-    "--out", "out_file", type=click.Path(dir_okay=False), help="Save the plan for `infermod apply FILE`."
-)
+@click.option("--out", "out_file", type=FILE, help="Save the plan for `infermod apply FILE`.")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -335,7 +334,7 @@ def validate(**kwargs: Any) -> int:
 @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
 @click.option(
     "--gitlab-report",
-    type=click.Path(dir_okay=False),
+    type=FILE,
     help="Write a GitLab `artifacts:reports:terraform` file.",
 )
 @click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
@@ -366,7 +365,7 @@ def plan(**kwargs: Any) -> int:
 
 
 @cli.command()
-@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.argument("plan_file", required=False, type=FILE)
 @_files
 @_changes("Apply")
 @_targets
@@ -399,7 +398,7 @@ def destroy(**kwargs: Any) -> int:
 
 
 @cli.command()
-@click.argument("plan_file", type=click.Path(dir_okay=False))
+@click.argument("plan_file", type=FILE)
 @_format(FORMATS)
 def show(plan_file: str, fmt: str) -> int:
     """Render a saved plan file."""
