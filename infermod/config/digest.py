@@ -7,7 +7,6 @@ check that a saved plan still holds need one; an unchanged plan shown as text do
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -50,6 +49,8 @@ def _plain(value: Any) -> Any:
 
 def resource_digests(config: Declaring) -> dict[str, str]:
     """One digest per declared resource; a secret counts through its salted digest."""
+    import hashlib  # OpenSSL's: loaded only by a command that reads a digest (validate never)
+
     resources: list[Declared] = [*config.models, *config.deployments]
     return {
         r.address: hashlib.sha256(json.dumps(_plain(r), sort_keys=True).encode()).hexdigest()
@@ -59,5 +60,7 @@ def resource_digests(config: Declaring) -> dict[str, str]:
 
 def config_digest(config: Declaring) -> str:
     """Digest of everything a plan depends on."""
+    import hashlib
+
     body = {"stack": config.stack, "resources": resource_digests(config)}
     return "sha256:" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()

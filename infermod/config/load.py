@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -290,5 +289,7 @@ def model_resource_name(stack: str, key: str, repo_id: str) -> str:
     """The Scaleway name of a custom model: it carries the stack (ownership, since models
     cannot be tagged at creation) and a digest of the source (the API does not return the
     source, so a changed source must show in the name to be noticed)."""
+    import hashlib  # a configuration without custom models, and validate of it, never loads it
+
     digest = hashlib.sha256(repo_id.encode()).hexdigest()[:8]
     return f"{stack}--{key}--{digest}"
