@@ -426,7 +426,7 @@ def output(**kwargs: Any) -> int:
 
 @cli.command(name="import")
 @click.argument("address", required=False)
-@click.argument("deployment_id", metavar="ID", required=False)
+@click.argument("deployment_id", metavar="[ID]", required=False)
 @click.option(
     "--all",
     "all_",
