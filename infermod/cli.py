@@ -183,21 +183,25 @@ def _recording(name: str, callback: Callable[..., Any]) -> Callable[..., Any]:
     def run(**kwargs: Any) -> Any:
         from infermod import hints
 
-        hints.record(kwargs.get("files") or (), kwargs.get("profile"), bool(kwargs.get("sandbox")))
-        if kwargs.pop("json_events", False):
-            if kwargs.get("fmt", "text") != "text":
-                raise click.UsageError("--json writes events, --format a view: choose one")
-            if name in ("apply", "destroy") and not (kwargs.get("auto_approve") or kwargs.get("plan_file")):
-                raise click.UsageError(f"--json cannot ask for confirmation: add --auto-approve to {name}")
-            from infermod import events
-
-            events.start(name)
-            result = callback(**kwargs)
-            events.finish(result if isinstance(result, int) else 0)
-            return result
-        return callback(**kwargs)
+        with hints.recorded(kwargs.get("files") or (), kwargs.get("profile"), bool(kwargs.get("sandbox"))):
+            return _run(name, callback, kwargs)
 
     return run
+
+
+def _run(name: str, callback: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    if not kwargs.pop("json_events", False):
+        return callback(**kwargs)
+    if kwargs.get("fmt", "text") != "text":
+        raise click.UsageError("--json writes events, --format a view: choose one")
+    if name in ("apply", "destroy") and not (kwargs.get("auto_approve") or kwargs.get("plan_file")):
+        raise click.UsageError(f"--json cannot ask for confirmation: add --auto-approve to {name}")
+    from infermod import events
+
+    events.start(name)
+    result = callback(**kwargs)
+    events.finish(result if isinstance(result, int) else 0)
+    return result
 
 
 def _events(f: Callable[..., Any]) -> Callable[..., Any]:

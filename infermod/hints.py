@@ -7,7 +7,8 @@ before a command runs, and every message builds its suggestion with `command()`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NamedTuple
 
 
@@ -20,9 +21,17 @@ class Invocation(NamedTuple):
 _current = Invocation()
 
 
-def record(files: Sequence[str] = (), profile: str | None = None, sandbox: bool = False) -> None:
+@contextmanager
+def recorded(files: Sequence[str] = (), profile: str | None = None, sandbox: bool = False) -> Iterator[None]:
+    """The invocation's options, for the hints printed while the command runs; the previous
+    ones are back afterwards, so a command run in-process (a test, an embedding program) does
+    not leave its `--sandbox -f FILE` in the hints of whatever renders next."""
     global _current
-    _current = Invocation(tuple(files), profile, sandbox)
+    before, _current = _current, Invocation(tuple(files), profile, sandbox)
+    try:
+        yield
+    finally:
+        _current = before
 
 
 def command(*words: str, files: bool = True) -> str:

@@ -72,7 +72,13 @@ def test_the_sandbox_needs_no_credentials_and_never_reads_the_users(tmp_path, co
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=40)
-@given(value=st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), min_size=6).filter(str.strip))
+@given(
+    value=st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), min_size=6)
+    .filter(str.strip)
+    # A `~` no message has: a value such as "SCW_SE" is in every message that names SCW_SECRET_KEY
+    # without being shown; only an echoed value can put a `~` in one.
+    .map(lambda v: v[:3] + "~" + v[3:])
+)
 def test_whatever_is_in_the_wrong_place_its_value_is_never_shown(monkeypatch, value):
     for access, secret in ((value, SECRET_KEY), (ACCESS_KEY, value), (SECRET_KEY, value)):
         monkeypatch.setenv("SCW_ACCESS_KEY", access)
