@@ -19,7 +19,7 @@ from infermod.errors import FatalError, PlanError
 from infermod.lazyre import lazy
 from infermod.scw.errors import as_fatal
 from infermod.scw.session import open_session
-from infermod.state import STACK_TAG, claimed_model_name
+from infermod.state import STACK_TAG, ActualDeployment, claimed_model_name
 from infermod.writefile import write_atomically
 
 
@@ -48,6 +48,7 @@ def run_all(out: str | None, overwrite: bool, stack: str, profile: str | None, s
         if d.project_id == project and any(t.startswith(STACK_TAG) for t in d.tags)
     ]
     models = [m for m in state.models if m.project_id == project and not claimed_model_name(m.name)]
+    _refuse_a_stack_in_use(stack, tagged, [m.name for m in state.models if m.project_id == project])
     regions = ", ".join(sorted({r for r, p in state.regions if p == project}))
     for region, why in state.refused:
         output.out(
@@ -92,6 +93,24 @@ def run_all(out: str | None, overwrite: bool, stack: str, profile: str | None, s
     output.out(f"Wrote {out}: {what} to adopt{decide}.")
     output.out(f"Review the adoptions: `{hints.command('plan', '-f', out, files=False)}`")
     return 0
+
+
+def _refuse_a_stack_in_use(stack: str, tagged: list[ActualDeployment], model_names: list[str]) -> None:
+    """A file written for a stack that already owns resources would hold only what no stack owns:
+    its apply would destroy what the stack has (a second `import --all` after the first was
+    applied). Refused, naming a stack name no resource carries yet."""
+    taken = {t[len(STACK_TAG) :] for d in tagged for t in d.tags if t.startswith(STACK_TAG)}
+    taken |= {name.split("--")[0] for name in model_names if claimed_model_name(name)}
+    if stack not in taken:
+        return
+    owned = sum(f"{STACK_TAG}{stack}" in d.tags for d in tagged)
+    free = next(f"{stack}-{n}" for n in range(2, len(taken) + 3) if f"{stack}-{n}" not in taken)
+    raise PlanError(
+        f"stack `{stack}` already owns {owned} deployment(s) (and its models) in this project: a file "
+        "written for it with only what no stack owns would destroy them on its next apply. Write one for "
+        f"a stack of its own (`{hints.command('import', '--all', '--stack', free, files=False)}`), or add "
+        f"each resource to `{stack}`'s configuration with `{hints.command('import', 'ADDRESS', 'ID')}`"
+    )
 
 
 _STACK = lazy(r"[a-z0-9]+(-[a-z0-9]+)*\Z")  # as the schema's `stack`

@@ -197,3 +197,25 @@ def test_import_all_works_in_the_sandbox(cli, tmp_path, monkeypatch):
     applied = cli("apply", "--sandbox", "-f", "f.yaml", "--auto-approve")
     assert applied.code == 0 and "1 imported" in applied.out, applied.out + applied.err
     assert cli("plan", "--sandbox", "-f", "f.yaml", "--detailed-exitcode").code == 0
+
+
+def test_a_stack_that_already_owns_deployments_is_refused_and_a_free_name_is_named(
+    cli, scw_env, sdk, tmp_path
+):
+    """A second `import --all` after the first was applied would write a file holding only the
+    new deployment: its apply would destroy the first batch. Refused, and nothing written."""
+    get = lambda i: sdk.get_deployment(deployment_id=i)  # noqa: E731
+    ready(sdk, get, create(sdk, "chat", []))
+    assert cli("import", "--all", "--out", "f.yaml").code == 0
+    applied = cli("apply", "-f", "f.yaml", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    create(sdk, "later", [])
+    create(sdk, "other", owned("imported-2", "x"))
+    again = cli("import", "--all", "--out", "g.yaml")
+    assert again.code == 1 and not (tmp_path / "g.yaml").exists()
+    said = " ".join(again.err.split())
+    assert "stack `imported` already owns 1 deployment(s)" in said, said
+    assert "`infermod import --all --stack imported-3`" in said
+    assert cli("import", "--all", "--stack", "imported-3", "--out", "g.yaml").code == 0
+    shown = json.loads(cli("plan", "-f", "g.yaml", "--format", "json").out)
+    assert shown["summary"]["destroy"] == 0 and shown["summary"]["import"] == 1

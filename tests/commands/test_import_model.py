@@ -202,3 +202,18 @@ def test_replace_of_a_model_in_use_or_without_source_is_refused(cli, scw_env, sd
     write(tmp_path / "infermod.yaml", FLOW.replace("{type: chat}", f"{{id: {model.id}, type: chat}}"))
     bare = cli("plan", "--replace", "model.ft")
     assert bare.code == 1 and "it has no `source` in the configuration" in bare.err
+
+
+def test_a_saved_plan_with_a_model_whose_secret_cannot_be_seen_applies(cli, scw_env, sdk, tmp_path, token):
+    """The note's hint names the options of the run that printed it (`-f FILE` at plan time,
+    none when the plan file is applied): a plan file is verified on what it would do, not on how
+    the command that made it was typed."""
+    write(tmp_path / "infermod.yaml", SECRET)
+    model = hand_made(sdk, url=GATED, secret="hf_the-token-it-was-imported-with")
+    assert cli("import", "-f", "infermod.yaml", "model.ft", model.id).code == 0
+    saved = cli("plan", "-f", "infermod.yaml", "--out", "p.json")
+    assert saved.code == 0, saved.err
+    assert "`infermod apply --replace model.ft -f infermod.yaml`" in " ".join(saved.out.split())
+    applied = cli("apply", "p.json")
+    assert applied.code == 0, applied.out + applied.err
+    assert "No changes." in applied.out
