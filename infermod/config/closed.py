@@ -4,11 +4,12 @@ The schema closes every object (`additionalProperties: false`), so an unknown fi
 finding first. This is the builder's own guard, for the day the schema lets one through: a
 misspelt field (`disable_auht`, `prevent_destory`) must be an error at its line, never
 silently ignored (auth left on its default) nor a crash in the code that builds the records.
+So must an object or a list of another type (`lifecycle: 5`, `endpoints: [x]`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from infermod.config.locations import Locations
@@ -100,6 +101,63 @@ def unknown_fields(raw: Mapping[str, Any], locations: Locations, earlier: Iterab
         for i, endpoint in enumerate(endpoints if isinstance(endpoints, list) else []):
             check(f"deployments.{key}.endpoints[{i}]", endpoint, ENDPOINT)
     return out
+
+
+def wrong_shapes(raw: Mapping[str, Any], locations: Locations, earlier: Iterable[Finding]) -> list[Finding]:
+    """An error for each object or list the builder walks that is something else, unless an
+    earlier error (the schema's) is about it or what holds it. Its field is then broken
+    (config/salvage.py): the resource is built without it, never `{**5}` in the builder."""
+    said = [f.field for f in earlier if f.severity == "error" and f.field]
+    return [
+        Finding(
+            "wrong-type",
+            "error",
+            f"found {'null' if item is None else type(item).__name__}, "
+            f"expected {'an object' if shape is Mapping else 'a list'}",
+            resource=_resource(path),
+            location=locations.get(path),
+            field=path,
+        )
+        for path, item, shape in _walked(raw)
+        if not isinstance(item, shape)
+        and not any(path == s or path.startswith((f"{s}.", f"{s}[")) for s in said)
+    ]
+
+
+_DEFAULTS_SHAPES = (("lifecycle", Mapping), ("tags", list))
+_MODEL_SHAPES = (("timeouts", Mapping),)
+_DEPLOYMENT_SHAPES = (
+    ("lifecycle", Mapping),
+    ("timeouts", Mapping),
+    ("tags", list),
+    ("features", list),
+    ("endpoints", list),
+)
+
+
+def _walked(raw: Mapping[str, Any]) -> Iterator[tuple[str, Any, type]]:
+    """Each object or list the builder walks, with the shape it must have; what is inside one
+    of the wrong shape is not walked."""
+    for section in ("defaults", "models", "deployments"):
+        if section in raw:
+            yield section, raw[section], Mapping
+    yield from _members("defaults", raw.get("defaults"), _DEFAULTS_SHAPES)
+    for key, model in _items(raw.get("models")):
+        yield f"models.{key}", model, Mapping
+        yield from _members(f"models.{key}", model, _MODEL_SHAPES)
+    for key, dep in _items(raw.get("deployments")):
+        yield f"deployments.{key}", dep, Mapping
+        yield from _members(f"deployments.{key}", dep, _DEPLOYMENT_SHAPES)
+        endpoints = dep.get("endpoints") if isinstance(dep, Mapping) else None
+        for i, endpoint in enumerate(endpoints if isinstance(endpoints, list) else []):
+            yield f"deployments.{key}.endpoints[{i}]", endpoint, Mapping
+
+
+def _members(path: str, item: Any, shapes: tuple[tuple[str, type], ...]) -> Iterator[tuple[str, Any, type]]:
+    if isinstance(item, Mapping):
+        for name, shape in shapes:
+            if name in item:
+                yield f"{path}.{name}", item[name], shape
 
 
 def _items(section: Any) -> list[tuple[str, Any]]:

@@ -111,6 +111,7 @@ def _load(loaded: list[LoadedFile], files: list[str], environ: Mapping[str, str]
     usable = [one for one in loaded if one.data is not None]
     merged, merge_findings = _merge(usable)
     findings.extend(merge_findings)
+    findings.extend(closed.wrong_shapes(merged.raw, merged.locations, findings))
     findings.extend(closed.unknown_fields(merged.raw, merged.locations, findings))
     known = credentials.known_credentials(usable, environ)
     misplaced = credentials.misplaced(usable, known) + credentials.misnamed(files, known)

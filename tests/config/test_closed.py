@@ -4,7 +4,7 @@ the raw mapping and the earlier findings in, findings out). The end-to-end cases
 
 from __future__ import annotations
 
-from infermod.config.closed import unknown_fields
+from infermod.config.closed import unknown_fields, wrong_shapes
 from infermod.findings import Finding
 
 DEP = {"model": "meta/llama-3.1-8b-instruct:fp8", "node_type": "L4"}
@@ -80,3 +80,29 @@ def test_resources_of_the_wrong_shape_are_left_to_the_schema():
         "deployments": {"d": "x", "e": {**DEP, "timeouts": 5, "lifecycle": []}},
     }
     assert unknown_fields(raw, {}, []) == []
+
+
+def test_a_wrong_shape_is_said_once_and_what_is_inside_it_is_not_walked():
+    raw = {"deployments": {"d": {**DEP, "endpoints": [None, {"public": True}], "lifecycle": 5}}}
+    found = wrong_shapes(raw, {}, [])
+    assert [(f.field, f.message, f.resource) for f in found] == [
+        ("deployments.d.lifecycle", "found int, expected an object", "deployment.d"),
+        ("deployments.d.endpoints[0]", "found null, expected an object", "deployment.d"),
+    ]
+    # an earlier error about the field, or about what holds it, has said it
+    assert wrong_shapes(raw, {}, [Finding("schema", "error", "x", field="deployments.d")]) == []
+    said = [
+        Finding("schema", "error", "x", field="deployments.d.endpoints"),
+        Finding("schema", "error", "y", field="deployments.d.lifecycle"),
+    ]
+    assert wrong_shapes(raw, {}, said) == []
+    # a warning says nothing, nor does an error about a sibling whose name starts the same
+    for other in (
+        Finding("schema", "warning", "x", field="deployments.d"),
+        Finding("schema", "error", "x", field="deployments.d.lifecycle-x"),
+    ):
+        assert [f.field for f in wrong_shapes(raw, {}, [other])][:1] == ["deployments.d.lifecycle"]
+    assert (
+        wrong_shapes({"deployments": {"d": 5, "e": {"lifecycle": 5}}, "models": []}, {}, [])[0].field
+        == "models"
+    )

@@ -371,3 +371,55 @@ def test_loading_pauses_the_cycle_collector_and_restores_it(tmp_path):
         assert not gc.isenabled()  # a caller's own pause is kept
     finally:
         gc.enable()
+
+
+def test_an_object_or_list_of_another_type_the_schema_let_through_is_a_finding_not_a_crash(
+    cli, tmp_path, monkeypatch
+):
+    # as if the schema lost its `type`s: `{**5}` was "internal error: TypeError" in the builder
+    from infermod.config import load
+
+    monkeypatch.setattr(load, "schema_findings", lambda one: [])
+    dep = "model: meta/llama-3.1-8b-instruct:fp8, node_type: L4, accept_eula: true"
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: team\ndefaults: {lifecycle: [a]}\nmodels:\n  m: 5\ndeployments:\n"
+        f"  a: {{{dep}, endpoints: [{{public: true}}], lifecycle: 5}}\n"
+        f"  b: {{{dep}, endpoints: [x]}}\n"
+        f"  c: {{{dep}, endpoints: 5, tags: 5, timeouts: [1], features: x}}\n"
+        "  d: 5\n",
+    )
+    result = cli("validate", "--catalog", "snapshot", "--format", "json")
+    assert result.code == 1 and "internal error" not in result.err, result.err
+    found = {f["field"]: f for f in json.loads(result.out)["findings"] if f["rule_id"] == "wrong-type"}
+    assert set(found) == {
+        "defaults.lifecycle",
+        "models.m",
+        "deployments.a.lifecycle",
+        "deployments.b.endpoints[0]",
+        "deployments.c.endpoints",
+        "deployments.c.tags",
+        "deployments.c.timeouts",
+        "deployments.c.features",
+        "deployments.d",
+    }, result.out
+    assert found["deployments.a.lifecycle"]["message"] == "found int, expected an object"
+    assert found["deployments.c.tags"]["message"] == "found int, expected a list"
+    assert found["deployments.b.endpoints[0]"]["resource"] == "deployment.b"
+    assert found["deployments.a.lifecycle"]["location"]["line"] == 7
+
+
+def test_the_schema_alone_reports_an_object_or_list_of_another_type(cli, tmp_path):
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: team\nmodels:\n  m: 5\ndeployments:\n  d:\n"
+        "    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n    endpoints: [x]\n    lifecycle: 5\n",
+    )
+    result = cli("validate", "--catalog", "snapshot", "--format", "json")
+    found = json.loads(result.out)["findings"]
+    assert "wrong-type" not in {f["rule_id"] for f in found}, result.out  # said once, by the schema
+    assert {f["field"] for f in found if f["rule_id"] == "schema"} == {
+        "deployments.d.endpoints[0]",
+        "deployments.d.lifecycle",
+        "models.m",
+    }, result.out
