@@ -106,3 +106,17 @@ def test_a_wrong_shape_is_said_once_and_what_is_inside_it_is_not_walked():
         wrong_shapes({"deployments": {"d": 5, "e": {"lifecycle": 5}}, "models": []}, {}, [])[0].field
         == "models"
     )
+
+
+def test_a_resource_of_the_wrong_shape_is_a_finding_about_that_resource():
+    found = wrong_shapes({"deployments": {"d": 5}, "models": {"m": []}}, {}, [])
+    assert [(f.field, f.resource) for f in found] == [
+        ("models.m", "model.m"),
+        ("deployments.d", "deployment.d"),
+    ]
+    [section] = wrong_shapes({"models": []}, {}, [])
+    assert (section.field, section.resource, section.message) == (
+        "models",
+        None,
+        "found list, expected an object",
+    )
