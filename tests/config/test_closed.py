@@ -120,3 +120,9 @@ def test_a_resource_of_the_wrong_shape_is_a_finding_about_that_resource():
         None,
         "found list, expected an object",
     )
+
+
+def test_an_error_about_another_resource_says_nothing_of_this_one():
+    raw = {"deployments": {"a": {**DEP, "lifecycle": 5}, "b": {**DEP, "lifecycle": 5}}}
+    about_a = [Finding("schema", "error", "x", field="deployments.a")]
+    assert [f.field for f in wrong_shapes(raw, {}, about_a)] == ["deployments.b.lifecycle"]
