@@ -3,7 +3,7 @@
 A long line is wrapped at spaces, its continuation indented under its text (after a marker
 such as `! `, `> `, `# `, `hint: ` or a finding's location); colour codes are kept on every
 piece and never counted. A word longer than the width (a URL) stays whole, and so does a
-plan's field line.
+`quoted` span (a command printed to be pasted) and a plan's field line.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ _STYLED = lazy(r"^(\033\[[0-9;]*m)(.*)(\033\[0m)$", re.DOTALL)
 # a plan's field line (`      ~ node_type     = "L4" -> "L40S"  # forces replacement`) is
 # kept whole, as Terraform keeps its own: broken, its before and after no longer read as a pair
 _FIELD = lazy(r"^\s+[~+-] \S+\s+= ")
+# a `quoted` span (a command to paste, a name) is one word: a hint broken inside its command
+# could not be pasted as printed; a span wider than the line stays whole, as a URL does
+_QUOTED = lazy(r"`[^`\n]+`")
+_KEEP = "\ue000"  # a space inside a quoted span while textwrap works (a private-use character)
 _MARKER = lazy(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |Error: |Warning: |\S+:\d+:\d+: )?)")
 
 
@@ -71,7 +75,7 @@ def _wrap_line(line: str, columns: int) -> list[str]:
     import textwrap  # only for a line longer than the width
 
     pieces = textwrap.wrap(
-        text,
+        _QUOTED.sub(lambda m: m.group(0).replace(" ", _KEEP), text),
         columns,
         subsequent_indent=indent,
         break_long_words=False,
@@ -81,4 +85,4 @@ def _wrap_line(line: str, columns: int) -> list[str]:
     lead = len(text) - len(text.lstrip(" "))
     if pieces and lead and not pieces[0].startswith(" "):
         pieces[0] = " " * lead + pieces[0]  # textwrap keeps it; be sure
-    return [f"{start}{p}{end}" for p in pieces] or [line]
+    return [f"{start}{p.replace(_KEEP, ' ')}{end}" for p in pieces] or [line]

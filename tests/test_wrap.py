@@ -35,3 +35,15 @@ def test_width_off_a_terminal_is_columns_or_80(monkeypatch):
     assert width() == 120
     monkeypatch.setenv("COLUMNS", "nonsense")
     assert width() == 80
+
+
+def test_a_quoted_command_is_never_broken_so_it_can_be_pasted():
+    hint = "hint: to import it again with the current secret: `infermod apply --replace model.bot --sandbox -f rp.yaml`"
+    for columns in (20, 40, 60, 80):
+        lines = wrap([hint, f"Error: run `infermod plan --sandbox -f to.yaml` first ({columns})"], columns)
+        text = "\n".join(lines)
+        assert "`infermod apply --replace model.bot --sandbox -f rp.yaml`" in text, lines
+        assert "`infermod plan --sandbox -f to.yaml`" in text, lines
+        assert all(len(line) <= columns or "`" in line for line in lines), lines
+    # the spaces of a quoted span are given back as they were: two stay two
+    assert wrap(["a " * 30 + "`x  y`"], 20)[-1].endswith("`x  y`")
