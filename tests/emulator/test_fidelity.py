@@ -94,13 +94,24 @@ def test_status_sequence_and_recorded_keys(emulator, sdk):
     assert ready["error_message"] == "" and ready["updated_at"]
 
 
+def settled_after(sdk, updated):
+    """Final and later than the update: the blip's `ready` keeps the update's own `updated_at`
+    (recorded), so the first `ready` after an update is not yet the change done."""
+    deadline = time.monotonic() + 10
+    while (dep := settle(sdk, updated.id)).updated_at == updated.updated_at:
+        assert time.monotonic() < deadline, dep.status
+        time.sleep(0.03)
+    return dep
+
+
 def test_rename_and_tag_changes_briefly_redeploy(sdk):
     dep = settle(sdk, create(sdk, "old", ["a"]).id)
     renamed = sdk.update_deployment(deployment_id=dep.id, name="new")
     assert renamed.status == "deploying"
-    assert settle(sdk, dep.id).status == "ready"
-    assert sdk.update_deployment(deployment_id=dep.id, tags=["b"]).status == "deploying"
-    settle(sdk, dep.id)
+    assert settled_after(sdk, renamed).status == "ready"
+    retagged = sdk.update_deployment(deployment_id=dep.id, tags=["b"])
+    assert retagged.status == "deploying"
+    settled_after(sdk, retagged)
     assert sdk.update_deployment(deployment_id=dep.id, tags=["b"]).status == "ready"  # nothing changed
 
 
