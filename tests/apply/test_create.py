@@ -370,15 +370,20 @@ def test_a_failed_re_read_after_the_create_names_what_was_created(emulator, sdk)
     )
 
 
-def test_a_losing_copy_being_deleted_beside_its_ready_winner_is_no_destroy(emulator, sdk):
-    """Key a: a ready copy, and another run's losing copy of it being deleted. Nobody is
-    destroying the stack: creating key b goes ahead. With a's copies all being deleted, it
-    does not."""
+@pytest.mark.parametrize("winner_status", ["ready", "creating"])
+def test_a_losing_copy_being_deleted_beside_its_winner_is_no_destroy(emulator, sdk, winner_status):
+    """Key a: a copy, ready or still being created, and another run's losing copy of it being
+    deleted. Nobody is destroying the stack: creating key b goes ahead. With a's copies all
+    being deleted, it does not. A copy still being created keeps its key live as a ready
+    one does."""
+    if winner_status == "creating":
+        emulator.app.store.ready_after = 30.0  # the copies stay `creating` for 15 s
     winner, loser = create(sdk, "s-a", owned("s", "a")), create(sdk, "s-a", owned("s", "a"))
-    while sdk.get_deployment(deployment_id=winner.id).status != "ready":
+    while sdk.get_deployment(deployment_id=winner.id).status != winner_status:
         time.sleep(0.05)
     emulator.app.store.ready_after = 30.0  # from now on a deletion lasts 12 s
     sdk.delete_deployment(deployment_id=loser.id)
+    assert sdk.get_deployment(deployment_id=winner.id).status == winner_status
     gateway = Gateway(sdk_client(emulator.url))
     change = SimpleNamespace(region="fr-par", project_id=PROJECT, key="b")
     made = create_once(gateway, change, "s", fields(model_id(sdk), "b"), "run1", set(), _direct)  # type: ignore[arg-type]
