@@ -112,6 +112,8 @@ class ActualState(NamedTuple):
             tuple(self.owned_models(stack)),
             tuple(self.tagged_unmanaged(stack)),
             self.fingerprint(stack),
+            {d.id: d for d in self.deployments if adoptable_deployment(stack, d)},
+            {m.id: m for m in self.models if not claimed_model_name(m.name)},
         )
 
     def fingerprint(self, stack: str) -> str:
@@ -134,6 +136,10 @@ class StackState(NamedTuple):
     models: tuple[ActualModel, ...]  # its custom models
     unmanaged: tuple[ActualDeployment, ...]  # its tag without a single key: not its to change
     fingerprint: str  # ActualState.fingerprint(stack)
+    # what a key's `id:` may adopt, by id: the diff adopts from these, and rules/adoption.py
+    # says why an `id:` naming anything else cannot stand
+    adoptable_deployments: dict[str, ActualDeployment]  # no other stack's tag, nor a key of its own
+    adoptable_models: dict[str, ActualModel]  # no stack's name claims them
 
 
 def _live_by_key(owned: list[ActualDeployment]) -> dict[str, list[ActualDeployment]]:

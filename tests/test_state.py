@@ -35,3 +35,17 @@ def test_the_fingerprint_moves_with_what_the_stack_owns_only():
     assert ActualState((mine, theirs._replace(updated_at="t9")), (model,), ()).fingerprint("s") == base
     assert ActualState((mine._replace(updated_at="t9"), theirs), (model,), ()).fingerprint("s") != base
     assert ActualState((mine, theirs), (model._replace(status="error"),), ()).fingerprint("s") != base
+
+
+def test_what_a_key_id_may_adopt_is_sorted_out_once_per_stack():
+    plain = actual("p", tags=("team",))  # made outside infermod: no tags of any stack
+    half = actual("h", tags=("infermod:stack=s",))  # the stack's tag without a key: unmanaged
+    owned, theirs = actual("o"), actual("t", stack="other")
+    mine = ActualModel("m1", "s--m--0123abcd", "fr-par", "p", "ready", None, "t0")
+    other = ActualModel("m2", "other--m--0123abcd", "fr-par", "p", "ready", None, "t0")
+    made = ActualModel("m3", "made-by-hand", "fr-par", "p", "ready", None, "t0")
+    ours = ActualState((plain, half, owned, theirs), (mine, other, made), ()).of_stack("s")
+    assert sorted(ours.adoptable_deployments) == [half.id, plain.id]  # never a key's, nor another stack's
+    assert ours.adoptable_deployments[plain.id] == plain
+    assert list(ours.adoptable_models) == ["m3"]  # a name for any stack claims the model
+    assert list(ActualState((half,), (), ()).of_stack("other").adoptable_deployments) == []

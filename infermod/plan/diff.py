@@ -28,14 +28,7 @@ from infermod.plan.model import (
     ResourceChange,
 )
 from infermod.records import KNOWN_AFTER_APPLY, Deployment, Model, Value, compared_values
-from infermod.state import (
-    ActualDeployment,
-    ActualModel,
-    StackState,
-    adoptable_deployment,
-    claimed_model_name,
-    model_key,
-)
+from infermod.state import ActualDeployment, ActualModel, StackState, model_key
 
 
 def compare(
@@ -87,10 +80,8 @@ def _adoptable(spec: DeploymentSpec, project: str, ours: StackState) -> ActualDe
     """The deployment a key's `id:` names, when the stack may adopt it here: it exists, is where
     the configuration puts it, and carries no other stack's tags (nor another key's of this
     one). Whatever stands in the way is rules/adoption.py's to say."""
-    if spec.id is None:
-        return None
-    dep = next((d for d in ours.everything.deployments if d.id == spec.id), None)
-    if dep is None or dep.status == "deleting" or not adoptable_deployment(ours.stack, dep):
+    dep = ours.adoptable_deployments.get(spec.id) if spec.id else None
+    if dep is None or dep.status == "deleting":
         return None
     return dep if (dep.region, dep.project_id) == (spec.region, project) else None
 
@@ -103,11 +94,6 @@ class ModelRef(NamedTuple):
     id: str | None
 
 
-def adoptable(model: ActualModel) -> bool:
-    """A model a configuration's `id:` may adopt: one that no stack's name claims."""
-    return not claimed_model_name(model.name)
-
-
 def _models(
     config: Config, ours: StackState, default_project: str, destroy: bool
 ) -> tuple[list[ResourceChange], dict[str, ModelRef]]:
@@ -118,7 +104,7 @@ def _models(
     line is the only record). The stack's own import comes first: an `id` naming a model that
     no longer exists (re-imported with --replace) is simply not needed any more."""
     owned = {(m.region, m.project_id, m.name): m for m in ours.models}
-    by_id = {m.id: m for m in ours.everything.models if adoptable(m)}
+    by_id = ours.adoptable_models  # no stack's name claims them
     changes = []
     refs: dict[str, ModelRef] = {}
     for spec in config.models:

@@ -17,12 +17,12 @@ from infermod.config.model import Config, ModelSpec
 from infermod.findings import Finding, Location
 from infermod.plan.model import NOOP, ResourceChange
 from infermod.records import Deployment
-from infermod.state import STACK_TAG, ActualState, adoptable_deployment, claimed_model_name
+from infermod.state import STACK_TAG, StackState
 
 
-def adoption_findings(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:
-    refused = {region for region, _ in state.refused}
-    by_id = {m.id: m for m in state.models}
+def adoption_findings(config: Config, ours: StackState, changes: Sequence[ResourceChange]) -> list[Finding]:
+    refused = {region for region, _ in ours.everything.refused}
+    by_id = {m.id: m for m in ours.everything.models}
     out = []
     for spec in config.models:
         if spec.id is None or spec.region in refused:
@@ -30,7 +30,7 @@ def adoption_findings(config: Config, state: ActualState, changes: Sequence[Reso
         model = by_id.get(spec.id)
         path = f"models.{spec.key}.id"
         where = config.where(path)
-        ours = [c for c in changes if c.address == spec.address and c.resource_id == spec.id]
+        adopted = [c for c in changes if c.address == spec.address and c.resource_id == spec.id]
         if model is None:
             own = next((c for c in changes if c.address == spec.address and c.resource_id), None)
             if own is not None:
@@ -51,20 +51,20 @@ def adoption_findings(config: Config, state: ActualState, changes: Sequence[Reso
                 )
                 hint = "correct the `id`, or write the model's `source` so that infermod imports it"
                 out.append(_finding(spec, "error", message, where, hint))
-        elif claimed_model_name(model.name):
+        elif model.id not in ours.adoptable_models:  # named for a stack
             stack = model.name.split("--")[0]
             message = (
                 f"model {spec.id} (`{model.name}`) is named for stack `{stack}`: it is that stack's import, "
                 "and infermod will not adopt it"
             )
             out.append(_finding(spec, "error", message, where, "remove the `id` line"))
-        elif ours and model.status == "error" and not spec.repo_id:
+        elif adopted and model.status == "error" and not spec.repo_id:
             message = (
                 f"model {spec.id} (`{model.name}`) is in error ({model.error_message or 'no message'}), and "
                 f"{spec.address} has no `source` to import it again from"
             )
             out.append(_finding(spec, "error", message, where, "write the model's `source`, then plan again"))
-        elif not ours:
+        elif not adopted:
             message = (
                 f"model {spec.id} (`{model.name}`) is in {model.region}, project {model.project_id}; "
                 f"{spec.address} is configured for {spec.region}"
@@ -72,15 +72,13 @@ def adoption_findings(config: Config, state: ActualState, changes: Sequence[Reso
             )
             hint = "set the model's `region` and `project_id` to where the model is"
             out.append(_finding(spec, "error", message, where, hint))
-    return out + deployment_findings(config, state, changes) + secret_notes(config, changes)
+    return out + deployment_findings(config, ours, changes) + secret_notes(config, changes)
 
 
-def deployment_findings(
-    config: Config, state: ActualState, changes: Sequence[ResourceChange]
-) -> list[Finding]:
+def deployment_findings(config: Config, ours: StackState, changes: Sequence[ResourceChange]) -> list[Finding]:
     """A deployment's `id:` that the plan cannot adopt, and why."""
-    refused = {region for region, _ in state.refused}
-    by_id = {d.id: d for d in state.deployments}
+    refused = {region for region, _ in ours.everything.refused}
+    by_id = {d.id: d for d in ours.everything.deployments}
     by_address = {c.address: c for c in changes if c.type == "deployment" and c.actions != ("create",)}
     out = []
     for spec in config.deployments:
@@ -114,7 +112,7 @@ def deployment_findings(
             out.append(
                 finding("warning", message, "correct the `id`, or remove it to create a new deployment")
             )
-        elif not adoptable_deployment(config.stack, dep):
+        elif dep.id not in ours.adoptable_deployments:
             owner = ", ".join(sorted({t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)}))
             message = (
                 f"deployment {spec.id} (`{dep.name}`) carries the tags of stack `{owner}`"

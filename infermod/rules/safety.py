@@ -24,7 +24,7 @@ def safety_findings(config: Config, ours: StackState, changes: Sequence[Resource
     findings += creation_conflicts(config, ours.everything, changes)
     findings += prevent_destroy(config, changes)
     findings += model_in_use(config, ours.everything, changes)
-    return findings + adoption_findings(config, ours.everything, changes)
+    return findings + adoption_findings(config, ours, changes)
 
 
 def creation_conflicts(
