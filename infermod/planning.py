@@ -3,7 +3,8 @@
 plan/ computes what differs between the desired and the actual records and knows no rule;
 rules/ judge changes and configurations and compute none. This module, above both, runs them,
 after sorting out once what the stack owns in the actual state (`ActualState.of_stack`: its
-deployments per key, its models, what carries its tag unmanaged), which every step reads as data:
+deployments per key, its models, what carries its tag unmanaged, what an `id:` may adopt), which
+every step reads as data:
 
  1. diff           plan/diff.py             one change per resource, desired against actual
  2. updates        rules/updates.py         how the API carries each out: in place, or replaced
