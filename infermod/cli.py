@@ -1,6 +1,7 @@
 """The command line: parse arguments, hand them to a command module, map errors to exit codes.
 
-Command modules are imported only when their command runs, so `infermod --help` stays fast.
+A command is built (its options) only when it runs or `--help` lists it, and its module is
+imported only when it runs: `infermod validate` builds and imports nothing of `plan`'s.
 """
 
 from __future__ import annotations
@@ -12,12 +13,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from infermod import __version__
-from infermod.commands.parsing import (
-    addresses_option,
-    amount_option,
-    deployment_addresses_option,
-    duration_option,
-)
 
 if TYPE_CHECKING:
     from infermod.findings import Finding
@@ -79,6 +74,8 @@ def _gates(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def _policy(f: Callable[..., Any]) -> Callable[..., Any]:
     """Gates on what a plan does; on apply and destroy they are enforced before anything changes."""
+    from infermod.commands.parsing import amount_option
+
     f = click.option("--deny-destroy", is_flag=True, help="Fail when the plan deletes or replaces anything.")(
         f
     )
@@ -100,6 +97,8 @@ def _check_models(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _targets(f: Callable[..., Any]) -> Callable[..., Any]:
+    from infermod.commands.parsing import addresses_option
+
     return click.option(
         "--target",
         "targets",
@@ -111,6 +110,8 @@ def _targets(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _replace(f: Callable[..., Any]) -> Callable[..., Any]:
+    from infermod.commands.parsing import deployment_addresses_option
+
     return click.option(
         "--replace",
         "replace",
@@ -129,6 +130,8 @@ def _reports(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _timeout(default: str, scope: str, examples: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    from infermod.commands.parsing import duration_option
+
     return click.option(
         "--timeout",
         callback=duration_option,
@@ -140,6 +143,8 @@ def _timeout(default: str, scope: str, examples: str) -> Callable[[Callable[...,
 
 
 def _overall_timeout(f: Callable[..., Any]) -> Callable[..., Any]:
+    from infermod.commands.parsing import duration_option
+
     return click.option(
         "--timeout",
         callback=duration_option,
@@ -217,18 +222,27 @@ def _events(f: Callable[..., Any]) -> Callable[..., Any]:
 def terraform_spellings(command: click.Command, args: list[str]) -> list[str]:
     """Terraform's single-dash long options (`-auto-approve`, `-target=ADDR`, `-out FILE`,
     `-raw`, `-json`) as the command's own `--` options. Only a word naming one of the command's
-    long options is rewritten: click's short options (`-f FILE`, `-fFILE`, `-h`), option values,
-    and everything after `--` are left alone; another single-dash word is read as a long option
-    too, so that a typo gets click's `--` suggestion rather than `No such option: -a`."""
+    long options is rewritten: click's short options (`-fFILE`, `-h`), option values, and
+    everything after `--` are left alone; another single-dash word is read as a long option
+    too, so that a typo gets click's `--` suggestion rather than `No such option: -a`.
+
+    A short option with its value (`-f FILE`) is given by its long name (`--file FILE`), which
+    click parses alike: click looks every short option up as a long one first, and that miss
+    imports difflib to suggest a name nobody asked for, at each start. Without its value it is
+    left as written, for click's message to name it so (`Option '-f' requires an argument`)."""
     takes_value: set[str] = set()
     longs: set[str] = set()
     shorts = {"-h"}
+    long_name: dict[str, str] = {}
     for param in command.params:
         if isinstance(param, click.Option):
             for name in param.opts + param.secondary_opts:
                 (longs if name.startswith("--") else shorts).add(name)
                 if not param.is_flag:
                     takes_value.add(name)
+            first_long = next((name for name in param.opts if name.startswith("--")), None)
+            if first_long is not None:
+                long_name.update((name, first_long) for name in param.opts if not name.startswith("--"))
     result: list[str] = []
     value_next = False
     for index, word in enumerate(args):
@@ -243,6 +257,9 @@ def terraform_spellings(command: click.Command, args: list[str]) -> list[str]:
                 value_next = not equals and "-" + name in takes_value
             elif word[:2] not in shorts:  # `-auto-aprove`: click then suggests --auto-approve
                 word = "-" + word
+        elif word in long_name and (word not in takes_value or index + 1 < len(args)):
+            value_next = word in takes_value
+            word = long_name[word]
         elif word in takes_value:
             value_next = True
         result.append(word)
@@ -269,6 +286,37 @@ class _Group(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.builders: dict[str, Callable[[], click.Command]] = {}
+
+    def lazy(self, name: str) -> Callable[[Callable[[], click.Command]], Callable[[], click.Command]]:
+        """Register a function that builds the command `name`: it is called only when that
+        command runs, or when every command is listed (--help, a mistyped name), so a command's
+        start builds its own options and no other's."""
+
+        def register(build: Callable[[], click.Command]) -> Callable[[], click.Command]:
+            self.builders[name] = build
+            return build
+
+        return register
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *self.builders})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.builders:
+            self.add_command(self.builders[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in self.builders:  # click suggests a name among those built
+            for name in self.list_commands(ctx):
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         if cmd.callback is not None:
@@ -304,259 +352,301 @@ def cli() -> None:
     """
 
 
-@cli.command()
-@_files
-@_format(TEXT_JSON)
-@click.option(
-    "--catalog",
-    type=click.Choice(["auto", "live", "snapshot"]),
-    default="auto",
-    show_default=True,
-    help="Where compatibility rules read the catalog: the API (live), the shipped snapshot, or live when credentials are set.",
-)
-@_scaleway
-@_gates
-@_reports
-@_check_models
-@_events
-def validate(**kwargs: Any) -> int:
-    """Check the configuration: schema, structure, compatibility and lifecycle rules."""
-    from infermod.commands.validate import run
+@cli.lazy("validate")
+def _build_validate() -> click.Command:
+    @click.command(cls=_Command)
+    @_files
+    @_format(TEXT_JSON)
+    @click.option(
+        "--catalog",
+        type=click.Choice(["auto", "live", "snapshot"]),
+        default="auto",
+        show_default=True,
+        help="Where compatibility rules read the catalog: the API (live), the shipped snapshot, or live when credentials are set.",
+    )
+    @_scaleway
+    @_gates
+    @_reports
+    @_check_models
+    @_events
+    def validate(**kwargs: Any) -> int:
+        """Check the configuration: schema, structure, compatibility and lifecycle rules."""
+        from infermod.commands.validate import run
 
-    return run(**kwargs)
+        return run(**kwargs)
 
-
-@cli.command()
-@_files
-@_format(FORMATS)
-@click.option("--out", "out_file", type=FILE, help="Save the plan for `infermod apply FILE`.")
-@click.option(
-    "--detailed-exitcode",
-    is_flag=True,
-    help="Exit 0 when the plan has no changes, 2 when it has changes, 1 on any error.",
-)
-@click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
-@click.option(
-    "--gitlab-report",
-    type=FILE,
-    help="Write a GitLab `artifacts:reports:terraform` file.",
-)
-@click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
-@click.option(
-    "--comment-required",
-    is_flag=True,
-    help="Post the note (implies --comment) and fail the command when it cannot be posted.",
-)
-@click.option(
-    "--drift-issue",
-    is_flag=True,
-    help="Open or update a GitLab issue labelled infermod-drift when the plan has changes; close it when none.",
-)
-@_targets
-@_replace
-@_timeout("10m", "the whole command", "90s, 10m")
-@_scaleway
-@_gates
-@_policy
-@_reports
-@_check_models
-@_events
-def plan(**kwargs: Any) -> int:
-    """Read the actual deployments, diff them with the configuration and show the plan."""
-    from infermod.commands.plan import run
-
-    return run(**kwargs)
+    return validate
 
 
-@cli.command()
-@click.argument("plan_file", required=False, type=FILE)
-@_files
-@_changes("Apply")
-@_targets
-@_replace
-@_scaleway
-@_gates
-@_check_models
-@_policy
-@_events
-def apply(**kwargs: Any) -> int:
-    """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""
-    from infermod.commands.apply import run
+@cli.lazy("plan")
+def _build_plan() -> click.Command:
+    @click.command(cls=_Command)
+    @_files
+    @_format(FORMATS)
+    @click.option("--out", "out_file", type=FILE, help="Save the plan for `infermod apply FILE`.")
+    @click.option(
+        "--detailed-exitcode",
+        is_flag=True,
+        help="Exit 0 when the plan has no changes, 2 when it has changes, 1 on any error.",
+    )
+    @click.option("--destroy", is_flag=True, help="Plan the deletion of everything the stack owns.")
+    @click.option(
+        "--gitlab-report",
+        type=FILE,
+        help="Write a GitLab `artifacts:reports:terraform` file.",
+    )
+    @click.option("--comment", is_flag=True, help="Post or update the plan as a GitLab merge-request note.")
+    @click.option(
+        "--comment-required",
+        is_flag=True,
+        help="Post the note (implies --comment) and fail the command when it cannot be posted.",
+    )
+    @click.option(
+        "--drift-issue",
+        is_flag=True,
+        help="Open or update a GitLab issue labelled infermod-drift when the plan has changes; close it when none.",
+    )
+    @_targets
+    @_replace
+    @_timeout("10m", "the whole command", "90s, 10m")
+    @_scaleway
+    @_gates
+    @_policy
+    @_reports
+    @_check_models
+    @_events
+    def plan(**kwargs: Any) -> int:
+        """Read the actual deployments, diff them with the configuration and show the plan."""
+        from infermod.commands.plan import run
 
-    return run(**kwargs)
+        return run(**kwargs)
 
-
-@cli.command()
-@_files
-@_changes("Destroy")
-@_targets
-@_scaleway
-@_gates
-@_policy
-@_events
-def destroy(**kwargs: Any) -> int:
-    """Delete everything this stack owns (respecting prevent_destroy); nothing else."""
-    from infermod.commands.apply import run_destroy
-
-    return run_destroy(**kwargs)
-
-
-@cli.command()
-@click.argument("plan_file", type=FILE)
-@_format(FORMATS)
-def show(plan_file: str, fmt: str) -> int:
-    """Render a saved plan file."""
-    from infermod.commands.show import run
-
-    return run(plan_file, fmt)
-
-
-@cli.command(short_help="List each deployment's status and endpoint URLs, or print one value.")
-@click.argument("key", required=False)
-@_files
-@_format(TEXT_JSON)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (the whole output, or KEY's value).")
-@click.option("--raw", is_flag=True, help="Print KEY's string, number or boolean as is, for scripts.")
-@_scaleway
-def output(**kwargs: Any) -> int:
-    """List each deployment's status and endpoint URLs, or print one value: KEY such as
-    `support-bot.url` (first public endpoint), `support-bot.status`, `support-bot.endpoints.0.url`
-    (indexes start at 0).
-    """
-    from infermod.commands.output import run
-
-    return run(**kwargs)
+    return plan
 
 
-@cli.command(name="import")
-@click.argument("address", required=False)
-@click.argument("deployment_id", metavar="[ID]", required=False)
-@click.option(
-    "--all",
-    "all_",
-    is_flag=True,
-    help="Write a configuration for the project's deployments and custom models that no stack owns "
-    "(as terraform plan -generate-config-out); its next apply adopts them.",
-)
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False),
-    help="With --all: the file to write (refused if it exists, unless --overwrite). Default: stdout.",
-)
-@click.option("--overwrite", is_flag=True, help="With --all --out: replace an existing file.")
-@click.option("--stack", help="With --all: the written configuration's `stack` (default: imported).")
-@_files
-@_scaleway
-def import_(**kwargs: Any) -> int:
-    """Adopt an existing deployment (deployment.KEY: tags it) or custom model (model.KEY: writes
-    `id: ID` under models.KEY, as custom models cannot be tagged) under ADDRESS; or, with --all, write the configuration that adopts whatever no stack owns."""
-    from infermod.commands.import_ import run
+@cli.lazy("apply")
+def _build_apply() -> click.Command:
+    @click.command(cls=_Command)
+    @click.argument("plan_file", required=False, type=FILE)
+    @_files
+    @_changes("Apply")
+    @_targets
+    @_replace
+    @_scaleway
+    @_gates
+    @_check_models
+    @_policy
+    @_events
+    def apply(**kwargs: Any) -> int:
+        """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""
+        from infermod.commands.apply import run
 
-    return run(**kwargs)
+        return run(**kwargs)
+
+    return apply
 
 
-@cli.command(name="check-model")
-@click.argument("source")
-@click.option(
-    "--type",
-    "model_type",
-    type=click.Choice(["chat", "vision", "multimodal", "embedding"]),
-    help="The type the model is to be imported as (as `type:` in the configuration); default: inferred.",
-)
-@click.option(
-    "--repo",
-    metavar="ORG/NAME",
-    help="The Hugging Face repository a local directory is an unmodified copy of (its identity).",
-)
-@_format(TEXT_JSON)
-@click.option(
-    "--sandbox",
-    is_flag=True,
-    help="Read the sandbox's local Hub (it serves acme/support-bot-8b) instead of Hugging Face.",
-)
-def check_model(source: str, model_type: str | None, repo: str | None, fmt: str, sandbox: bool) -> int:
-    """Check a Hugging Face repository (ORG/NAME) or a local directory for compatibility."""
-    from infermod.commands.check_model import run
+@cli.lazy("destroy")
+def _build_destroy() -> click.Command:
+    @click.command(cls=_Command)
+    @_files
+    @_changes("Destroy")
+    @_targets
+    @_scaleway
+    @_gates
+    @_policy
+    @_events
+    def destroy(**kwargs: Any) -> int:
+        """Delete everything this stack owns (respecting prevent_destroy); nothing else."""
+        from infermod.commands.apply import run_destroy
 
-    if not sandbox:
-        return run(source, model_type, fmt, repo)
-    from infermod import output
-    from infermod.sandbox import HUB_BANNER, running_hub
+        return run_destroy(**kwargs)
 
-    output.out(output.style(HUB_BANNER, "cyan", err=True), err=True)
-    with running_hub():
-        return run(source, model_type, fmt, repo)
+    return destroy
 
 
-@cli.command()
-def schema() -> int:
-    """Print the configuration's JSON Schema."""
-    from infermod.config.schema import schema_text
+@cli.lazy("show")
+def _build_show() -> click.Command:
+    @click.command(cls=_Command)
+    @click.argument("plan_file", type=FILE)
+    @_format(FORMATS)
+    def show(plan_file: str, fmt: str) -> int:
+        """Render a saved plan file."""
+        from infermod.commands.show import run
 
-    click.echo(schema_text(), nl=False)
-    return 0
+        return run(plan_file, fmt)
+
+    return show
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=0,
-    show_default=True,
-    help="Port to listen on; 0 picks a free one (printed at start).",
-)
-@click.option("--state-dir", type=click.Path(file_okay=False), help="Keep state here across restarts.")
-@click.option(
-    "--ready-after",
-    type=click.FloatRange(min=0),
-    default=5.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="How long a new or changed deployment takes to become ready.",
-)
-@click.option(
-    "--latency-ms",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    metavar="MS",
-    help="Delay added to every answer.",
-)
-@click.option(
-    "--fault-rate",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    show_default=True,
-    metavar="RATE",
-    help="Share of requests answered 429 or 503 at random (clients retry them), 0 to 1.",
-)
-@click.option(
-    "--lose-create-responses",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    metavar="N",
-    help="Carry out the next N creates but drop their answers, as a lost connection would.",
-)
-@click.option(
-    "--node-quota",
-    metavar="TYPE=N,...",
-    help="The organization's node quota per node-type family, e.g. H100=3,L4=5 (default: large).",
-)
-@click.option(
-    "--list-lag",
-    type=click.FloatRange(min=0),
-    default=0.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Lists show a new deployment only this long after its create (an eventually consistent API).",
-)
-def emulator(**kwargs: Any) -> int:
-    """Serve a local emulator of the Scaleway Managed Inference and Product Catalog APIs."""
-    from infermod.commands.emulator import run
+@cli.lazy("output")
+def _build_output() -> click.Command:
+    @click.command(
+        short_help="List each deployment's status and endpoint URLs, or print one value.", cls=_Command
+    )
+    @click.argument("key", required=False)
+    @_files
+    @_format(TEXT_JSON)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON (the whole output, or KEY's value).")
+    @click.option("--raw", is_flag=True, help="Print KEY's string, number or boolean as is, for scripts.")
+    @_scaleway
+    def output(**kwargs: Any) -> int:
+        """List each deployment's status and endpoint URLs, or print one value: KEY such as
+        `support-bot.url` (first public endpoint), `support-bot.status`, `support-bot.endpoints.0.url`
+        (indexes start at 0).
+        """
+        from infermod.commands.output import run
 
-    return run(**kwargs)
+        return run(**kwargs)
+
+    return output
+
+
+@cli.lazy("import")
+def _build_import() -> click.Command:
+    @click.command(name="import", cls=_Command)
+    @click.argument("address", required=False)
+    @click.argument("deployment_id", metavar="[ID]", required=False)
+    @click.option(
+        "--all",
+        "all_",
+        is_flag=True,
+        help="Write a configuration for the project's deployments and custom models that no stack owns "
+        "(as terraform plan -generate-config-out); its next apply adopts them.",
+    )
+    @click.option(
+        "--out",
+        type=click.Path(dir_okay=False),
+        help="With --all: the file to write (refused if it exists, unless --overwrite). Default: stdout.",
+    )
+    @click.option("--overwrite", is_flag=True, help="With --all --out: replace an existing file.")
+    @click.option("--stack", help="With --all: the written configuration's `stack` (default: imported).")
+    @_files
+    @_scaleway
+    def import_(**kwargs: Any) -> int:
+        """Adopt an existing deployment (deployment.KEY: tags it) or custom model (model.KEY: writes
+        `id: ID` under models.KEY, as custom models cannot be tagged) under ADDRESS; or, with --all, write the configuration that adopts whatever no stack owns."""
+        from infermod.commands.import_ import run
+
+        return run(**kwargs)
+
+    return import_
+
+
+@cli.lazy("check-model")
+def _build_check_model() -> click.Command:
+    @click.command(name="check-model", cls=_Command)
+    @click.argument("source")
+    @click.option(
+        "--type",
+        "model_type",
+        type=click.Choice(["chat", "vision", "multimodal", "embedding"]),
+        help="The type the model is to be imported as (as `type:` in the configuration); default: inferred.",
+    )
+    @click.option(
+        "--repo",
+        metavar="ORG/NAME",
+        help="The Hugging Face repository a local directory is an unmodified copy of (its identity).",
+    )
+    @_format(TEXT_JSON)
+    @click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Read the sandbox's local Hub (it serves acme/support-bot-8b) instead of Hugging Face.",
+    )
+    def check_model(source: str, model_type: str | None, repo: str | None, fmt: str, sandbox: bool) -> int:
+        """Check a Hugging Face repository (ORG/NAME) or a local directory for compatibility."""
+        from infermod.commands.check_model import run
+
+        if not sandbox:
+            return run(source, model_type, fmt, repo)
+        from infermod import output
+        from infermod.sandbox import HUB_BANNER, running_hub
+
+        output.out(output.style(HUB_BANNER, "cyan", err=True), err=True)
+        with running_hub():
+            return run(source, model_type, fmt, repo)
+
+    return check_model
+
+
+@cli.lazy("schema")
+def _build_schema() -> click.Command:
+    @click.command(cls=_Command)
+    def schema() -> int:
+        """Print the configuration's JSON Schema."""
+        from infermod.config.schema import schema_text
+
+        click.echo(schema_text(), nl=False)
+        return 0
+
+    return schema
+
+
+@cli.lazy("emulator")
+def _build_emulator() -> click.Command:
+    @click.command(cls=_Command)
+    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+    @click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=0,
+        show_default=True,
+        help="Port to listen on; 0 picks a free one (printed at start).",
+    )
+    @click.option("--state-dir", type=click.Path(file_okay=False), help="Keep state here across restarts.")
+    @click.option(
+        "--ready-after",
+        type=click.FloatRange(min=0),
+        default=5.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long a new or changed deployment takes to become ready.",
+    )
+    @click.option(
+        "--latency-ms",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        metavar="MS",
+        help="Delay added to every answer.",
+    )
+    @click.option(
+        "--fault-rate",
+        type=click.FloatRange(0, 1),
+        default=0.0,
+        show_default=True,
+        metavar="RATE",
+        help="Share of requests answered 429 or 503 at random (clients retry them), 0 to 1.",
+    )
+    @click.option(
+        "--lose-create-responses",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        metavar="N",
+        help="Carry out the next N creates but drop their answers, as a lost connection would.",
+    )
+    @click.option(
+        "--node-quota",
+        metavar="TYPE=N,...",
+        help="The organization's node quota per node-type family, e.g. H100=3,L4=5 (default: large).",
+    )
+    @click.option(
+        "--list-lag",
+        type=click.FloatRange(min=0),
+        default=0.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Lists show a new deployment only this long after its create (an eventually consistent API).",
+    )
+    def emulator(**kwargs: Any) -> int:
+        """Serve a local emulator of the Scaleway Managed Inference and Product Catalog APIs."""
+        from infermod.commands.emulator import run
+
+        return run(**kwargs)
+
+    return emulator
 
 
 # A command allocates many small objects that live until it exits (a 5,000-deployment file

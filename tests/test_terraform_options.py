@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from infermod.cli import apply, output, plan, terraform_spellings
+import click
+
+from infermod.cli import cli as group
+from infermod.cli import terraform_spellings
 from tests.conftest import write
 from tests.helpers import stack_config
 
@@ -23,9 +26,16 @@ def test_terraform_habits_work_as_written(cli, scw_env, tmp_path):
     )
 
 
+def command(name: str) -> click.Command:
+    found = group.get_command(click.Context(group), name)
+    assert found is not None
+    return found
+
+
 def test_click_s_own_options_and_values_are_left_alone():
+    plan, apply, output = command("plan"), command("apply"), command("output")
     assert terraform_spellings(plan, ["-f", "-out=x", "-fconf.yaml", "-h"]) == [
-        "-f",
+        "--file",  # with its value: by its long name (click would look `-f` up as a long option)
         "-out=x",
         "-fconf.yaml",
         "-h",
@@ -42,6 +52,15 @@ def test_click_s_own_options_and_values_are_left_alone():
         "-auto-approve",
     ]
     assert terraform_spellings(output, ["-raw", "-json", "k"]) == ["--raw", "--json", "k"]
+    # without its value a short option stays as written, for click's message to name it so
+    assert terraform_spellings(plan, ["--detailed-exitcode", "-f"]) == ["--detailed-exitcode", "-f"]
+
+
+def test_a_short_option_is_named_as_written_in_click_s_messages(cli, tmp_path):
+    result = cli("validate", "-f")
+    assert result.code == 1 and "Option '-f' requires an argument." in result.err, result.err
+    path = write(tmp_path / "conf.yaml", stack_config("a"))
+    assert cli("validate", "-f", path).code == 0
 
 
 def test_a_mistyped_single_dash_option_gets_click_s_suggestion(cli):
