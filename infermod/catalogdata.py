@@ -11,10 +11,8 @@ adds is fictional: the shipped file is the recorded truth.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
-import pkgutil
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +27,9 @@ def catalog_data() -> dict[str, Any]:
 
 @lru_cache(maxsize=4)
 def _load(overlay: str | None) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(pkgutil.get_data("infermod", "data/catalog.json") or b"{}")
+    # read beside the package, as pkgutil.get_data would (without importing pkgutil)
+    with open(os.path.join(os.path.dirname(__file__), "data", "catalog.json"), "rb") as fh:
+        data: dict[str, Any] = json.loads(fh.read() or b"{}")
     if overlay is None:
         return data
     try:
@@ -43,6 +43,8 @@ def _load(overlay: str | None) -> dict[str, Any]:
 
 
 def merged(data: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    import copy  # only with an overlay
+
     out = copy.deepcopy(data)
     for kind in ("node_types", "models"):
         by_name = {item["name"]: item for item in out[kind]}

@@ -660,9 +660,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
     from infermod.errors import ConfigError, FatalError
-    from infermod.scw import deadline
 
-    deadline.start(None)  # commands with --timeout start their own clock when they begin
+    _no_deadline()  # commands with --timeout start their own clock when they begin
     gc.set_threshold(*GC_THRESHOLDS)
     try:
         result = cli.main(
@@ -694,11 +693,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return _ended(f"internal error: {type(exc).__name__}: {exc}", 1)
     finally:
-        deadline.start(None)  # the clock is the command's: nothing after it inherits it
+        _no_deadline()  # the clock is the command's: nothing after it inherits it
         events = sys.modules.get("infermod.events")  # loaded by the commands that emit events
         if events is not None:
             events.stop()
     return result if isinstance(result, int) else 0
+
+
+def _no_deadline() -> None:
+    """No run's clock: one only a command that loaded the deadline's module can have started."""
+    deadline = sys.modules.get("infermod.scw.deadline")
+    if deadline is not None:
+        deadline.start(None)
 
 
 def _show_usage_error(exc: click.ClickException) -> None:

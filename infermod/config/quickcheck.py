@@ -11,9 +11,10 @@ messages are jsonschema's, always. The tests hold the two to the same verdicts.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from infermod.lazyre import lazy
 
 Check = Callable[[Any], bool]
 ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples", "writeOnly"}
@@ -68,7 +69,7 @@ def _keyword(name: str, value: Any, schema: Mapping[str, Any]) -> Check | None:
 
 
 def _pattern(_: str, value: Any, __: Mapping[str, Any]) -> Check:
-    regex = re.compile(value)
+    regex = lazy(value)  # compiled at its field's first value: most fields are absent from a file
     return lambda x: not isinstance(x, str) or regex.search(x) is not None
 
 

@@ -137,7 +137,8 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
     if b"\x00" in raw:
         return _failed(path, "config-not-text", "file is binary, expected YAML text")
     try:
-        text = raw.decode("utf-8-sig")
+        # as "utf-8-sig" decodes, without loading that codec's module at every start
+        text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
     except UnicodeDecodeError as exc:
         return _failed(path, "config-not-text", f"file is not UTF-8 text ({exc.reason})")
     try:
