@@ -67,6 +67,75 @@ def test_a_file_with_problems_still_gets_jsonschema_messages(tmp_path):
     assert result["code"] == 1 and result["loaded"] == ["yaml", "jsonschema"]
 
 
+# what a command that does not use them must not load: difflib (click's suggestions, when it
+# looks `-f` up as a long option), the option parsers of other commands' options, the deadline
+# of commands with --timeout, and stdlib modules the schema and catalog files were read with
+UNUSED_BY_VALIDATE = [
+    "difflib",
+    "pkgutil",
+    "copy",
+    "encodings.utf_8_sig",
+    "infermod.commands.parsing",
+    "infermod.scw.deadline",
+    "infermod.commands.plan",
+]
+BUILT = """
+import json, sys
+from infermod.cli import cli, main
+code = main(sys.argv[2:])
+watched = json.loads(sys.argv[1])
+print(json.dumps({"code": code, "built": sorted(cli.commands), "loaded": [m for m in watched if m in sys.modules]}))
+"""
+
+
+def run_built(tmp_path, *argv: str) -> dict[str, object]:
+    """The probe for the commands click built and what of UNUSED_BY_VALIDATE was loaded."""
+    # and the shipped catalog as it is: the suite's overlay is merged through a deep copy
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SCW_", "XDG_", "INFERMOD_"))}
+    out = subprocess.run(
+        [sys.executable, "-c", BUILT, json.dumps(UNUSED_BY_VALIDATE), *argv],
+        env={**clean, "HOME": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_validate_builds_only_its_own_command_and_loads_nothing_it_does_not_use(tmp_path):
+    quickstart = os.path.join(ROOT, "examples", "quickstart.yaml")
+    assert run_built(tmp_path, "validate", "-f", quickstart) == {
+        "code": 0,
+        "built": ["validate"],
+        "loaded": [],
+    }
+    # --file alike, and a file with a byte-order mark
+    with open(quickstart, "rb") as fh:
+        (tmp_path / "bom.yaml").write_bytes(b"\xef\xbb\xbf" + fh.read())
+    result = run_built(tmp_path, "validate", "--file", "bom.yaml")
+    assert result == {"code": 0, "built": ["validate"], "loaded": []}
+
+
+def test_help_and_a_mistyped_command_build_every_command(tmp_path):
+    everything = [
+        "apply",
+        "check-model",
+        "destroy",
+        "emulator",
+        "import",
+        "output",
+        "plan",
+        "schema",
+        "show",
+        "validate",
+    ]
+    assert run_built(tmp_path, "--help")["built"] == everything
+    # click suggests a name among the commands it has: all of them
+    result = run_built(tmp_path, "valdate")
+    assert result["built"] == everything and "difflib" in result["loaded"]
+
+
 def applied(tmp_path, emulator, cli, monkeypatch) -> tuple[str, dict[str, str]]:
     """One deployment applied to the emulator; its config file and the probe's environment."""
     env = {
