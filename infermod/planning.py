@@ -26,9 +26,10 @@ from typing import NamedTuple
 from infermod import __version__
 from infermod.catalog import Catalog
 from infermod.config.model import Config
+from infermod.deferred import Deferred
 from infermod.findings import Finding
 from infermod.plan.diff import compare
-from infermod.plan.model import Deferred, Plan, ResourceChange
+from infermod.plan.model import Plan, ResourceChange
 from infermod.plan.targeting import narrow
 from infermod.rules.consequences import with_consequences
 from infermod.rules.engine import catalog_findings, custom_model_findings
