@@ -221,11 +221,11 @@ class Gateway:
             return items
         with ThreadPoolExecutor(max_workers=min(8, pages - 1)) as pool:
             rest = pool.map(
-                lambda p: getattr(with_retries(lambda: fetch(p, chosen), attempts=self.attempts), key),
+                lambda p: with_retries(lambda: fetch(p, chosen), attempts=self.attempts),
                 range(2, pages + 1),
             )
-            for page in rest:
-                items.extend(page)
+            for page in rest:  # its items read here: a page of JSON is parsed by this thread
+                items.extend(getattr(page, key))
         return items
 
     def _products(self) -> list[Any]:

@@ -98,3 +98,18 @@ def test_errors_are_pyyaml_s(loader, text, problem, line):
         assert light.value.problem == problem and light.value.problem_mark.line == line
     else:
         assert light.value.problem == heavy.value.problem
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_repeated_values_are_one_string(loader):
+    """A large configuration repeats its keys and values (region, model, node type) in every
+    deployment: the tree holds one copy of each short one, a long one as it came."""
+    long = "x" * 65
+    text = "".join(f"d{i}: {{region: fr-par, model: m/a:fp8, note: {long}}}\n" for i in range(3))
+    root = yamlnodes.compose(text, loader)
+    assert root is not None
+    firsts, seconds = root.value[0][1].value, root.value[1][1].value
+    for (key_a, value_a), (key_b, value_b) in zip(firsts[:2], seconds[:2], strict=True):
+        assert key_a.value is key_b.value and value_a.value is value_b.value
+    assert firsts[2][1].value == seconds[2][1].value == long
+    assert firsts[2][1].value is not seconds[2][1].value

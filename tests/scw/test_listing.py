@@ -91,3 +91,42 @@ def test_lists_ask_for_pages_of_1000_and_fall_back_to_100_when_refused(scw_env, 
     scw_env.reset_stats()
     gateway.list_tagged("fr-par", PROJECT, ["infermod:stack=shop"])
     assert scw_env.stats()["total"] == 2  # remembered for the rest of the command
+
+
+def test_deployments_read_share_their_common_strings_and_pages_are_parsed_by_the_reader(
+    scw_env, sdk, monkeypatch
+):
+    """What deployments share (region, project, status, node type, model, the stack's tag) is
+    one string in memory, however many deployments; their own (ids, key tags) are their own.
+    Pages after the first are fetched in parallel but turned into records by the thread that
+    lists (their JSON stays out of the fetching threads' memory)."""
+    import threading
+
+    from infermod.scw import listing
+
+    for i in range(5):
+        create(sdk, f"d{i}", owned("shop", f"d{i}"))
+    parsed_in = set()
+    original = listing.deployment_from_json
+
+    def recording(d):
+        parsed_in.add(threading.get_ident())
+        return original(d)
+
+    monkeypatch.setattr(listing, "deployment_from_json", recording)
+    gateway = Gateway(sdk_client(scw_env.url))
+    read = []
+    reader = threading.Thread(
+        target=lambda: read.extend(
+            gateway._all(gateway._tagged("fr-par", PROJECT, []), "deployments", "list", size=2)
+        )
+    )
+    reader.start()
+    reader.join()
+    assert len(read) == 5 and parsed_in == {reader.ident}  # three pages, all parsed by the reader
+    first, *others = read
+    for other in others:
+        for field in ("region", "project_id", "status", "node_type", "model_id", "model_name"):
+            assert getattr(other, field) is getattr(first, field)
+        assert other.tags[0] is first.tags[0]  # infermod:stack=shop
+        assert other.id is not first.id
