@@ -96,7 +96,7 @@ def test_lists_ask_for_pages_of_1000_and_fall_back_to_100_when_refused(scw_env, 
 def test_deployments_read_share_their_common_strings_and_pages_are_parsed_by_the_reader(
     scw_env, sdk, monkeypatch
 ):
-    """What deployments share (region, project, status, node type, model, the stack's tag) is
+    """What deployments share (region, project, node type, model, the stack's tag) is
     one string in memory, however many deployments; their own (ids, key tags) are their own.
     Pages after the first are fetched in parallel but turned into records by the thread that
     lists (their JSON stays out of the fetching threads' memory)."""
@@ -126,7 +126,7 @@ def test_deployments_read_share_their_common_strings_and_pages_are_parsed_by_the
     assert len(read) == 5 and parsed_in == {reader.ident}  # three pages, all parsed by the reader
     first, *others = read
     for other in others:
-        for field in ("region", "project_id", "status", "node_type", "model_id", "model_name"):
+        for field in ("region", "project_id", "node_type", "model_id", "model_name"):
             assert getattr(other, field) is getattr(first, field)
         assert other.tags[0] is first.tags[0]  # infermod:stack=shop
         assert other.id is not first.id
