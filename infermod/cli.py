@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from infermod import __version__
+from infermod import GC_THRESHOLDS, __version__
 
 if TYPE_CHECKING:
     from infermod.findings import Finding
@@ -649,13 +649,6 @@ def _build_emulator() -> click.Command:
     return emulator
 
 
-# A command allocates many small objects that live until it exits (a 5,000-deployment file
-# makes ~10^6): with the default thresholds the cyclic collector re-scans them again and
-# again, a third of `validate`'s time. Like mypy, collect young objects far less often;
-# cycles are still collected, so memory stays bounded.
-GC_THRESHOLDS = (100_000, 50, 100)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
@@ -722,7 +715,7 @@ def _show_usage_error(exc: click.ClickException) -> None:
 
 
 def entry() -> int:
-    """The process's entry point (the `infermod` script, `python -m infermod`): main, then
+    """The process's entry point (`__main__.main`: the `infermod` script, `python -m infermod`): main, then
     nothing left for the interpreter's exit to collect. All a command made is still alive when
     it returns, and the interpreter's garbage collections at exit would walk every object (a
     quarter of a 100-deployment plan's CPU) to free memory the ending process gives back anyway:

@@ -202,3 +202,29 @@ def test_no_module_compiles_a_regular_expression_when_imported(tmp_path):
         [sys.executable, "-c", IMPORT_ALL], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout
     assert json.loads(out.strip().splitlines()[-1]) == []
+
+
+ENTRY = """
+import gc, json, sys
+
+
+class Spy:  # notes the collector's thresholds when click is imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "click":
+            print(json.dumps(list(gc.get_threshold())))
+
+
+sys.meta_path.insert(0, Spy())
+sys.argv = ["infermod", "--version"]
+from infermod.__main__ import main
+sys.exit(main())
+"""
+
+
+def test_the_entry_raises_the_collector_s_thresholds_before_click_is_imported(tmp_path):
+    from infermod import GC_THRESHOLDS, __version__
+
+    out = subprocess.run(
+        [sys.executable, "-c", ENTRY], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert json.loads(out[0]) == list(GC_THRESHOLDS) and out[1] == f"infermod, version {__version__}"
