@@ -4,7 +4,9 @@ A module-level `re.compile` runs on every start-up, for every command, whether o
 command ever matches that pattern (a parsed duration, a GitLab marker, a YAML anchor): tens of
 them cost milliseconds of a `validate` that takes a few tens. `lazy(pattern)` stands where
 `re.compile(pattern)` stood, with the same methods; the pattern is compiled at its first
-match. Two threads matching first at once may both compile it, with the same result.
+match, and from then on its methods are the compiled pattern's own (bound to the instance),
+with nothing in between: the configuration's loader matches every value it reads. Two threads
+matching first at once may both compile it, with the same result.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import Any
 Replacement = str | Callable[[re.Match[str]], str]
 
 
-class LazyPattern:
-    __slots__ = ("_compiled", "flags", "pattern")
+_METHODS = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer")
 
+
+class LazyPattern:
     def __init__(self, pattern: str, flags: int | re.RegexFlag = 0) -> None:
         self.pattern = pattern
         self.flags = flags
@@ -29,7 +32,10 @@ class LazyPattern:
     def compiled(self) -> re.Pattern[str]:
         compiled = self._compiled
         if compiled is None:
-            compiled = self._compiled = re.compile(self.pattern, self.flags)
+            compiled = re.compile(self.pattern, self.flags)
+            # the instance's own attributes, found before the methods below from now on
+            self.__dict__.update((name, getattr(compiled, name)) for name in _METHODS)
+            self._compiled = compiled
         return compiled
 
     def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:

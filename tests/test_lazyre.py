@@ -36,3 +36,22 @@ def test_a_pattern_is_compiled_at_its_first_match_not_before():
     broken = lazy("(unclosed")  # re.compile would raise here
     with pytest.raises(re.error):
         broken.search("text")
+
+
+@pytest.mark.parametrize("method", ["match", "fullmatch", "search", "findall", "finditer", "split"])
+def test_each_method_answers_as_the_compiled_pattern_when_it_is_the_first_called(method):
+    """The first call compiles the pattern (the class's method); later calls go to the compiled
+    pattern's own method, bound to the instance: both answer alike."""
+    eager, late = re.compile(r"(\w)(\d+)"), lazy(r"(\w)(\d+)")
+
+    def answer(pattern: object, text: str) -> object:
+        found = getattr(pattern, method)(text)
+        if method == "finditer":
+            return [m.span() for m in found]
+        return span(found) if method in ("match", "fullmatch", "search") else found
+
+    assert "_compiled" in vars(late) and method not in vars(late)
+    for text in TEXTS:  # the first call, then the same method again
+        assert answer(late, text) == answer(eager, text)
+    assert vars(late)[method] == getattr(late.compiled, method)
+    assert late.sub("-", "a1") == eager.sub("-", "a1") and late.subn("-", "a1") == eager.subn("-", "a1")
