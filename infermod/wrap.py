@@ -65,11 +65,12 @@ def wrap(lines: Iterable[str], columns: int) -> list[str]:
 
 
 def _wrap_line(line: str, columns: int) -> list[str]:
-    if len(_SGR.sub("", line)) <= columns:
+    coloured = "\033" in line  # without an escape, no colour code to match (nor to compile)
+    if len(_SGR.sub("", line) if coloured else line) <= columns:
         return [line]
-    styled = _STYLED.match(line)
+    styled = _STYLED.match(line) if coloured else None
     start, text, end = styled.groups() if styled else ("", line, "")
-    if _SGR.search(text) or _FIELD.match(text):  # colour inside, or a field line: whole
+    if (coloured and _SGR.search(text)) or _FIELD.match(text):  # colour inside, or a field line: whole
         return [line]
     indent = " " * min(len(_MARKER.match(text).group(1)), columns // 2)  # type: ignore[union-attr]
     import textwrap  # only for a line longer than the width
