@@ -8,12 +8,12 @@ every step reads as data:
 
  1. diff           plan/diff.py             one change per resource, desired against actual
  2. updates        rules/updates.py         how the API carries each out: in place, or replaced
- 3. safety         rules/safety.py          never adopt, delete or break what the stack does not own
- 4. targeting      plan/targeting.py        --replace forces replacements, --target narrows
- 5. safety again   rules/safety.py          a forced replacement of a guarded deployment
- 6. consequences   rules/consequences.py    what each change does to the deployment's users
- 7. status, regions, quota, catalog, custom models   rules/status.py ... rules/engine.py
- 8. policy         rules/policy.py          the gates, over the finished plan
+ 3. targeting      plan/targeting.py        --replace forces replacements, --target narrows
+ 4. safety         rules/safety.py          never adopt, delete or break what the stack does not
+                                            own: over every change, and the forced replacements
+ 5. consequences   rules/consequences.py    what each change does to the deployment's users
+ 6. status, regions, quota, catalog, custom models   rules/status.py ... rules/engine.py
+ 7. policy         rules/policy.py          the gates, over the finished plan
 
 No I/O here: `infermod.commands.common.read_and_plan` reads Scaleway and calls `build_plan`.
 """
@@ -36,10 +36,10 @@ from infermod.rules.engine import catalog_findings, custom_model_findings
 from infermod.rules.policy import Policy, policy_findings
 from infermod.rules.quota import plan_quota_findings
 from infermod.rules.regions import region_findings
-from infermod.rules.safety import model_in_use, prevent_destroy, safety_findings
+from infermod.rules.safety import safety_findings
 from infermod.rules.status import plan_status_findings
 from infermod.rules.updates import carried_out
-from infermod.state import ActualState, StackState
+from infermod.state import ActualState
 
 
 class Observed(NamedTuple):
@@ -58,16 +58,10 @@ def judged_diff(
     default_project: str,
     destroy: bool = False,
 ) -> tuple[list[ResourceChange], list[Finding]]:
-    """Steps 1-3 from what was read: the changes as the API will carry them out, and what is
-    unsafe about them."""
-    return _judged_diff(config, state.of_stack(config.stack), catalog, default_project, destroy)
-
-
-def _judged_diff(
-    config: Config, ours: StackState, catalog: Catalog, default_project: str, destroy: bool
-) -> tuple[list[ResourceChange], list[Finding]]:
-    changes = compare(config, ours, catalog, default_project, destroy)
-    changes = carried_out(config, ours, changes)
+    """Steps 1, 2 and 4 from what was read, without targeting: the changes as the API will
+    carry them out, and what is unsafe about them."""
+    ours = state.of_stack(config.stack)
+    changes = carried_out(config, ours, compare(config, ours, catalog, default_project, destroy))
     return changes, safety_findings(config, ours, changes)
 
 
@@ -86,10 +80,11 @@ def build_plan(
 ) -> Plan:
     state, catalog = observed.state, observed.catalog
     ours = state.of_stack(config.stack)  # sorted out once: the steps below read it as data
-    changes, findings = _judged_diff(config, ours, catalog, observed.default_project, destroy)
+    changes = compare(config, ours, catalog, observed.default_project, destroy)
+    changes = carried_out(config, ours, changes)
     narrowed = narrow(config, changes, targets, replace, destroy)
-    findings = list(prior_findings or []) + findings + prevent_destroy(config, narrowed.forced)
-    findings += model_in_use(config, state, narrowed.forced)  # --replace model.KEY deletes it first
+    # safety judges every change, not only the targeted ones, and the forced replacements too
+    findings = list(prior_findings or []) + safety_findings(config, ours, changes, narrowed.forced)
     changes = [with_consequences(c) for c in narrowed.changes]
     findings += plan_status_findings(config, ours, changes)
     findings += region_findings(config, state)

@@ -15,16 +15,23 @@ from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState, S
 NameIndex = dict[tuple[str, str, str], list[ActualDeployment]]
 
 
-def safety_findings(config: Config, ours: StackState, changes: Sequence[ResourceChange]) -> list[Finding]:
+def safety_findings(
+    config: Config,
+    ours: StackState,
+    changes: Sequence[ResourceChange],
+    forced: Sequence[ResourceChange] = (),
+) -> list[Finding]:
     """What the stack does not own, in the way of the diff's changes: deployments carrying one
-    key twice, names taken by others, guarded deletions, models that others use."""
+    key twice, names taken by others, guarded deletions, models that others use; then the same
+    for the replacements --replace forces (`forced`: a model replaced is deleted first)."""
     settled = {c.resource_id for c in changes if c.action_reason == DUPLICATE}  # not a conflict: deleted
     by_key = {key: [d for d in deps if d.id not in settled] for key, deps in ours.by_key.items()}
     findings = ownership_findings(config, ours, by_key)
     findings += creation_conflicts(config, ours.everything, changes)
     findings += prevent_destroy(config, changes)
     findings += model_in_use(config, ours.everything, changes)
-    return findings + adoption_findings(config, ours, changes)
+    findings += adoption_findings(config, ours, changes)
+    return findings + prevent_destroy(config, forced) + model_in_use(config, ours.everything, forced)
 
 
 def creation_conflicts(

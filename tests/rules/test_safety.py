@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from infermod.config.model import Lifecycle
+from infermod.config.model import Lifecycle, ModelSpec
 from infermod.findings import Location
 from infermod.plan.duplicates import DUPLICATE
 from infermod.plan.model import DELETE, NOOP, UPDATE, ResourceChange
+from infermod.planning import Observed, build_plan
 from infermod.planning import judged_diff as diff
 from infermod.rules.safety import model_in_use, prevent_destroy
 from infermod.state import ActualDeployment, ActualModel, ActualState, ownership_tags
@@ -118,3 +119,16 @@ def test_a_model_in_use_elsewhere_is_refused_only_when_it_is_deleted():
         assert finding.rule_id == "model-in-use", stack
         for kept in (NOOP, UPDATE):
             assert model_in_use(cfg, state, [model._replace(actions=kept)]) == [], (stack, kept)
+
+
+def test_a_forced_reimport_of_a_model_another_stack_uses_is_refused():
+    """`--replace model.KEY` deletes the model before importing it again: safety judges the
+    replacements --replace forces as well as the diff's own changes."""
+    ft = ModelSpec("ft", MODEL.name, "org/ft", None, "chat", "fr-par", None, None)
+    cfg = config()._replace(models=(ft,))
+    theirs = actual("x", stack="other", model_id=MODEL.id)
+    observed = Observed(ActualState((theirs,), (MODEL,), ()), CATALOG, PROJECT, False)
+    assert "model-in-use" not in [f.rule_id for f in build_plan(cfg, observed, None).findings]
+    forced = build_plan(cfg, observed, None, replace=("model.ft",))
+    [finding] = [f for f in forced.findings if f.rule_id == "model-in-use"]
+    assert finding.resource == "model.ft" and "deployment `x` (id-x)" in finding.message
