@@ -70,7 +70,8 @@ def run_all(out: str | None, overwrite: bool, stack: str, profile: str | None, s
         "# cannot be told apart from a free one: remove it here if it belongs to another stack.",
     ]
     custom_ids = {m.id for m in state.models}
-    made = generate(stack, project, deployments, models, catalog, header, custom_ids)
+    live = [d for d in state.deployments if d.project_id == project]
+    made = generate(stack, project, deployments, models, catalog, header, custom_ids, live)
     for left in made.left_out:
         output.out(f"Left out: {left.what}: {left.why}", err=True)
     for dep in tagged:

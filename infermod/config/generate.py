@@ -81,12 +81,23 @@ def generate(
     catalog: Catalog,
     header: Sequence[str],
     custom_ids: set[str],
+    live: Sequence[ActualDeployment] = (),
 ) -> Generated:
+    """`live`: every deployment of the project, written here or not: a name a deployment must
+    be renamed to is one none of them holds in its region (names are unique per region and
+    project)."""
     model_out, model_keys = _models(models)
     dep_out = _Out()
-    taken: set[str] = set()
-    for d in sorted(deployments, key=lambda d: (d.region, d.name, d.id)):
-        _deployment(d, catalog, model_keys, custom_ids, taken, dep_out)
+    written = []
+    for d in sorted(deployments, key=lambda d: (d.region, d.name, d.created_at, d.id)):
+        why = _left_out(d, catalog, model_keys, custom_ids)
+        if why is None:
+            written.append(d)
+        else:
+            dep_out.left.append(Left(f"deployment `{d.name}` ({d.id})", why))
+    keys = _deployment_keys(written, live)
+    for d in written:
+        _deployment(d, catalog, model_keys, keys[d.id], dep_out)
     body = [*header, "version: 1", f"stack: {stack}", "defaults:", f"  project_id: {project}"]
     if model_out.lines:
         body += ["models:", *model_out.lines]
@@ -99,6 +110,56 @@ def generate(
         model_out.decisions + dep_out.decisions,
         (*model_out.left, *dep_out.left),
     )
+
+
+class _Key(NamedTuple):
+    key: str
+    rename: bool  # its Scaleway name cannot stay: it is renamed to its key
+    taken_by: str | None  # who holds the key (or name) made from the name, when this one could not
+
+
+def _deployment_keys(
+    deployments: Sequence[ActualDeployment], live: Sequence[ActualDeployment]
+) -> dict[str, _Key]:
+    """Each deployment's key: a deployment whose name is a key already keeps it as its key
+    (`support-bot-v2` before `Support Bot v2`, whatever the order); the others get a key made from
+    the name, unique. One whose name infermod does not accept, or that another deployment written
+    here has in its region (names are unique per region and project), is renamed to its key, so
+    that key must be a name no other deployment of its region holds (written here or not)."""
+    names = {(d.region, d.name): d for d in (*live, *deployments)}
+    keys: dict[str, ActualDeployment] = {}
+    kept: dict[tuple[str, str], ActualDeployment] = {}  # names written as they are
+    out: dict[str, _Key] = {}
+    ordered = sorted(deployments, key=lambda d: (d.region, d.name, d.created_at, d.id))
+    for d in [d for d in ordered if _is_key(d.name)] + [d for d in ordered if not _is_key(d.name)]:
+        twin = kept.get((d.region, d.name))
+        rename = twin is not None or not _name_ok(d.name)
+        base = key_of(d.name, set(), "deployment")
+
+        def free(key: str, d: ActualDeployment = d, rename: bool = rename) -> bool:
+            other = names.get((d.region, key))
+            return key not in keys and not (rename and other is not None and other.id != d.id)
+
+        key, n = base, 2
+        while not free(key):
+            suffix = f"-{n}"
+            key = base[: KEY_MAX - len(suffix)].rstrip("-") + suffix
+            n += 1
+        holder = twin or keys.get(base) or (names.get((d.region, base)) if rename else None)
+        keys[key] = d
+        if not rename:
+            kept[(d.region, d.name)] = d
+        taken = holder is not None and (key != base or twin is not None)
+        out[d.id] = _Key(key, rename, _what(holder) if taken and holder is not None else None)
+    return out
+
+
+def _what(d: ActualDeployment) -> str:
+    return f"deployment {_q(d.name)} ({d.id})"
+
+
+def _is_key(name: str) -> bool:
+    return key_of(name, set(), "") == name
 
 
 def _models(models: Sequence[ActualModel]) -> tuple[_Out, dict[str, str]]:
@@ -127,42 +188,56 @@ def _models(models: Sequence[ActualModel]) -> tuple[_Out, dict[str, str]]:
     return out, keys
 
 
+def _left_out(
+    d: ActualDeployment, catalog: Catalog, model_keys: dict[str, str], custom_ids: set[str]
+) -> str | None:
+    """Why a deployment cannot be written, or None."""
+    if d.status in ("error", "deleting", "locked"):
+        return f"it is {d.status}"
+    if not d.endpoints:
+        return "it has no endpoint (infermod needs one)"
+    info = catalog.models.get((d.region, d.model_name))
+    if d.model_id not in model_keys and (info is None or d.model_id in custom_ids):
+        return f"its custom model `{d.model_name}` ({d.model_id}) is not among the models written here"
+    return None
+
+
 def _deployment(
     d: ActualDeployment,
     catalog: Catalog,
     model_keys: dict[str, str],
-    custom_ids: set[str],
-    taken: set[str],
+    made: _Key,
     out: _Out,
 ) -> None:
-    what = f"deployment `{d.name}` ({d.id})"
-    if d.status in ("error", "deleting", "locked"):
-        out.left.append(Left(what, f"it is {d.status}"))
-        return
-    if not d.endpoints:
-        out.left.append(Left(what, "it has no endpoint (infermod needs one)"))
-        return
     info = catalog.models.get((d.region, d.model_name))
     custom = model_keys.get(d.model_id)
-    if custom is None and (info is None or d.model_id in custom_ids):
-        out.left.append(
-            Left(
-                what, f"its custom model `{d.model_name}` ({d.model_id}) is not among the models written here"
-            )
-        )
-        return
-    key = key_of(d.name, taken, "deployment")
+    key = made.key
     out.count += 1
+    if made.taken_by is None:
+        taken = ""
+    elif made.rename and _name_ok(d.name):
+        taken = f"{made.taken_by} has it too"
+    else:
+        taken = f"`{key_of(d.name, set(), 'deployment')}` is {made.taken_by}'s"
     if key == d.name:
         out.lines.append(f"  {key}:")
-    elif _name_ok(d.name):
-        out.lines += [f"  {key}:   # key made from the name", f"    name: {_q(d.name)}"]
+    elif not made.rename:
+        if taken:
+            out.decisions += 1
+            out.lines.append(
+                f"  {key}:   # DECIDE: key made from the name ({taken}): keep it or choose another now "
+                "(the key is the deployment's ownership tag: changing it later is a tag change)"
+            )
+        else:
+            out.lines.append(f"  {key}:   # key made from the name")
+        out.lines.append(f"    name: {_q(d.name)}")
     else:
         out.decisions += 1
+        why = "is not a name infermod accepts" if not _name_ok(d.name) else "must be unique in its region"
         out.lines += [
             f"  {key}:",
-            f"    name: {key}   # DECIDE: Scaleway name {_q(d.name)} is not a name infermod accepts: "
-            "renaming it is an in-place change (≈2 min `deploying`)",
+            f"    name: {key}   # DECIDE: Scaleway name {_q(d.name)} {why}"
+            f"{f' ({taken})' if taken else ''}: renaming it is an in-place change (≈2 min `deploying`)",
         ]
     out.lines += [
         f"    id: {d.id}",

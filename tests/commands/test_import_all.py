@@ -219,3 +219,48 @@ def test_a_stack_that_already_owns_deployments_is_refused_and_a_free_name_is_nam
     assert cli("import", "--all", "--stack", "imported-3", "--out", "g.yaml").code == 0
     shown = json.loads(cli("plan", "-f", "g.yaml", "--format", "json").out)
     assert shown["summary"]["destroy"] == 0 and shown["summary"]["import"] == 1
+
+
+def test_names_that_make_the_same_key_get_distinct_keys_and_names_and_say_so(
+    cli, scw_env, sdk, tmp_path, monkeypatch
+):
+    """`Support Bot v2` and `support-bot-v2` both make the key `support-bot-v2`; the first must be
+    renamed (infermod does not accept its name) and not onto a name another deployment holds,
+    in the file or not (`support-bot-v2-2` is stack blog's). The file validates, and each
+    disambiguation is a `DECIDE:` line naming the deployment that holds the key."""
+    monkeypatch.setenv("INFERMOD_NODE_QUOTA", "L4=10")  # seven L4 nodes: no quota warning
+    spaced = create(sdk, "Support Bot v2", [])
+    plain = create(sdk, "support-bot-v2", [])
+    create(sdk, "support-bot-v2-2", owned("blog", "x"))
+    underscored = create(sdk, "Support_Bot", [])
+    hyphened = create(sdk, "support-bot", [])
+    chat, twin = (
+        create(sdk, "chat", []),
+        create(sdk, "chat", []),
+    )  # the emulator takes a name twice: the older keeps it
+    result = cli("import", "--all", "--out", "f.yaml")
+    assert result.code == 0, result.err
+    text = (tmp_path / "f.yaml").read_text()
+    written = yaml.safe_load(text)["deployments"]
+    assert {k: (v["id"], v.get("name", k)) for k, v in written.items()} == {
+        "support-bot-v2": (plain.id, "support-bot-v2"),
+        "support-bot-v2-3": (spaced.id, "support-bot-v2-3"),
+        "support-bot": (hyphened.id, "support-bot"),
+        "support-bot-2": (underscored.id, "Support_Bot"),
+        "chat": (chat.id, "chat"),
+        "chat-2": (twin.id, "chat-2"),
+    }
+    lines = text.splitlines()
+    decide = [x for x in lines if "DECIDE:" in x and not x.startswith("#") and "End User" not in x]
+    renamed, kept, second = decide  # in the file's order: `Support Bot v2`, `Support_Bot`, `chat`
+    assert second.startswith('    name: chat-2   # DECIDE: Scaleway name "chat" must be unique in its region')
+    assert f'(deployment "chat" ({chat.id}) has it too)' in second
+    assert renamed.startswith('    name: support-bot-v2-3   # DECIDE: Scaleway name "Support Bot v2" is not')
+    assert f'(`support-bot-v2` is deployment "support-bot-v2" ({plain.id})\'s)' in renamed
+    assert kept.startswith("  support-bot-2:   # DECIDE: key made from the name")
+    assert f'`support-bot` is deployment "support-bot" ({hyphened.id})\'s' in kept
+    assert "Wrote f.yaml: 6 deployment(s) and 0 custom model(s) to adopt; decide its 9" in result.out
+    assert cli("validate", "-f", "f.yaml").code == 0
+    shown = json.loads(cli("plan", "-f", "f.yaml", "--format", "json").out)
+    assert shown["summary"] == {"import": 6, "add": 0, "change": 2, "destroy": 0, "has_changes": True}
+    assert [f for f in shown["findings"] if f["severity"] != "info"] == []
