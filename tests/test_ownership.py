@@ -48,6 +48,32 @@ def test_a_stack_tag_without_a_key_is_reported_and_left_alone(cli, scw_env, sdk,
     assert ids(sdk) == [stray.id]
 
 
+def test_a_name_another_stack_holds_names_that_stack_and_offers_no_import_it_would_refuse(
+    cli, scw_env, sdk, tmp_path
+):
+    """The hint `adopt it with infermod import ...` is for a deployment no stack owns: import
+    refuses another stack's (or one tagged for two stacks), so the hint names the owner instead."""
+    blogs = create(sdk, "chat", owned("blog", "chat"))
+    create(sdk, "bot", [*owned("blog", "bot"), f"{STACK_TAG}news"])
+    free = create(sdk, "free", [])
+    write(tmp_path / "infermod.yaml", stack_config("chat", "bot", "free"))
+    body = json.loads(cli("plan", "--format", "json").out)
+    found = {f["resource"]: f for f in body["findings"] if f["rule_id"] == "ownership-conflict"}
+    chat, bot, mine = found["deployment.chat"], found["deployment.bot"], found["deployment.free"]
+    assert f"({blogs.id}), owned by stack `blog`;" in chat["message"]
+    assert (
+        chat["hint"]
+        == "set another `name:` (`infermod import` refuses it while it carries infermod:stack=blog)"
+    )
+    assert "will not take it over" in cli("import", "deployment.chat", blogs.id).err  # what the hint spares
+    assert "owned by stack `blog` and stack `news`" in bot["message"] and "import " not in bot["hint"]
+    assert "nothing managed by infermod" in mine["message"]  # no stack's: the import offered works
+    assert (
+        mine["hint"] == f"adopt it with `infermod import deployment.free {free.id}`, or set another `name:`"
+    )
+    assert cli("import", "deployment.free", free.id).code == 0
+
+
 tag_text = st.text(alphabet="abc-=:", max_size=6)
 
 

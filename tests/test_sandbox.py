@@ -104,19 +104,25 @@ def test_hints_printed_in_a_sandbox_run_can_be_pasted_and_run(cli, tmp_path, mon
     import re
     import shlex
 
+    from scaleway.inference.v1 import InferenceV1API
+
+    from infermod.sandbox import running_sandbox
+    from infermod.scw.client import SANDBOX_PROJECT_ID
+    from tests.conftest import sdk_client
+    from tests.helpers import create
+
     monkeypatch.setenv("INFERMOD_SANDBOX_READY_AFTER", "0")
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    assert cli("apply", "--sandbox", "--auto-approve", "-f", "examples/quickstart.yaml").code == 0
-    other = tmp_path / "other.yaml"
-    other.write_text(
-        (ROOT / "examples" / "quickstart.yaml").read_text().replace("stack: quickstart", "stack: other")
-    )
-    result = cli("plan", "--sandbox", "-f", str(other))
+    with running_sandbox() as url:  # made by hand in the sandbox's own project
+        hand_made = create(InferenceV1API(sdk_client(url)), "chat", [], project_id=SANDBOX_PROJECT_ID)
+    result = cli("plan", "--sandbox", "-f", "examples/quickstart.yaml")
     hint = re.search(r"adopt it with `([^`]+)`", result.out)
     assert hint is not None, result.out
     words = shlex.split(hint.group(1))
-    assert words[:2] == ["infermod", "import"] and "--sandbox" in words and str(other) in words
+    assert (
+        words[:2] == ["infermod", "import"] and "--sandbox" in words and "examples/quickstart.yaml" in words
+    )
     # run as printed: it reaches the sandbox and the configuration (no credentials asked, no
-    # missing infermod.yaml), where import refuses to take over another stack's deployment
+    # missing infermod.yaml), and adopts the deployment
     result = cli(*words[1:])
-    assert "carries the tags of stack `quickstart`" in result.err, result.err
+    assert result.code == 0 and f"Imported chat ({hand_made.id})" in result.out, result.out + result.err

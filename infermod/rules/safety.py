@@ -63,7 +63,19 @@ def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameInd
     out = []
     for dep in names.get((spec.region, project, spec.name), []):
         if dep.stack != config.stack:
-            owner = f"stack `{dep.stack}`" if dep.stack else "nothing managed by infermod"
+            # every other stack's tag, as `infermod import` reads them: it refuses such a deployment
+            theirs = sorted(
+                {t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)} - {config.stack}
+            )
+            if theirs:
+                owner = " and ".join(f"stack `{s}`" for s in theirs)
+                tags = " and ".join(f"{STACK_TAG}{s}" for s in theirs)
+                hint = f"set another `name:` (`infermod import` refuses it while it carries {tags})"
+            else:
+                owner = "nothing managed by infermod"
+                hint = (
+                    f"adopt it with `{hints.command('import', spec.address, dep.id)}`, or set another `name:`"
+                )
             out.append(
                 Finding(
                     "ownership-conflict",
@@ -73,7 +85,7 @@ def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameInd
                     spec.address,
                     config.where(f"deployments.{spec.key}"),
                     f"deployments.{spec.key}",
-                    f"adopt it with `{hints.command('import', spec.address, dep.id)}`, or set another `name:`",
+                    hint,
                 )
             )
     return out
