@@ -93,3 +93,38 @@ def test_the_verdict_does_not_depend_on_tag_order(extra, stacks, rnd):
     # two different stack tags: nobody's
     assert stack == (stacks[0] if len(set(stacks)) == 1 else None)
     assert key == "chat"
+
+
+def test_a_rename_onto_a_name_a_deployment_outside_the_stack_has_is_a_warning_naming_both(
+    cli, scw_env, sdk, tmp_path, monkeypatch
+):
+    """Scaleway is not known to refuse a deployment name twice (B18): a rename, or a replacement
+    by a deployment of another name, onto a name the stack neither owns nor adopts would leave
+    two deployments of one name. Renames among the stack's own deployments are no warning."""
+    monkeypatch.setenv("INFERMOD_NODE_QUOTA", "L4=20,L40S=20")
+    write(tmp_path / "infermod.yaml", stack_config("web", "bot", "own"))
+    assert cli("apply", "--auto-approve").code == 0
+    mine = {d.name: d.id for d in sdk.list_deployments_all()}
+    blogs = create(sdk, "taken", owned("blog", "taken"))
+    free = create(sdk, "free", [])
+    config = (
+        stack_config("web", "bot", "own")
+        .replace("  web:\n", "  web:\n    name: taken\n")
+        .replace(
+            "  bot:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4",
+            "  bot:\n    name: free\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L40S",
+        )
+        .replace("  own:\n", "  own:\n    name: web\n")  # the stack's own `web` is renamed away
+    )
+    write(tmp_path / "infermod.yaml", config)
+    plan = json.loads(cli("plan", "--format", "json").out)
+    taken = {f["resource"]: f for f in plan["findings"] if f["rule_id"] == "name-taken"}
+    assert sorted(taken) == ["deployment.bot", "deployment.web"]
+    web, bot = taken["deployment.web"], taken["deployment.bot"]
+    assert web["severity"] == "warning" and web["field"] == "deployments.web.name"
+    assert f"deployment.web ({mine['web']}, `web`) would be renamed `taken`" in web["message"]
+    assert f"deployment {blogs.id} in fr-par, owned by stack `blog`" in web["message"]
+    assert f"replaced by one named `free`, the name of deployment {free.id}" in bot["message"]
+    assert "owned by nothing managed by infermod" in bot["message"]
+    text = cli("plan")
+    assert text.code == 0 and "(name-taken)" in text.out

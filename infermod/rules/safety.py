@@ -8,7 +8,8 @@ from infermod import hints
 from infermod.config.model import Config, DeploymentSpec
 from infermod.findings import Finding
 from infermod.plan.duplicates import DUPLICATE
-from infermod.plan.model import CREATE, ResourceChange
+from infermod.plan.model import CREATE, UPDATE, ResourceChange
+from infermod.records import Deployment
 from infermod.rules.adoption import adoption_findings
 from infermod.state import NAME_TAG, STACK_TAG, ActualDeployment, ActualState, StackState
 
@@ -28,6 +29,7 @@ def safety_findings(
     by_key = {key: [d for d in deps if d.id not in settled] for key, deps in ours.by_key.items()}
     findings = ownership_findings(config, ours, by_key)
     findings += creation_conflicts(config, ours.everything, changes)
+    findings += rename_conflicts(config, ours.everything, changes)
     findings += prevent_destroy(config, changes)
     findings += model_in_use(config, ours.everything, changes)
     findings += adoption_findings(config, ours, changes)
@@ -59,20 +61,69 @@ def name_index(state: ActualState) -> NameIndex:
     return index
 
 
+def rename_conflicts(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:
+    """A deployment renamed (in place, or by a replacement) to the name another live deployment
+    of its region and project has, which the stack neither owns nor adopts. Nothing recorded or
+    documented says Scaleway refuses a deployment name twice (the provider documents uniqueness
+    for custom models' names only; docs/scaleway-api-assumptions.md B18), so the apply would
+    leave two deployments of one name: a warning naming both."""
+    moved = [
+        c
+        for c in changes
+        if c.type == "deployment"
+        and isinstance(c.before, Deployment)
+        and isinstance(c.after, Deployment)
+        and (c.before.name, c.before.region, c.before.project_id)
+        != (c.after.name, c.after.region, c.after.project_id)
+    ]
+    if not moved:
+        return []
+    names = name_index(state)
+    adopted = {d.id for d in config.deployments if d.id is not None}
+    out = []
+    for change in moved:
+        before, after = change.before, change.after
+        assert isinstance(before, Deployment) and isinstance(after, Deployment)  # moved's filter
+        for dep in names.get((after.region, after.project_id, after.name), []):
+            if dep.stack == config.stack or dep.id in adopted or dep.id == change.resource_id:
+                continue
+            owner, _ = _owner(config, dep)
+            how = "renamed" if change.actions == UPDATE else "replaced by one named"
+            out.append(
+                Finding(
+                    "name-taken",
+                    "warning",
+                    f"{change.address} ({change.resource_id}, `{before.name}`) would be {how} `{after.name}`, the "
+                    f"name of deployment {dep.id} in {after.region}, owned by {owner}: Scaleway is not known to "
+                    f"refuse a name twice, so two deployments would be named `{after.name}`",
+                    change.address,
+                    config.where(f"deployments.{change.key}.name")
+                    or config.where(f"deployments.{change.key}"),
+                    f"deployments.{change.key}.name",
+                    "choose another `name:`; infermod does not touch the other deployment",
+                )
+            )
+    return out
+
+
+def _owner(config: Config, dep: ActualDeployment) -> tuple[str, list[str]]:
+    """Who owns a deployment this stack does not, and every other stack's tag it carries, as
+    `infermod import` reads them (it refuses such a deployment)."""
+    theirs = sorted({t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)} - {config.stack})
+    if theirs:
+        return " and ".join(f"stack `{s}`" for s in theirs), theirs
+    return "nothing managed by infermod", theirs
+
+
 def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameIndex) -> list[Finding]:
     out = []
     for dep in names.get((spec.region, project, spec.name), []):
         if dep.stack != config.stack:
-            # every other stack's tag, as `infermod import` reads them: it refuses such a deployment
-            theirs = sorted(
-                {t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)} - {config.stack}
-            )
+            owner, theirs = _owner(config, dep)
             if theirs:
-                owner = " and ".join(f"stack `{s}`" for s in theirs)
                 tags = " and ".join(f"{STACK_TAG}{s}" for s in theirs)
                 hint = f"set another `name:` (`infermod import` refuses it while it carries {tags})"
             else:
-                owner = "nothing managed by infermod"
                 hint = (
                     f"adopt it with `{hints.command('import', spec.address, dep.id)}`, or set another `name:`"
                 )
