@@ -14,6 +14,7 @@ from typing import Any
 from infermod.config.locations import Path, dotted
 from infermod.config.yamlsource import LoadedFile
 from infermod.findings import Finding, Location
+from infermod.lazyre import lazy
 from infermod.secrets import MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
 
 # The variables Scaleway, Hugging Face and GitLab tools read credentials from (access keys are
@@ -112,7 +113,13 @@ def _hide(text: str, values: Sequence[str]) -> str:
         if "..." in text:
             for end in range(len(value) - 1, 3, -1):
                 text = text.replace(value[:end] + "...", REDACTED + "...")
+    if REDACTED in text and " characters)" in text:  # a quote's length would tell the credential's
+        text = _COUNTED.sub(r"\1", text)
     return text
+
+
+# a quoted value holding a hidden credential, and the count of its characters that follows it
+_COUNTED = lazy(r"""('[^']*\(sensitive\)[^']*'|"[^"]*\(sensitive\)[^"]*") \(\d+ characters\)""")
 
 
 def as_secrets(credentials: Mapping[str, str]) -> tuple[Secret, ...]:

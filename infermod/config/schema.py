@@ -238,7 +238,7 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
         return f"found {found}, expected at least {expected} item(s)"
     if validator == "propertyNames":
         return f"invalid key {found}: use lowercase letters, digits and single hyphens (at most 63)"
-    return _limit_message(str(validator), expected, found, error.instance)
+    return _limit_message(str(validator), expected, found, None if sensitive else error.instance)
 
 
 def _key(key: object) -> str:
@@ -271,6 +271,7 @@ _LIMITS = {
 
 
 def _limit_message(validator: str, expected: Any, found: str, instance: Any) -> str:
+    """`instance` None for a sensitive value: nothing is said about it, its length included."""
     size = (
         f" ({len(instance)} characters)" if validator.endswith("Length") and isinstance(instance, str) else ""
     )

@@ -3,6 +3,7 @@ by any message, even pasted inside a longer value or cut short by a message's qu
 
 from __future__ import annotations
 
+import json
 import string
 
 from hypothesis import given, settings
@@ -107,3 +108,25 @@ def test_a_model_s_own_secret_is_no_misplaced_credential():
     one = loaded(body, {"HF_TOKEN": TOKEN})
     assert TOKEN not in "\0".join(one.texts)  # nothing to walk for
     assert misplaced([one], {TOKEN: "HF_TOKEN"}) == []
+
+
+def test_a_schema_error_on_a_credential_says_nothing_of_its_length(cli, tmp_path, monkeypatch):
+    """A length limit's message counts the characters it found: for a credential (a `secret`, or
+    a token written where a duration belongs) that count would tell the token's length."""
+    monkeypatch.setenv("HF_TOKEN", TOKEN)
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: s\nmodels:\n"
+        "  m: {source: a/m, type: chat, secret: '', timeouts: {create: '${HF_TOKEN}'}}\n"
+        "  n: {source: a/n, type: chat, timeouts: {create: 'x${HF_TOKEN}y'}}\n",
+    )
+    result = cli("validate", "--format", "json")
+    shown = {
+        (f["field"], f["message"]) for f in json.loads(result.out)["findings"] if f["rule_id"] == "schema"
+    }
+    assert ("models.m.secret", "found a sensitive value, expected at least 1 character(s)") in shown
+    assert ("models.m.timeouts.create", "found '(sensitive)', expected at most 20 characters") in shown
+    assert ("models.n.timeouts.create", "found 'x(sensitive)y', expected at most 20 characters") in shown
+    text = cli("validate").out
+    assert "characters)" not in text + result.out and TOKEN not in text + result.out
+    assert str(len(TOKEN)) not in text + result.out
