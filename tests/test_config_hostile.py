@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 import yaml
@@ -118,6 +119,42 @@ def test_unclosed_interpolations_are_linear(tmp_path):
     result = load_config([write(tmp_path / "c.yaml", text)], {})
     assert ("env-syntax", 4) in [(f.rule_id, f.location.line) for f in result.findings]
     assert all(len(f.message) < 300 for f in result.findings)
+
+
+def many_errors(n: int) -> str:
+    """The reviewer's F14 file: each deployment with four schema errors, an unknown key and
+    `endpoints: {}` (an object where a list is wanted)."""
+    lines = ["version: 1", "stack: errs", "deployments:"]
+    for i in range(n):
+        lines += [f"  e{i}:", "    model: 5", "    node_type: [x]", "    size: -1"]
+        lines += ["    quantization: 7", "    bogus: 1", "    bogus2: 1", "    endpoints: {}"]
+    return "\n".join(lines) + "\n"
+
+
+def test_validate_work_grows_linearly_with_the_number_of_errors(cli, tmp_path):
+    # Python calls made by `infermod validate` over files of 300, 600 and 900 erroneous
+    # deployments: each further 300 costs the same. Comparing each wrong shape or unknown key
+    # with every earlier error made the second step cost 5/3 of the first (a 1 MB file took
+    # a minute of CPU); benchmarks/loader_scale.py has the times.
+    def calls(n: int) -> int:
+        path = write(tmp_path / f"e{n}.yaml", many_errors(n))
+        count = 0
+
+        def profile(frame: object, event: str, arg: object) -> None:
+            nonlocal count
+            count += event in ("call", "c_call")
+
+        sys.setprofile(profile)
+        try:
+            result = cli("validate", "--catalog", "snapshot", "-f", path)
+        finally:
+            sys.setprofile(None)
+        assert result.code == 1 and f"{6 * n} error(s)" in result.out
+        return count
+
+    calls(10)  # what is done once (compiled patterns, imports) is not counted below
+    first, second, third = (calls(n) for n in (300, 600, 900))
+    assert third - second < 1.1 * (second - first), (first, second, third)
 
 
 def test_alias_expansion_of_large_values_is_bounded(cli, tmp_path):
