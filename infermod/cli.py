@@ -349,6 +349,8 @@ def cli() -> None:
       3  only with `plan --comment`: the plan is made (and saved), but the
          merge-request note could not be written (a warning in GitLab's templates)
       130  interrupted (Ctrl-C)
+      143  terminated (SIGTERM: a cancelled or timed-out CI job, docker stop),
+           reported as Ctrl-C is
     """
 
 
@@ -652,15 +654,19 @@ def _build_emulator() -> click.Command:
 def main(argv: Sequence[str] | None = None) -> int:
     import gc
 
-    from infermod.errors import ConfigError, FatalError
+    from infermod.errors import ConfigError, FatalError, Terminated
 
     _no_deadline()  # commands with --timeout start their own clock when they begin
     gc.set_threshold(*GC_THRESHOLDS)
+    previous = _on_sigterm()
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None, prog_name="infermod", standalone_mode=False
         )
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:  # click turns a KeyboardInterrupt into Abort
+        if isinstance(exc.__cause__, Terminated):
+            _error(TERMINATED)
+            return _ended(TERMINATED, Terminated.exit_code)
         _error("aborted")
         return _ended("aborted", 130)
     except click.ClickException as exc:
@@ -673,7 +679,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _show_findings(exc.findings)
         _error(str(exc))
         return _ended(str(exc), exc.exit_code)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            _error(TERMINATED)
+            return _ended(TERMINATED, Terminated.exit_code)
         _error("interrupted")
         return _ended("interrupted", 130)
     except Exception as exc:
@@ -686,11 +695,41 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return _ended(f"internal error: {type(exc).__name__}: {exc}", 1)
     finally:
+        _restore_sigterm(previous)
         _no_deadline()  # the clock is the command's: nothing after it inherits it
         events = sys.modules.get("infermod.events")  # loaded by the commands that emit events
         if events is not None:
             events.stop()
     return result if isinstance(result, int) else 0
+
+
+TERMINATED = "terminated (SIGTERM)"
+
+
+def _on_sigterm() -> Any:
+    """SIGTERM is what a cancelled or timed-out GitLab job, `docker stop` and Kubernetes send:
+    it raises errors.Terminated, a KeyboardInterrupt, so that it is handled as Ctrl-C is (an
+    apply stops starting work and reports what is in progress, with ids), instead of ending
+    the process with no word. The previous handler, to put back (None: not the main thread,
+    where no handler can be set, as when a test calls main from a thread)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    from infermod.errors import Terminated
+
+    def terminated(signum: int, frame: object) -> None:
+        raise Terminated
+
+    return signal.signal(signal.SIGTERM, terminated)
+
+
+def _restore_sigterm(previous: Any) -> None:
+    if previous is not None:
+        import signal
+
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _no_deadline() -> None:

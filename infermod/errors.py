@@ -47,3 +47,11 @@ class PlanError(FatalError):
 
 class ApplyError(FatalError):
     """Some resources failed while applying; the report says which."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a GitLab job cancelled or timed out, `docker stop`, Kubernetes): handled as
+    Ctrl-C is (every `except KeyboardInterrupt` stops starting work and reports what is in
+    progress), then the exit code is 143, as a shell reports a process SIGTERM ended."""
+
+    exit_code = 143

@@ -204,6 +204,81 @@ def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):
         server.server_close()
 
 
+def _infermod(tmp_path, url: str, *args: str):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "SCW_ACCESS_KEY": "SCWTESTACCESSKEY0000",
+        "SCW_SECRET_KEY": "9f8e7d6c-5b4a-4321-8765-0123456789ab",
+        "SCW_API_URL": url,
+        "SCW_DEFAULT_PROJECT_ID": "11111111-1111-4111-8111-111111111111",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "infermod", *args],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigterm_reports_what_is_in_flight_with_ids_as_ctrl_c_does(tmp_path):
+    # a cancelled or timed-out GitLab job, `docker stop`: SIGTERM, not SIGINT. It ended the
+    # process with no word: no report, no ids, no closing event, while both creations went on
+    import signal
+    import time
+
+    running, server = start_emulator(ready_after=60)
+    try:
+        write(tmp_path / "infermod.yaml", many(2))
+        proc = _infermod(tmp_path, running.url, "apply", "--auto-approve", "--json")
+        deadline = time.monotonic() + 30
+        while len(running.app.store.deployments) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143, out + err
+        assert "Traceback" not in err
+        for deployment_id in running.app.store.deployments:  # each named, as Ctrl-C names them
+            assert f"still creating [{deployment_id}]" in err, err
+        assert "Error: terminated (SIGTERM): see above what was done" in err
+        *_, last = (json.loads(line) for line in out.splitlines())
+        assert (last["type"], last["summary"]["exit_code"], last["summary"]["ok"]) == ("summary", 143, False)
+        outcomes = [json.loads(line)["outcome"] for line in out.splitlines() if '"type": "outcome"' in line]
+        assert {o["resource_id"] for o in outcomes} == set(running.app.store.deployments)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_sigterm_while_planning_ends_with_a_message_and_exit_143(tmp_path):
+    import signal
+    import time
+
+    running, server = start_emulator(latency_ms=5000)
+    try:
+        write(tmp_path / "infermod.yaml", many(1))
+        proc = _infermod(tmp_path, running.url, "plan", "--json")
+        deadline = time.monotonic() + 30
+        while not running.app.connections and time.monotonic() < deadline:  # a read is under way
+            time.sleep(0.1)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 143, out + err
+        assert "Error: terminated (SIGTERM)" in err and "Traceback" not in err
+        last = json.loads(out.splitlines()[-1])
+        assert (last["type"], last["exit_code"]) == ("error", 143), out
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_region_change_replaces_the_deployment_in_the_new_region(more_regions, cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", many(1))
     assert cli("apply", "--auto-approve").code == 0

@@ -71,7 +71,7 @@ class Executor:
         self.slots = WriteSlots(parallelism)
         self.model_ids: dict[str, Future[str]] = {}
         self.outcomes: list[Outcome] = []
-        self.interrupted = False
+        self.interrupted: KeyboardInterrupt | None = None  # Ctrl-C, or SIGTERM (errors.Terminated)
         self.run_id = uuid.uuid4().hex[:12]
         self.waits = Waits(
             gateway,
@@ -134,8 +134,8 @@ class Executor:
                     self._run_all(pool, [(c, self._delete_model) for c in model_deletes])
                 if self.plan.destroy and not self.plan.targets:  # a partial destroy sweeps nothing
                     self._sweep()
-            except KeyboardInterrupt:
-                self.interrupted = True
+            except KeyboardInterrupt as exc:
+                self.interrupted = exc
                 self.stop.set()
                 pool.shutdown(wait=True, cancel_futures=True)
         done = {o.address + str(o.actions) for o in self.outcomes}

@@ -16,7 +16,7 @@ from infermod.apply.progress import Progress
 from infermod.apply.stale import stale_reasons
 from infermod.commands.common import gate_failed, load_valid_config, read_and_plan
 from infermod.config.model import Config
-from infermod.errors import ApplyError, PlanError
+from infermod.errors import ApplyError, PlanError, Terminated
 from infermod.plan.embed import Gates
 from infermod.plan.model import Plan
 from infermod.render.findings import findings_text
@@ -262,10 +262,12 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
     if executor.reread_note:
         output.error(executor.reread_note)
     if executor.interrupted:
+        terminated = isinstance(executor.interrupted, Terminated)
         output.error(
-            "interrupted: see above what was done, what is still in progress in Scaleway, and what was not started"
+            f"{'terminated (SIGTERM)' if terminated else 'interrupted'}: see above what was done, "
+            "what is still in progress in Scaleway, and what was not started"
         )
-        return 130
+        return Terminated.exit_code if terminated else 130
     if any(not o.ok for o in outcomes):
         raise ApplyError(
             f"some changes failed (see above); run `{hints.command('plan')}` to see what is left to do"
