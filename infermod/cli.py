@@ -438,6 +438,18 @@ def _build_apply() -> click.Command:
     @_gates
     @_check_models
     @_policy
+    @click.option(
+        "--require-reviewed",
+        is_flag=True,
+        help="In a GitLab pipeline: apply only the plan reviewed on the merge request that brought "
+        "this commit (its `plan --comment` note); refuse when it differs or there is none.",
+    )
+    @click.option(
+        "--allow-unreviewed",
+        is_flag=True,
+        help="With --require-reviewed: apply when the commit has no reviewed plan at all (a direct "
+        "push); a plan that differs from a reviewed one is still refused.",
+    )
     @_events
     def apply(**kwargs: Any) -> int:
         """Carry out a plan: a saved PLAN_FILE, or a fresh plan after confirmation."""

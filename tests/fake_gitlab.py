@@ -57,6 +57,9 @@ class FakeGitLab:
         self.requests: list[tuple[str, str]] = []
         self.tokens: list[str] = []  # every PRIVATE-TOKEN received, to show where a token went
         self.ignore_filters = False  # issue lists answer every issue, whatever labels and state
+        # commit sha -> the merge requests GitLab associates with it, whatever their state or
+        # target branch (open ones that contain the commit too): the client must choose
+        self.commit_mrs: dict[str, list[dict[str, Any]]] = {}
         self._ids = 1000
         self._lock = threading.Lock()
         fake = self
@@ -113,6 +116,22 @@ class FakeGitLab:
         self.issue_note_records.append((iid, note))
         return note
 
+    def merged(self, sha: str, iid: int = int(MR), **fields: Any) -> dict[str, Any]:
+        """GitLab's answer for a merge request merged into main by a merge commit `sha`."""
+        mr = {
+            "id": self.next_id(),
+            "iid": iid,
+            "project_id": int(UPSTREAM),
+            "state": "merged",
+            "target_branch": "main",
+            "source_branch": "feature",
+            "sha": "f" * 40,  # its last commit before the merge
+            "merge_commit_sha": sha,
+            "squash_commit_sha": None,
+        } | fields
+        self.commit_mrs.setdefault(sha, []).append(mr)
+        return mr
+
     def ours(self, marker: str = "infermod-plan") -> list[dict[str, Any]]:
         return [n for n in self.notes if n["author"]["id"] == 10 and marker in n["body"]]
 
@@ -150,6 +169,9 @@ class FakeGitLab:
         m = re.fullmatch(rf"/projects/{UPSTREAM}/merge_requests/{MR}/notes(?:/(\d+))?", path)
         if m:
             return self.notes_api(req, user, body, query, m.group(1))
+        m = re.fullmatch(rf"/projects/{UPSTREAM}/repository/commits/([0-9a-f]+)/merge_requests", path)
+        if m and req.command == "GET":
+            return self.page(req, self.commit_mrs.get(m.group(1), []), query)
         m = re.fullmatch(rf"/projects/{UPSTREAM}/issues(?:/(\d+))?(/notes)?", path)
         if m:
             return self.issues_api(req, user, body, query, m.group(1), bool(m.group(2)))

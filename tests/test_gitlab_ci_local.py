@@ -176,19 +176,6 @@ def test_component_renders_the_release_image_environments_and_manual_apply(gitla
 def test_component_plans_comments_applies_and_reports_drift(gitlab_ci_local, emulator, sdk, tmp_path):
     repo = project(tmp_path, COMPONENT_CI, "templates/infermod.yml", "templates/infermod.yml")
     env = scw(emulator.url)
-    result = run(gitlab_ci_local, repo, env, "infermod:validate", "infermod:plan")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "Plan: 2 to add, 0 to change, 0 to destroy." in result.stdout
-    builds = repo / ".gitlab-ci-local" / "builds"  # each job's isolated checkout, reports included
-    report = json.loads((builds / "infermodOgplan" / "infermod-plan.json").read_text())
-    assert report == {"create": 2, "update": 0, "delete": 0}
-    assert isinstance(json.loads((builds / "infermodOgvalidate" / "gl-codequality.json").read_text()), list)
-    assert (repo / ".gitlab-ci-local" / "artifacts" / "infermodOgplan" / "plan.json").exists()
-    result = run(gitlab_ci_local, repo, env, "--manual", "infermod:apply", "infermod:apply")
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert "Apply complete! Deployments: 2 added" in result.stdout
-    assert sorted(d.name for d in sdk.list_deployments_all()) == ["chat", "embeddings"]
-
     fake = FakeGitLab()
     try:
         gitlab = {"CI_API_V4_URL": fake.url, "GITLAB_TOKEN": BOT_TOKEN}
@@ -202,6 +189,34 @@ def test_component_plans_comments_applies_and_reports_drift(gitlab_ci_local, emu
         result = run(gitlab_ci_local, repo, {**env, **gitlab, **mr}, "infermod:plan")
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
         assert "Posted the plan on merge request !7" in result.stdout + result.stderr
+        assert len(fake.ours()) == 1 and "2 to add" in fake.ours()[0]["body"]
+
+        # The default branch: plan again, apply only what the merge request's note showed.
+        main = {**env, **gitlab, "CI_PROJECT_ID": "42"}
+        result = run(gitlab_ci_local, repo, main, "infermod:validate", "infermod:plan")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert "Plan: 2 to add, 0 to change, 0 to destroy." in result.stdout
+        builds = repo / ".gitlab-ci-local" / "builds"  # each job's isolated checkout, reports included
+        report = json.loads((builds / "infermodOgplan" / "infermod-plan.json").read_text())
+        assert report == {"create": 2, "update": 0, "delete": 0}
+        assert isinstance(
+            json.loads((builds / "infermodOgvalidate" / "gl-codequality.json").read_text()), list
+        )
+        assert (repo / ".gitlab-ci-local" / "artifacts" / "infermodOgplan" / "plan.json").exists()
+        # GitLab knows no merge request for this commit (a direct push): refused, nothing applied
+        result = run(gitlab_ci_local, repo, main, "--manual", "infermod:apply", "infermod:apply")
+        assert outcome(result, "infermod:apply") == "FAIL 1"
+        assert "came with no merged merge request into main" in result.stdout + result.stderr
+        assert list(sdk.list_deployments_all()) == []
+        fake.merged(git(repo, "rev-parse", "HEAD"))
+        result = run(gitlab_ci_local, repo, main, "--manual", "infermod:apply", "infermod:apply")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+        assert "This plan is the plan reviewed on merge request !7" in result.stdout + result.stderr
+        assert "Apply complete! Deployments: 2 added" in result.stdout
+        assert sorted(d.name for d in sdk.list_deployments_all()) == ["chat", "embeddings"]
+
+        result = run(gitlab_ci_local, repo, {**env, **gitlab, **mr}, "infermod:plan")
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
         assert len(fake.ours()) == 1 and "No changes" in fake.ours()[0]["body"]
         # GitLab refuses the token: the plan stands, the job is a visible warning (exit 3)
         result = run(
@@ -259,5 +274,17 @@ def test_plain_template_still_works(gitlab_ci_local, emulator, tmp_path):
         assert (
             outcome(result, "infermod:plan") == "FAIL 1" and "answered 401" in result.stdout + result.stderr
         )
+        # The default branch, a commit no merge request brought: refused, unless allowed for
+        # this pipeline (INFERMOD_ALLOW_UNREVIEWED), then applied with a warning.
+        main = {**env, "CI_API_V4_URL": fake.url, "GITLAB_TOKEN": BOT_TOKEN, "CI_PROJECT_ID": "42"}
+        assert outcome(run(gitlab_ci_local, repo, main, "infermod:plan"), "infermod:plan") == "PASS"
+        result = run(gitlab_ci_local, repo, main, "--manual", "infermod:apply", "infermod:apply")
+        assert outcome(result, "infermod:apply") == "FAIL 1"
+        assert "this plan was never reviewed; nothing was applied" in result.stdout + result.stderr
+        allowed = {**main, "INFERMOD_ALLOW_UNREVIEWED": "true"}
+        result = run(gitlab_ci_local, repo, allowed, "--manual", "infermod:apply", "infermod:apply")
+        assert outcome(result, "infermod:apply") == "PASS", result.stdout[-3000:] + result.stderr[-2000:]
+        assert "applied anyway (--allow-unreviewed)" in result.stdout + result.stderr
+        assert "Apply complete! Deployments: 2 added" in result.stdout
     finally:
         fake.close()

@@ -58,21 +58,21 @@ def _hidden_finding(recorded: Plan, derived: Plan) -> str | None:
     `policy-*` findings the derived plan adds come from gates given now, which apply enforces on
     its own; every policy finding the file records must still be derived.
 
-    Hints are left out (see `_compared`). Counts of days are left out of the comparison: a plan reviewed yesterday that warned of an
+    Hints are left out (see `compared_finding`). Counts of days are left out of the comparison: a plan reviewed yesterday that warned of an
     End-of-Life "in 55 days" still holds today ("in 54 days"); a change of severity (the
     End-of-Life came inside `--eol-horizon`, or passed) is still a difference."""
-    derived_all = Counter(map(_compared, derived.findings))
-    recorded_all = Counter(map(_compared, recorded.findings))
-    for f in map(_compared, recorded.findings):
+    derived_all = Counter(map(compared_finding, derived.findings))
+    recorded_all = Counter(map(compared_finding, recorded.findings))
+    for f in map(compared_finding, recorded.findings):
         if recorded_all[f] > derived_all[f]:
             return f"findings: the plan file has {_finding(f)}, which the derived plan does not"
-    for f in map(_compared, derived.findings):
+    for f in map(compared_finding, derived.findings):
         if not f.rule_id.startswith("policy-") and derived_all[f] > recorded_all[f]:
             return f"findings: the derived plan has {_finding(f)}, which the plan file does not"
     return None
 
 
-def _compared(f: Finding) -> Finding:
+def compared_finding(f: Finding) -> Finding:
     """What a finding says of the plan: its hint is left out, since a hint names the options of
     the command that printed it (`--sandbox -f FILE` at plan time, none when the plan file is
     applied), and it is advice to a person that nothing carries out."""

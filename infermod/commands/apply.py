@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import AbstractContextManager
+from typing import NamedTuple
 
 import click
 
@@ -43,16 +44,21 @@ def run(
     replace: tuple[str, ...] = (),
     deny_destroy: bool = False,
     max_monthly_cost: float | None = None,
+    require_reviewed: bool = False,
+    allow_unreviewed: bool = False,
 ) -> int:
     seconds = timeout
     deadline.start(seconds)
+    if allow_unreviewed and not require_reviewed:
+        raise click.UsageError("--allow-unreviewed only makes sense with --require-reviewed")
+    review = Review(require_reviewed, allow_unreviewed)
     if plan_file:
         if targets or replace:
             raise click.UsageError(
                 "--target and --replace are recorded in the saved plan: make a new plan to change them"
             )
         given = Gates(deny_destroy, max_monthly_cost, fail_on, eol_horizon)
-        return apply_saved(plan_file, files, given, parallelism, seconds, profile, sandbox)
+        return apply_saved(plan_file, files, given, parallelism, seconds, profile, sandbox, review)
     config, findings = load_valid_config(files)
     with open_session(profile, sandbox, config.projects, config.stack) as session, locked(config, session):
         plan, _ = read_and_plan(
@@ -65,6 +71,7 @@ def run(
             targets=targets,
             replace=replace,
         )
+        review.check(plan)
         return confirm_and_execute(plan, config, session, auto_approve, parallelism, seconds, fail_on)
 
 
@@ -76,6 +83,7 @@ def apply_saved(
     seconds: float | None,
     profile: str | None,
     sandbox: bool,
+    review: Review | None = None,
 ) -> int:
     """Re-derive the plan from the configuration the file embeds and the current state; carry
     out the derived plan only if its changes are exactly the recorded ones, under the file's
@@ -130,7 +138,23 @@ def apply_saved(
         if not fresh.has_changes:
             output.out("No changes. Your deployments match the configuration.")
             return 0
+        if review is not None:
+            review.check(fresh)
         return execute(fresh, config, session, parallelism, seconds)
+
+
+class Review(NamedTuple):
+    """`--require-reviewed`: the plan must be the one reviewed on the merge request (GitLab)."""
+
+    required: bool
+    allow_unreviewed: bool
+
+    def check(self, plan: Plan) -> None:
+        if not self.required or not plan.has_changes:
+            return  # a plan without changes applies nothing, reviewed or not
+        from infermod.gitlab.reviewed import require_reviewed
+
+        require_reviewed(plan, self.allow_unreviewed, os.environ)
 
 
 def run_destroy(

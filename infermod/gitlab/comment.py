@@ -17,19 +17,14 @@ from typing import Any
 from infermod import output
 from infermod.findings import Finding, severity_rank
 from infermod.gitlab.api import GitLab, GitLabError, project_path
-from infermod.lazyre import lazy
+from infermod.gitlab.notes import marker, our_plan_notes
+from infermod.gitlab.reviewed import hidden_comment
 from infermod.plan.model import Plan
 from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
 
-MARKER_PREFIX = "<!-- infermod-plan stack="
-MARKER_RE = lazy(r"<!-- infermod-plan stack=(\S+) -->")
 UNKNOWN = "?"  # a failure before the configuration named its stack
 REQUIRED = ("CI_MERGE_REQUEST_IID",)
 ERRORS_SHOWN = 20  # a failure note lists the configuration's first 20 errors
-
-
-def marker(stack: str) -> str:
-    return f"{MARKER_PREFIX}{stack} -->"
 
 
 def blocking(findings: Sequence[Finding], fail_on: str | None) -> list[Finding]:
@@ -47,8 +42,12 @@ def post_plan_comment(
     # gate, --fail-on included, is one): the header adds one only for what the plan does not say
     said = any(f.severity == "error" for f in plan.findings)
     header = provenance(env) + (_refusal(refused_by) if refused_by and not said else "")
-    body = render_markdown(plan, header=header, limit=GITLAB_NOTE_LIMIT - 200)
-    return _post(env, plan.stack, body)
+    # what a reviewer approves, for `apply --require-reviewed` on the default branch: only a
+    # plan that may be applied carries it
+    reviewable = not refused_by and not said
+    digest = hidden_comment(plan, env.get("CI_COMMIT_SHA", "")) + "\n" if reviewable else ""
+    body = render_markdown(plan, header=header, limit=GITLAB_NOTE_LIMIT - 200 - len(digest))
+    return _post(env, plan.stack, digest + body)
 
 
 def post_failure_comment(
@@ -132,17 +131,10 @@ def upsert(env: Mapping[str, str], stack: str | None, body: str) -> list[tuple[i
 
 
 def _our_notes(api: GitLab, base: str) -> dict[int, str]:
-    """Notes carrying a plan marker and written by the token's user; anyone else's are never
-    edited, whatever they carry (a quoted plan, another bot)."""
-    me = api.user_id()
+    """Our plan notes (marker, and written by the token's user): note id -> the stack."""
     found: dict[int, str] = {}
-    for note in api.pages(base, {"sort": "asc", "order_by": "created_at"}):
-        author = note.get("author")
-        if note.get("system") or not isinstance(author, dict) or author.get("id") != me:
-            continue
-        match = MARKER_RE.search(str(note.get("body", "")))
-        if match and isinstance(note.get("id"), int):
-            found.setdefault(note["id"], match.group(1))
+    for note_id, stack, _ in our_plan_notes(api, base):
+        found.setdefault(note_id, stack)
     return found
 
 
