@@ -12,6 +12,9 @@ NAME_TAG = "infermod:name="
 CREATE_TAG = "infermod:create="  # one per create request, to find a create whose answer was lost
 RUN_TAG = "infermod:run="  # one per apply run: which run made a copy, when two runs race
 RESERVED = "infermod:"
+# Scaleway's public catalog: its models are listed beside custom ones but are nobody's to
+# adopt, change or delete (recorded: GET /models lists them with this project_id)
+PUBLIC_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
 
 
 class ActualEndpoint(NamedTuple):
@@ -113,7 +116,7 @@ class ActualState(NamedTuple):
             tuple(self.tagged_unmanaged(stack)),
             self.fingerprint(stack),
             {d.id: d for d in self.deployments if adoptable_deployment(stack, d)},
-            {m.id: m for m in self.models if not claimed_model_name(m.name)},
+            {m.id: m for m in self.models if adoptable_model(m)},
         )
 
     def fingerprint(self, stack: str) -> str:
@@ -139,7 +142,7 @@ class StackState(NamedTuple):
     # what a key's `id:` may adopt, by id: the diff adopts from these, and rules/adoption.py
     # says why an `id:` naming anything else cannot stand
     adoptable_deployments: dict[str, ActualDeployment]  # no other stack's tag, nor a key of its own
-    adoptable_models: dict[str, ActualModel]  # no stack's name claims them
+    adoptable_models: dict[str, ActualModel]  # custom models no stack's name claims
 
 
 def _live_by_key(owned: list[ActualDeployment]) -> dict[str, list[ActualDeployment]]:
@@ -185,6 +188,12 @@ def adoptable_deployment(stack: str, dep: ActualDeployment) -> bool:
     key's `id:` may adopt."""
     stacks = {t[len(STACK_TAG) :] for t in dep.tags if t.startswith(STACK_TAG)}
     return not (stacks - {stack}) and (not stacks or dep.key is None)
+
+
+def adoptable_model(model: ActualModel) -> bool:
+    """A custom model (not the public catalog's) that no stack's name claims: a model a key's
+    `id:` may adopt."""
+    return model.project_id != PUBLIC_PROJECT_ID and not claimed_model_name(model.name)
 
 
 def claimed_model_name(name: str) -> bool:

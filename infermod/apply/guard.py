@@ -3,7 +3,7 @@
 The executor writes through `OwnedOnly`: before each update or delete it reads the resource
 and refuses unless it carries this stack's tags (deployments; models: this stack's name, or an
 `id:` of the configuration adopting it), the
-key it is addressed as, and, for a delete, no `prevent_destroy` in the configuration (unless
+key it is addressed as (a model of the public catalog: never), and, for a delete, no `prevent_destroy` in the configuration (unless
 it is, proven again at the delete, a younger duplicate an interrupted run left).
 Endpoints are changed only on a deployment that passes, and only when the deployment really
 has that endpoint. A plan file edited to name another stack's resource changes nothing.
@@ -17,7 +17,14 @@ from infermod.config.model import EndpointSpec
 from infermod.errors import FatalError
 from infermod.records import Deployment
 from infermod.scw.gateway import Gateway
-from infermod.state import STACK_TAG, ActualDeployment, ActualModel, claimed_model_name, owns_model_name
+from infermod.state import (
+    PUBLIC_PROJECT_ID,
+    STACK_TAG,
+    ActualDeployment,
+    ActualModel,
+    claimed_model_name,
+    owns_model_name,
+)
 
 
 class Refused(FatalError):
@@ -134,6 +141,11 @@ class OwnedOnly(Gateway):
         model: ActualModel | None = self.get_model(region, model_id)
         if model is None:
             return
+        if model.project_id == PUBLIC_PROJECT_ID:
+            raise Refused(
+                f"refused to delete model `{model.name}` ({model_id}): it is a model of Scaleway's public "
+                "catalog, nobody's to delete, whatever the configuration says"
+            )
         adopted = model_id in self.adopted_models and not claimed_model_name(model.name)
         if not owns_model_name(self.stack, model.name) and not adopted:
             raise Refused(

@@ -17,7 +17,7 @@ from infermod.config.model import Config, ModelSpec
 from infermod.findings import Finding, Location
 from infermod.plan.model import NOOP, ResourceChange
 from infermod.records import Deployment
-from infermod.state import STACK_TAG, StackState
+from infermod.state import PUBLIC_PROJECT_ID, STACK_TAG, StackState
 
 
 def adoption_findings(config: Config, ours: StackState, changes: Sequence[ResourceChange]) -> list[Finding]:
@@ -25,9 +25,14 @@ def adoption_findings(config: Config, ours: StackState, changes: Sequence[Resour
     by_id = {m.id: m for m in ours.everything.models}
     out = []
     for spec in config.models:
+        model = by_id.get(spec.id) if spec.id is not None else None
+        if spec.project_id == PUBLIC_PROJECT_ID or (
+            model is not None and model.project_id == PUBLIC_PROJECT_ID
+        ):
+            out.append(_catalog_finding(config, spec, model.name if model is not None else None))
+            continue
         if spec.id is None or spec.region in refused:
             continue
-        model = by_id.get(spec.id)
         path = f"models.{spec.key}.id"
         where = config.where(path)
         adopted = [c for c in changes if c.address == spec.address and c.resource_id == spec.id]
@@ -173,6 +178,24 @@ def secret_notes(config: Config, changes: Sequence[ResourceChange]) -> list[Find
             )
         )
     return out
+
+
+def _catalog_finding(config: Config, spec: ModelSpec, name: str | None) -> Finding:
+    """Project 00000000-… is Scaleway's public catalog: never adopted, imported into or deleted."""
+    field = "id" if spec.project_id != PUBLIC_PROJECT_ID else "project_id"
+    path = f"models.{spec.key}.{field}"
+    if name is not None:
+        what = f"model {spec.id} (`{name}`) is a model of Scaleway's public catalog (project {PUBLIC_PROJECT_ID})"
+    else:
+        what = f"project {PUBLIC_PROJECT_ID} is Scaleway's public catalog"
+    message = f"{what}, not a custom model: {spec.address} can neither adopt nor import it, and infermod never deletes it"
+    hint = (
+        "remove the model (a deployment names a catalog model by its `model:` name), or set the "
+        "`id` and `project_id` of a custom model of yours"
+    )
+    return Finding(
+        "model-adoption", "error", message, spec.address, config.where(path) or spec.location, path, hint
+    )
 
 
 def _finding(spec: ModelSpec, severity: str, message: str, where: Location | None, hint: str) -> Finding:

@@ -12,9 +12,7 @@ from typing import Any, NamedTuple
 
 from infermod.catalog import Catalog, Lifecycle, ModelInfo, NodeType, Quantization, stage_of, utc_today
 from infermod.scw.statuses import GONE
-from infermod.state import ActualDeployment, ActualEndpoint, ActualModel, ActualState
-
-PUBLIC_PROJECT_ID = "00000000-0000-0000-0000-000000000000"
+from infermod.state import PUBLIC_PROJECT_ID, ActualDeployment, ActualEndpoint, ActualModel, ActualState
 
 
 class RegionRead(NamedTuple):

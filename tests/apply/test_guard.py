@@ -9,7 +9,7 @@ import pytest
 from infermod.apply.guard import OwnedOnly, Refused
 from infermod.scw.gateway import Gateway
 from tests.conftest import sdk_client
-from tests.helpers import create, owned
+from tests.helpers import LLAMA, PUBLIC_PROJECT, create, model_id, owned
 
 
 @pytest.fixture
@@ -108,6 +108,15 @@ def test_an_adopted_model_is_deleted_only_through_the_configurations_id(gateway,
     guard.delete_model("fr-par", adopted.id)
     left = {m.id for m in sdk.list_models_all()}
     assert adopted.id not in left and {stranger.id, claimed.id} <= left
+
+
+def test_a_catalog_model_is_never_deleted_even_when_the_configuration_adopts_it(gateway, sdk):
+    catalog = model_id(sdk, LLAMA)
+    guard = OwnedOnly(gateway, "shop", set(), {}, frozenset({catalog}))
+    # refused by infermod itself, before any DELETE: not left to the API's own refusal
+    with pytest.raises(Refused, match=f"refused to delete model `{LLAMA}` .*Scaleway's public catalog"):
+        guard.delete_model("fr-par", catalog)
+    assert catalog in {m.id for m in sdk.list_models_all(project_id=PUBLIC_PROJECT)}
 
 
 def test_a_deployment_is_adopted_only_as_the_key_whose_id_names_it_and_never_from_another_stack(gateway, sdk):

@@ -120,6 +120,28 @@ def test_refusals_say_why_and_leave_the_file_alone(cli, scw_env, sdk, tmp_path):
     assert PUBLIC_PROJECT not in result.err
 
 
+def test_a_catalog_model_is_never_adopted_by_a_hand_written_id_and_never_deleted(cli, scw_env, sdk, tmp_path):
+    catalog = model_id(sdk, LLAMA)
+    adopting = f"version: 1\nstack: shop\nmodels:\n  gem:\n    id: {catalog}\n    type: chat\n"
+    # with the public project written in, the catalog model is where the key says it is
+    for text, field in (
+        (adopting + f"    project_id: {PUBLIC_PROJECT}\n", "project_id"),
+        (adopting, "id"),
+        (
+            f"version: 1\nstack: shop\nmodels:\n  gem:\n    source: {HUB}\n    type: chat\n    project_id: '{PUBLIC_PROJECT}'\n",
+            "project_id",
+        ),
+    ):
+        write(tmp_path / "infermod.yaml", text)
+        for argv in (["plan"], ["plan", "--destroy"], ["destroy", "--auto-approve"]):
+            result = cli(*argv)
+            assert result.code == 1 and "(model-adoption)" in result.out, (argv, result.out)
+            assert f"[models.gem.{field}]" in result.out and "- model" not in result.out, (argv, result.out)
+        if field == "project_id":
+            assert "Scaleway's public catalog" in result.out
+    assert catalog in {m.id for m in sdk.list_models_all(project_id=PUBLIC_PROJECT)}
+
+
 def test_a_model_the_stack_already_imported_under_the_key_is_not_adopted_twice(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", BLOCK)
     assert cli("apply", "--auto-approve").code == 0
