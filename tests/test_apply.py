@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import pytest
+
 from tests.conftest import start_emulator, write
 from tests.helpers import TWO, create, many, owned
 
@@ -313,3 +315,42 @@ def test_a_project_change_out_of_the_default_project_replaces_the_deployment(cli
     assert cli("apply", "--auto-approve").code == 0
     assert sdk.list_deployments_all(project_id=PROJECT) == []
     assert len(sdk.list_deployments_all(project_id=OTHER_PROJECT)) == 1
+
+
+@pytest.mark.parametrize("looked_up", [True, False])
+def test_a_lost_create_answer_on_a_lagging_list_leaves_one_copy_counted_as_added(
+    cli, tmp_path, monkeypatch, looked_up
+):
+    """The create's answer is lost and the list shows its copy only a while later. Its token is
+    looked up until it shows, so it is not created again; and when it was created again all the
+    same (the look-up gave up: a lag beyond its bound), every copy carrying the run's tag is the
+    run's: one is kept and counted as added, the other deleted, never taken for another run's."""
+    from infermod.scw import gateway
+
+    if not looked_up:
+        monkeypatch.setattr(gateway, "LIST_LAG", 0.0)
+    running, server = start_emulator(lose_create_responses=1, list_lag=1.5)
+    try:
+        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0000")
+        monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
+        monkeypatch.setenv("SCW_API_URL", running.url)
+        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+        write(tmp_path / "infermod.yaml", many(1))
+        result = cli("apply", "--auto-approve")
+        assert result.code == 0, result.out + result.err
+        posts = running.stats()["routes"]["POST /inference/v1/regions/{region}/deployments"]
+        assert posts == (1 if looked_up else 2)
+        [kept] = [
+            d for d in running.app.store.deployments.values() if d["status"] not in ("deleting", "deleted")
+        ]
+        assert f"ok deployment.d0 created [{kept['id']}]" in result.out, result.out
+        assert ("deleted this run's second copy" in result.out) is not looked_up
+        assert "another run" not in result.out and "Deployments: 1 added" in result.out
+        # one output per key, the kept copy's, never the one being deleted
+        assert [line for line in result.out.splitlines() if line.startswith("d0.")] == [
+            f'd0.url = "{kept["endpoints"][0]["url"]}"'
+        ]
+        assert cli("plan", "--detailed-exitcode").code == 0
+    finally:
+        server.shutdown()
+        server.server_close()

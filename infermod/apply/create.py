@@ -13,7 +13,9 @@ Scaleway has neither a lock service nor idempotency keys, so the protocol is opt
    (lists may lag behind creates; bounded by `VISIBLE_WITHIN`), then decide: if two copies
    exist, every run agrees on the winner (oldest `created_at`, then id). A loser deletes only
    the copy it created itself (never another run's work, which may still be in flight) and
-   adopts the winner.
+   adopts the winner. Every copy carrying this run's tag is this run's (a create whose answer
+   was lost, sent again after the gateway's bounded look-up gave up): it keeps one and deletes
+   the others, and the one kept is reported created, never "another run's".
 The run whose create came second sees both copies at step 3 once its own is listed (a list
 that shows a later copy shows the earlier one too), so one copy remains, lagging lists or not.
 Only the two write calls (the create, a loser's delete) go through `write`, the caller's
@@ -26,6 +28,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from infermod import hints
@@ -33,7 +36,7 @@ from infermod.apply.waits import Failed
 from infermod.records import Deployment
 from infermod.scw import deadline
 from infermod.scw.errors import describe
-from infermod.scw.gateway import Gateway
+from infermod.scw.gateway import LIST_LAG, Gateway
 from infermod.state import NAME_TAG, RUN_TAG, STACK_TAG, ActualDeployment, age
 
 T = TypeVar("T")
@@ -42,7 +45,8 @@ Place = tuple[str, str]  # (region, project)
 # How long a create waits for the list to show its own copy before deciding anyway. Lists
 # that lag behind creates by seconds are common in eventually consistent APIs; Scaleway's
 # recordings show no lag, and nothing says they cannot (docs/scaleway-api-assumptions.md).
-VISIBLE_WITHIN = 30.0
+# The gateway looks up a create whose answer was lost for as long, before creating again.
+VISIBLE_WITHIN = LIST_LAG
 FIRST_RETRY = 0.25  # then doubling, at most MAX_RETRY apart
 MAX_RETRY = 4.0
 # A read of the stack serves every create that starts within this many seconds of it.
@@ -159,14 +163,27 @@ def create_once(
     if all(d.id != created.id for d in after):
         after = sorted([*after, created], key=age)
     winner = after[0]
-    if winner.id == created.id:
-        return Created(created, True)
-    write(lambda: gateway.delete_deployment(region, created.id))
+    # every copy carrying this run's tag is this run's: the one the create answered, and any a
+    # create whose answer was lost made before it was created again
+    mine = [d for d in after if d.id == created.id or run_tag(run_id) in d.tags]
+    extra = [d for d in mine if d.id != winner.id]
+    for copy in extra:
+        write(partial(gateway.delete_deployment, region, copy.id))
+    listed = ", ".join(d.id for d in extra)
+    if winner in mine:
+        if not extra:
+            return Created(winner, True)
+        return Created(
+            winner,
+            True,
+            f"a create whose answer was lost had made it already: kept {winner.id}, deleted this run's "
+            f"second copy {listed}",
+        )
     return Created(
         winner,
         False,
         f"another run created it at the same time: kept the oldest copy {winner.id}, "
-        f"deleted this run's copy {created.id}",
+        f"deleted this run's copy {listed}",
     )
 
 

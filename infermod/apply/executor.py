@@ -85,6 +85,7 @@ class Executor:
         )
         self.reread_note: str | None = None  # why the final re-read could not check the report
         self.notes: dict[str, str] = {}  # what happened besides the plain result, per address
+        self.taken: set[str] = set()  # addresses whose create adopted another run's copy
         self.phase: dict[str, str] = {}  # what each change is doing now, for an interrupted report
         self.deleting = {c.resource_id for c in plan.changes if "delete" in c.actions and c.resource_id}
         self.stack_reads = StackReads(self.gateway, plan.stack)  # one read per batch of creates
@@ -265,7 +266,8 @@ class Executor:
             self.notes[change.address] = "imported first: it carries the stack's tags now"
         if change.actions == ("create",):
             created = self._create(change)
-            return ("created" if change.address not in self.notes else "adopted"), created.id
+            adopted = change.importing is not None or change.address in self.taken
+            return ("adopted" if adopted else "created"), created.id
         if change.actions == REPLACE_CBD:
             created = self._create(change)
             self._delete_and_wait(change)
@@ -307,6 +309,8 @@ class Executor:
         created = outcome.deployment
         if outcome.note:
             self.notes[change.address] = outcome.note
+        if not outcome.ours:
+            self.taken.add(change.address)
         self.progress.status(change.address, created.status)
         self.phase[change.address] = f"waiting for {created.id} to be ready"
         try:

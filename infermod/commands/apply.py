@@ -319,7 +319,8 @@ def outcome_summary(plan: Plan, outcomes: list[Outcome]) -> tuple[str, dict[str,
 
 
 def show_outputs(config: Config, session: Session) -> None:
-    """Terraform's `Outputs:`: the endpoints of what the stack owns now, read after the run."""
+    """Terraform's `Outputs:`: the endpoints of what the stack owns now, read after the run: one
+    deployment per key, never a copy being deleted (a race's loser, a replaced deployment)."""
     from infermod.errors import FatalError
     from infermod.render.deployments import render_outputs
 
@@ -329,7 +330,8 @@ def show_outputs(config: Config, session: Session) -> None:
     except FatalError as exc:
         output.error(f"could not read the outputs ({exc}); `{hints.command('output')}` shows them")
         return
-    owned = sorted(state.owned_deployments(config.stack), key=lambda d: (d.key or "", d.region))
+    # one deployment per key: its oldest live copy (the one every run keeps), never one being deleted
+    owned = [copies[0] for _, copies in sorted(state.owned_by_key(config.stack).items())]
     if events.active():
         from infermod.render.deployments import deployments_json
         from infermod.render.events import emit_outputs

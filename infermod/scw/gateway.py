@@ -9,6 +9,7 @@ retry never makes a duplicate.
 from __future__ import annotations
 
 import math
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,17 +19,27 @@ from typing import Any, TypeVar
 from infermod.catalog import Catalog
 from infermod.errors import FatalError, ScalewayError
 from infermod.records import Deployment, Endpoint
+from infermod.scw import deadline
 from infermod.scw.convert import RegionRead, catalog_of, state_of, to_deployment, to_model
 from infermod.scw.errors import as_fatal, describe
 from infermod.scw.listing import deployments_page
-from infermod.scw.retry import ATTEMPTS, body_of, status_of, with_retries
+from infermod.scw.retry import ATTEMPTS, body_of, is_connection_error, status_of, with_retries
 from infermod.scw.statuses import GONE
-from infermod.state import CREATE_TAG, ActualDeployment, ActualModel, ActualState
+from infermod.state import CREATE_TAG, ActualDeployment, ActualModel, ActualState, age
 
 # The largest page the inference API accepts: Scaleway's own provider lists models with
 # page_size=1000 (recordings), and the API's lists share one pagination; an API that refuses
 # it (400 naming page_size) is asked again with SMALL_PAGE, for the rest of the command.
 PAGE_SIZE = 1000
+# How long a list may lag behind a create (docs/scaleway-api-assumptions.md, B13: nothing
+# recorded says it does, nothing says it cannot): the create protocol's re-read after a create,
+# and the look-up of a create whose answer was lost, wait this long for it to be listed.
+LIST_LAG = 30.0
+LOOKUP_FIRST = 0.25  # then doubling, at most LOOKUP_MAX apart
+LOOKUP_MAX = 4.0
+# An answer lost on the way back (the connection dropped, a read timeout, a proxy's 502/504):
+# the create may have been carried out, and the list may not show it yet
+LOST_ANSWER = (502, 504)
 SMALL_PAGE = 100  # also the Product Catalog's (another API: nothing recorded says more)
 T = TypeVar("T")
 
@@ -339,11 +350,31 @@ class Gateway:
                 )
             )
 
-        def lookup(_: BaseException) -> ActualDeployment | None:
-            found = self.find_deployments(region, project_id, [token])
-            return found[0] if found else None
+        def lookup(exc: BaseException) -> ActualDeployment | None:
+            # before creating again, the token is looked up until the list shows it (a list may
+            # lag behind the create), bounded like the create protocol's own re-read; an error
+            # the API answered (500, 503) is looked at once
+            lost = is_connection_error(exc) or status_of(exc) in LOST_ANSWER
+            return self._created_by(region, project_id, token, deadline.cap(LIST_LAG) if lost else 0.0)
 
         return with_retries(create, before_retry=lookup)
+
+    def _created_by(
+        self, region: str, project_id: str, token: str, patience: float
+    ) -> ActualDeployment | None:
+        """The (oldest) deployment carrying a create's token, re-read for up to `patience`
+        seconds until one is listed; None when none is."""
+        end = time.monotonic() + patience
+        delay = LOOKUP_FIRST
+        while True:
+            found = self.find_deployments(region, project_id, [token])
+            if found:
+                return min(found, key=age)
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            time.sleep(min(delay, left))
+            delay = min(delay * 2, LOOKUP_MAX)
 
     def update_deployment(self, region: str, deployment_id: str, **fields: Any) -> ActualDeployment:
         from scaleway.inference.v1 import DeploymentQuantization
