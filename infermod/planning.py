@@ -29,7 +29,7 @@ from infermod.config.model import Config
 from infermod.deferred import Deferred
 from infermod.findings import Finding
 from infermod.plan.diff import compare
-from infermod.plan.model import Plan, ResourceChange
+from infermod.plan.model import ApiBinding, Plan, ResourceChange
 from infermod.plan.targeting import narrow
 from infermod.rules.consequences import with_consequences
 from infermod.rules.engine import catalog_findings, custom_model_findings
@@ -49,6 +49,7 @@ class Observed(NamedTuple):
     catalog: Catalog
     default_project: str
     sandbox: bool
+    api: ApiBinding | None = None  # the API read, and its scope
 
 
 def judged_diff(
@@ -108,6 +109,7 @@ def build_plan(
         destroy=destroy,
         targets=targets,
         replace=replace,
+        api=observed.api,
     )
     gates = policy_findings(plan, policy, narrowed.left_out_monthly) if policy else []
     return plan._replace(findings=plan.findings + tuple(gates))

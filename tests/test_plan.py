@@ -72,7 +72,7 @@ def test_new_config_plans_a_create(cli, scw_env, tmp_path):
     c = change(body, "deployment.chat")
     assert c["change"]["actions"] == ["create"] and c["change"]["before"] is None
     assert c["change"]["after"]["node_type"] == "L4"
-    assert body["format_version"] == "1.5" and body["summary"] == {
+    assert body["format_version"] == "1.6" and body["summary"] == {
         "import": 0,
         "add": 1,
         "change": 0,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 
-from tests.conftest import write
+from tests.conftest import PROJECT, start_emulator, write
 from tests.helpers import create, owned, stack_config
 
 CONFIG = stack_config("chat", "bot")
@@ -38,6 +38,53 @@ def test_an_added_delete_of_another_stacks_deployment_is_refused(cli, scw_env, s
     assert "nothing was applied" in result.err and "First difference: resource_changes[2]" in result.err
     assert "deployment.db (delete)" in result.err, result.err
     assert [d.id for d in sdk.list_deployments_all()] == [theirs.id]  # nothing created, nothing deleted
+
+
+def test_a_sandbox_plan_edited_to_say_otherwise_is_never_applied_to_the_api(cli, scw_env, sdk, tmp_path):
+    """Made with --sandbox ("nothing is created on Scaleway"), then `sandbox: false` edited in: the
+    plan is bound to the sandbox, so apply refuses it before anything is created. The
+    configuration names its project (as CI configurations do) and both states are empty, so
+    nothing but the binding tells the two apart."""
+    write(
+        tmp_path / "infermod.yaml",
+        CONFIG.replace("stack: shop\n", f"stack: shop\ndefaults: {{project_id: {PROJECT}}}\n"),
+    )
+    assert cli("plan", "--sandbox", "--out", "plan.json").code == 0
+    plan = tmp_path / "plan.json"
+    recorded = json.loads(plan.read_text())["api"]
+    assert recorded["sandbox"] is True and recorded["url"] == "sandbox" and PROJECT in recorded["projects"]
+    edit(plan, lambda d: d.update(sandbox=False))
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and "nothing was applied" in result.err, result.err
+    assert "api.sandbox: the plan file says true, the derived plan false" in result.err, result.err
+    assert f"it would be applied to {scw_env.url}" in result.err
+    edit(plan, lambda d: d["api"].update(sandbox=False))  # both flags: the URL still tells
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and 'api.url: the plan file says "sandbox"' in result.err, result.err
+    edit(plan, lambda d: (d.pop("api"), d.update(format_version="1.5")))  # as an older infermod wrote it
+    result = cli("apply", "plan.json")
+    assert result.code == 1 and "the plan file records no API" in result.err, result.err
+    assert sdk.list_deployments_all() == []
+
+
+def test_a_plan_made_against_one_api_is_not_applied_to_another(cli, scw_env, sdk, tmp_path, monkeypatch):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    assert cli("plan", "--out", "plan.json").code == 0
+    other, server = start_emulator()
+    try:
+        monkeypatch.setenv("SCW_API_URL", other.url)
+        result = cli("apply", "plan.json")
+        assert result.code == 1 and "was not made against the API it would be applied to" in result.err
+        assert f'api.url: the plan file says "{scw_env.url}", the derived plan "{other.url}"' in result.err
+        assert other.app.store.deployments == {}
+        # where it was made, it applies
+        monkeypatch.setenv("SCW_API_URL", scw_env.url)
+        applied = cli("apply", "plan.json")
+        assert applied.code == 0, applied.err
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(sdk.list_deployments_all()) == 2
 
 
 def test_a_flipped_field_is_refused_naming_it(cli, scw_env, sdk, tmp_path):

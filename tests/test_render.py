@@ -13,7 +13,7 @@ import pytest
 
 from infermod.findings import Finding, Location
 from infermod.plan.codec import decode, encode
-from infermod.plan.model import Cost, EndpointChange, FieldChange, Plan, ResourceChange
+from infermod.plan.model import ApiBinding, Cost, EndpointChange, FieldChange, Plan, ResourceChange
 from infermod.records import Deployment, Endpoint, Model
 from infermod.render.markdown import render_markdown
 from infermod.render.text import render_text
@@ -143,6 +143,7 @@ def sample_plan() -> Plan:
         tuple(with_consequences(c) for c in changes),  # as the diff states them
         findings,
         "live",
+        api=ApiBinding(False, "https://api.scaleway.com", "o", ("p",)),
     )
 
 

@@ -31,7 +31,7 @@ def test_target_plans_and_applies_only_what_it_names(cli, scw_env, sdk, tmp_path
     body = json.loads(
         cli("plan", "--format", "json", "--target", "deployment.d0", "--target", "deployment.d2").out
     )
-    assert body["format_version"] == "1.5"
+    assert body["format_version"] == "1.6"
     assert body["targets"] == ["deployment.d0", "deployment.d2"] and body["replace"] == []
     assert addresses(body) == {"deployment.d0": ["update"], "deployment.d2": ["create"]}
 
@@ -115,7 +115,7 @@ def test_saved_plan_records_and_keeps_its_targets(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", many(2))
     assert cli("plan", "--target", "deployment.d1", "--out", "p.json").code == 0
     saved = json.loads((tmp_path / "p.json").read_text())
-    assert saved["targets"] == ["deployment.d1"] and saved["format_version"] == "1.5"
+    assert saved["targets"] == ["deployment.d1"] and saved["format_version"] == "1.6"
     refused = cli("apply", "p.json", "--target", "deployment.d0")
     assert refused.code == 1 and "saved plan" in refused.err
     result = cli("apply", "p.json")
@@ -132,12 +132,14 @@ def test_targeted_markdown_and_1_0_plan_files(cli, scw_env, sdk, tmp_path):
     )
     assert cli("plan", "--out", "p.json").code == 0
     old = json.loads((tmp_path / "p.json").read_text())
-    del old["targets"], old["replace"]
-    old["format_version"] = "1.0"  # a plan saved before 1.1 still applies, as an untargeted plan
+    del old["targets"], old["replace"], old["api"]
+    old["format_version"] = "1.0"  # a plan saved before 1.1 is still read, as an untargeted plan
     (tmp_path / "p.json").write_text(json.dumps(old))
-    result = cli("apply", "p.json")
-    assert result.code == 0, result.err
-    assert set(ids(sdk)) == {"d0", "d1"} and "may be incomplete" not in result.out
+    shown = cli("show", "p.json")
+    assert shown.code == 0 and "deployment.d1" in shown.out and "targeting" not in shown.out, shown.out
+    result = cli("apply", "p.json")  # but no longer applied: it records no API (1.6)
+    assert result.code == 1 and "the plan file records no API" in result.err, result.err
+    assert ids(sdk) == {}
 
 
 def test_targeting_a_changed_model_moves_its_deployments_first(cli, scw_env, sdk, tmp_path):

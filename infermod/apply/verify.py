@@ -20,6 +20,9 @@ def first_difference(recorded: Plan, derived: Plan) -> str | None:
     """None when the recorded changes are the derived ones; else the first difference, in words."""
     if recorded.stack != derived.stack:
         return f"stack: the plan file says `{recorded.stack}`, its configuration says `{derived.stack}`"
+    bound = binding_difference(recorded, derived)
+    if bound is not None:
+        return bound
     if recorded.destroy != derived.destroy:
         return f"destroy: the plan file says {_show(recorded.destroy)}, the derived plan {_show(derived.destroy)}"
     ours = encode(recorded)["resource_changes"]
@@ -48,6 +51,42 @@ def first_difference(recorded: Plan, derived: Plan) -> str | None:
             "which the plan file does not"
         )
     return _hidden_finding(recorded, derived)
+
+
+def binding_difference(recorded: Plan, derived: Plan) -> str | None:
+    """A plan is bound to the API it was made against (1.6): the sandbox or an API URL, the
+    organization and the projects read. A file that records no API (older than 1.6, or with
+    its `api` taken out) binds nothing, so it is never applied."""
+    if recorded.sandbox != derived.sandbox:
+        return (
+            f"sandbox: the plan file says {_show(recorded.sandbox)}, the derived plan {_show(derived.sandbox)} "
+            f"(it would be applied to {_where(derived)})"
+        )
+    if recorded.api is None or derived.api is None:
+        if recorded.api == derived.api:
+            return None
+        return (
+            "api: the plan file records no API (plan format 1.5 or older, or its `api` was taken out); "
+            f"it would be applied to {_where(derived)}"
+        )
+    for field in recorded.api._fields:
+        mine, now = getattr(recorded.api, field), getattr(derived.api, field)
+        if mine != now:
+            return (
+                f"api.{field}: the plan file says {_show(_plain(mine))}, the derived plan {_show(_plain(now))} "
+                f"(the plan was made against {_where(recorded)}; it would be applied to {_where(derived)})"
+            )
+    return None
+
+
+def _where(plan: Plan) -> str:
+    if plan.api is None:
+        return "the sandbox" if plan.sandbox else "an API the plan file does not record"
+    return "the sandbox" if plan.api.sandbox else plan.api.url
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _hidden_finding(recorded: Plan, derived: Plan) -> str | None:

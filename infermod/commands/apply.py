@@ -88,7 +88,7 @@ def apply_saved(
     """Re-derive the plan from the configuration the file embeds and the current state; carry
     out the derived plan only if its changes are exactly the recorded ones, under the file's
     gates and those given now."""
-    from infermod.apply.verify import first_difference
+    from infermod.apply.verify import binding_difference, first_difference
     from infermod.plan.planfile import load_embedded
 
     if files:
@@ -122,6 +122,12 @@ def apply_saved(
             targets=saved.targets,
             replace=saved.replace,
         )
+        bound = binding_difference(saved, fresh)
+        if bound is not None:
+            raise PlanError(
+                f"{plan_file} was not made against the API it would be applied to, nothing was applied.\n"
+                f"First difference: {bound}\nMake a new plan against this API."
+            )
         refuse_if_stale(saved, config, fresh, state)
         difference = first_difference(saved, fresh)
         if difference is not None:

@@ -12,7 +12,7 @@ from infermod.findings import Finding, fails_gate
 from infermod.rules.engine import load_checked_config, load_checked_sources
 
 if TYPE_CHECKING:  # validate imports this module and must not pay for the plan machinery
-    from infermod.plan.model import Plan
+    from infermod.plan.model import ApiBinding, Plan
     from infermod.scw.session import Session
     from infermod.state import ActualState
 
@@ -62,6 +62,15 @@ def _whole_adoptions(config: Config, session: Session, state: ActualState) -> Ac
     return state._replace(deployments=tuple(whole.get(d.id, d) for d in state.deployments))
 
 
+def api_binding(session: Session) -> ApiBinding:
+    """The API `session` reads, and its scope: what a saved plan is bound to."""
+    from infermod.plan.model import SANDBOX_API, ApiBinding
+
+    url = SANDBOX_API if session.sandbox else str(session.gateway.client.api_url).rstrip("/")
+    projects = tuple(sorted({project for _, project in session.pairs}))
+    return ApiBinding(session.sandbox, url, session.gateway.organization_id, projects)
+
+
 def read_and_plan(
     config: Config, session: Session, eol_horizon: int | None, **options: Any
 ) -> tuple[Plan, ActualState]:
@@ -70,5 +79,5 @@ def read_and_plan(
 
     state, catalog = session.read()
     state = _whole_adoptions(config, session, state)
-    observed = Observed(state, catalog, session.default_project, session.sandbox)
+    observed = Observed(state, catalog, session.default_project, session.sandbox, api_binding(session))
     return build_plan(config, observed, eol_horizon, **options), state

@@ -14,6 +14,7 @@ from infermod.findings import SEVERITIES, Finding, Location
 from infermod.plan.model import (
     CONSEQUENCE_KINDS,
     FORMAT_VERSION,
+    ApiBinding,
     Consequence,
     Cost,
     EndpointChange,
@@ -39,6 +40,7 @@ def encode(plan: Plan) -> JSON:
         "stack": plan.stack,
         "created_at": plan.created_at,
         "sandbox": plan.sandbox,
+        "api": _encode_api(plan.api),  # added in 1.6
         "destroy": plan.destroy,
         "targets": list(plan.targets),
         "replace": list(plan.replace),
@@ -56,6 +58,17 @@ def encode(plan: Plan) -> JSON:
             "complete": cost.complete,
         },
         "expected_duration": took.to_json() if took is not None else None,  # added in 1.4
+    }
+
+
+def _encode_api(api: ApiBinding | None) -> JSON | None:
+    if api is None:
+        return None
+    return {
+        "sandbox": api.sandbox,
+        "url": api.url,
+        "organization_id": api.organization_id,
+        "projects": list(api.projects),
     }
 
 
@@ -275,9 +288,19 @@ def decode(data: object) -> Plan:
         destroy=r.flag("destroy"),
         targets=r.strings("targets", absent=()),  # added in 1.1
         replace=r.strings("replace", absent=()),
+        api=r.object("api", _decode_api) if "api" in r.data else None,  # added in 1.6
     )
     _check_totals(r.data, plan)
     return plan
+
+
+def _decode_api(r: _Reader) -> ApiBinding:
+    return ApiBinding(
+        sandbox=r.flag("sandbox"),
+        url=r.text("url"),
+        organization_id=r.opt_str("organization_id"),
+        projects=r.strings("projects"),
+    )
 
 
 def _check_totals(data: JSON, plan: Plan) -> None:

@@ -9,8 +9,9 @@ from infermod.deferred import Deferred
 from infermod.findings import Finding
 from infermod.records import Endpoint, Payload, Value
 
-FORMAT_VERSION = "1.5"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving;
-# 1.4: expected_duration; 1.5: summary.import, a change's importing
+FORMAT_VERSION = "1.6"  # 1.1: targets, replace; 1.2: consequences, alternative; 1.3: not-serving;
+# 1.4: expected_duration; 1.5: summary.import, a change's importing; 1.6: api
+SANDBOX_API = "sandbox"  # ApiBinding.url of a sandbox plan: each sandbox serves a random local port
 
 CREATE = ("create",)
 UPDATE = ("update",)
@@ -112,6 +113,17 @@ class ResourceChange(NamedTuple):
         return self.actions != NOOP or self.importing is not None
 
 
+class ApiBinding(NamedTuple):
+    """Which API a plan was made against, and the scope it read there: part of what a saved
+    plan is verified against, so a plan made in the sandbox is never applied to Scaleway (nor a
+    plan made against one API URL, organization or set of projects to another)."""
+
+    sandbox: bool
+    url: str  # the API's base URL; SANDBOX_API for the sandbox
+    organization_id: str | None  # the profile's, when known
+    projects: tuple[str, ...]  # the projects read, sorted
+
+
 class Plan(NamedTuple):
     stack: str
     created_at: str
@@ -127,6 +139,7 @@ class Plan(NamedTuple):
     destroy: bool = False
     targets: tuple[str, ...] = ()  # --target: a partial plan of these and what they need
     replace: tuple[str, ...] = ()  # --replace: forced replacements
+    api: ApiBinding | None = None  # None: read from a file older than 1.6, or made without an API
 
     @property
     def has_changes(self) -> bool:

@@ -13,6 +13,7 @@ from infermod.findings import SEVERITIES, Finding, Location
 from infermod.plan.codec import decode, encode
 from infermod.plan.model import (
     CONSEQUENCE_KINDS,
+    ApiBinding,
     Consequence,
     Cost,
     EndpointChange,
@@ -134,6 +135,8 @@ plans = st.builds(
     destroy=st.booleans(),
     targets=tags,
     replace=tags,
+    api=st.none()
+    | st.builds(ApiBinding, sandbox=st.booleans(), url=text, organization_id=st.none() | text, projects=tags),
 )
 
 

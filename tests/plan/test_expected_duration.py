@@ -22,7 +22,7 @@ def valid(body: dict) -> dict:
 def test_the_plan_json_states_its_slowest_change_as_the_text_view_does(cli, scw_env, tmp_path):
     write(tmp_path / "infermod.yaml", stack_config("a", "b"))
     body = valid(json.loads(cli("plan", "--format", "json").out))
-    assert body["format_version"] == "1.5"
+    assert body["format_version"] == "1.6"
     assert body["expected_duration"] == {
         "minutes_low": 14,
         "minutes_high": 14,
