@@ -6,7 +6,9 @@ Compared runs alternate (a, b, a, b, ...); the median ratio is quoted with its m
   with their floor (an interpreter importing only click and PyYAML); `infermod plan` of 100
   unchanged deployments against `terraform plan` of 100 `terraform_data` resources (client
   CPU; skipped when terraform is not on the PATH), with the plan's floor (an interpreter
-  importing only click, PyYAML and the SDK modules a plan calls, requests with them);
+  importing only click, PyYAML and the SDK modules a plan calls, requests with them; with and
+  without infermod's collector thresholds) and that floor library by library (interpreters
+  importing one more each: the difference is that library's own cost);
 - plan reads: API requests of `infermod plan` for 10, 100, 1,000 owned deployments
   (emulator at --latency-ms): requests grow with pages, not deployments;
 - configuration load: CPU per deployment at 1,000, 5,000, 10,000 and 20,000 (--small: the
@@ -49,6 +51,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
+from infermod import GC_THRESHOLDS
 from infermod.emulator.server import Emulator, Settings, make_server, url_of
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -526,15 +529,30 @@ def cpu_ratio(runs: dict[str, list[Run]], a: str, b: str) -> str:
     )
 
 
-def python_importing(modules: str) -> list[str]:
-    """An interpreter that imports `modules` and exits as infermod does (cli.entry)."""
-    return [sys.executable, "-c", f"import gc, {modules}; gc.freeze()"]
+def python_importing(modules: str, thresholds: bool = False) -> list[str]:
+    """An interpreter that imports `modules` and exits as infermod does (cli.entry); with
+    `thresholds`, the collector's raised first, as infermod's entry does (infermod/__main__.py)."""
+    first = f"gc.set_threshold(*{GC_THRESHOLDS!r}); " if thresholds else ""
+    return [sys.executable, "-c", f"import gc; {first}import {modules}; gc.freeze()"]
 
 
 # What every command imports (the CLI and YAML libraries), and what a plan adds: the official
 # SDK's modules for the inference API and the Product Catalog (with requests, which they import)
 CLI_LIBRARIES = "click, yaml"
 SDK_MODULES = "scaleway.inference.v1, scaleway.product_catalog.v2alpha1"
+# The plan's floor piece by piece, each step importing one more (its own cost is the difference):
+# requests; the SDK's core API module (its package's version lookup, logging, dataclasses); the
+# `scaleway` package every product module sits in (the core's client, profiles, waiters with
+# asyncio, bridges with dateutil, a second version lookup); the inference module; the Product
+# Catalog module; click and PyYAML last (what they add to the rest)
+FLOOR_STEPS = (
+    ("requests", "requests"),
+    ("the SDK's core API module", "scaleway_core.api"),
+    ("the `scaleway` package", "scaleway"),
+    ("the inference module", "scaleway.inference.v1"),
+    ("the Product Catalog module", SDK_MODULES),
+    ("click and PyYAML", f"{CLI_LIBRARIES}, {SDK_MODULES}"),
+)
 
 
 def bench_terraform(workdir: str, repeat: int) -> None:
@@ -576,11 +594,14 @@ def bench_terraform(workdir: str, repeat: int) -> None:
                 "terraform": lambda: process(
                     [terraform, "plan", "-input=false", "-detailed-exitcode"], tf_env, tf_dir
                 ),
-                "libraries": lambda: process(
-                    python_importing(f"{CLI_LIBRARIES}, {SDK_MODULES}"), env, workdir
-                ),
-                "requests": lambda: process(python_importing("requests"), env, workdir),
                 "bare": lambda: process([sys.executable, "-c", "pass"], env, workdir),
+                **{
+                    step: (lambda modules=modules: process(python_importing(modules), env, workdir))
+                    for step, modules in FLOOR_STEPS
+                },
+                "thresholds": lambda: process(
+                    python_importing(f"{CLI_LIBRARIES}, {SDK_MODULES}", thresholds=True), env, workdir
+                ),
             },
         )
     row(
@@ -588,11 +609,25 @@ def bench_terraform(workdir: str, repeat: int) -> None:
         f"{cpu_ratio(runs, 'plan', 'terraform')} client CPU",
         "< 1x",
     )
+    libraries = FLOOR_STEPS[-1][0]
     row(
         "  its floor: an interpreter importing only click, PyYAML and the SDK's inference and "
         "Product Catalog modules (requests with them), vs `terraform plan`",
-        f"{cpu_ratio(runs, 'libraries', 'terraform')} CPU; an interpreter importing requests alone: "
-        f"{cpu_ratio(runs, 'requests', 'terraform')}; a bare interpreter: {cpu_ratio(runs, 'bare', 'terraform')}",
+        f"{cpu_ratio(runs, libraries, 'terraform')} CPU; with infermod's collector thresholds: "
+        f"{cpu_ratio(runs, 'thresholds', 'terraform')}; a bare interpreter: {cpu_ratio(runs, 'bare', 'terraform')}",
+    )
+    median = {name: statistics.median(r.cpu for r in done) for name, done in runs.items()}
+    steps, before = [], "bare"
+    for step, _ in FLOOR_STEPS:
+        own = median[step] - median[before]
+        steps.append(f"{step} +{own * 1000:.0f} ms ({own / median['terraform']:.2f}x)")
+        before = step
+    own = median["plan"] - median["thresholds"]
+    row(
+        "  the floor piece by piece: each library's own CPU (what importing it adds to those before "
+        "it, over a bare interpreter), as a share of `terraform plan`'s; and infermod's own part",
+        "; ".join(steps) + f"; infermod's own part of the plan (over the floor with its thresholds): "
+        f"+{own * 1000:.0f} ms ({own / median['terraform']:.2f}x)",
     )
 
 
