@@ -123,6 +123,44 @@ def test_endpoint_changes_are_endpoint_calls_not_ignored(cli, scw_env, sdk, tmp_
     assert "~ endpoint      = public, auth required -> no auth  # ! authentication turned OFF" in text
 
 
+@pytest.mark.parametrize("declared_auth_off", [False, True])
+def test_every_actual_endpoint_is_in_the_plan_two_on_one_network_too(
+    cli, scw_env, sdk, tmp_path, declared_auth_off
+):
+    # Nothing recorded says the API keeps one endpoint per network (assumption B19): a second
+    # public endpoint without authentication, made outside infermod, was dropped by the diff
+    # (one per network kept) and the plan said "No changes". Whichever of the two matches the
+    # configuration stays; the other is deleted, with a warning naming it.
+    dep = make_matching(sdk)
+    config(tmp_path, disable_auth=str(declared_auth_off).lower())
+    if declared_auth_off:
+        assert cli("apply", "--auto-approve").code == 0
+    record = scw_env.app.store.deployments[dep.id]
+    [declared] = record["endpoints"]
+    extra = {
+        "id": "aaaaaaaa-0000-4000-8000-000000000001",
+        "disable_auth": not declared_auth_off,
+        "public_network": {},
+        "url": declared["url"],
+    }
+    record["endpoints"].insert(0, extra)  # as an API allowing it would list it: first
+    c = change(plan_json(cli), "deployment.chat")
+    assert c["change"]["actions"] == ["update"], c
+    assert [(e["action"], e["network"], e["endpoint_id"]) for e in c["change"]["endpoints"]] == [
+        ("delete", "public", extra["id"])
+    ]
+    access = "with" if declared_auth_off else "without"
+    assert any(
+        f"a second public endpoint ({extra['id']}, {access} authentication)" in q["message"]
+        for q in c["consequences"]
+    ), c["consequences"]
+    assert "No changes" not in cli("plan").out
+    result = cli("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    assert [e["id"] for e in record["endpoints"]] == [declared["id"]]
+    assert cli("plan", "--detailed-exitcode").code == 0
+
+
 def test_create_before_destroy_turns_downtime_into_replacement(cli, scw_env, sdk, tmp_path):
     make_matching(sdk)
     config(tmp_path, size=2, extra="    lifecycle: {create_before_destroy: true}\n")

@@ -325,17 +325,27 @@ def _changed_fields(before: dict[str, Value], after: dict[str, Value]) -> list[s
 
 
 def _endpoint_changes(spec: DeploymentSpec, actual: ActualDeployment) -> tuple[EndpointChange, ...]:
-    have = {e.network: e for e in actual.endpoints}
+    """Every actual endpoint is matched with a declared one or deleted, never dropped: the
+    configuration declares one endpoint per network, but nothing recorded says the API keeps
+    to one (docs/scaleway-api-assumptions.md B19), and a second public endpoint without
+    authentication, added by hand, must show in the plan. A declared endpoint takes the one of
+    its network with the same access if there is one (no change), else the first."""
+    left = list(actual.endpoints)
     out = []
     for want in spec.endpoints:
-        current = have.pop(want.network, None)
+        mine = [e for e in left if e.network == want.network]
+        current = next((e for e in mine if e.disable_auth == want.disable_auth), mine[0] if mine else None)
         if current is None:
             out.append(EndpointChange("create", want.network, None, None, want))
-        elif current.disable_auth != want.disable_auth:
+            continue
+        left.remove(current)
+        if current.disable_auth != want.disable_auth:
             before = current.record._replace(url=None)  # the change is about access, not the URL
             out.append(EndpointChange("update", want.network, current.id, before, want))
-    for network, current in have.items():
-        out.append(EndpointChange("delete", network, current.id, current.record._replace(url=None), None))
+    for current in left:
+        out.append(
+            EndpointChange("delete", current.network, current.id, current.record._replace(url=None), None)
+        )
     return tuple(out)
 
 

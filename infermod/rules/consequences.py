@@ -44,7 +44,8 @@ def with_consequences(change: ResourceChange) -> ResourceChange:
         said = _update(change)
     else:
         said = _replace(change)
-    said += [q for e in change.endpoint_changes if (q := _endpoint(e)) is not None]
+    kept = {e.network for e in change.after.endpoints} if isinstance(change.after, Deployment) else set()
+    said += [q for e in change.endpoint_changes if (q := _endpoint(e, kept)) is not None]
     if change.importing is not None and not any(q.kind in ("downtime", "brief-deploying") for q in said):
         said = [_adopting(), *[q for q in said if q.kind != "no-downtime"]]
     return change._replace(consequences=tuple(said), alternative=_alternative(change))
@@ -137,8 +138,17 @@ def _replace(change: ResourceChange) -> list[Consequence]:
     return out
 
 
-def _endpoint(e: EndpointChange) -> Consequence | None:
+def _endpoint(e: EndpointChange, kept: set[str]) -> Consequence | None:
     label = network_label(e.network)
+    if e.action == "delete" and e.network in kept and e.before is not None:
+        # a second endpoint on a network the configuration keeps one on (made outside infermod)
+        access = "without authentication" if e.before.disable_auth else "with authentication"
+        return Consequence(
+            "endpoint-removed",
+            "warning",
+            f"a second {label} ({e.endpoint_id}, {access}), not in the configuration, removed: "
+            "the configuration declares one endpoint per network",
+        )
     if e.action == "delete":
         where = f" {e.before.url}" if e.before and e.before.url else ""
         return Consequence("endpoint-removed", "warning", f"{label} removed: its URL{where} stops answering")
