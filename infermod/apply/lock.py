@@ -30,6 +30,23 @@ class LockTimeout(FatalError):
     """Another run of the same stack held the lock until the time limit."""
 
 
+class LockDirError(FatalError):
+    """The directory of the stack locks cannot be made or written (a read-only HOME in a
+    container run under another user, XDG_STATE_HOME naming a file)."""
+
+
+def _unusable(path: str, exc: OSError) -> str:
+    """Which directory, why, and the variable that moves it."""
+    where = exc.filename if isinstance(exc.filename, str) and exc.filename else os.path.dirname(path)
+    setting = os.environ.get("XDG_STATE_HOME")
+    now = f"it is {setting}" if setting else "unset: HOME/.local/state is used"
+    return (
+        f"cannot use the lock directory {os.path.dirname(path)}, which keeps two runs of a stack on "
+        f"this machine apart: {where}: {exc.strerror or exc}. Set XDG_STATE_HOME to a writable "
+        f"directory ({now}); nothing was changed"
+    )
+
+
 def state_dir() -> str:
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(base, "infermod", "locks")
@@ -45,8 +62,11 @@ def lock_path(stack: str, projects: list[str], api: str) -> str:
 def stack_lock(stack: str, projects: list[str], api: str) -> Iterator[None]:
     """Hold the stack's lock; wait for it (saying so) until the run's deadline."""
     path = lock_path(stack, projects, api)
-    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise LockDirError(_unusable(path, exc)) from None
     try:
         _acquire(fd, stack)
         os.ftruncate(fd, 0)

@@ -94,3 +94,25 @@ def test_a_waiter_takes_the_lock_as_soon_as_the_holder_ends(holder, capsys):
     killer.wait()
     assert 0.25 < waited < 30.0  # the killer's own start-up counts, on a loaded machine
     assert "Waiting for another infermod run of stack `shop`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("unusable", ["a-file", "missing"])
+def test_an_unusable_lock_directory_is_a_plain_error_naming_it_and_the_variable(
+    cli, scw_env, tmp_path, monkeypatch, unusable
+):
+    # a container run under another user (HOME=/ read-only), XDG_STATE_HOME naming a file or a
+    # path that cannot be made: it was "internal error: NotADirectoryError ... Please report it"
+    from tests.conftest import write
+    from tests.helpers import many
+
+    state = tmp_path / "state-file"
+    state.write_text("")
+    setting = str(state) if unusable == "a-file" else "/proc/infermod-no-such-dir"
+    monkeypatch.setenv("XDG_STATE_HOME", setting)
+    write(tmp_path / "infermod.yaml", many(1))
+    result = cli("apply", "--auto-approve")
+    assert result.code == 1
+    assert "internal error" not in result.err
+    assert f"cannot use the lock directory {setting}/infermod/locks" in result.err
+    assert f"Set XDG_STATE_HOME to a writable directory (it is {setting}); nothing was changed" in result.err
+    assert scw_env.app.store.deployments == {}
