@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import write
 from tests.helpers import many
 
@@ -38,3 +40,20 @@ def test_a_refused_plan_with_changes_exits_1_under_detailed_exitcode_and_saves_n
         assert "the plan is refused: see the findings above; no plan file was written" in result.err
         assert "Saved the plan" not in result.err + result.out
         assert not (tmp_path / "plan.json").exists()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_the_saved_plan_line_names_apply_with_the_plan_file_alone_after_a_text_view_only(
+    cli, scw_env, tmp_path, fmt
+):
+    """`apply PLANFILE` takes no -f (the file carries its sources): the line names the plan
+    file alone, whatever -f the plan was given. It follows a text view on stdout; a JSON or
+    Markdown view keeps stdout for itself, so there it goes to stderr."""
+    write(tmp_path / "stack.yaml", many(2))
+    result = cli("plan", "-f", "stack.yaml", "--out", "plan.json", "--format", fmt)
+    assert result.code == 0, result.err
+    saved = "Saved the plan to plan.json: apply it with `infermod apply plan.json`"
+    shown, other = (result.out, result.err) if fmt == "text" else (result.err, result.out)
+    assert shown.splitlines()[-1] == saved
+    assert "Saved the plan" not in other
+    assert (tmp_path / "plan.json").exists()

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import pty
 import shutil
 import ssl
 import subprocess
+import sys
+import threading
+from typing import Any
 
 import pytest
 
@@ -167,6 +172,76 @@ def test_persistent_failure_gives_gitlabs_message_and_gives_up(cli, scw_env, sdk
     gitlab.faults.append(Fault("POST", NOTES, 429, {"Retry-After": "3600"}, {"message": "slow down"}))
     result = cli("plan", "--comment")  # an hour's Retry-After is not waited for
     assert result.code == 3 and "GitLab answered 429" in result.err and '"slow down"' in result.err
+
+
+def test_a_plan_not_posted_under_comment_required_says_whether_a_plan_file_was_lost(
+    cli, scw_env, sdk, tmp_path, gitlab, monkeypatch
+):
+    """--comment-required and GitLab refuses the token: exit 1, and no plan file is saved.
+    The error says so when --out asked for one, and only then."""
+    scenario(cli, sdk, tmp_path)
+    monkeypatch.setenv("GITLAB_TOKEN", "wrong-token")
+    result = cli("plan", "--comment-required", "--out", "plan.json")
+    assert result.code == 1, result.err
+    assert result.err.splitlines()[-1] == "Error: the plan was not posted to GitLab; no plan file was written"
+    assert not (tmp_path / "plan.json").exists()
+    result = cli("plan", "--comment-required")
+    assert result.code == 1 and result.err.splitlines()[-1] == "Error: the plan was not posted to GitLab"
+
+
+def with_a_terminal(cwd: Any, terminal: str, *args: str) -> tuple[int, str, str]:
+    """The real CLI in a child process whose `terminal` (stdout or stderr) is a
+    pseudo-terminal and the other stream a pipe: (exit code, stdout, stderr)."""
+    leader, follower = pty.openpty()
+    shown: list[bytes] = []
+
+    def drain() -> None:  # the terminal's side, read as it comes (its buffer is small)
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the child and this process have closed the follower
+                return
+            if not chunk:
+                return
+            shown.append(chunk)
+
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infermod", *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=follower if terminal == "stdout" else subprocess.PIPE,
+            stderr=follower if terminal == "stderr" else subprocess.PIPE,
+        )
+        os.close(follower)
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+        out, err = proc.communicate(timeout=120)
+        reader.join(timeout=30)
+    finally:
+        os.close(leader)
+    piped = (out if terminal == "stderr" else err).decode()
+    seen = b"".join(shown).decode().replace("\r\n", "\n")
+    return (proc.returncode, seen, piped) if terminal == "stdout" else (proc.returncode, piped, seen)
+
+
+@pytest.mark.parametrize("terminal", ["stderr", "stdout"])
+def test_the_exit_3_warning_is_coloured_when_stderr_is_a_terminal(
+    cli, scw_env, sdk, tmp_path, gitlab, monkeypatch, terminal
+):
+    """The exit-3 warning goes to stderr: its colour follows stderr, not stdout (a job log
+    read at a terminal with the plan piped to a file, or the other way round)."""
+    scenario(cli, sdk, tmp_path)
+    monkeypatch.setenv("GITLAB_TOKEN", "wrong-token")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    code, out, err = with_a_terminal(tmp_path, terminal, "plan", "--comment")
+    assert code == 3, err
+    warning = "warning: exit 3: the merge-request note was not updated, so it may show an older plan"
+    assert "Plan: 2 to add" in out
+    if terminal == "stderr":
+        assert err.splitlines()[-1] == f"\033[33m{warning}\033[0m"
+    else:
+        assert err.splitlines()[-1] == warning and "\033[" not in err
 
 
 def test_refusals_carry_gitlabs_message(cli, scw_env, sdk, tmp_path, gitlab, monkeypatch):
