@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -76,14 +76,39 @@ def isolated(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     output.set_color(None)
 
 
-@pytest.fixture
-def scw_env(emulator: Running, monkeypatch: pytest.MonkeyPatch) -> Running:
+def point_scw_env_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCW_ACCESS_KEY", ACCESS_KEY)
     monkeypatch.setenv("SCW_SECRET_KEY", SECRET_KEY)
-    monkeypatch.setenv("SCW_API_URL", emulator.url)
+    monkeypatch.setenv("SCW_API_URL", url)
     monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", PROJECT)
     monkeypatch.setenv("SCW_DEFAULT_REGION", "fr-par")
+
+
+@pytest.fixture
+def scw_env(emulator: Running, monkeypatch: pytest.MonkeyPatch) -> Running:
+    point_scw_env_at(emulator.url, monkeypatch)
     return emulator
+
+
+@pytest.fixture
+def scw_env_ready_after(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[float], tuple[Running, Any]]]:
+    """`scw_env` and `sdk` for an emulator of another pace: `scw_env_ready_after(4)` starts
+    one whose creations take 4 s (a deletion 0.4 of it), points the SCW_* environment at it
+    and gives it with a real SDK; it is shut down after the test."""
+    servers: list[Any] = []
+
+    def start(ready_after: float) -> tuple[Running, Any]:
+        from scaleway.inference.v1 import InferenceV1API
+
+        running, server = start_emulator(ready_after=ready_after)
+        servers.append(server)
+        point_scw_env_at(running.url, monkeypatch)
+        return running, InferenceV1API(sdk_client(running.url))
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
 
 
 def sdk_client(url: str, secret_key: str | None = SECRET_KEY) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, start_emulator, write
+from tests.helpers import create, owned
 
 
 def stack(name: str, n: int) -> str:
@@ -182,31 +183,14 @@ def test_apply_racing_destroy_ends_in_one_of_the_two_intents(tmp_path):
         server.server_close()
 
 
-def test_a_slow_deletion_from_an_earlier_run_is_not_taken_for_a_destroy(cli, tmp_path, monkeypatch):
-    running, server = start_emulator(ready_after=4)  # deleting lasts a second
-    try:
-        for key, value in {
-            "SCW_ACCESS_KEY": ACCESS_KEY,
-            "SCW_SECRET_KEY": SECRET_KEY,
-            "SCW_API_URL": running.url,
-            "SCW_DEFAULT_PROJECT_ID": PROJECT,
-        }.items():
-            monkeypatch.setenv(key, value)
-        from scaleway.inference.v1 import InferenceV1API
-
-        from tests.conftest import sdk_client
-        from tests.helpers import create, owned
-
-        sdk = InferenceV1API(sdk_client(running.url))
-        old = create(sdk, "gone", owned("race", "gone"))
-        sdk.delete_deployment(deployment_id=old.id)  # an earlier run's delete, still going on
-        write(tmp_path / "infermod.yaml", stack("race", 1))
-        result = cli("apply", "--auto-approve", "--timeout", "1s")
-        assert "another run is deleting" not in result.out, result.out
-        assert ".. deployment.r0 still creating" in result.out, result.out
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_a_slow_deletion_from_an_earlier_run_is_not_taken_for_a_destroy(cli, tmp_path, scw_env_ready_after):
+    _, sdk = scw_env_ready_after(4)  # deleting lasts a second
+    old = create(sdk, "gone", owned("race", "gone"))
+    sdk.delete_deployment(deployment_id=old.id)  # an earlier run's delete, still going on
+    write(tmp_path / "infermod.yaml", stack("race", 1))
+    result = cli("apply", "--auto-approve", "--timeout", "1s")
+    assert "another run is deleting" not in result.out, result.out
+    assert ".. deployment.r0 still creating" in result.out, result.out
 
 
 class Interleave:
@@ -240,8 +224,6 @@ class Interleave:
 def test_a_copy_another_run_made_meanwhile_is_adopted_not_created_again(cli, scw_env, sdk, tmp_path, status):
     """The other run's copy is still being created, or already ready (a status that sorts
     after `deleting`): either way it is adopted."""
-    from tests.helpers import create, owned
-
     write(tmp_path / "infermod.yaml", stack("race", 1))
     other: list[Any] = []
 
@@ -275,76 +257,40 @@ def test_a_destroy_that_starts_after_the_plan_is_not_taken_for_an_earlier_one(cl
     assert sorted(d.id for d in sdk.list_deployments_all() if d.status != "deleting") == []
 
 
-def test_no_create_while_another_run_destroys_the_stack(cli, tmp_path, monkeypatch):
+def test_no_create_while_another_run_destroys_the_stack(cli, scw_env, sdk, tmp_path):
     """r0 is replaced (delete, then create); while this run waits for the old r0 to go,
     another run starts destroying the stack (r1): the new r0 is not created."""
-    running, server = start_emulator()
-    try:
-        for key, value in {
-            "SCW_ACCESS_KEY": ACCESS_KEY,
-            "SCW_SECRET_KEY": SECRET_KEY,
-            "SCW_API_URL": running.url,
-            "SCW_DEFAULT_PROJECT_ID": PROJECT,
-        }.items():
-            monkeypatch.setenv(key, value)
-        from scaleway.inference.v1 import InferenceV1API
-
-        from tests.conftest import sdk_client
-        from tests.helpers import create, owned
-
-        sdk = InferenceV1API(sdk_client(running.url))
-        old, other = create(sdk, "r0", owned("race", "r0")), create(sdk, "r1", owned("race", "r1"))
-        while any(d.status != "ready" for d in sdk.list_deployments_all()):
-            time.sleep(0.05)
-        # from now on a deletion lasts 3 s: a create after one reads the stack afresh
-        running.app.store.ready_after = 7.5
-        write(tmp_path / "infermod.yaml", stack("race", 2).replace("L4", "L40S", 1))  # r0 replaced
-        race = Interleave(
-            running.app,
-            "race",
-            lambda: sdk.delete_deployment(deployment_id=other.id),
-            when=lambda listed: old.id in race.deletes and old.id not in listed,
-            before=False,
-        )
-        result = cli("apply", "--auto-approve")
-        assert race.done and result.code == 1, result.out + result.err
-        assert (
-            f"another run is deleting this stack's deployment.r1 ({other.id}): nothing new was created"
-            in (result.out + result.err)
-        )
-        assert race.creates == 0 and race.deletes == [old.id, other.id]
-    finally:
-        server.shutdown()
-        server.server_close()
+    old, other = create(sdk, "r0", owned("race", "r0")), create(sdk, "r1", owned("race", "r1"))
+    while any(d.status != "ready" for d in sdk.list_deployments_all()):
+        time.sleep(0.05)
+    # from now on a deletion lasts 3 s: a create after one reads the stack afresh
+    scw_env.app.store.ready_after = 7.5
+    write(tmp_path / "infermod.yaml", stack("race", 2).replace("L4", "L40S", 1))  # r0 replaced
+    race = Interleave(
+        scw_env.app,
+        "race",
+        lambda: sdk.delete_deployment(deployment_id=other.id),
+        when=lambda listed: old.id in race.deletes and old.id not in listed,
+        before=False,
+    )
+    result = cli("apply", "--auto-approve")
+    assert race.done and result.code == 1, result.out + result.err
+    assert f"another run is deleting this stack's deployment.r1 ({other.id}): nothing new was created" in (
+        result.out + result.err
+    )
+    assert race.creates == 0 and race.deletes == [old.id, other.id]
 
 
 def test_a_destroy_of_deployments_the_plan_saw_still_creating_is_a_destroy_running_now(
-    cli, tmp_path, monkeypatch
+    cli, tmp_path, scw_env_ready_after
 ):
     """As above, with r0 and r1 still being created when this run plans: a deployment the plan
     saw in any status but deleting, deleted since, is another run's destroy."""
-    running, server = start_emulator(ready_after=600)  # creating throughout the test
-    try:
-        for key, value in {
-            "SCW_ACCESS_KEY": ACCESS_KEY,
-            "SCW_SECRET_KEY": SECRET_KEY,
-            "SCW_API_URL": running.url,
-            "SCW_DEFAULT_PROJECT_ID": PROJECT,
-        }.items():
-            monkeypatch.setenv(key, value)
-        from scaleway.inference.v1 import InferenceV1API
-
-        from tests.conftest import sdk_client
-        from tests.helpers import create, owned
-
-        sdk = InferenceV1API(sdk_client(running.url))
-        ids = [create(sdk, f"r{i}", owned("race", f"r{i}")).id for i in range(2)]
-        write(tmp_path / "infermod.yaml", stack("race", 4))
-        race = Interleave(running.app, "race", lambda: [sdk.delete_deployment(deployment_id=i) for i in ids])
-        result = cli("apply", "--auto-approve", "--timeout", "5s")  # a create would wait 10 min
-        assert race.done and result.code == 1, result.out + result.err
-        assert "another run is deleting this stack's deployment.r" in result.out + result.err
-        assert race.creates == 0
-    finally:
-        server.shutdown()
-        server.server_close()
+    running, sdk = scw_env_ready_after(600)  # creating throughout the test
+    ids = [create(sdk, f"r{i}", owned("race", f"r{i}")).id for i in range(2)]
+    write(tmp_path / "infermod.yaml", stack("race", 4))
+    race = Interleave(running.app, "race", lambda: [sdk.delete_deployment(deployment_id=i) for i in ids])
+    result = cli("apply", "--auto-approve", "--timeout", "5s")  # a create would wait 10 min
+    assert race.done and result.code == 1, result.out + result.err
+    assert "another run is deleting this stack's deployment.r" in result.out + result.err
+    assert race.creates == 0
