@@ -3,6 +3,7 @@ The full layout of a typical plan is the golden file (tests/test_render.py)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -134,35 +135,35 @@ def test_an_api_error_message_with_crlf_stays_in_its_row():
     assert "*the deployment is in error state: OOM killed retry*" in row and "\r" not in text
 
 
-def test_a_long_refusal_at_the_top_still_leaves_room_for_the_note_and_the_footer():
-    # the budget for rows is what the head (refusals) and the tail leave, not the whole limit
+@pytest.mark.parametrize(
+    ("findings", "each"),
+    [
+        (  # the budget for rows is what the head (refusals) and the tail leave, not the whole limit
+            [
+                Finding("model-vram", "error", f"refusal {i}: " + "x" * 400, f"deployment.d{i:03}")
+                for i in range(40)
+            ],
+            "> - 🛑 **error** `model-vram`",
+        ),
+        (  # the tail (findings about unchanged resources, then the footer) is kept whole as well
+            [
+                Finding("lifecycle-preview", "warning", f"other {i}: " + "y" * 400, f"model.m{i}")
+                for i in range(40)
+            ],
+            "on **model.m",
+        ),
+    ],
+    ids=["refusals at the top", "other findings at the bottom"],
+)
+def test_long_findings_still_leave_room_for_the_note_and_the_footer(findings, each):
     changes = [change(f"d{i:03}") for i in range(300)]
-    refusals = [
-        Finding("model-vram", "error", f"refusal {i}: " + "x" * 400, f"deployment.d{i:03}") for i in range(40)
-    ]
     limit = 60_000
-    text = render_markdown(plan(changes, refusals), limit=limit)
+    text = render_markdown(plan(changes, findings), limit=limit)
     assert len(text) <= limit
-    assert text.count("> - 🛑 **error** `model-vram`") == 40  # every refusal is shown
-    kept = text.count("\n| `+` |")
-    assert 0 < kept < 300
-    assert f"**Note:** {300 - kept} changed resource(s) were left out" in text
-    assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")  # the provenance footer is whole
-
-
-def test_a_long_list_of_other_findings_still_leaves_room_for_the_note_and_the_footer():
-    # the tail (findings about unchanged resources, then the footer) is kept whole as well
-    changes = [change(f"d{i:03}") for i in range(300)]
-    others = [
-        Finding("lifecycle-preview", "warning", f"other {i}: " + "y" * 400, f"model.m{i}") for i in range(40)
-    ]
-    limit = 60_000
-    text = render_markdown(plan(changes, others), limit=limit)
-    assert len(text) <= limit
-    assert text.count("on **model.m") == 40  # every other finding is shown
+    assert text.count(each) == 40  # every finding is shown
     kept = text.count("\n| `+` |")
     assert 0 < kept < 300 and f"**Note:** {300 - kept} changed resource(s) were left out" in text
-    assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")
+    assert text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")  # the provenance footer is whole
 
 
 def _rows(text: str) -> list[str]:

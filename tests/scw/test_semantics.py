@@ -13,6 +13,7 @@ from infermod.config.load import load_config
 from infermod.errors import ScalewayError
 from infermod.rules.lifecycle import lifecycle_findings
 from infermod.scw.gateway import Gateway
+from infermod.state import ActualState
 from tests.conftest import OTHER_PROJECT, PROJECT, sdk_client, write
 from tests.helpers import LLAMA, create, owned
 
@@ -125,13 +126,18 @@ def test_an_organization_read_is_split_by_project_not_read_twice(emulator, sdk, 
     client.default_organization_id = "0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f"
     gateway = Gateway(client)
     emulator.reset_stats()
-    state, _ = gateway.read(
-        [("fr-par", PROJECT)],
-        kinds=("deployments",),
-        with_products=False,
-        with_organization=True,
-        stack="shop",
-    )
+
+    def read() -> ActualState:
+        state, _ = gateway.read(
+            [("fr-par", PROJECT)],
+            kinds=("deployments",),
+            with_products=False,
+            with_organization=True,
+            stack="shop",
+        )
+        return state
+
+    state = read()
     assert [d.name for d in state.deployments] == ["mine"] and state.deployments[0].endpoints
     assert [d.name for d in state.organization or ()] == ["theirs"]
     lists = emulator.stats()["routes"]["GET /inference/v1/regions/{region}/deployments"]
@@ -141,11 +147,5 @@ def test_an_organization_read_is_split_by_project_not_read_twice(emulator, sdk, 
         raise ScalewayError("cannot list the organization's deployments: 403 permissions_denied")
 
     monkeypatch.setattr(gateway, "organization_deployments", refused)
-    state, _ = gateway.read(
-        [("fr-par", PROJECT)],
-        kinds=("deployments",),
-        with_products=False,
-        with_organization=True,
-        stack="shop",
-    )
+    state = read()
     assert [d.name for d in state.deployments] == ["mine"] and state.organization is None
