@@ -116,8 +116,8 @@ class FakeGitLab:
         self.issue_note_records.append((iid, note))
         return note
 
-    def merged(self, sha: str, iid: int = int(MR), **fields: Any) -> dict[str, Any]:
-        """GitLab's answer for a merge request merged into main by a merge commit `sha`."""
+    def merged(self, commit: str, iid: int = int(MR), **fields: Any) -> dict[str, Any]:
+        """GitLab's answer for a merge request merged into main by the merge commit `commit`."""
         mr = {
             "id": self.next_id(),
             "iid": iid,
@@ -126,10 +126,10 @@ class FakeGitLab:
             "target_branch": "main",
             "source_branch": "feature",
             "sha": "f" * 40,  # its last commit before the merge
-            "merge_commit_sha": sha,
+            "merge_commit_sha": commit,
             "squash_commit_sha": None,
         } | fields
-        self.commit_mrs.setdefault(sha, []).append(mr)
+        self.commit_mrs.setdefault(commit, []).append(mr)
         return mr
 
     def ours(self, marker: str = "infermod-plan") -> list[dict[str, Any]]:

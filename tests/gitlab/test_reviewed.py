@@ -232,3 +232,45 @@ def test_digest_text_round_trips(cli, scw_env, sdk, tmp_path, monkeypatch, gitla
     data = json.loads(line.removeprefix(reviewed.PREFIX).removesuffix(" -->"))
     assert data == reviewed.parse(body) and data["v"] == 1 and data["stack"] == "rv"
     assert MR == "7"
+
+
+def test_another_merge_first_names_the_changes_and_findings_nobody_reviewed(
+    cli, scw_env, sdk, tmp_path, monkeypatch, gitlab
+):
+    """Another merge request landed first: the merged configuration adds a deployment (and its
+    preview-model warning) that this merge request's note never showed."""
+    reviewed_on_mr(cli, sdk, tmp_path, monkeypatch)
+    coder = "  coder:\n    model: qwen/qwen3-coder-30b-a3b-instruct:fp8\n    node_type: L40S\n"
+    write(tmp_path / "infermod.yaml", CONFIG + coder + "    endpoints: [{public: true}]\n")
+    on_default_branch(monkeypatch)
+    gitlab.merged(MERGE_SHA)
+    result = plan_and_apply(cli)
+    assert result.code == 1, result.err
+    assert "deployment.coder: reviewed with no change, now (create)" in result.err
+    assert "findings: a new warning `lifecycle-preview` on deployment.coder" in result.err
+    assert "deployment.new" not in result.err  # the reviewed changes are not named
+    assert names(sdk) == ["keep", "old"]
+
+
+def test_a_fresh_apply_is_checked_too_and_the_token_never_printed(
+    cli, scw_env, sdk, tmp_path, monkeypatch, gitlab
+):
+    """`apply -f FILE --auto-approve --require-reviewed` (no saved plan) is held to the review
+    as well; a commit in two merged merge requests is no single review."""
+    reviewed_on_mr(cli, sdk, tmp_path, monkeypatch)
+    on_default_branch(monkeypatch)
+    gitlab.merged(MERGE_SHA, merge_commit_sha=None, sha=MERGE_SHA)  # a fast-forward
+    gitlab.merged(MERGE_SHA, iid=9, merge_commit_sha=None, sha=MERGE_SHA)
+    result = cli("apply", "--auto-approve", "--require-reviewed")
+    assert result.code == 1 and "belongs to several merged merge requests (!7, !9)" in result.err
+    gitlab.commit_mrs[MERGE_SHA].pop()
+    result = cli("apply", "--auto-approve", "--require-reviewed", "--json")
+    assert result.code == 0, result.err
+    assert names(sdk) == ["keep", "new"]
+    assert all(BOT_TOKEN not in text for text in (result.out, result.err))
+
+
+def test_allow_unreviewed_needs_require_reviewed(cli, scw_env, tmp_path):
+    write(tmp_path / "infermod.yaml", CONFIG)
+    result = cli("apply", "--auto-approve", "--allow-unreviewed")
+    assert result.code == 1 and "--allow-unreviewed only makes sense with --require-reviewed" in result.err
