@@ -15,9 +15,11 @@ Compared runs alternate (a, b, a, b, ...); the median ratio is quoted with its m
   first two), against 1,000; Python memory per deployment (tracemalloc) at its peak during the
   load and what a plan keeps (the Config); the digest a load no longer works out, timed alone;
 - plan CPU: client CPU (user + system of the `infermod` process) of an unchanged plan at the
-  same sizes, interleaved, against `validate` of the same configuration, with peak memory
-  (max RSS), CPU per further 1,000 per round (against the first step) and memory per further
-  deployment;
+  same sizes, interleaved (at least 7 rounds, each in a rotated order), against `validate` of
+  the same configuration, with peak memory (VmHWM), CPU per further 1,000 per round (against
+  the first step: median, middle half and min-max of the rounds) and memory per deployment of
+  the whole command (its peak RSS less that of the same command over one deployment, per
+  further deployment: median and min-max of the rounds);
 - foreign deployments: a plan creating 5,000 deployments among 5,000 of another stack,
   against the same plan without them (the ownership-conflict check);
 - apply: 10, 100 and 300 creations against 1 (readiness --ready-after), with every request
@@ -184,9 +186,9 @@ class Pair(NamedTuple):
         return spread(self.cpu_ratios)
 
 
-def spread(ratios: tuple[float, ...] | list[float]) -> str:
+def spread(ratios: tuple[float, ...] | list[float], digits: int = 2) -> str:
     """min-max of the rounds' ratios, beside their median."""
-    return f"{min(ratios):.2f}-{max(ratios):.2f}" if len(ratios) > 1 else "one round"
+    return f"{min(ratios):.{digits}f}-{max(ratios):.{digits}f}" if len(ratios) > 1 else "one round"
 
 
 def paired(repeat: int, a: Callable[[], Run], b: Callable[[], Run], ok: tuple[int, ...] = (0,)) -> Pair:
@@ -245,12 +247,18 @@ def bench_plan_requests(workdir: str, latency: int) -> None:
         )
 
 
+BASE = 1  # the baseline of the memory figures: a plan (a validate) of one deployment
+
+
 def bench_plan_cpu(workdir: str, sizes: list[int], repeat: int) -> None:
-    """Unchanged plans of every size, interleaved (one plan of each size a round, then a
-    validate of each), so that the slopes compare runs made seconds apart."""
+    """Unchanged plans of every size and of one deployment (the memory's baseline),
+    interleaved: each round runs a plan then a validate of every size, seconds apart, the
+    sizes in a rotated order (none always first), so that slopes and differences compare runs
+    made under the same load from the machine's other users."""
+    every = [BASE, *sizes]
     with contextlib.ExitStack() as stack:
         targets = {}
-        for n in sizes:
+        for n in every:
             url, app = stack.enter_context(emulator(ready_after=0))
             seed(app, n, "bench")
             path = write(workdir, f"cpu-{n}.yaml", config_text(n))
@@ -258,10 +266,10 @@ def bench_plan_cpu(workdir: str, sizes: list[int], repeat: int) -> None:
             before = app.stats_body()["total"]
             infermod(["plan", "-f", path], env, workdir)  # counts the requests; warms the disk cache
             targets[n] = (path, env, app.stats_body()["total"] - before)
-        plans: dict[int, list[Run]] = {n: [] for n in sizes}
-        validates: dict[int, list[Run]] = {n: [] for n in sizes}
-        for _ in range(repeat):
-            for n in sizes:
+        plans: dict[int, list[Run]] = {n: [] for n in every}
+        validates: dict[int, list[Run]] = {n: [] for n in every}
+        for turn in range(repeat):
+            for n in every[turn % len(every) :] + every[: turn % len(every)]:
                 path, env, _requests = targets[n]
                 plans[n].append(infermod_peak(["plan", "-f", path, "--detailed-exitcode"], env, workdir))
                 validates[n].append(infermod_peak(["validate", "-f", path], env, workdir))
@@ -279,34 +287,54 @@ def bench_plan_cpu(workdir: str, sizes: list[int], repeat: int) -> None:
             "≤ 1.5 s, ≤ 1.5x validate, ≤ 150 MB" if n == 5000 else "",
         )
     # Linear means each further 1,000 deployments cost the same: the slope between neighbouring
-    # sizes, per round (fixed costs, imports and the catalog, cancel out), against the first.
+    # sizes, per round (fixed costs, imports and the catalog, cancel out), against the first
+    # step's median. A step's slope is the difference of two runs of a few seconds each: its
+    # rounds scatter (the machine is shared), so the middle half of the rounds is quoted beside
+    # their min-max.
     pairs = list(itertools.pairwise(sorted(sizes)))
-    if not pairs:
-        return
-    slopes = {
-        (a, b): [(y.cpu - x.cpu) / (b - a) * 1000 for x, y in zip(plans[a], plans[b], strict=True)]
-        for a, b in pairs
-    }
-    first = statistics.median(slopes[pairs[0]])
-    parts = []
-    for (a, b), each in slopes.items():
-        ratios = [s / first for s in each]
-        parts.append(
-            f"{a:,}→{b:,}: {statistics.median(each):.3f} s ({spread(each)}), "
-            f"{statistics.median(each) / first:.2f}x ({spread(ratios)})"
-        )
-    row(
-        "plan CPU per further 1,000 deployments (linearity; x: against the first step)",
-        "; ".join(parts),
-        "within 10 % from 1,000 to 20,000 (0.90-1.10x)",
-    )
-    for label, runs in (("plan", plans), ("validate", validates)):
-        rss = {n: max(r.rss_mb for r in runs[n]) for n in sizes}
+    if pairs:
+        slopes = {
+            (a, b): [(y.cpu - x.cpu) / (b - a) * 1000 for x, y in zip(plans[a], plans[b], strict=True)]
+            for a, b in pairs
+        }
+        first = statistics.median(slopes[pairs[0]])
+        parts = []
+        for (a, b), each in slopes.items():
+            ratios = [s / first for s in each]
+            parts.append(
+                f"{a:,}→{b:,}: {statistics.median(each):.3f} s ({spread(each)}), "
+                f"{statistics.median(ratios):.2f}x ({middle(ratios)} middle half, {spread(ratios)} all)"
+            )
         row(
-            f"{label} memory per further deployment (peak RSS of the process, VmHWM)",
-            ", ".join(f"{a:,}→{b:,}: {(rss[b] - rss[a]) * 1024 / (b - a):.1f} KB" for a, b in pairs),
+            f"plan CPU per further 1,000 deployments (linearity, {repeat} interleaved rounds; "
+            "x: against the first step)",
+            "; ".join(parts),
+            "within 10 % from 1,000 to 20,000 (0.90-1.10x)",
+        )
+    # Memory per deployment of the whole command: its peak RSS (VmHWM: the configuration's
+    # load, the read state, the plan and its views, and what the allocator keeps between
+    # them) less that of the same command over one deployment, per further deployment.
+    for label, runs in (("plan", plans), ("validate", validates)):
+        parts = []
+        for n in sizes:
+            each = [
+                (r.rss_mb - b.rss_mb) * 1024 / (n - BASE) for r, b in zip(runs[n], runs[BASE], strict=True)
+            ]
+            parts.append(f"{n:,}: {statistics.median(each):.1f} KB ({spread(each, 1)})")
+        row(
+            f"{label} memory per deployment (peak RSS, VmHWM, less a {label} of one deployment's, "
+            "per further deployment)",
+            "; ".join(parts),
             "≤ 4 KB",
         )
+
+
+def middle(values: list[float]) -> str:
+    """The middle half of the rounds (first to third quartile)."""
+    if len(values) < 4:
+        return spread(values)
+    q1, _, q3 = statistics.quantiles(values, n=4)
+    return f"{q1:.2f}-{q3:.2f}"
 
 
 # One load of the configuration, in a process of its own: CPU per deployment, then (a second
@@ -716,6 +744,7 @@ def write_readme() -> None:
 
 
 PARTS = ["startup", "plan", "apply", "emulator"]
+PLAN_ROUNDS = 7  # the plans' rounds (at least): a step's CPU slope scatters with the machine's load
 
 
 def main() -> None:
@@ -747,7 +776,7 @@ def main() -> None:
             bench_plan_requests(workdir, args.latency_ms)
             sizes = [1000, 5000] if args.small else [1000, 5000, 10000, 20000]
             bench_config_load(workdir, sizes, max(5, args.repeat))
-            bench_plan_cpu(workdir, sizes, args.repeat)
+            bench_plan_cpu(workdir, sizes, max(PLAN_ROUNDS, args.repeat))
             bench_foreign(workdir, 5000, args.repeat)
         if "apply" in parts:
             bench_apply(workdir, args.apply_n, args.ready_after, args.latency_ms, args.repeat)

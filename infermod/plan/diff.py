@@ -9,7 +9,7 @@ whether it is safe and what it does to users are the rules' to judge (infermod/p
 
 from __future__ import annotations
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from infermod.catalog import Catalog
@@ -382,7 +382,13 @@ def _cost(catalog: Catalog, before: Deployment | None, after: Deployment | None)
     b, a = hourly(before), hourly(after)
     if (before is not None and b is None) or (after is not None and a is None):
         return None
-    return Cost(catalog.currency, b, a)
+    return _shared_cost(catalog.currency, b, a)
+
+
+@lru_cache(maxsize=256, typed=True)
+def _shared_cost(currency: str, before: float | None, after: float | None) -> Cost:
+    """One Cost for every change alike (node type and size): a plan keeps one per deployment."""
+    return Cost(currency, before, after)
 
 
 def _order(changes: list[ResourceChange]) -> list[ResourceChange]:

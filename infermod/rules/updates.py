@@ -42,6 +42,8 @@ def carried_out(config: Config, ours: StackState, changes: Sequence[ResourceChan
 
 
 def _carried_out(change: ResourceChange, cbd: bool, errors: dict[str, str | None]) -> ResourceChange:
+    if change.actions == NOOP and change.status != "error":
+        return change  # nothing differs (the diff's NOOP): kept as it is, not copied
     fields = tuple(
         f._replace(forces_replacement=f.field in REPLACE_FIELDS, downtime=f.field in DOWNTIME_FIELDS)
         for f in change.field_changes

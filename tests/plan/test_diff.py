@@ -102,6 +102,28 @@ def test_matching_state_is_a_no_op_and_the_actual_side_is_typed():
     assert change.before.tags == ("team",)  # never the ownership tags
 
 
+def test_changes_alike_share_their_cost_and_an_unchanged_one_is_not_copied():
+    """A plan keeps a change per deployment: deployments alike (node type, size) hold one Cost
+    between them, and the rule that judges updates keeps an unchanged deployment's change as
+    the diff made it (a copy of each, the original then dropped, cost a large plan memory)."""
+    from infermod.plan.diff import compare
+    from infermod.rules.updates import carried_out
+
+    cfg = config(spec("a"), spec("b"), spec("c", min_size=2, max_size=2), spec("d"))
+    ours = ActualState((actual("a"), actual("b"), actual("c")), (), ()).of_stack("s")
+    a, b, c, d = compare(cfg, ours, CATALOG, PROJECT)
+    assert a.cost is b.cost and a.cost is not None and a.cost.hourly_after == 0.93
+    assert (
+        c.cost is not None
+        and c.cost.hourly_after == 1.86
+        and d.cost is not None
+        and d.cost.hourly_before == 0
+    )
+    judged = carried_out(cfg, ours, [a, b, c, d])
+    assert judged[0] is a and judged[1] is b and judged[3] is d  # unchanged, and a create
+    assert judged[2].actions == UPDATE and judged[2].downtime and judged[2] != c
+
+
 def test_size_is_an_update_with_downtime_and_node_type_a_replacement():
     [change], _ = plan(config(spec(min_size=2, max_size=2)), actual())
     assert change.actions == UPDATE and change.downtime
