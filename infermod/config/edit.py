@@ -1,10 +1,13 @@
-"""One small, verifiable edit of a configuration file: the `id:` line that adopts a model.
+"""Small, verifiable edits of a configuration file: the `id:` line that adopts a model.
 
 Custom models cannot be tagged or renamed, so `infermod import model.KEY ID` records the
 adoption where the stack's ownership of that model can live: the configuration. The line goes
 first in the model's mapping, indented like its other fields (block style) or as the first
 entry of a `{...}` (flow style); everything else in the file, comments included, is kept byte
 for byte. The caller loads the file again to prove the edit says what it should.
+
+A configuration file that is a symbolic link is edited where it points: the link stays a link
+(its target is replaced atomically, in the target's directory).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def model_id_edit(config: Config, key: str, model_id: str) -> tuple[str, int, by
     first = min(fields, key=lambda loc: (loc.line, loc.column))
     if first.file != here.file:
         raise NotEditable(f"models.{key} is written across files")
-    with open(here.file, "rb") as fh:
+    with open(_target(here.file), "rb") as fh:
         before = fh.read()
     text = before.decode("utf-8")
     lines = text.splitlines(keepends=True)
@@ -52,11 +55,21 @@ def model_id_edit(config: Config, key: str, model_id: str) -> tuple[str, int, by
         written = first.line
     else:
         raise NotEditable(f"models.{key} is not written as a plain mapping")
-    mode = stat.S_IMODE(os.stat(here.file).st_mode)
-    write_atomically(here.file, "".join(lines).encode("utf-8"), "configuration", mode=mode)
+    _write(here.file, "".join(lines).encode("utf-8"))
     return here.file, written, before
 
 
 def restore(path: str, before: bytes) -> None:
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    write_atomically(path, before, "configuration", mode=mode)
+    _write(path, before)
+
+
+def _target(path: str) -> str:
+    """Where a configuration file's bytes are: a symbolic link's target (whole chain), so that an
+    edit replaces the file the link names and leaves the link a link."""
+    return os.path.realpath(path)
+
+
+def _write(path: str, body: bytes) -> None:
+    target = _target(path)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    write_atomically(target, body, "configuration", mode=mode)

@@ -239,3 +239,19 @@ def test_a_saved_plan_with_a_model_whose_secret_cannot_be_seen_applies(cli, scw_
     applied = cli("apply", "p.json")
     assert applied.code == 0, applied.out + applied.err
     assert "No changes." in applied.out
+
+
+def test_import_into_a_configuration_that_is_a_symbolic_link_edits_its_target(cli, scw_env, sdk, tmp_path):
+    """The link stays a link (dotfiles managers, a shared configuration): the edit replaces its
+    target, atomically, and an edit that does not read back restores the target."""
+    real = tmp_path / "shared" / "shop.yaml"
+    write(real, BLOCK)
+    (tmp_path / "infermod.yaml").symlink_to(real)
+    model = hand_made(sdk)
+    result = cli("import", "model.ft", model.id)
+    assert result.code == 0, result.err
+    link = tmp_path / "infermod.yaml"
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert f"    id: {model.id}\n" in real.read_text()
+    assert sorted(p.name for p in real.parent.iterdir()) == ["shop.yaml"]  # no temporary file left
+    assert cli("plan", "--detailed-exitcode").code == 0
