@@ -72,7 +72,9 @@ def run(
             replace=replace,
         )
         review.check(plan)
-        return confirm_and_execute(plan, config, session, auto_approve, parallelism, seconds, fail_on)
+        return confirm_and_execute(
+            plan, config, session, auto_approve, parallelism, seconds, fail_on, files=files
+        )
 
 
 def apply_saved(
@@ -214,6 +216,7 @@ def confirm_and_execute(
     seconds: float | None,
     fail_on: str | None,
     destroying: bool = False,
+    files: tuple[str, ...] | None = None,
 ) -> int:
     output.out(render_text(plan))
     if events.active():
@@ -244,7 +247,7 @@ def confirm_and_execute(
             output.out("Cancelled: nothing was changed.")
             return 1
         refuse_if_changed_meanwhile(plan, session)
-    return execute(plan, config, session, parallelism, seconds)
+    return execute(plan, config, session, parallelism, seconds, files)
 
 
 def refuse_if_changed_meanwhile(plan: Plan, session: Session) -> None:
@@ -267,7 +270,16 @@ def refuse_if_changed_meanwhile(plan: Plan, session: Session) -> None:
         )
 
 
-def execute(plan: Plan, config: Config, session: Session, parallelism: int, seconds: float | None) -> int:
+def execute(
+    plan: Plan,
+    config: Config,
+    session: Session,
+    parallelism: int,
+    seconds: float | None,
+    files: tuple[str, ...] | None = None,
+) -> int:
+    """`files`: the configuration files the plan was made from, None for a saved plan's (never
+    edited: the report says what to change in them)."""
     from infermod.apply.progress import JsonProgress
 
     with JsonProgress() if events.active() else Progress() as progress:
@@ -278,6 +290,10 @@ def execute(plan: Plan, config: Config, session: Session, parallelism: int, seco
 
     report = render_destroy_outcomes(outcomes) if plan.destroy else render_outcomes(outcomes)
     output.out("\n".join(wrap(report.split("\n"), width())))
+    if plan.replace and not plan.destroy:  # `--replace model.KEY` of an adopted model
+        from infermod.commands.replaced import forget_replaced_ids
+
+        forget_replaced_ids(config, files, outcomes)
     if events.active():
         from infermod.render.events import emit_outcomes
 

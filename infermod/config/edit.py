@@ -4,7 +4,8 @@ Custom models cannot be tagged or renamed, so `infermod import model.KEY ID` rec
 adoption where the stack's ownership of that model can live: the configuration. The line goes
 first in the model's mapping, indented like its other fields (block style) or as the first
 entry of a `{...}` (flow style); everything else in the file, comments included, is kept byte
-for byte. The caller loads the file again to prove the edit says what it should.
+for byte. `apply --replace model.KEY` takes the line out again once the model it names is
+deleted. The caller loads the file again to prove the edit says what it should.
 
 A configuration file that is a symbolic link is edited where it points: the link stays a link
 (its target is replaced atomically, in the target's directory).
@@ -18,6 +19,7 @@ import stat
 from infermod.config.closed import MODEL
 from infermod.config.model import Config
 from infermod.errors import FatalError
+from infermod.lazyre import lazy
 from infermod.writefile import write_atomically
 
 
@@ -57,6 +59,39 @@ def model_id_edit(config: Config, key: str, model_id: str) -> tuple[str, int, by
         raise NotEditable(f"models.{key} is not written as a plain mapping")
     _write(here.file, "".join(lines).encode("utf-8"))
     return here.file, written, before
+
+
+def model_id_removal(config: Config, key: str, model_id: str) -> tuple[str, int, bytes]:
+    """(file, line, the file's bytes before) once the `id: model_id` of models.KEY is taken out:
+    a line of its own (block style), or an entry of a `{...}` followed by another."""
+    where = config.locations.get(f"models.{key}.id")
+    if where is None:
+        raise NotEditable(f"models.{key}.id is not written in a file")
+    with open(_target(where.file), "rb") as fh:
+        before = fh.read()
+    lines = before.decode("utf-8").splitlines(keepends=True)
+    if where.line > len(lines):
+        raise NotEditable(f"{where.file} changed while it was read")
+    line = lines[where.line - 1]
+    at = where.column - 1
+    entry = _ID_ENTRY.match(line, at)
+    if entry is None or entry.group("id") != model_id:
+        raise NotEditable(f"models.{key}.id is not written as `id: {model_id}`")
+    rest = line[entry.end() :]
+    if line[:at].strip() == "" and (rest.strip() == "" or rest.lstrip().startswith("#")):
+        del lines[where.line - 1]  # the line of its own, its comment included
+    elif rest.lstrip().startswith(","):
+        lines[where.line - 1] = line[:at] + rest.lstrip()[1:].lstrip()
+    else:
+        raise NotEditable(
+            f"models.{key}.id is not written as a line of its own or a `{{id: ..., ...}}` entry"
+        )
+    _write(where.file, "".join(lines).encode("utf-8"))
+    return where.file, where.line, before
+
+
+# `id: VALUE` at a field's position, plain or quoted, the value what `import model.KEY` writes
+_ID_ENTRY = lazy(r"""id[ \t]*:[ \t]*(?P<q>["']?)(?P<id>[0-9a-fA-F-]+)(?P=q)""")
 
 
 def restore(path: str, before: bytes) -> None:

@@ -206,6 +206,12 @@ def test_a_secret_cannot_be_seen_and_replace_imports_the_model_again(cli, scw_en
     assert model.id not in left  # the adopted model was deleted, then imported again as the stack's own
     (new,) = [i for i, name in left.items() if name.startswith("shop--ft--")]
     assert str(sdk.get_model(model_id=new).status) == "ready"
+    said = " ".join(applied.err.split())  # a saved plan's configuration is not edited: it says what to change
+    assert (
+        f"Warning: the configuration of a saved plan is not edited: remove `id: {model.id}` under models.ft"
+        in said
+    )
+    assert f"the new import, {new}, is the stack's own by its name" in said
     after = cli("plan", "--detailed-exitcode")
     assert after.code == 0 and f"model {model.id} no longer exists" in after.out
 
@@ -241,6 +247,27 @@ def test_a_saved_plan_with_a_model_whose_secret_cannot_be_seen_applies(cli, scw_
     assert "No changes." in applied.out
 
 
+def test_replace_of_an_adopted_model_takes_its_id_line_out(cli, scw_env, sdk, tmp_path):
+    """After `apply --replace model.KEY` the model its `id:` named is deleted and the new import is
+    the stack's own by its name: the line is taken out (the rest of the file kept byte for byte),
+    and the next plan has nothing to say about it."""
+    config = tmp_path / "infermod.yaml"
+    write(config, BLOCK)
+    model = hand_made(sdk)
+    assert cli("import", "model.ft", model.id).code == 0
+    applied = cli("apply", "--replace", "model.ft", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    (new,) = [i for i, name in models(sdk).items() if name.startswith("shop--ft--")]
+    said = " ".join(applied.out.split())
+    assert (
+        f"Removed `id: {model.id}` from models.ft (infermod.yaml:6): it names {model.id}, the model" in said
+    )
+    assert f"the new import, {new}, is the stack's own by its name" in said
+    assert config.read_text() == BLOCK
+    after = cli("plan", "--detailed-exitcode")
+    assert after.code == 0 and "no longer exists" not in after.out, after.out
+
+
 def test_import_into_a_configuration_that_is_a_symbolic_link_edits_its_target(cli, scw_env, sdk, tmp_path):
     """The link stays a link (dotfiles managers, a shared configuration): the edit replaces its
     target, atomically, and an edit that does not read back restores the target."""
@@ -255,3 +282,6 @@ def test_import_into_a_configuration_that_is_a_symbolic_link_edits_its_target(cl
     assert f"    id: {model.id}\n" in real.read_text()
     assert sorted(p.name for p in real.parent.iterdir()) == ["shop.yaml"]  # no temporary file left
     assert cli("plan", "--detailed-exitcode").code == 0
+    applied = cli("apply", "--replace", "model.ft", "--auto-approve")  # takes the line out the same way
+    assert applied.code == 0, applied.out + applied.err
+    assert link.is_symlink() and real.read_text() == BLOCK
