@@ -31,24 +31,28 @@ _MARKER = lazy(r"^(\s*(?:[!>=#~+-] |-/\+ |\+/- |ok |\.\. |!! |hint: |Error: |War
 
 def width(stream: TextIO | None = None) -> int:
     """The terminal's columns when `stream` (stdout by default) is one; otherwise COLUMNS
-    when set, else 80."""
+    when set to a number of columns (`0`, a negative or no number is taken as unset, as the
+    terminal's size is read), else 80."""
     stream = stream or sys.stdout
     if hasattr(stream, "isatty") and stream.isatty():
         return max(_terminal_columns(), 20)
+    return max(_columns_variable() or DEFAULT_WIDTH, 20)
+
+
+def _columns_variable() -> int:
+    """COLUMNS as a number of columns, or 0 when it is unset, not a number, or not positive."""
     try:
-        return max(int(os.environ.get("COLUMNS", "")), 20)
+        columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
-        return DEFAULT_WIDTH
+        return 0
+    return max(columns, 0)
 
 
 def _terminal_columns() -> int:
     """shutil.get_terminal_size's answer (COLUMNS first, then the terminal, else 80) without
     importing shutil, which loads three compression modules."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
+    columns = _columns_variable()
+    if columns == 0:
         try:
             columns = os.get_terminal_size(sys.__stdout__.fileno()).columns if sys.__stdout__ else 0
         except (AttributeError, ValueError, OSError):

@@ -64,3 +64,20 @@ def test_a_plan_off_a_terminal_fits_80_columns(cli, scw_env, tmp_path, monkeypat
         and not quoted.fullmatch(line.strip())
     ]
     assert long == [], long
+
+
+def test_columns_zero_or_not_a_number_is_taken_as_unset(cli, scw_env, tmp_path, monkeypatch):
+    """COLUMNS=0 (some CI runners export it), a negative or no number is no width: the views fall
+    back as without COLUMNS (80 off a terminal), not to the 20-column floor."""
+    from tests.conftest import write
+    from tests.helpers import stack_config
+
+    path = write(tmp_path / "infermod.yaml", stack_config("a", "b"))
+    monkeypatch.delenv("COLUMNS")
+    unset = cli("plan", "-f", path, "--target", "deployment.a", "--max-monthly-cost", "1")
+    for value in ("0", "-3", "", "wide"):
+        monkeypatch.setenv("COLUMNS", value)
+        shown = cli("plan", "-f", path, "--target", "deployment.a", "--max-monthly-cost", "1")
+        assert shown.out == unset.out, value
+    monkeypatch.setenv("COLUMNS", "20")  # a real width still counts
+    assert cli("plan", "-f", path, "--target", "deployment.a", "--max-monthly-cost", "1").out != unset.out
