@@ -63,6 +63,34 @@ def _q(text: str) -> str:
     return json.dumps(text)
 
 
+def _plain(text: str) -> str:
+    """A key or name as written: plain when YAML reads it back as that very string, else quoted.
+    PyYAML reads YAML 1.1, where `yes`, `no`, `on`, `off`, `y`, `n`, `true` and `null` are not
+    strings (nor `123`, `0x1f`): a key `yes:` would load as the boolean true."""
+    import yaml
+
+    try:
+        plain = list(yaml.safe_load(f"{text}: 0")) == [text]
+    except (yaml.YAMLError, TypeError):
+        plain = False
+    return text if plain else _q(text)
+
+
+def _shown(text: str) -> str:
+    """A Scaleway name in a comment: quoted, as text (`"Café"`, not `"Caf\\u00e9"`); only what
+    cannot be shown as text (control and format characters, such as a bidirectional override)
+    is escaped, so that a name cannot rewrite the reader's terminal or the file's lines."""
+    import unicodedata
+
+    return "".join(
+        f"\\u{ord(ch):04x}" if ord(ch) > 127 and unicodedata.category(ch) in _HIDDEN else ch
+        for ch in json.dumps(text, ensure_ascii=False)
+    )
+
+
+_HIDDEN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))  # JSON escapes those below 128
+
+
 class _Out:
     """The lines of one section, and what the user has to decide or see left out."""
 
@@ -155,7 +183,7 @@ def _deployment_keys(
 
 
 def _what(d: ActualDeployment) -> str:
-    return f"deployment {_q(d.name)} ({d.id})"
+    return f"deployment {_shown(d.name)} ({d.id})"
 
 
 def _is_key(name: str) -> bool:
@@ -177,7 +205,7 @@ def _models(models: Sequence[ActualModel]) -> tuple[_Out, dict[str, str]]:
         out.count += 1
         out.decisions += 1
         out.lines += [
-            f"  {key}:" + ("" if key == m.name else f"  # Scaleway name: {_q(m.name)}"),
+            f"  {_plain(key)}:" + ("" if key == m.name else f"  # Scaleway name: {_shown(m.name)}"),
             f"    id: {m.id}",
             "    type: chat   # DECIDE: the API does not say a model's type: chat, vision, multimodal or embedding",
             "    # source: ORG/NAME   # not readable from the API: write it to be able to import the model again",
@@ -220,28 +248,28 @@ def _deployment(
     else:
         taken = f"`{key_of(d.name, set(), 'deployment')}` is {made.taken_by}'s"
     if key == d.name:
-        out.lines.append(f"  {key}:")
+        out.lines.append(f"  {_plain(key)}:")
     elif not made.rename:
         if taken:
             out.decisions += 1
             out.lines.append(
-                f"  {key}:   # DECIDE: key made from the name ({taken}): keep it or choose another now "
+                f"  {_plain(key)}:   # DECIDE: key made from the name ({taken}): keep it or choose another now "
                 "(the key is the deployment's ownership tag: changing it later is a tag change)"
             )
         else:
-            out.lines.append(f"  {key}:   # key made from the name")
+            out.lines.append(f"  {_plain(key)}:   # key made from the name")
         out.lines.append(f"    name: {_q(d.name)}")
     else:
         out.decisions += 1
         why = "is not a name infermod accepts" if not _name_ok(d.name) else "must be unique in its region"
         out.lines += [
-            f"  {key}:",
-            f"    name: {key}   # DECIDE: Scaleway name {_q(d.name)} {why}"
+            f"  {_plain(key)}:",
+            f"    name: {_plain(key)}   # DECIDE: Scaleway name {_shown(d.name)} {why}"
             f"{f' ({taken})' if taken else ''}: renaming it is an in-place change (≈2 min `deploying`)",
         ]
     out.lines += [
         f"    id: {d.id}",
-        f"    model: {custom or _q(d.model_name)}",
+        f"    model: {_plain(custom) if custom else _q(d.model_name)}",
         f"    node_type: {_q(d.node_type)}",
     ]
     if d.min_size == d.max_size:

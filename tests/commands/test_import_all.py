@@ -264,3 +264,46 @@ def test_names_that_make_the_same_key_get_distinct_keys_and_names_and_say_so(
     shown = json.loads(cli("plan", "-f", "f.yaml", "--format", "json").out)
     assert shown["summary"] == {"import": 6, "add": 0, "change": 2, "destroy": 0, "has_changes": True}
     assert [f for f in shown["findings"] if f["severity"] != "info"] == []
+
+
+def test_keys_yaml_would_read_as_booleans_or_numbers_are_quoted_and_names_shown_as_text(
+    cli, scw_env, sdk, tmp_path, monkeypatch
+):
+    """PyYAML reads YAML 1.1: a key `yes:`, `on:`, `null:` or `123:` would load as true, None or
+    an integer. Such keys (and the names and model references written plain) are quoted; a
+    name in a DECIDE comment is shown as text (`"Café Bot"`, not `"Caf\\u00e9 Bot"`), only what
+    cannot be shown (a bidirectional override) escaped."""
+    from scaleway.inference.v1 import ModelSource
+
+    monkeypatch.setenv("INFERMOD_NODE_QUOTA", "L4=20,L40S=20")
+    names = ["yes", "on", "null", "true", "123", "Café Bot", "evil\u202etxt"]
+    made = {name: create(sdk, name, []) for name in names}
+    model = ready(
+        sdk,
+        lambda i: sdk.get_model(model_id=i),
+        sdk.create_model(name="off", source=ModelSource(url="https://huggingface.co/acme/support-bot-8b")),
+    )
+    sdk.create_deployment(
+        model_id=model.id,
+        node_type_name="L40S",
+        endpoints=[EndpointSpec(disable_auth=False, public_network=EndpointPublicNetworkDetails())],
+        name="n",
+        accept_eula=False,
+        min_size=1,
+        max_size=1,
+        tags=[],
+    )
+    result = cli("import", "--all", "--out", "f.yaml")
+    assert result.code == 0, result.err
+    text = (tmp_path / "f.yaml").read_text()
+    written = yaml.safe_load(text)
+    deployments = written["deployments"]
+    for key in ("yes", "on", "null", "true", "123"):
+        assert deployments[key]["id"] == made[key].id, key
+    assert written["models"]["off"]["id"] == model.id and deployments["n"]["model"] == "off"
+    assert deployments["caf-bot"]["name"] == "caf-bot"
+    assert 'DECIDE: Scaleway name "Café Bot" is not a name infermod accepts' in text
+    assert 'Scaleway name "evil\\u202etxt"' in text and "\u202e" not in text
+    assert cli("validate", "-f", "f.yaml").code == 0
+    shown = json.loads(cli("plan", "-f", "f.yaml", "--format", "json").out)
+    assert shown["summary"]["import"] == 8 and shown["summary"]["destroy"] == 0
