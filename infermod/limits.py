@@ -39,8 +39,13 @@ class Timeouts(NamedTuple):
     delete: float | None = None
 
 
-def parse_span(text: str) -> float | None:
-    """Seconds in `90s`, `45m`, `1h30m`, `2h`; None when `text` is not one (or is zero)."""
+def parse_span(text: str | int) -> float | None:
+    """Seconds in `90s`, `45m`, `1h30m`, `2h`, or plain seconds (`300`, or the integer 300, as
+    `--timeout` takes them); None when `text` is not one (or is zero)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return float(text) if 0 < text < 10**20 else None
+    if isinstance(text, str) and text.strip().isascii() and text.strip().isdigit():
+        return parse_span(int(text.strip())) if len(text.strip()) <= 20 else None
     match = SPAN.fullmatch(text.strip()) if isinstance(text, str) else None
     if match is None or not any(match.groups()):
         return None

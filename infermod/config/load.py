@@ -274,7 +274,11 @@ def _timeouts(block: Any, fields: tuple[str, ...]) -> Timeouts:
     """A `timeouts:` block in seconds; what the schema refused (a bad span) keeps its default."""
     if not isinstance(block, dict):
         return Timeouts()
-    spans = {k: parse_span(v) for k, v in closed.known(block, fields).items() if isinstance(v, str)}
+    spans = {
+        k: parse_span(v)
+        for k, v in closed.known(block, fields).items()
+        if isinstance(v, str | int) and not isinstance(v, bool)
+    }
     return Timeouts(**{k: v for k, v in spans.items() if v is not None})
 
 

@@ -223,7 +223,8 @@ def _message(error: jsonschema.ValidationError, sensitive: bool) -> str:
         shown = ", ".join(f"`{_key(k)}`" for k in extra[:5]) + (" ..." if len(extra) > 5 else "")
         return f"unknown key {shown}{guess}; expected one of: {', '.join(allowed)}"
     if validator == "type":
-        return f"found {found} ({_json_type(error.instance)}), expected {expected}"
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"found {found} ({_json_type(error.instance)}), expected {wanted}"
     if validator == "enum":
         return f"found {found}, expected one of: {', '.join(str(v) for v in expected)}"
     if validator == "const":
@@ -283,7 +284,9 @@ _PATTERNS = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "lowercase letters and digits, separated by single hyphens",
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$": "a UUID",
     "^[A-Za-z0-9][A-Za-z0-9._-]*$": "letters, digits, `.`, `_` and `-`, starting with a letter or digit",
-    "^(?=.*[1-9])([0-9]+h)?([0-9]+m)?([0-9]+s)?$": "a duration such as 90s, 45m, 1h30m or 2h (more than zero)",
+    "^(?=.*[1-9])(([0-9]+h)?([0-9]+m)?([0-9]+s)?|[0-9]+)$": (
+        "a duration such as 90s, 45m, 1h30m or 2h, or seconds such as 300 (more than zero)"
+    ),
 }
 
 

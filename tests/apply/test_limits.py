@@ -4,6 +4,7 @@ always runs out first; nothing here measures time."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -133,18 +134,46 @@ def test_spans_read_and_written_as_the_configuration_writes_them(text, seconds, 
     assert span(seconds) == written and parse_span(written) == seconds
 
 
-@pytest.mark.parametrize("bad", ["0s", "10 minutes", "1.5h", "m", "", "5"])
+@pytest.mark.parametrize("bad", ["0s", "10 minutes", "1.5h", "m", "", "0", "5m30", "-5"])
 def test_a_bad_limit_or_an_unknown_operation_is_an_error_at_its_line(cli, tmp_path, bad):
     write(tmp_path / "infermod.yaml", config(f"{{create: '{bad}'}}"))
     result = cli("validate")
     assert result.code == 1
     assert re.search(
-        r"infermod\.yaml:9:\d+: error: .*expected a duration such as 90s, 45m, 1h30m or 2h", result.out
+        r"infermod\.yaml:9:\d+: error: .*expected a duration such as 90s, 45m, 1h30m or 2h, or seconds such as 300",
+        result.out,
     )
     assert "[deployments.web.timeouts.create]" in result.out, result.out
     write(tmp_path / "infermod.yaml", config("{read: 5m}"))
     result = cli("validate")
     assert result.code == 1 and "infermod.yaml:9:" in result.out and "`read`" in result.out, result.out
+
+
+def test_plain_seconds_are_a_limit_as_they_are_for_timeout(cli, scw_env, tmp_path, monkeypatch):
+    """`--timeout 300` takes plain seconds; so does `timeouts:`, as a number or a string (an
+    unquoted `${VAR}` holding 300 too); zero or less is refused as `0s` is."""
+    scw_env.app.store.ready_after = SLOW
+    write(tmp_path / "infermod.yaml", config("{create: 1, update: '5400', delete: 1200}"))
+    assert cli("validate").code == 0
+    result = cli("apply", "--auto-approve")
+    assert result.code == 1 and "after its create limit of 1s (deployments.web.timeouts.create)" in result.out
+    monkeypatch.setenv("LIMIT", "300")
+    write(tmp_path / "infermod.yaml", config("\n      create: ${LIMIT}"))  # unquoted, block style
+    assert cli("validate").code == 0
+    for bad, said in (
+        (0, "found 0, expected at least 1"),
+        (True, "found true (boolean), expected string or integer"),
+    ):
+        write(tmp_path / "infermod.yaml", config(f"{{create: {json.dumps(bad)}}}"))
+        refused = cli("validate")
+        assert refused.code == 1 and said in refused.out, refused.out
+
+
+@pytest.mark.parametrize(
+    ("given", "seconds"), [(300, 300), ("300", 300), (" 45 ", 45), (0, None), ("0", None), (True, None)]
+)
+def test_a_span_is_also_plain_seconds(given, seconds):
+    assert parse_span(given) == seconds
 
 
 def test_a_timeouts_block_changes_no_plan(cli, scw_env, tmp_path):
