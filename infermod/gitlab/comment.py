@@ -20,7 +20,7 @@ from infermod.gitlab.api import GitLab, GitLabError, project_path
 from infermod.gitlab.notes import marker, our_plan_notes
 from infermod.gitlab.reviewed import hidden_comment
 from infermod.plan.model import Plan
-from infermod.render.markdown import GITLAB_NOTE_LIMIT, render_markdown
+from infermod.render.markdown import GITLAB_NOTE_LIMIT, inline_code, inline_text, render_markdown
 
 UNKNOWN = "?"  # a failure before the configuration named its stack
 REQUIRED = ("CI_MERGE_REQUEST_IID",)
@@ -161,7 +161,7 @@ def _refusal(findings: Sequence[Finding]) -> str:
 def _errors(errors: Sequence[Finding]) -> str:
     lines = []
     for f in errors[:ERRORS_SHOWN]:
-        where = f"`{f.location.file}:{f.location.line}` " if f.location else ""
+        where = inline_code(f"{f.location.file}:{f.location.line}") + " " if f.location else ""
         lines.append(f"> - {where}{_quote(output.redact(f.message))} (`{f.rule_id}`)")
     if len(errors) > ERRORS_SHOWN:
         lines.append(f"> - … and {len(errors) - ERRORS_SHOWN} more (see the job log)")
@@ -169,4 +169,6 @@ def _errors(errors: Sequence[Finding]) -> str:
 
 
 def _quote(text: str) -> str:
-    return " ".join(text.split())
+    """A message as one line of the note, shown as written: a name or value in it is never
+    taken for markup that would hide the rest (see render.markdown.inline_text)."""
+    return inline_text(" ".join(text.split()))

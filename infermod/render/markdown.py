@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from infermod.findings import Finding, sort_findings
+from infermod.lazyre import lazy
 from infermod.plan.durations import slowest
 from infermod.plan.model import Consequence, Plan, ResourceChange
 from infermod.records import Deployment, Endpoint, Model
@@ -64,7 +65,7 @@ _TABLE_HEAD = (
 def _head(plan: Plan, header: str, unchanged: int) -> str:
     lines = [header] if header else []
     sandbox = " (sandbox)" if plan.sandbox else ""
-    lines.append(f"### infermod plan{sandbox} — stack `{plan.stack}`\n")
+    lines.append(f"### infermod plan{sandbox} — stack {inline_code(plan.stack)}\n")
     refusals = _refusals(plan.findings)
     if refusals:
         lines.append("> [!caution]\n> **This plan was refused and cannot be applied:**")
@@ -98,10 +99,10 @@ def _row(c: ResourceChange, findings: Sequence[Finding]) -> str:
     what = _changes(c)
     said = [_consequence(q) for q in c.consequences]
     if c.alternative:
-        said.append(f"↔️ {_cell(c.alternative)}")
+        said.append(f"↔️ {inline_text(c.alternative)}")
     said += [_finding(f) if f.severity != "error" else _refuses(f) for f in findings]
-    reasons = "<br>".join(f"*{_cell(r)}*" for r in c.reasons)
-    resource = f"**{c.address}** {verb(c)}" + (f"<br>{reasons}" if reasons else "")
+    reasons = "<br>".join(f"*{inline_text(r)}*" for r in c.reasons)
+    resource = f"**{inline_text(c.address)}** {verb(c)}" + (f"<br>{reasons}" if reasons else "")
     return (
         f"| `{SYMBOL[c.actions]}` | {resource} | {'<br>'.join(what) or '—'} | {'<br>'.join(said) or '—'} |\n"
     )
@@ -122,9 +123,9 @@ def _changes(c: ResourceChange) -> list[str]:
             shown = f"**{after}** ⚠️" if auth_turned_off(e.before, e.after) else after
             out.append(f"{_network(e.before)} endpoint: {access_words(e.before)} → {shown}")
         elif e.after is not None:
-            out.append(f"endpoint added: {endpoint_words(e.after)}")
+            out.append(f"endpoint added: {inline_text(endpoint_words(e.after))}")
         elif e.before is not None:
-            out.append(f"endpoint removed: {endpoint_words(e.before)}")
+            out.append(f"endpoint removed: {inline_text(endpoint_words(e.before))}")
     return out
 
 
@@ -132,35 +133,40 @@ def _payload(p: Deployment | Model | None) -> list[str]:
     if isinstance(p, Deployment):
         nodes = f"{p.min_size} node{'s' if p.min_size != 1 else ''}"
         quant = f", {p.quantization}-bit" if p.quantization else ""
-        out = [f"`{p.model}`{quant} on {nodes} of `{p.node_type}` in {p.region}"]
-        out += [f"endpoint: {endpoint_words(e)}" for e in p.endpoints]
+        out = [
+            f"{inline_code(p.model)}{quant} on {nodes} of {inline_code(p.node_type)} in {inline_text(p.region)}"
+        ]
+        out += [f"endpoint: {inline_text(endpoint_words(e))}" for e in p.endpoints]
         if p.tags:
-            out.append("tags: " + ", ".join(f"`{t}`" for t in p.tags))
+            out.append("tags: " + ", ".join(inline_code(t) for t in p.tags))
         return out
     if isinstance(p, Model):
-        kind = f" ({p.type})" if p.type else ""
-        return [f"custom model `{p.name}`{kind}" + (f" from {p.source}" if p.source else "")]
+        kind = f" ({inline_text(p.type)})" if p.type else ""
+        return [
+            f"custom model {inline_code(p.name)}{kind}"
+            + (f" from {inline_text(p.source)}" if p.source else "")
+        ]
     return []
 
 
 def _network(e: Endpoint) -> str:
-    return "public" if e.public else f"private network {e.private_network_id}"
+    return "public" if e.public else f"private network {inline_text(str(e.private_network_id))}"
 
 
 def _value(value: object) -> str:
     text = show_value(value).strip('"')
-    return f"`{_cell(text)}`" if text else '`""`'
+    return inline_code(text) if text else '`""`'
 
 
 def _consequence(q: Consequence) -> str:
     icon = "⚠️" if q.severity == "warning" else "✅" if q.kind == "no-downtime" else "ℹ️"  # noqa: RUF001
-    return f"{icon} {_cell(q.message)}"
+    return f"{icon} {inline_text(q.message)}"
 
 
 def _finding(f: Finding, with_resource: bool = False) -> str:
-    about = f" on **{f.resource}**" if with_resource and f.resource else ""
-    where = f" (`{f.location}`)" if f.location else ""
-    return f"{_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{about}{where}: {_cell(f.message)}"
+    about = f" on **{inline_text(f.resource)}**" if with_resource and f.resource else ""
+    where = f" ({inline_code(str(f.location))})" if f.location else ""
+    return f"{_ICON[f.severity]} **{f.severity}** `{f.rule_id}`{about}{where}: {inline_text(f.message)}"
 
 
 def _refusals(findings: Sequence[Finding]) -> list[Finding]:
@@ -189,10 +195,39 @@ def _other_findings(plan: Plan, shown: set[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cell(text: str) -> str:
-    """Text inside a table cell: a pipe would end the cell, a line ending (CR, LF or both,
-    as in an API's error message) the row."""
-    return text.replace("|", "\\|").replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+def inline_text(text: str) -> str:
+    """Free text inside a table cell, which names, tags and API messages flow into: it must
+    render as the same words, never as markup that hides what follows (raw HTML such as
+    `<details>`, a pipe ending the cell, emphasis, links). Our own messages quote code in
+    `backticks`: each such span is kept as code, made safe; every other markup character is
+    escaped, a stray backtick too."""
+    out = []
+    for m in _SPANS.finditer(_one_line(text)):
+        code = m.group("code")
+        out.append(inline_code(code[1:-1]) if code else _MARKUP.sub(r"\\\g<0>", m.group(0)))
+    return "".join(out)
+
+
+def inline_code(text: str) -> str:
+    """`text` as one inline code span whatever it holds: the fence is longer than any run of
+    backticks inside (GitLab and CommonMark close a span only on a run of equal length), and
+    a pipe is escaped, since GFM splits table cells on pipes even inside code spans."""
+    text = _one_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(r) for r in _TICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _one_line(text: str) -> str:
+    """A line ending (CR, LF or both, as in an API's error message) would end the row."""
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+
+
+_SPANS = lazy(r"[^`]+|(?P<code>`[^`]+`)|`")
+# Underscores inside a word and an ampersand that starts no entity are plain text in GFM:
+# left alone, so `create_before_destroy` stays readable in the note's source.
+_MARKUP = lazy(r"[\\`*\[\]<>|~]|&(?=[#A-Za-z])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_TICKS = lazy(r"`+")
 
 
 def _tail(plan: Plan) -> str:

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from infermod.gitlab import api
 from tests.conftest import SECRET_KEY, write
@@ -450,3 +451,18 @@ def test_the_failure_note_never_carries_a_registered_secret(gitlab):
     (note,) = gitlab.ours()
     assert "the Hub refused token (sensitive) for acme/bot" in note["body"]
     assert token not in note["body"]
+
+
+def test_a_failure_note_shows_markup_in_an_error_as_written(cli, scw_env, tmp_path, gitlab):
+    """An unknown key is quoted in the error: one holding a backtick and `<details>` must not
+    fold the errors after it away in the note the reviewer reads."""
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: mr\ndeployments:\n  a:\n    model: meta/llama-3.1-8b-instruct:fp8\n"
+        '    node_type: L4\n    "x`<details><summary>more</summary>": 1\n    colour: red\n',
+    )
+    assert "Posted the failure" in cli("plan", "--comment").err
+    (note,) = gitlab.ours()
+    html = MarkdownIt("commonmark").render(note["body"])
+    assert "<details>" not in html and "&lt;details&gt;" in html
+    assert "unknown key <code>colour</code>" in html
