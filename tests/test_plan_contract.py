@@ -305,3 +305,25 @@ def test_a_saved_plan_keeps_its_variables_values_and_names_an_unset_secret(
         ("bot", "L4"),
         ("chat", "L4"),
     ]
+
+
+def test_a_variable_named_in_a_comment_is_neither_recorded_nor_asked_for(
+    cli, scw_env, sdk, tmp_path, monkeypatch
+):
+    """Only what a value reads is the plan's: `${DB_PASSWORD}` in a comment must not be saved in
+    clear in the plan artifact, and a commented-out `secret: ${HF_TOKEN}` (as in
+    examples/custom-model.yaml) must not make the saved plan ask for HF_TOKEN at apply."""
+    monkeypatch.setenv("DB_PASSWORD", "hunter2hunter2hunter2")
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("NODE", "L4")
+    config = "# ask ops for ${DB_PASSWORD}\n" + CONFIG.replace(
+        "node_type: L4", "node_type: ${NODE}  # ${SIZE}"
+    )
+    write(tmp_path / "infermod.yaml", config.replace("deployments:", "# secret: ${HF_TOKEN}\ndeployments:"))
+    assert cli("plan", "--out", "plan.json").code == 0
+    text = (tmp_path / "plan.json").read_text()
+    assert json.loads(text)["embedded"]["variables"] == {"values": {"NODE": "L4"}, "secrets": []}
+    assert "hunter2" not in text
+    result = cli("apply", "plan.json")
+    assert result.code == 0, result.err
+    assert len(sdk.list_deployments_all()) == 2

@@ -98,7 +98,7 @@ def run(
 
         gates = Gates(deny_destroy, max_monthly_cost, fail_on, eol_horizon)
         sources = sources_of(config)
-        variables = record([(s.path, s.text) for s in sources], config, os.environ)
+        variables = record(config, os.environ)
         save(plan, out_file, Embedded(sources, gates, variables))
         output.out(
             f"Saved the plan to {out_file}: apply it with `{hints.command('apply', out_file, files=False)}`",

@@ -122,7 +122,10 @@ def _load(loaded: list[LoadedFile], files: list[str], environ: Mapping[str, str]
     broken = salvage.broken_fields(findings)
     broken |= salvage.inherited_breakage(merged.raw["deployments"], broken)
     config = _build(merged, files, broken)
-    config = config._replace(sensitive_values=config.sensitive_values + credentials.as_secrets(known))
+    config = config._replace(
+        sensitive_values=config.sensitive_values + credentials.as_secrets(known),
+        variables=tuple(read for one in usable for read in one.variables),
+    )
     return LoadResult(config, findings, merged.raw, frozenset(broken))
 
 

@@ -84,6 +84,7 @@ class Config(NamedTuple):
     deployments: tuple[DeploymentSpec, ...]
     locations: Locations  # dotted field path -> where it is written (config/locations.py)
     sensitive_values: tuple[Secret, ...]  # every value that must never be printed
+    variables: tuple[tuple[str, Location], ...] = ()  # each `${NAME}` a value reads, and where
 
     @property
     def digest(self) -> str:

@@ -74,6 +74,8 @@ class LoadedFile(NamedTuple):
     # every string value but a model's `secret`: where config/credentials.py looks for a
     # credential before it walks the values to say which one holds it
     texts: tuple[str, ...] = ()
+    # each `${NAME}` a value reads, where: what a saved plan records (never a comment's text)
+    variables: tuple[tuple[str, Location], ...] = ()
 
 
 class Limits(NamedTuple):
@@ -201,6 +203,7 @@ def load_bytes(path: str, raw: bytes, env: Mapping[str, str]) -> LoadedFile:
         walker.findings,
         frozenset(walker.interpolated),
         tuple(walker.texts),
+        tuple(walker.variables),
     )
 
 
@@ -246,6 +249,7 @@ class _Walker:
         self.chars = 0
         self.interpolated: set[Path] = set()
         self.texts: list[str] = []
+        self.variables: list[tuple[str, Location]] = []
         self.constructor = yaml.SafeLoader("")
 
     def walk(self, node: Node, path: Path, depth: int, located: bool = False) -> Any:
@@ -421,6 +425,7 @@ class _Walker:
             )
             return ""
         name, default = body.group(1), body.group(2)
+        self.variables.append((name, loc))
         value = self.env.get(name)
         if value is None or (value == "" and default is not None):
             if default is None:

@@ -15,10 +15,6 @@ from typing import Any, NamedTuple
 
 from infermod.config.credentials import CREDENTIAL_VARIABLES
 from infermod.config.model import Config
-from infermod.lazyre import lazy
-
-# `${NAME` not preceded by another `$` (`$${` is a literal)
-_REFERENCE = lazy(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
 
 class Variables(NamedTuple):
@@ -39,21 +35,13 @@ class Variables(NamedTuple):
         return {"values": dict(self.values), "secrets": list(self.secrets)}
 
 
-def referenced(sources: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    """Each variable the texts reference -> the files (and lines) that do."""
-    found: dict[str, list[str]] = {}
-    for path, text in sources:
-        for number, line in enumerate(text.splitlines(), 1):
-            for match in _REFERENCE.finditer(line):
-                found.setdefault(match.group(1), []).append(f"{path}:{number}")
-    return found
-
-
-def record(sources: Sequence[tuple[str, str]], config: Config, environ: Mapping[str, str]) -> Variables:
+def record(config: Config, environ: Mapping[str, str]) -> Variables:
+    """The variables the configuration's values read, as the loader met them: a `${NAME}` in a
+    comment is read by nothing, so its value is never recorded (nor asked for at apply)."""
     secret_values = {s.reveal() for s in config.sensitive_values}
     values: list[tuple[str, str | None]] = []
     secrets: list[str] = []
-    for name in sorted(referenced(sources)):
+    for name in sorted({name for name, _ in config.variables}):
         value = environ.get(name)
         if name in CREDENTIAL_VARIABLES or (value is not None and value in secret_values):
             secrets.append(name)
@@ -72,7 +60,9 @@ def missing_secrets(
         return None
     from infermod.config.load import load_sources
 
-    findings = load_sources(sources, variables.environment(environ)).findings
+    loaded = load_sources(sources, variables.environment(environ))
+    findings = loaded.findings
+    read_at = [(name, str(loc)) for name, loc in (loaded.config.variables if loaded.config else ())]
     said = []
     for name in unset:
         reading = [
@@ -80,7 +70,7 @@ def missing_secrets(
             for f in findings
             if f.rule_id == "env-unset" and f"`{name}`" in f.message and f.field
         ]
-        where = ", ".join(reading) or ", ".join(referenced(sources).get(name, ["the configuration"]))
+        where = ", ".join(reading) or ", ".join(at for n, at in read_at if n == name) or "the configuration"
         said.append(
             f"{name} is not set: the plan does not record secrets, and {where} reads it; "
             f"set {name} again to apply this plan"
