@@ -665,9 +665,13 @@ def _build_emulator() -> click.Command:
 
 def main(argv: Sequence[str] | None = None) -> int:
     import gc
+    import os
 
+    from infermod import output
     from infermod.errors import ConfigError, FatalError, Terminated
+    from infermod.secrets import environment_secrets
 
+    output.register_secrets(environment_secrets(os.environ))
     _no_deadline()  # commands with --timeout start their own clock when they begin
     gc.set_threshold(*GC_THRESHOLDS)
     previous = _on_sigterm()
@@ -701,8 +705,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _error(
             f"internal error: {type(exc).__name__}: {exc}. Please report it; set INFERMOD_DEBUG=1 for details."
         )
-        import os
-
         if os.environ.get("INFERMOD_DEBUG"):
             raise
         return _ended(f"internal error: {type(exc).__name__}: {exc}", 1)
@@ -756,11 +758,13 @@ def _show_usage_error(exc: click.ClickException) -> None:
     as every other message is; an option name or a value longer than a line stays whole."""
     import io
 
+    from infermod import output
     from infermod.wrap import width, wrap
 
     buffer = io.StringIO()
     exc.show(file=buffer)
-    lines = wrap(buffer.getvalue().rstrip("\n").split("\n"), width(sys.stderr))
+    # a token pasted as an option's value is quoted back: redacted like every other output
+    lines = wrap(output.redact(buffer.getvalue()).rstrip("\n").split("\n"), width(sys.stderr))
     sys.stderr.write("\n".join(lines) + "\n")
     sys.stderr.flush()
 

@@ -7,12 +7,23 @@ which is called in exactly one place: when the Scaleway create-model request is 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 REDACTED = "(sensitive)"
 # Shorter values are not secrets anyone issues, and replacing them would garble ordinary text
 # (a one-character "secret" would blank every such letter of every message).
 MIN_SECRET_LENGTH = 8
+
+# The variables Scaleway, Hugging Face and GitLab tools read credentials from (access keys are
+# identifiers, not secrets).
+CREDENTIAL_VARIABLES = (
+    "SCW_SECRET_KEY",
+    "INFERMOD_PLAN_SECRET_KEY",
+    "HF_TOKEN",
+    "HUGGING_FACE_HUB_TOKEN",
+    "GITLAB_TOKEN",
+)
 
 
 class Secret:
@@ -59,3 +70,9 @@ def _pattern(values: tuple[str, ...]) -> re.Pattern[str] | None:
     if not values:
         return None
     return re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, values)) + r")(?![A-Za-z0-9_])")
+
+
+def environment_secrets(environ: Mapping[str, str]) -> list[Secret]:
+    """The credentials the environment holds: redacted from all output from the first line on,
+    before any file is read (a YAML error's excerpt quotes the line a token was pasted into)."""
+    return [Secret(environ[n], f"env:{n}") for n in CREDENTIAL_VARIABLES if environ.get(n)]

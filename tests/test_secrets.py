@@ -96,3 +96,43 @@ def test_no_credential_known_means_no_walk_over_the_values(tmp_path, monkeypatch
     assert visited  # one value holds it: the values are walked to say which
     (found,) = [f for f in result.findings if f.rule_id == "secret-in-plain-field"]
     assert found.field.endswith(".name") and "HF_TOKEN" in found.message and token not in found.format()
+
+
+def test_credentials_in_a_broken_lines_excerpt_are_hidden_in_output_and_reports(tmp_path):
+    """A token pasted into the wrong place is when quoting breaks: the YAML error's excerpt
+    quotes that very line, in the terminal, the CI log and the JUnit report. A fresh process,
+    so that no earlier run registered the values."""
+    import subprocess
+    import sys
+
+    key, token = "9f8e7d6c-5b4a-4321-8765-0123456789ab", "hf_SuperSecretToken1234567890abcdEF"
+    (tmp_path / "a.yaml").write_text(f'version: 1\nstack: x\ndeployments:\n  a:\n    tags: [{key}, "\n')
+    (tmp_path / "b.yaml").write_text(
+        f"version: 1\nstack: x\ndeployments:\n  a:\n    description {token}\n"
+    )  # no colon
+    env = {"PATH": "/usr/bin:/bin", "SCW_SECRET_KEY": key, "HF_TOKEN": token, "HOME": str(tmp_path)}
+    for name in ("a.yaml", "b.yaml"):
+        run = subprocess.run(
+            [sys.executable, "-m", "infermod", "validate", "-f", name, "--junit", "j.xml"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        shown = run.stdout + run.stderr + (tmp_path / "j.xml").read_text()
+        assert run.returncode == 1 and REDACTED in shown, shown
+        assert name != "a.yaml" or ("invalid YAML" in shown and "5 |     tags: [" in shown)  # the excerpt
+        assert key not in shown and token not in shown
+    # before any file is read: a token pasted as an option's value is quoted back by click
+    for value in (key, token):
+        run = subprocess.run(
+            [sys.executable, "-m", "infermod", "validate", "--fail-on", value],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 1 and "--fail-on" in run.stderr and REDACTED in run.stderr, run.stderr
+        assert value not in run.stdout + run.stderr

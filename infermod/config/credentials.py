@@ -15,17 +15,7 @@ from infermod.config.locations import Path, dotted
 from infermod.config.yamlsource import LoadedFile
 from infermod.findings import Finding, Location
 from infermod.lazyre import lazy
-from infermod.secrets import MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
-
-# The variables Scaleway, Hugging Face and GitLab tools read credentials from (access keys are
-# identifiers, not secrets).
-CREDENTIAL_VARIABLES = (
-    "SCW_SECRET_KEY",
-    "INFERMOD_PLAN_SECRET_KEY",
-    "HF_TOKEN",
-    "HUGGING_FACE_HUB_TOKEN",
-    "GITLAB_TOKEN",
-)
+from infermod.secrets import CREDENTIAL_VARIABLES, MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
 
 
 def known_credentials(files: Sequence[LoadedFile], environ: Mapping[str, str]) -> dict[str, str]:
@@ -97,6 +87,7 @@ def scrubbed(findings: Sequence[Finding], credentials: Mapping[str, str]) -> lis
         f._replace(
             message=_hide(f.message, values),
             hint=f.hint and _hide(f.hint, values),
+            snippet=f.snippet and _hide(f.snippet, values),
             location=f.location and f.location._replace(file=_hide(f.location.file, values)),
         )
         for f in findings

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from infermod.config.credentials import CREDENTIAL_VARIABLES
 from infermod.config.model import Config
+from infermod.secrets import CREDENTIAL_VARIABLES
 
 
 class Variables(NamedTuple):
