@@ -12,9 +12,24 @@ import tempfile
 
 from infermod.errors import FatalError
 
+# The configuration files this process read: an output (`--out`, `--junit`...) written onto
+# one would replace the user's only copy with JSON or XML (a slip of `--out` for `-f`).
+_inputs: list[str] = []
+
+
+def protect_inputs(paths: list[str]) -> None:
+    """Files that outputs must never replace (editing a configuration says so: `input_ok`)."""
+    _inputs.extend(p for p in paths if p not in _inputs)
+
 
 def write_atomically(
-    path: str, body: bytes, what: str, *, mode: int | None = None, make_dirs: bool = False
+    path: str,
+    body: bytes,
+    what: str,
+    *,
+    mode: int | None = None,
+    make_dirs: bool = False,
+    input_ok: bool = False,
 ) -> None:
     try:
         existing = os.stat(path)
@@ -24,6 +39,11 @@ def write_atomically(
         raise FatalError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         raise FatalError(f"{path}: cannot write the {what}: not a regular file (a device, FIFO or directory)")
+    if existing is not None and not input_ok and _is_input(path):
+        raise FatalError(
+            f"{path}: cannot write the {what} there: it is a configuration file this command reads; "
+            "give another path"
+        )
     directory = os.path.dirname(os.path.abspath(path))
     tmp = None
     try:
@@ -39,3 +59,14 @@ def write_atomically(
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         raise FatalError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
+
+
+def _is_input(path: str) -> bool:
+    """The same file as one read, by any name (a symlink, `./`, a hard link)."""
+    for read in _inputs:
+        try:
+            if os.path.samefile(path, read):
+                return True
+        except OSError:  # gone since: nothing to protect
+            continue
+    return False

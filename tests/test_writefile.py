@@ -67,3 +67,28 @@ def test_a_path_through_a_file_is_a_message(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(FatalError, match="cannot write the plan file: Not a directory"):
         write_atomically(str(tmp_path / "file" / "plan.bin"), b"x", "plan file")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "--sandbox", "--out", "infermod.yaml"),  # `--out` typed for `-f`
+        ("plan", "--sandbox", "-f", "conf", "--out", "conf/b.yaml"),  # a file of a -f directory
+        ("validate", "--junit", "./infermod.yaml"),
+        ("validate", "--codequality", "link.yaml"),  # a symlink to it
+    ],
+)
+def test_no_output_replaces_a_configuration_file_being_read(cli, tmp_path, monkeypatch, args):
+    from tests.conftest import write
+
+    monkeypatch.chdir(tmp_path)
+    config = "version: 1\nstack: s\ndeployments: {}\n"
+    write(tmp_path / "infermod.yaml", config)
+    write(tmp_path / "conf" / "a.yaml", config)
+    write(tmp_path / "conf" / "b.yaml", "version: 1\n")
+    (tmp_path / "link.yaml").symlink_to("infermod.yaml")
+    result = cli(*args)
+    assert result.code == 1 and "it is a configuration file this command reads" in result.err, result.err
+    assert (tmp_path / "infermod.yaml").read_text() == config
+    assert (tmp_path / "conf" / "b.yaml").read_text() == "version: 1\n"
+    assert (tmp_path / "link.yaml").is_symlink()

@@ -90,7 +90,7 @@ def run_all(out: str | None, overwrite: bool, stack: str, profile: str | None, s
             err=True,
         )
         return 0
-    write_atomically(out, made.text.encode("utf-8"), "configuration", mode=0o644)
+    write_atomically(out, made.text.encode("utf-8"), "configuration", mode=0o644, input_ok=True)
     output.out(f"Wrote {out}: {what} to adopt{decide}.")
     output.out(f"Review the adoptions: `{hints.command('plan', '-f', out, files=False)}`")
     return 0

@@ -107,4 +107,4 @@ def _target(path: str) -> str:
 def _write(path: str, body: bytes) -> None:
     target = _target(path)
     mode = stat.S_IMODE(os.stat(target).st_mode)
-    write_atomically(target, body, "configuration", mode=mode)
+    write_atomically(target, body, "configuration", mode=mode, input_ok=True)

@@ -27,6 +27,7 @@ from infermod.errors import ConfigError
 from infermod.findings import Finding, Location
 from infermod.limits import Timeouts, parse_span
 from infermod.secrets import Secret
+from infermod.writefile import protect_inputs
 
 DEFAULT_FILE = "infermod.yaml"
 DEFAULT_REGION = "fr-par"
@@ -73,6 +74,7 @@ def find_files(args: Sequence[str]) -> list[str]:
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:
     """Read and schema-check; the rules on the result are infermod.rules.engine's job."""
     files = find_files(args)
+    protect_inputs(files)
     env = os.environ if environ is None else environ
     with _collector_paused():
         return _load([typed_interpolations(load_file(path, env)) for path in files], files, env)
