@@ -10,6 +10,8 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
+from infermod.lazyre import lazy
+
 REDACTED = "(sensitive)"
 # Shorter values are not secrets anyone issues, and replacing them would garble ordinary text
 # (a one-character "secret" would blank every such letter of every message).
@@ -23,6 +25,9 @@ CREDENTIAL_VARIABLES = (
     "HF_TOKEN",
     "HUGGING_FACE_HUB_TOKEN",
     "GITLAB_TOKEN",
+    "CI_JOB_TOKEN",  # GitLab's, in every CI job
+    "CI_REGISTRY_PASSWORD",
+    "CI_DEPLOY_PASSWORD",
 )
 
 
@@ -70,6 +75,12 @@ def _pattern(values: tuple[str, ...]) -> re.Pattern[str] | None:
     if not values:
         return None
     return re.compile(r"(?<![A-Za-z0-9_])(?:" + "|".join(map(re.escape, values)) + r")(?![A-Za-z0-9_])")
+
+
+# Tokens whose shape gives them away, set in the environment or not (a CI plan job has no
+# HF_TOKEN; a laptop keeps it in a file): Hugging Face's `hf_` + 34 letters and digits, GitLab's
+# personal, project, deploy, runner and CI job tokens.
+SHAPED_TOKENS = lazy(r"(?<![A-Za-z0-9_])(?:hf_[A-Za-z0-9]{30,}|gl(?:pat|cbt|dt|rt|ptt)-[A-Za-z0-9_-]{20,})")
 
 
 def environment_secrets(environ: Mapping[str, str]) -> list[Secret]:

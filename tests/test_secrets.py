@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -136,3 +137,70 @@ def test_credentials_in_a_broken_lines_excerpt_are_hidden_in_output_and_reports(
         )
         assert run.returncode == 1 and "--fail-on" in run.stderr and REDACTED in run.stderr, run.stderr
         assert value not in run.stdout + run.stderr
+
+
+HF_SHAPED = "hf_QWERTYUIOPASDFGHJKLZXCVBNM123456"  # set nowhere: known by its shape alone
+
+
+def _quickstart(tmp_path, extra: str = "", tags: str = "[managed-by-infermod]") -> None:
+    from tests.conftest import write
+
+    write(
+        tmp_path / "infermod.yaml",
+        "version: 1\nstack: sec\n"
+        + extra
+        + "models:\n  ft:\n    source: https://huggingface.co/acme/support-bot-8b\n    type: chat\n"
+        "    secret: ${ACME_TOKEN}\n"
+        "deployments:\n  chat:\n    model: meta/llama-3.1-8b-instruct:fp8\n    node_type: L4\n"
+        f"    accept_eula: true\n    tags: {tags}\n    endpoints: [{{public: true}}]\n",
+    )
+
+
+def test_a_token_known_by_its_shape_in_a_value_is_refused_whatever_the_environment(
+    cli, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ACME_TOKEN", "hf_TheEnvironmentsOwnToken000000000001")
+    for name in ("HF_TOKEN", "GITLAB_TOKEN", "CI_JOB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for token, called in (
+        (HF_SHAPED, "a Hugging Face token"),
+        ("glpat-abcdefghijklmnopqrst", "a GitLab token"),
+    ):
+        _quickstart(tmp_path, tags=f'["{token}"]')
+        result = cli("plan", "--sandbox", "--out", "p.json")
+        assert result.code == 1 and f"this value contains {called}, a credential" in result.err, result.err
+        assert "deployments.chat.tags[0]" in result.err and token not in result.out + result.err
+        assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "secret", "line"),
+    [
+        ("# old key, rotate later: {key}\n", "${HF_TOKEN}", 3),  # the environment's key in a comment
+        (f"# hf: {HF_SHAPED}\n", "${HF_TOKEN}", 3),  # a token's shape in a comment
+        ("", "${ACME_TOKEN:-hf_DefaultLiteralToken0000000000001}", 7),  # a token as a default
+    ],
+)
+def test_a_credential_anywhere_in_the_text_keeps_it_out_of_a_plan_file(
+    cli, tmp_path, monkeypatch, extra, secret, line
+):
+    key = "9f8e7d6c-5b4a-4321-8765-0123456789ab"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCW_SECRET_KEY", key)
+    if secret == "${HF_TOKEN}":  # --sandbox reads no credential variable: another name
+        secret = "${ACME_TOKEN}"
+        monkeypatch.setenv("ACME_TOKEN", "hf_TheEnvironmentsOwnToken000000000001")
+    else:
+        monkeypatch.delenv("ACME_TOKEN", raising=False)
+    _quickstart(tmp_path, extra.format(key=key))
+    path = tmp_path / "infermod.yaml"
+    path.write_text(path.read_text().replace("${ACME_TOKEN}", secret))
+    result = cli("plan", "--sandbox", "--out", "p.json")
+    assert result.code == 1, result.err
+    assert (
+        f"infermod.yaml:{line} holds a credential" in result.err and "no plan file was written" in result.err
+    )
+    assert not (tmp_path / "p.json").exists()
+    assert key not in result.err and "hf_" not in result.err
+    assert cli("plan", "--sandbox").code == 0  # only saving is refused: the plan itself shows nothing

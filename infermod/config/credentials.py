@@ -15,12 +15,23 @@ from infermod.config.locations import Path, dotted
 from infermod.config.yamlsource import LoadedFile
 from infermod.findings import Finding, Location
 from infermod.lazyre import lazy
-from infermod.secrets import CREDENTIAL_VARIABLES, MIN_SECRET_LENGTH, REDACTED, Secret, redact_text
+from infermod.secrets import (
+    CREDENTIAL_VARIABLES,
+    MIN_SECRET_LENGTH,
+    REDACTED,
+    SHAPED_TOKENS,
+    Secret,
+    redact_text,
+)
 
 
 def known_credentials(files: Sequence[LoadedFile], environ: Mapping[str, str]) -> dict[str, str]:
     """Credential value -> what to call it in a message."""
     found = {environ[n]: n for n in CREDENTIAL_VARIABLES if len(environ.get(n, "")) >= MIN_SECRET_LENGTH}
+    for one in files:  # tokens known by their shape: one search over the joined texts, no walk
+        for shaped in SHAPED_TOKENS.finditer("\0".join(one.texts)):
+            token = shaped.group()
+            found.setdefault(token, "a Hugging Face token" if token.startswith("hf_") else "a GitLab token")
     for one in files:  # the models' secrets only: no walk over every value of the file
         models = one.data.get("models") if isinstance(one.data, dict) else None
         for key, spec in models.items() if isinstance(models, dict) else ():

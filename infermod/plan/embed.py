@@ -17,6 +17,7 @@ from infermod.errors import PlanError
 from infermod.findings import SEVERITIES
 from infermod.plan.variables import Variables
 from infermod.plan.variables import decode as decode_variables
+from infermod.secrets import MIN_SECRET_LENGTH, SHAPED_TOKENS
 
 MAX_SOURCE_CHARS = 2_000_000  # the loader's own limit per file is far below this
 
@@ -66,7 +67,23 @@ def sources_of(config: Config) -> tuple[Source, ...]:
                 out.append(Source(path, fh.read(MAX_SOURCE_CHARS + 1)))
         except (OSError, UnicodeDecodeError) as exc:
             raise PlanError(f"{path}: cannot read it again to embed it in the plan file: {exc}") from None
+    _refuse_credentials(out, config)
     return tuple(out)
+
+
+def _refuse_credentials(sources: list[Source], config: Config) -> None:
+    """The text is embedded whole, comments and `${VAR:-default}`s too: a key pasted into a
+    comment, or a token written as a variable's default, would be in the plan file (a CI
+    artifact). Refused, naming the line and never the value."""
+    values = [v for v in (s.reveal() for s in config.sensitive_values) if len(v) >= MIN_SECRET_LENGTH]
+    for source in sources:
+        for number, line in enumerate(source.text.splitlines(), 1):
+            if SHAPED_TOKENS.search(line) or any(v in line for v in values):
+                raise PlanError(
+                    f"{source.path}:{number} holds a credential (in a comment, a default or a value): "
+                    "a plan file would contain it. Remove it from the file (credentials belong in the "
+                    "environment, read as `secret: ${HF_TOKEN}`); no plan file was written"
+                )
 
 
 def encode_embedded(embedded: Embedded) -> dict[str, Any]:
