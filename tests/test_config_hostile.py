@@ -329,14 +329,16 @@ def test_each_missing_key_is_named(cli, tmp_path):
         ("size: 1", 'size: 1\n    tags: ["ok", "a\\x9b31m"]', 12),  # C1 control (CSI)
         ("  d:", '  "d\\e]0;x\\a":', 8),  # in a key
         ("size: 1", 'size: 1\n    tags: ["prod\\u202e"]', 12),  # right-to-left override
+        ("size: 1", 'size: 1\n    tags: ["prod\\u200b"]', 12),  # zero-width space: reads as `prod`
+        ("  d:\n", '  d:\n    name: "bot\\ufeff"\n', 9),  # a BOM inside a value
     ],
 )
 def test_control_characters_are_located_errors_never_echoed(cli, tmp_path, old, new, line):
     result = validate(cli, tmp_path, BASE.replace(old, new))
     assert result.code == 1
     assert line in {int(n) for n in LOCATED.findall(result.out)}, result.out
-    assert "control character" in result.out
-    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]", result.out + result.err)
+    assert re.search("(control|invisible) character U[+]", result.out), result.out
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e\u200b\ufeff]", result.out + result.err)
 
 
 SCW_SECRET = "9f8e7d6c-5b4a-4321-8765-0123456789ab"

@@ -17,7 +17,10 @@ from infermod.lazyre import lazy
 
 # a source line is shown at most this wide around the caret
 SNIPPET_WIDTH = 60
-_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, bidirectional overrides and isolates, and the invisible format characters
+# (zero-width space and joiners, direction marks, word joiner, BOM) that make `prod` and
+# `prod\u200b` print alike
+_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # a line that sets a sensitive field: its value is never shown, even in a broken file
 _KEY_COLON = lazy(r":(\s|$)")
 _SENSITIVE_LINE = lazy(r"^(\s*(?:-\s+)?[\"']?[A-Za-z_-]*(?:secret|token|password|key)[\"']?\s*:)", re.I)

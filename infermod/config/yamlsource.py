@@ -34,7 +34,10 @@ DEPTH_SETTING = "INFERMOD_MAX_CONFIG_DEPTH"
 _ANCHOR = lazy(r"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")
 _DIGITS = lazy(r"[-+]?[0-9_]+")
 # C0 but tab, DEL, C1, and the bidirectional overrides that make text read other than it is
-_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0/C1 controls, bidirectional overrides and isolates, and the invisible format characters
+# (zero-width space and joiners, direction marks, word joiner, BOM) that make `prod` and
+# `prod\u200b` print alike
+_CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def _plain(text: str) -> bool:
@@ -449,7 +452,7 @@ class _Walker:
             return text
         self._error(
             "yaml-control-character",
-            f"the value contains the control character U+{ord(found.group()):04X}; expected printable text",
+            f"the value contains the {_kind_of(found.group())} character U+{ord(found.group()):04X}; expected printable text",
             loc,
             path,
         )
@@ -486,3 +489,8 @@ def _yaml_node(node: Node) -> yaml.Node:
 
 def _short_text(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _kind_of(char: str) -> str:
+    """C0 and C1 are control characters; the rest `_CONTROL` finds are invisible ones."""
+    return "control" if ord(char) <= 0x9F else "invisible"

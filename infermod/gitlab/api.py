@@ -242,7 +242,7 @@ def gitlab_message(response: requests.Response) -> str:
     try:
         data = response.json()
     except ValueError:
-        return " ".join(response.text.split())[:300]
+        return output.redact(" ".join(response.text.split()))[:300]
     if isinstance(data, dict):
         said = data.get("message") or data.get("error_description") or data.get("error") or ""
         if isinstance(said, dict):  # validation errors: {"field": ["problem", ...]}
@@ -251,5 +251,6 @@ def gitlab_message(response: requests.Response) -> str:
             )
         elif isinstance(said, list):
             said = "; ".join(map(str, said))
-        return str(said)[:300]
+        # redacted before it is cut: a token cut short would no longer be a whole value to hide
+        return output.redact(str(said))[:300]
     return ""

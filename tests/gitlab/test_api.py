@@ -91,3 +91,17 @@ def test_from_env_names_what_is_missing_and_the_token_is_never_printed(tmp_path,
         )
     output.out(f"the job said {TOKEN}", err=True)
     assert TOKEN not in capsys.readouterr().err
+
+
+def test_a_token_echoed_by_gitlab_is_redacted_before_the_message_is_cut():
+    """A server (or proxy) reflecting the token: cut at 300 characters first, the token would
+    no longer be a whole value for redaction to hide, and its start would be printed."""
+    from infermod.secrets import Secret
+
+    token = "glpat-AbCdEfGhIjKlMnOpQrStUv"
+    output.register_secrets([Secret(token, "env:GITLAB_TOKEN")])
+    for body in (f'{{"message": "{"x" * 285} token {token}"}}', f"{'x' * 285} token {token}"):
+        response = requests.Response()
+        response.status_code, response._content = 400, body.encode()
+        said = gitlab_message(response)
+        assert len(said) == 300 and said.endswith(" token (sensiti") and "glpat" not in said
