@@ -395,3 +395,22 @@ def test_a_key_with_dots_and_missing_fields_is_findings_not_an_internal_error(cl
     assert result.code == 1 and "internal error" not in result.out + result.err
     assert "`model` is required" in result.out and "`source` is required" in result.out
     assert "model-unknown" not in result.out  # nothing is checked against a placeholder
+
+
+def test_a_directory_given_with_f_is_read_alone_not_through_its_links(cli, tmp_path):
+    """`-f infra` must not read ~/.aws/credentials linked in as infra/aws.yaml (and quote its
+    lines in an error); a link within the directory is fine; the file alone, given with its own
+    -f, is read as asked."""
+    outside = tmp_path / "awscreds"
+    outside.write_text("[default]\naws_secret_access_key = wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY\n")
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "main.yaml").write_text(BASE)
+    (infra / "same.yml").symlink_to("main.yaml")  # inside: read once, as main.yaml
+    assert cli("validate", "-f", str(infra)).code == 0
+    (infra / "aws.yaml").symlink_to(outside)
+    result = cli("validate", "-f", str(infra))
+    assert result.code == 1 and f"aws.yaml: a symbolic link to {outside}, outside" in result.err, result.err
+    assert "wJalr" not in result.out + result.err
+    assert "wJalr" not in (given := cli("validate", "-f", str(infra / "main.yaml"), "-f", str(outside))).out
+    assert given.code == 1

@@ -58,7 +58,7 @@ def find_files(args: Sequence[str]) -> list[str]:
             )
             if not found:
                 raise ConfigError(f"{arg}: directory has no *.yaml or *.yml file")
-            files.extend(found)
+            files.extend(_inside(arg, found))
         elif os.path.exists(arg):
             files.append(arg)
         else:
@@ -69,6 +69,20 @@ def find_files(args: Sequence[str]) -> list[str]:
     for path in files:
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values())
+
+
+def _inside(directory: str, found: list[str]) -> list[str]:
+    """`-f DIR` reads what is in DIR: a symlink there to a file elsewhere (credentials, another
+    project's files) is refused, as check-model refuses one out of a model's directory."""
+    root = os.path.realpath(directory)
+    for path in found:
+        real = os.path.realpath(path)
+        if os.path.commonpath([root, real]) != root:
+            raise ConfigError(
+                f"{path}: a symbolic link to {real}, outside {directory}: a directory given with -f "
+                "is read alone; give that file with its own -f to read it"
+            )
+    return found
 
 
 def load_config(args: Sequence[str], environ: Mapping[str, str] | None = None) -> LoadResult:

@@ -23,7 +23,13 @@ SNIPPET_WIDTH = 60
 _CONTROL = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # a line that sets a sensitive field: its value is never shown, even in a broken file
 _KEY_COLON = lazy(r":(\s|$)")
-_SENSITIVE_LINE = lazy(r"^(\s*(?:-\s+)?[\"']?[A-Za-z_-]*(?:secret|token|password|key)[\"']?\s*:)", re.I)
+# `secret:`, `api_key =` (ini, .env), `{"auth": ...` (JSON): a line of a file the user may have
+# passed by mistake, shown without its value
+_SENSITIVE_LINE = lazy(
+    r"^(\s*(?:-\s+)?[{\[]*\s*[\"']?[A-Za-z0-9_.-]*(?:secret|token|password|passwd|key|auth|credential)"
+    r"[A-Za-z0-9_.-]*[\"']?\s*[:=])",
+    re.I,
+)
 
 
 class Diagnosis(NamedTuple):
