@@ -689,7 +689,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # click's usage errors exit 2, which `plan --detailed-exitcode` reserves for "changes
         # present": every error, usage errors included, exits 1 (Terraform's convention)
         _show_usage_error(exc)
-        return _ended(exc.format_message(), 1)
+        _events_for_usage_error(exc, sys.argv[1:] if argv is None else list(argv))
+        return _ended(output.redact(exc.format_message()), 1)
     except FatalError as exc:
         if isinstance(exc, ConfigError):
             _show_findings(exc.findings)
@@ -797,6 +798,19 @@ def _show_findings(findings: Sequence[Finding]) -> None:
         from infermod.render.events import emit_findings
 
         emit_findings(findings)
+
+
+def _events_for_usage_error(exc: click.ClickException, args: list[str]) -> None:
+    """A usage error stops click before the command switched to events: with --json asked
+    for, the stream still starts with its `version` line and ends with the `error` event, as
+    every failed command's does, so a consumer of stdout never reads an empty stream."""
+    if not any(a in ("--json", "-json") for a in args):
+        return
+    from infermod import events
+
+    if not events.active():
+        ctx = getattr(exc, "ctx", None)
+        events.start(ctx.command.name if ctx is not None and ctx.command.name else "infermod")
 
 
 def _ended(message: str, code: int) -> int:

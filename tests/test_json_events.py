@@ -114,11 +114,17 @@ def test_an_error_ends_the_stream(cli, tmp_path):
     ("argv", "said"),
     [
         (["apply", "--json"], "--json cannot ask for confirmation: add --auto-approve to apply"),
+        (["destroy", "--json"], "--json cannot ask for confirmation: add --auto-approve to destroy"),
         (["plan", "--json", "--format", "markdown"], "--json writes events, --format a view: choose one"),
+        (["plan", "--json", "--bogus"], "No such option '--bogus'"),  # click's own, before the command
     ],
 )
-def test_json_refuses_what_it_cannot_do(cli, tmp_path, argv, said):
+def test_json_refuses_what_it_cannot_do_in_a_stream_that_says_so(cli, tmp_path, argv, said):
+    """A consumer reading stdout gets the `version` line and the `error` event, as for every
+    failed command, never an empty stream; people read the same on stderr."""
     write(tmp_path / "infermod.yaml", TWO)
     result = cli(*argv)
     assert result.code == 1 and said in result.err
-    assert result.out == ""  # refused before the stream starts
+    parsed = events(result.out)
+    assert types(parsed) == ["version", "error"] and said in parsed[1]["@message"]
+    assert parsed[0]["command"] == argv[0] and parsed[1]["exit_code"] == 1
