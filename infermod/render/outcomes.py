@@ -56,8 +56,8 @@ def render_destroy_outcomes(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         detail = f": {escape(o.message)}" if o.message else ""
         mark = "ok " if o.ok else ".. " if o.result in IN_PROGRESS else "!! "
-        # what was not destroyed still exists: named by its id
-        ident = f" [{o.resource_id}]" if o.resource_id and not o.ok else ""
+        # named by its id, as apply's lines are: what still exists, and what is gone (for the audit)
+        ident = f" [{o.resource_id}]" if o.resource_id else ""
         lines.append(f"{mark}{o.address} {o.result}{ident}{detail}")
     destroyed = sum(1 for o in outcomes if o.ok and o.result == "destroyed")
     failed = [o for o in outcomes if not o.ok]

@@ -58,3 +58,19 @@ def test_what_is_still_in_progress_is_counted_apart():
         "Apply failed! 1 of 2 change(s) did not complete. "
         "Deployments: 1 added, 0 changed, 0 destroyed. 1 still creating."
     )
+
+
+def test_destroy_names_the_id_of_what_it_destroyed_and_of_what_is_left():
+    from infermod.render.outcomes import render_destroy_outcomes
+
+    output.set_color(False)
+    text = render_destroy_outcomes(
+        [
+            Outcome("deployment.a", "deployment", ("delete",), "destroyed", None, "d-1"),
+            Outcome("deployment.b", "deployment", ("delete",), "failed", "500 internal error", "d-2"),
+        ]
+    )
+    assert text.splitlines()[1:3] == [
+        "ok deployment.a destroyed [d-1]",
+        "!! deployment.b failed [d-2]: 500 internal error",
+    ]
