@@ -535,6 +535,11 @@ def _build_import() -> click.Command:
     )
     @click.option("--overwrite", is_flag=True, help="With --all --out: replace an existing file.")
     @click.option("--stack", help="With --all: the written configuration's `stack` (default: imported).")
+    @click.option(
+        "--auto-approve",
+        is_flag=True,
+        help="deployment.KEY: tag it without asking (the tag change redeploys it for about 2 minutes).",
+    )
     @_files
     @_scaleway
     def import_(**kwargs: Any) -> int:

@@ -135,7 +135,7 @@ def test_import_adopts_a_hand_made_deployment(cli, scw_env, sdk, tmp_path):
     dep = create(sdk, "d0", ["legacy"])
     write(tmp_path / "infermod.yaml", many(1))
     assert "ownership-conflict" in cli("plan").out
-    result = cli("import", "deployment.d0", dep.id)
+    result = cli("import", "deployment.d0", dep.id, "--auto-approve")
     assert result.code == 0, result.err
     tags = sdk.get_deployment(deployment_id=dep.id).tags
     assert set(tags) == {"legacy", *owned("shop", "d0")}
@@ -144,7 +144,7 @@ def test_import_adopts_a_hand_made_deployment(cli, scw_env, sdk, tmp_path):
     other = create(sdk, "z", owned("other", "z"))
     assert (
         "carries the tags of stack `other` (infermod:stack=other)"
-        in cli("import", "deployment.d0", other.id).err
+        in cli("import", "deployment.d0", other.id, "--auto-approve").err
     )
 
 

@@ -7,8 +7,11 @@ it), and removing it gives the model back, untouched."""
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import TYPE_CHECKING
+
+import click
 
 from infermod import hints, output
 from infermod.commands.common import load_valid_config
@@ -35,6 +38,7 @@ def run(
     out: str | None = None,
     overwrite: bool = False,
     stack: str | None = None,
+    auto_approve: bool = False,
 ) -> int:
     if all_:
         if address is not None or files:
@@ -53,6 +57,18 @@ def run(
         from infermod.commands.import_model import run_model
 
         return run_model(address, key, deployment_id, files, profile, sandbox)
+    return _import_deployment(address, key, deployment_id, files, profile, sandbox, auto_approve)
+
+
+def _import_deployment(
+    address: str,
+    key: str,
+    deployment_id: str,
+    files: tuple[str, ...],
+    profile: str | None,
+    sandbox: bool,
+    auto_approve: bool,
+) -> int:
     config, _ = load_valid_config(files)
     spec = next((d for d in config.deployments if d.key == key), None)
     if spec is None:
@@ -86,6 +102,8 @@ def run(
             raise PlanError(
                 f"{address} already exists in this stack ({others[0].id}): remove it from the stack first"
             )
+        if not _approved(found, address, ownership_tags(config.stack, key), auto_approve):
+            return 1
         found = _settled(session.gateway, found)
         tags = [t for t in found.tags if not t.startswith(RESERVED)] + ownership_tags(config.stack, key)
         try:
@@ -97,6 +115,27 @@ def run(
         f"Run `{hints.command('plan')}` to see how it differs from the configuration."
     )
     return 0
+
+
+def _approved(found: ActualDeployment, address: str, tags: list[str], auto_approve: bool) -> bool:
+    """Importing a deployment is a write to it, and Scaleway redeploys on a tag change: said
+    first, and asked, as apply asks (unlike Terraform's import, which writes nothing)."""
+    output.out(
+        f"infermod will tag deployment {found.name} ({found.id}) with {', '.join(tags)}. Scaleway applies a "
+        "tag change by redeploying: it passes through `deploying` for about 2 minutes (as recorded). "
+        f"The stack then owns it: its next apply makes it match {address}."
+    )
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        raise PlanError("refusing to ask for confirmation without a terminal: pass --auto-approve")
+    answer = click.prompt(
+        "Do you want to import it? Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer.strip() == "yes":
+        return True
+    output.out("Cancelled: nothing was changed.")
+    return False
 
 
 def _settled(gateway: Gateway, dep: ActualDeployment) -> ActualDeployment:

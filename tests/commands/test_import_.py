@@ -44,7 +44,7 @@ def test_adoption_waits_out_a_transient_state_and_replaces_stale_infermod_tags(c
     # still creating, and carrying a create token and a name left by an earlier, removed stack key
     dep = create(sdk, "d0", ["team", "infermod:create=abc123", "infermod:name=old"])
     assert dep.status == "creating"
-    result = cli("import", "deployment.d0", dep.id)
+    result = cli("import", "deployment.d0", dep.id, "--auto-approve")
     assert result.code == 0, result.err
     assert f"Imported d0 ({dep.id}) in fr-par as deployment.d0" in result.out
     assert sorted(sdk.get_deployment(deployment_id=dep.id).tags) == sorted(["team", *owned("shop", "d0")])
@@ -54,7 +54,7 @@ def test_a_locked_deployment_cannot_be_adopted(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", many(1))
     dep = create(sdk, "d0", [])
     scw_env.app.store.set_status(dep.id, "locked")
-    result = cli("import", "deployment.d0", dep.id)
+    result = cli("import", "deployment.d0", dep.id, "--auto-approve")
     assert result.code == 1 and "locked by Scaleway" in result.err
     assert sdk.get_deployment(deployment_id=dep.id).tags == []
 
@@ -62,8 +62,20 @@ def test_a_locked_deployment_cannot_be_adopted(cli, scw_env, sdk, tmp_path):
 def test_a_second_import_of_the_same_deployment_says_there_is_nothing_to_do(cli, scw_env, sdk, tmp_path):
     write(tmp_path / "infermod.yaml", many(1))
     dep = create(sdk, "d0", ["team"])
-    assert "Imported d0" in cli("import", "deployment.d0", dep.id).out
+    assert "Imported d0" in cli("import", "deployment.d0", dep.id, "--auto-approve").out
     tags = sdk.get_deployment(deployment_id=dep.id).tags
-    result = cli("import", "deployment.d0", dep.id)
+    result = cli("import", "deployment.d0", dep.id, "--auto-approve")
     assert (result.code, result.out) == (0, f"deployment.d0 is already imported ({dep.id}): nothing to do.\n")
     assert sdk.get_deployment(deployment_id=dep.id).tags == tags
+
+
+def test_importing_a_deployment_says_it_redeploys_and_asks_first(cli, scw_env, sdk, tmp_path):
+    """The tag write is a change to a live deployment (a brief redeploy): said first, and not
+    done from a pipe or a script without --auto-approve, as apply would not be."""
+    write(tmp_path / "infermod.yaml", many(1))
+    dep = create(sdk, "d0", ["team"])
+    result = cli("import", "deployment.d0", dep.id)
+    assert result.code == 1 and "refusing to ask for confirmation without a terminal" in result.err
+    assert f"infermod will tag deployment d0 ({dep.id}) with infermod:stack=shop" in result.out
+    assert "passes through `deploying` for about 2 minutes" in result.out
+    assert sdk.get_deployment(deployment_id=dep.id).tags == ["team"]

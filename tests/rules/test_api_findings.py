@@ -83,7 +83,7 @@ def test_import_refuses_a_locked_deployment(cli, scw_env, sdk, tmp_path):
         f"{scw_env.url}/emulator/v1/deployments/{dep.id}/status", json={"status": "locked"}, timeout=5
     )
     write(tmp_path / "infermod.yaml", CONFIG.format(node_type="L4", size=1))
-    result = cli("import", "deployment.chat", dep.id)
+    result = cli("import", "deployment.chat", dep.id, "--auto-approve")
     assert result.code == 1 and "locked by Scaleway" in result.err
 
 
