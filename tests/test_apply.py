@@ -354,3 +354,35 @@ def test_a_lost_create_answer_on_a_lagging_list_leaves_one_copy_counted_as_added
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_partly_done_update_says_which_calls_went_through(cli, scw_env, sdk, tmp_path, monkeypatch):
+    """An update is several calls; when one fails the report says which were made, so no one
+    has to diff the deployment by hand (here: the new endpoint exists, the old one too, and
+    the rename was never sent)."""
+    from infermod.emulator.errors import ApiError
+    from tests.helpers import stack_config
+
+    write(tmp_path / "infermod.yaml", stack_config("chat"))
+    assert cli("apply", "--auto-approve").code == 0
+    private = "44444444-4444-4444-8444-444444444444"
+    write(
+        tmp_path / "infermod.yaml",
+        stack_config("chat").replace(
+            "endpoints: [{public: true}]",
+            f"name: renamed\n    endpoints: [{{private_network_id: {private}}}]",
+        ),
+    )
+
+    def refuse(*_: object) -> None:
+        raise ApiError(400, {"type": "invalid_request_error", "message": "endpoint busy"})
+
+    monkeypatch.setattr(scw_env.app, "delete_endpoint", refuse)
+    result = cli("apply", "--auto-approve")
+    assert result.code == 1
+    (dep,) = sdk.list_deployments_all()
+    assert dep.name == "chat" and len(dep.endpoints) == 2
+    assert (
+        f"!! deployment.chat failed [{dep.id}]: 400 invalid_request_error: endpoint busy; done before it: "
+        f"private network {private} endpoint added; not done: public endpoint removed; name changed"
+    ) in result.out, result.out

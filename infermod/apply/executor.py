@@ -363,16 +363,23 @@ class Executor:
             self.waits.ready(
                 change.address, region, change.project_id, dep_id, "", settle_only=True, limit=clock
             )
-        for e in sorted(
-            change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action)
-        ):
-            self.slots.run(partial(self._endpoint_call, region, dep_id, e))
+        steps = sorted(change.endpoint_changes, key=lambda e: ("create", "update", "delete").index(e.action))
         fields = self._update_fields(change)
-        if fields:
-            answer = self.slots.run(lambda: self.gateway.update_deployment(region, dep_id, **fields))
-            # every update redeploys for a while (a rename ~2 min): done when it serves it
-            doing = "redeploying" if redeploys else "updating"
-            self.waits.updated(change.address, region, change.project_id, answer, doing, clock)
+        done: list[str] = []
+        try:
+            for e in steps:
+                self.slots.run(partial(self._endpoint_call, region, dep_id, e))
+                done.append(_endpoint_step(e))
+            if fields:
+                answer = self.slots.run(lambda: self.gateway.update_deployment(region, dep_id, **fields))
+                done.append(f"{', '.join(_field_names(fields))} changed")
+                # every update redeploys for a while (a rename ~2 min): done when it serves it
+                doing = "redeploying" if redeploys else "updating"
+                self.waits.updated(change.address, region, change.project_id, answer, doing, clock)
+        except Interrupted:
+            raise
+        except Exception as exc:
+            raise _partly_done(exc, done, steps, fields, dep_id) from None
 
     def _endpoint_call(self, region: str, dep_id: str, e: EndpointChange) -> None:
         if e.action == "create" and e.after:
@@ -508,3 +515,31 @@ def _verb(change: ResourceChange) -> str:
         REPLACE: "replacing (destroy, then create)",
         REPLACE_CBD: "replacing (create, then destroy)",
     }.get(change.actions, "working")
+
+
+def _endpoint_step(e: EndpointChange) -> str:
+    network = "public" if e.network == "public" else f"private network {e.network.partition(':')[2]}"
+    said = {"create": "added", "update": "auth changed", "delete": "removed"}[e.action]
+    return f"{network} endpoint {said}"
+
+
+def _field_names(fields: dict[str, Any]) -> list[str]:
+    return sorted(
+        "size" if k in ("min_size", "max_size") else "model" if k == "model_id" else k for k in fields
+    )
+
+
+def _partly_done(
+    exc: BaseException, done: list[str], steps: list[EndpointChange], fields: dict[str, Any], dep_id: str
+) -> Failed:
+    """An update is several calls: when one fails, say which went through and which were not
+    made, so no one has to diff the deployment by hand to know where it stands."""
+    message = str(exc) if isinstance(exc, Failed) else describe(exc)
+    if not done:
+        return Failed(message, dep_id)
+    planned = [_endpoint_step(e) for e in steps] + (
+        [f"{', '.join(_field_names(fields))} changed"] if fields else []
+    )
+    left = planned[len(done) :]  # the failed call first: not known to have gone through
+    said = f"{message}; done before it: {'; '.join(done)}"
+    return Failed(said + (f"; not done: {'; '.join(left)}" if left else ""), dep_id)
