@@ -126,7 +126,7 @@ class Progress:
             for address, flight in sorted(self.flights.items()):
                 if now - flight.logged >= self.heartbeat:
                     doing = flight.status or flight.what
-                    self._log(f"{address}: still {doing} ({self.elapsed(address)})")
+                    self._log(f"{address}: still {doing} ({self.elapsed(address)}){_api_silence()}")
                     self.flights[address] = flight._replace(logged=now)
 
     def _run_ticker(self) -> None:
@@ -136,7 +136,10 @@ class Progress:
     def _paint(self, permanent: list[str]) -> None:
         """Move up over the live lines, write new permanent lines, redraw the live ones."""
         columns, rows = terminal_size(self.stream)
-        lines = live_lines(self.flights, self.clock(), columns, max(1, rows - 2))
+        now = self.clock()
+        lines = live_lines(self.flights, now, columns, max(1, rows - 3))
+        if lines and _api_silence():
+            lines.append(fit(_api_silence().removeprefix("; "), columns - 1))
         parts = [f"\033[{self.drawn}A\r"] if self.drawn else []
         parts += [f"\033[K{output.redact(p)}\n" for p in permanent]
         parts += [f"\033[K{output.redact(line)}\n" for line in lines]
@@ -282,3 +285,16 @@ class JsonProgress(Progress):
     def _seconds(self, address: str) -> int:
         now = self.clock()
         return int(max(now - self.started.get(address, now), 0))
+
+
+API_SILENCE_SHOWN = 30.0  # seconds without an answer before the progress lines say so
+
+
+def _api_silence() -> str:
+    """`; no answer from the API for 2m (retrying)` once calls have failed that long."""
+    from infermod.scw import transport
+
+    quiet = transport.silence()
+    if quiet is None or quiet < API_SILENCE_SHOWN:
+        return ""
+    return f"; no answer from the API for {duration_text(quiet)} (retrying)"

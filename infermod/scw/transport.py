@@ -33,6 +33,22 @@ CALL_LIMIT = 90.0  # one call's whole duration, however slowly the bytes arrive
 POOL_SIZE = 64
 
 
+class _Heard:
+    """When the API last answered, and whether a call has failed since: a CI log that says
+    only "still creating" for minutes while no call gets through would hide an outage."""
+
+    last = time.monotonic()
+    failed_since = False
+
+
+def silence(now: float | None = None) -> float | None:
+    """Seconds since the API last answered, once a call has failed since (a timeout, a refused
+    or dropped connection); None while it answers."""
+    if not _Heard.failed_since:
+        return None
+    return (time.monotonic() if now is None else now) - _Heard.last
+
+
 class _BoundedRequests:
     def __init__(self, timeout: tuple[float, float]) -> None:
         self.timeout = timeout
@@ -88,6 +104,7 @@ class _BoundedRequests:
         # a socket read that keeps receiving a byte now and then never times out by itself.
         threading.Thread(target=call, name="infermod-http", daemon=True).start()
         if not done.wait(limit):
+            _Heard.failed_since = True
             # the abandoned call keeps its connection until it ends; the pool opens another
             if deadline.expired():
                 raise _late(method, url)
@@ -95,12 +112,14 @@ class _BoundedRequests:
                 f"no complete answer within {limit:.0f}s to {method} {_path(url)}"
             )
         if "error" in box:
+            _Heard.failed_since = _Heard.failed_since or isinstance(box["error"], requests.RequestException)
             # the socket timeouts were cut to the deadline too, and under load they may fire
             # before the wait above: a timeout once the deadline has passed is the deadline's
             if isinstance(box["error"], requests.Timeout) and deadline.expired():
                 raise _late(method, url) from box["error"]
             raise box["error"]
         response: requests.Response = box["response"]
+        _Heard.last, _Heard.failed_since = time.monotonic(), False
         if response.status_code >= 400:
             _ensure_json_error(response)
         return response

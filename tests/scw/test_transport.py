@@ -100,3 +100,27 @@ def test_readers_and_writers_share_keep_alive_connections(emulator, sdk):
     # never more connections than calls at once (four), whichever threads make the calls;
     # a connection per thread would open four more with every read
     assert emulator.app.connections <= 4 + 1  # + the one that asked for the stats
+
+
+def test_progress_says_when_the_api_stopped_answering_and_stops_saying_it_once_it_answers(
+    bounded, emulator, monkeypatch
+):
+    """An API that stops answering must not read as "still creating" for minutes: the CI
+    heartbeat says since when nothing got through; the first answer clears it."""
+    import io
+
+    from infermod.apply import progress
+
+    monkeypatch.setattr(progress, "API_SILENCE_SHOWN", 0.0)
+    log = io.StringIO()
+    lines = progress.Progress(log, live=False, heartbeat=0.0)
+    lines.start("deployment.chat", "creating")
+    with silent_server() as url, pytest.raises(requests.ReadTimeout):
+        bounded("GET", url, timeout=(1.0, 0.2))
+    lines.tick()
+    assert "deployment.chat: still creating" in log.getvalue()
+    assert "; no answer from the API for 0s (retrying)" in log.getvalue()
+    assert bounded("GET", f"{emulator.url}/inference/v1/regions/fr-par/deployments").status_code < 500
+    log.truncate(0)
+    lines.tick()
+    assert "still creating" in log.getvalue() and "no answer" not in log.getvalue()
