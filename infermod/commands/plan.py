@@ -44,10 +44,9 @@ def run(
     comment = comment or comment_required
     if drift_issue and targets:  # a partial plan must not close a drift issue as "no changes"
         raise click.UsageError("--drift-issue needs a full plan: drop --target")
-    stack = None
-    try:
+    with _FailureNote(comment) as note:
         config, findings = load_valid_config(files)
-        stack = config.stack
+        note.stack = config.stack
         with open_session(profile, sandbox, config.projects, config.stack) as session:
             plan, _ = read_and_plan(
                 config,
@@ -60,12 +59,6 @@ def run(
                 targets=targets,
                 replace=replace,
             )
-    except FatalError as exc:
-        if comment:  # the note must not go on showing the previous pipeline's plan as current
-            from infermod.gitlab.comment import post_failure_comment
-
-            post_failure_comment(stack, str(exc), exc.errors if isinstance(exc, ConfigError) else ())
-        raise
     output.out(render_plan(plan, fmt))
     if events.active():
         from infermod.render.events import emit_plan
@@ -115,6 +108,25 @@ def run(
     if detailed_exitcode and plan.has_changes:
         return 2
     return 0
+
+
+class _FailureNote:
+    """With --comment, a plan that fails replaces the merge request's note: it must not go on
+    showing the previous pipeline's plan as current. The stack is known once the
+    configuration has loaded (before that, every plan note of ours is stale)."""
+
+    def __init__(self, wanted: bool) -> None:
+        self.wanted = wanted
+        self.stack: str | None = None
+
+    def __enter__(self) -> _FailureNote:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if self.wanted and isinstance(exc, FatalError):
+            from infermod.gitlab.comment import post_failure_comment
+
+            post_failure_comment(self.stack, str(exc), exc.errors if isinstance(exc, ConfigError) else ())
 
 
 def counts_of(plan: Plan) -> dict[str, object]:
