@@ -6,6 +6,7 @@ temporary directory, and every URL is 127.0.0.1 with a port the OS picked.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 import threading
@@ -162,3 +163,20 @@ def more_regions(monkeypatch: pytest.MonkeyPatch) -> tuple[str, ...]:
     the schema accepts them and the test emulators serve them (a copy of fr-par's catalog)."""
     monkeypatch.setenv("INFERMOD_REGIONS", ",".join(MORE_REGIONS))
     return MORE_REGIONS
+
+
+class TypedAnswers(io.StringIO):
+    """A terminal's stdin with answers typed in advance, for the questions commands ask."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def answer(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`answer("yes")`: the next questions read these lines from a terminal."""
+
+    def typed(*lines: str) -> None:
+        monkeypatch.setattr("sys.stdin", TypedAnswers("".join(f"{line}\n" for line in lines)))
+
+    return typed

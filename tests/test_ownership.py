@@ -49,7 +49,7 @@ def test_a_stack_tag_without_a_key_is_reported_and_left_alone(cli, scw_env, sdk,
 
 
 def test_a_name_another_stack_holds_names_that_stack_and_offers_no_import_it_would_refuse(
-    cli, scw_env, sdk, tmp_path
+    cli, scw_env, sdk, tmp_path, answer
 ):
     """The hint `adopt it with infermod import ...` is for a deployment no stack owns: import
     refuses another stack's (or one tagged for two stacks), so the hint names the owner instead."""
@@ -71,6 +71,7 @@ def test_a_name_another_stack_holds_names_that_stack_and_offers_no_import_it_wou
     assert (
         mine["hint"] == f"adopt it with `infermod import deployment.free {free.id}`, or set another `name:`"
     )
+    answer("yes")  # importing a deployment asks first: it is a write
     assert cli("import", "deployment.free", free.id).code == 0
 
 

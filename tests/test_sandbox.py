@@ -98,7 +98,7 @@ def test_an_unreachable_hub_is_no_verdict(cli, monkeypatch):
     assert body["checked"] is False and body["compatible"] is False
 
 
-def test_hints_printed_in_a_sandbox_run_can_be_pasted_and_run(cli, tmp_path, monkeypatch):
+def test_hints_printed_in_a_sandbox_run_can_be_pasted_and_run(cli, tmp_path, monkeypatch, answer):
     """A hand-made deployment whose name the configuration wants: the finding's hint is the
     import command with --sandbox and -f, and running it exactly as printed adopts it."""
     import re
@@ -123,6 +123,7 @@ def test_hints_printed_in_a_sandbox_run_can_be_pasted_and_run(cli, tmp_path, mon
         words[:2] == ["infermod", "import"] and "--sandbox" in words and "examples/quickstart.yaml" in words
     )
     # run as printed: it reaches the sandbox and the configuration (no credentials asked, no
-    # missing infermod.yaml), and adopts the deployment
+    # missing infermod.yaml), asks (the tag write is a change to the deployment), and adopts it
+    answer("yes")
     result = cli(*words[1:])
     assert result.code == 0 and f"Imported chat ({hand_made.id})" in result.out, result.out + result.err

@@ -79,3 +79,15 @@ def test_importing_a_deployment_says_it_redeploys_and_asks_first(cli, scw_env, s
     assert f"infermod will tag deployment d0 ({dep.id}) with infermod:stack=shop" in result.out
     assert "passes through `deploying` for about 2 minutes" in result.out
     assert sdk.get_deployment(deployment_id=dep.id).tags == ["team"]
+
+
+def test_a_deployment_is_imported_once_yes_is_typed_and_not_otherwise(cli, scw_env, sdk, tmp_path, answer):
+    write(tmp_path / "infermod.yaml", many(1))
+    dep = create(sdk, "d0", ["team"])
+    answer("no")
+    result = cli("import", "deployment.d0", dep.id)
+    assert result.code == 1 and "Cancelled: nothing was changed." in result.out
+    assert sdk.get_deployment(deployment_id=dep.id).tags == ["team"]
+    answer("yes")
+    assert cli("import", "deployment.d0", dep.id).code == 0
+    assert sorted(sdk.get_deployment(deployment_id=dep.id).tags) == sorted(["team", *owned("shop", "d0")])
