@@ -19,6 +19,15 @@ from pathlib import Path
 from tests.conftest import ACCESS_KEY, PROJECT, SECRET_KEY, write
 
 
+def default_signals() -> None:
+    """In the child before exec: SIGINT handled and unblocked, as at a terminal. A child
+    inherits an ignored or blocked signal, and Python then installs no Ctrl-C handler: the
+    runner's state (a worker process, a CI shell) must not decide whether Ctrl-C works."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class Run:
     """One infermod process; its stdout and stderr are read together."""
 
@@ -97,6 +106,7 @@ class Machine:
             stdin=follower if follower is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            preexec_fn=default_signals,
         )
         if follower is not None:
             os.close(follower)

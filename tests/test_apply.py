@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import start_emulator, write
 from tests.helpers import TWO, create, many, owned
+from tests.machines import default_signals
 
 
 def test_apply_then_plan_converges(cli, scw_env, sdk, tmp_path):
@@ -187,6 +188,7 @@ def test_ctrl_c_reports_what_is_in_flight_and_loses_nothing(tmp_path):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_signals,
         )
         deadline = time.monotonic() + 30
         while len(running.app.store.deployments) < 3 and time.monotonic() < deadline:
@@ -225,6 +227,7 @@ def _infermod(tmp_path, url: str, *args: str):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_signals,
     )
 
 
