@@ -132,6 +132,35 @@ def test_destroy_respects_prevent_destroy_and_ownership(cli, scw_env, sdk, tmp_p
     assert [d.name for d in sdk.list_deployments_all()] == ["not-mine"]
 
 
+def test_the_stack_wide_prevent_destroy_also_guards_a_deployment_whose_block_was_removed(
+    cli, scw_env, sdk, tmp_path
+):
+    # Terraform's prevent_destroy leaves with its resource block; defaults.lifecycle.prevent_destroy
+    # stays in the file, and a reviewer can miss one removed block in a long diff: plan and
+    # apply refuse the deletion, naming the default, until it is turned off in a reviewed change
+    guarded = many(2).replace(
+        "deployments:\n", "defaults:\n  lifecycle: {prevent_destroy: true}\ndeployments:\n"
+    )
+    write(tmp_path / "infermod.yaml", guarded)
+    assert cli("apply", "--auto-approve").code == 0
+    without_d1 = guarded[: guarded.index("  d1:\n")]
+    write(tmp_path / "infermod.yaml", without_d1)
+    for command in ("plan", "apply", "destroy"):
+        result = cli(command, "--auto-approve") if command != "plan" else cli(command)
+        assert result.code == 1, (command, result.out + result.err)
+        assert "infermod.yaml:4:15: error: the plan would delete deployment.d1" in result.out, result.out
+        assert "defaults.lifecycle.prevent_destroy is set for the whole stack" in result.out
+    assert len(sdk.list_deployments_all()) == 2
+    # turned off deliberately, with d0 still protected on its own: d1 goes, d0 stays
+    released = without_d1.replace("prevent_destroy: true}", "prevent_destroy: false}").replace(
+        "  d0:\n", "  d0:\n    lifecycle: {prevent_destroy: true}\n"
+    )
+    write(tmp_path / "infermod.yaml", released)
+    result = cli("apply", "--auto-approve")
+    assert result.code == 0 and "1 destroyed" in result.out, result.out + result.err
+    assert [d.name for d in sdk.list_deployments_all()] == ["d0"]
+
+
 def test_import_adopts_a_hand_made_deployment(cli, scw_env, sdk, tmp_path):
     dep = create(sdk, "d0", ["legacy"])
     write(tmp_path / "infermod.yaml", many(1))

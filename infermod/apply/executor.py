@@ -436,7 +436,7 @@ class Executor:
         pairs = {(c.region, c.project_id) for c in self.plan.changes} | {
             (d.region, d.project_id or default) for d in self.config.deployments
         }
-        protected = {d.key for d in self.config.deployments if d.lifecycle.prevent_destroy}
+        protected = self.config.protected()
 
         def delete(dep: ActualDeployment) -> None:
             address = f"deployment.{dep.key}"
@@ -477,7 +477,7 @@ def guarded(gateway: Gateway, plan: Plan, config: Config) -> Gateway:
     """Every write re-checks ownership and prevent_destroy (apply/guard.py)."""
     from infermod.apply.guard import OwnedOnly
 
-    protected = {d.key for d in config.deployments if d.lifecycle.prevent_destroy}
+    protected = config.protected()
     owners = {
         e.endpoint_id: c.resource_id
         for c in plan.changes

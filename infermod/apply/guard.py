@@ -11,6 +11,7 @@ has that endpoint. A plan file edited to name another stack's resource changes n
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from infermod.config.model import EndpointSpec
@@ -38,7 +39,7 @@ class OwnedOnly(Gateway):
         self,
         inner: Gateway,
         stack: str,
-        protected: set[str],
+        protected: Container[str],
         endpoint_owners: dict[str, str],
         adopted_models: frozenset[str] = frozenset(),
         adopting: dict[str, str] | None = None,
@@ -47,7 +48,7 @@ class OwnedOnly(Gateway):
         self.client, self.attempts = inner.client, inner.attempts
         self.api = inner.api
         self.stack = stack
-        self.protected = protected  # keys with lifecycle.prevent_destroy
+        self.protected = protected  # keys with lifecycle.prevent_destroy (config.Protected)
         self.endpoint_owners = endpoint_owners  # endpoint id -> deployment id, as planned
         self.created: set[str] = set()  # made by this run: a losing race copy may be deleted
         # models the configuration adopts by `id` (they cannot be tagged or renamed): the

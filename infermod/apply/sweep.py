@@ -9,7 +9,7 @@ two intents, never a mix. `prevent_destroy` keys are never swept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 
 from infermod.scw.gateway import Gateway
 from infermod.state import STACK_TAG, ActualDeployment, age
@@ -21,7 +21,7 @@ def sweep(
     gateway: Gateway,
     stack: str,
     pairs: Iterable[tuple[str, str]],
-    protected: set[str],
+    protected: Container[str],
     delete: Callable[[ActualDeployment], None],
     stopped: Callable[[], bool],
 ) -> list[ActualDeployment]:

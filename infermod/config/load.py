@@ -241,6 +241,9 @@ def _build(merged: _Merged, files: list[str], broken: set[str]) -> Config:
         deployments=tuple(deployments),
         locations=merged.locations,
         sensitive_values=tuple(sensitive),
+        prevent_destroy_default=bool(
+            closed.known(defaults.get("lifecycle") or {}, closed.LIFECYCLE).get("prevent_destroy", False)
+        ),
     )
 
 

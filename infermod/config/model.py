@@ -77,6 +77,18 @@ class DeploymentSpec(NamedTuple):
         return f"deployment.{self.key}"
 
 
+class Protected:
+    """Keys with lifecycle.prevent_destroy (their own or the default's) and, under the
+    stack-wide default, every key the configuration does not declare."""
+
+    def __init__(self, keys: frozenset[str], declared: frozenset[str] | None = None) -> None:
+        self.keys = keys
+        self.declared = declared  # None: no stack-wide default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys or (self.declared is not None and key not in self.declared)
+
+
 class Config(NamedTuple):
     stack: str
     files: tuple[str, ...]
@@ -85,6 +97,14 @@ class Config(NamedTuple):
     locations: Locations  # dotted field path -> where it is written (config/locations.py)
     sensitive_values: tuple[Secret, ...]  # every value that must never be printed
     variables: tuple[tuple[str, Location], ...] = ()  # each `${NAME}` a value reads, and where
+    # defaults.lifecycle.prevent_destroy: stack-wide, so it also guards a deployment whose key
+    # was removed from the configuration (its own block, and any prevent_destroy: false, gone)
+    prevent_destroy_default: bool = False
+
+    def protected(self) -> Protected:
+        """The keys whose deployments are never deleted (apply's guard and sweep ask it)."""
+        declared = frozenset(d.key for d in self.deployments) if self.prevent_destroy_default else None
+        return Protected(frozenset(d.key for d in self.deployments if d.lifecycle.prevent_destroy), declared)
 
     @property
     def digest(self) -> str:

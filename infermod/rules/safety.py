@@ -144,8 +144,18 @@ def conflicts(config: Config, spec: DeploymentSpec, project: str, names: NameInd
 
 def prevent_destroy(config: Config, changes: Sequence[ResourceChange]) -> list[Finding]:
     guarded = {d.address: d for d in config.deployments if d.lifecycle.prevent_destroy}
+    declared = {d.address for d in config.deployments}
     out = []
     for change in changes:
+        if (
+            config.prevent_destroy_default
+            and change.type == "deployment"
+            and change.address not in declared
+            and "delete" in change.actions
+            and change.action_reason != DUPLICATE
+        ):
+            out.append(_removed_but_protected(config, change))
+            continue
         spec = guarded.get(change.address)
         # a duplicate an interrupted run left is not the deployment prevent_destroy protects
         if spec is not None and "delete" in change.actions and change.action_reason != DUPLICATE:
@@ -162,6 +172,24 @@ def prevent_destroy(config: Config, changes: Sequence[ResourceChange]) -> list[F
                 )
             )
     return out
+
+
+def _removed_but_protected(config: Config, change: ResourceChange) -> Finding:
+    """The stack-wide default still says what it says when a deployment's block is removed:
+    unlike Terraform's per-resource prevent_destroy, which leaves with its block, this one stays
+    in the file, so a deletion it would let through unnoticed in a long diff is refused."""
+    return Finding(
+        "lifecycle-prevent-destroy",
+        "error",
+        f"the plan would delete {change.address} ({'; '.join(change.reasons)}), but "
+        "defaults.lifecycle.prevent_destroy is set for the whole stack: removing a deployment's "
+        "block does not lift it",
+        change.address,
+        config.where("defaults.lifecycle.prevent_destroy"),
+        "defaults.lifecycle.prevent_destroy",
+        "bring the block back; to delete it deliberately, set defaults.lifecycle.prevent_destroy: "
+        "false in a reviewed change (and prevent_destroy: true on each deployment that stays protected)",
+    )
 
 
 def model_in_use(config: Config, state: ActualState, changes: Sequence[ResourceChange]) -> list[Finding]:

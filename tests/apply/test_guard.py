@@ -48,6 +48,24 @@ def test_an_endpoint_is_changed_only_on_the_deployment_that_has_it(gateway, sdk)
     assert sdk.get_deployment(deployment_id=other.id).endpoints[0].disable_auth is False
 
 
+def test_the_stack_wide_default_guards_at_write_time_a_key_no_longer_declared(gateway, sdk, tmp_path):
+    from infermod.config.load import load_config
+    from tests.conftest import write
+    from tests.helpers import many
+
+    gone = create(sdk, "gone", owned("shop", "gone"))
+    text = many(1).replace(
+        "deployments:\n", "defaults:\n  lifecycle: {prevent_destroy: true}\ndeployments:\n"
+    )
+    config = load_config([write(tmp_path / "infermod.yaml", text)]).config
+    with pytest.raises(Refused, match="prevent_destroy"):
+        OwnedOnly(gateway, "shop", config.protected(), {}).delete_deployment("fr-par", gone.id)
+    assert sdk.get_deployment(deployment_id=gone.id).status != "deleting"
+    config = load_config([write(tmp_path / "infermod.yaml", many(1))]).config
+    OwnedOnly(gateway, "shop", config.protected(), {}).delete_deployment("fr-par", gone.id)
+    assert sdk.get_deployment(deployment_id=gone.id).status == "deleting"
+
+
 def test_prevent_destroy_is_checked_at_write_time(gateway, sdk):
     mine = create(sdk, "mine", owned("shop", "chat"))
     guard = OwnedOnly(gateway, "shop", {"chat"}, {})
