@@ -173,3 +173,33 @@ def test_json_round_trip():
 
 def test_summary_counts_a_replacement_as_add_and_destroy():
     assert sample_plan().summary() == {"import": 0, "add": 2, "change": 1, "destroy": 2}
+
+
+def test_a_note_over_gitlabs_limit_keeps_the_rows_with_warnings(cli, scw_env, tmp_path, monkeypatch):
+    # 2,000 deployments with long tags (1.4 MB of note), the last one public without auth: rows
+    # were kept in file order until the limit, and its public-endpoint-without-auth warning
+    # was nowhere in the merge-request note (the review surface)
+    from infermod.render.markdown import GITLAB_NOTE_LIMIT
+    from tests.conftest import write
+
+    monkeypatch.setenv("INFERMOD_NODE_QUOTA", "L4=100000")
+    tags = json.dumps([f"tag-{t}-" + "x" * 94 for t in range(10)])
+    lines = ["version: 1", "stack: big", "deployments:"]
+    for i in range(2000):
+        lines += [f"  d{i:04}:", "    model: meta/llama-3.1-8b-instruct:fp8", "    node_type: L4"]
+        lines += ["    size: 1", "    quantization: 8", "    accept_eula: true", f"    tags: {tags}"]
+        lines += ["    endpoints:", "      - public: true"] + (
+            ["        disable_auth: true"] if i == 1999 else []
+        )
+    write(tmp_path / "infermod.yaml", "\n".join(lines) + "\n")
+    result = cli("plan", "--format", "markdown")
+    assert result.code == 0, result.err
+    note = result.out
+    assert len(note) <= GITLAB_NOTE_LIMIT
+    rows = [line for line in note.split("\n") if line.startswith("| `+`")]
+    assert 500 < len(rows) < 2000
+    [last] = [row for row in rows if "**deployment.d1999**" in row]
+    assert "`public-endpoint-without-auth`" in last  # its row is kept, with its warning
+    assert f"**Note:** {2000 - len(rows)} changed resource(s) were left out" in note
+    assert "have findings, warnings or deletions" not in note  # none of those was left out
+    assert note.rstrip().endswith("</sub>")

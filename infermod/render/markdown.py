@@ -39,22 +39,79 @@ def render_markdown(plan: Plan, header: str = "", limit: int = GITLAB_NOTE_LIMIT
     head = _head(plan, header, len(plan.changes) - len(changed))
     rows = [_row(c, _about(plan.findings, c.address)) for c in changed]
     table = _TABLE_HEAD if rows else ""
-    tail = _other_findings(plan, {c.address for c in changed}) + _tail(plan)
-    body = head + table + "".join(rows) + "\n" + tail
+    others = _other_findings(plan, {c.address for c in changed})
+    footer = _tail(plan)
+    body = head + table + "".join(rows) + "\n" + "".join(others) + footer
     if len(body) <= limit:
         return body
-    kept: list[str] = []
-    budget = limit - len(head) - len(table) - len(tail) - 400
-    for row in rows:
-        if budget - len(row) < 0:
+    return _fitted(plan, changed, head + table, rows, others, footer, limit)
+
+
+def _fitted(
+    plan: Plan,
+    changed: Sequence[ResourceChange],
+    top: str,
+    rows: list[str],
+    others: list[str],
+    footer: str,
+    limit: int,
+) -> str:
+    """The note cut to GitLab's limit, and still honest: the rows a reviewer must see (a
+    finding, a warning, a deletion) are kept first; any of them left out is still named with
+    its findings and warnings, in one short line each; the rest are counted. Other findings
+    that do not fit are counted too, and the footer always stays."""
+    room = limit - len(top) - len(footer) - 400  # 400: the note saying what was left out
+    if sum(map(len, others)) > room:  # kept whole when they fit, else half the room
+        others = _cut(others, max(room // 2, 0), "- … {} more finding(s): see the job log\n")
+    room -= sum(map(len, others))
+    alerts = {i: _alert(c, _about(plan.findings, c.address)) for i, c in enumerate(changed)}
+    alerting = [i for i, line in alerts.items() if line]
+    room -= sum(len(alerts[i]) for i in alerting)  # said in the note if its row is left out
+    kept: set[int] = set()
+    for i in [*alerting, *(i for i in range(len(rows)) if not alerts[i])]:
+        cost = len(rows[i]) - len(alerts[i])
+        if room - cost < 0:
             break
-        kept.append(row)
-        budget -= len(row)
+        kept.add(i)
+        room -= cost
+    left = len(rows) - len(kept)
     note = (
-        f"\n> **Note:** {len(rows) - len(kept)} changed resource(s) were left out to fit GitLab's "
-        "note size limit; the full plan is in the job log and the plan artifact.\n\n"
+        f"\n> **Note:** {left} changed resource(s) were left out to fit GitLab's note size limit; "
+        "the full plan is in the job log and the plan artifact.\n"
     )
-    return (head + table + "".join(kept) + note + tail)[:limit]
+    missed = [alerts[i] for i in alerting if i not in kept]
+    if missed:
+        note += (
+            f">\n> **{len(missed)} of them have findings, warnings or deletions**, listed here "
+            "(their rows are in the job log):\n"
+        )
+        note += "".join(_cut(missed, max(room + sum(map(len, missed)), 0), "> - … and {} more\n"))
+    kept_rows = "".join(row for i, row in enumerate(rows) if i in kept)
+    return (top + kept_rows + note + "\n" + "".join(others) + footer)[:limit]
+
+
+def _alert(c: ResourceChange, findings: Sequence[Finding]) -> str:
+    """One short line of the note for a row a reviewer must not miss (what it deletes, each finding's
+    rule, each warning consequence), or "" for one without any."""
+    said = [f"{_ICON[f.severity]} `{f.rule_id}`" for f in findings if f.severity in ("error", "warning")]
+    said += [_consequence(q) for q in c.consequences if q.severity == "warning"]
+    if not said and "delete" not in c.actions:
+        return ""
+    return f"> - **{c.address}** {verb(c)}" + (": " + "; ".join(said) if said else "") + "\n"
+
+
+def _cut(lines: list[str], room: int, more: str) -> list[str]:
+    """The first lines that fit in `room` characters, then how many more there are."""
+    if sum(map(len, lines)) <= room:
+        return lines
+    out: list[str] = []
+    used = len(more) + 12
+    for line in lines:
+        if used + len(line) > room:
+            break
+        out.append(line)
+        used += len(line)
+    return [*out, more.format(len(lines) - len(out))]
 
 
 _TABLE_HEAD = (
@@ -185,14 +242,13 @@ def _about(findings: Sequence[Finding], address: str) -> list[Finding]:
     return [f for f in sort_findings(findings) if f.resource == address]
 
 
-def _other_findings(plan: Plan, shown: set[str]) -> str:
+def _other_findings(plan: Plan, shown: set[str]) -> list[str]:
     """Findings not already in a row: about unchanged resources or the whole configuration
-    (errors are all in the refusal at the top)."""
+    (errors are all in the refusal at the top); the heading, then one line each."""
     rest = [f for f in sort_findings(plan.findings) if f.severity != "error" and f.resource not in shown]
     if not rest:
-        return ""
-    lines = ["#### Other findings\n"] + [f"- {_finding(f, with_resource=True)}" for f in rest]
-    return "\n".join(lines) + "\n"
+        return []
+    return ["#### Other findings\n\n"] + [f"- {_finding(f, with_resource=True)}\n" for f in rest]
 
 
 def inline_text(text: str) -> str:

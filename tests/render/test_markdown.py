@@ -273,3 +273,40 @@ def test_errors_about_unchanged_resources_are_in_the_refusal_not_in_other_findin
     text = render_markdown(plan([change("a")], [error, config_wide]))
     assert "`model-in-use` on **model.mine**" in text.split("> [!caution]\n")[1].split("\n\n")[0]
     assert "#### Other findings" not in text
+
+
+def test_rows_a_reviewer_must_see_are_kept_first_and_named_when_they_cannot_all_fit():
+    # review F9: rows were kept in file order, so a warning or a deletion after the cut was
+    # nowhere in the note; now they go first (and stay in plan order in the table)
+    creates = [change(f"d{i:03}") for i in range(200)]
+    deleted = change("z-old", ("delete",))
+    warned = Finding("public-endpoint-without-auth", "warning", "open", "deployment.d199")
+    text = render_markdown(plan([*creates, deleted], [warned]), limit=20_000)
+    assert len(text) <= 20_000
+    rows = _rows(text)
+    assert "**deployment.d199**" in rows[-2] and "`public-endpoint-without-auth`" in rows[-2]
+    assert rows[-1].startswith("| `-` | **deployment.z-old** will be destroyed")
+    assert rows[0].startswith("| `+` | **deployment.d000**")  # then the others, in order
+    assert "have findings, warnings or deletions" not in text
+    # more rows with warnings than fit: those left out are still named, each with its rule
+    findings = [Finding("lifecycle-preview", "warning", "p" * 200, f"deployment.d{i:03}") for i in range(200)]
+    text = render_markdown(plan(creates, findings), limit=20_000)
+    assert len(text) <= 20_000 and text.rstrip().endswith("</sub>")
+    kept = {row.split("**")[1] for row in _rows(text)}
+    listed = [line for line in text.split("\n") if line.startswith("> - **deployment.")]
+    assert kept and listed and all("🛑" not in line and "`lifecycle-preview`" in line for line in listed)
+    named = {line.split("**")[1] for line in listed}
+    assert kept | named == {f"deployment.d{i:03}" for i in range(200)} and not kept & named
+    left = 200 - len(kept)
+    assert f"**Note:** {left} changed resource(s) were left out" in text
+    assert f"**{left} of them have findings, warnings or deletions**" in text
+
+
+def test_too_many_other_findings_are_counted_and_the_footer_stays():
+    # the tail (other findings) alone over the limit was cut mid-text, footer and all
+    others = [Finding("lifecycle-preview", "warning", "y" * 400, f"model.m{i}") for i in range(1000)]
+    text = render_markdown(plan([change("a")], others), limit=60_000)
+    assert len(text) <= 60_000 and text.rstrip().endswith("2026-11-25T12:00:00Z</sub>")
+    shown = text.count("on **model.m")
+    assert 0 < shown < 1000 and f"- … {1000 - shown} more finding(s): see the job log" in text
+    assert len(_rows(text)) == 1  # the row still has room
