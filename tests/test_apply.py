@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import start_emulator, write
+from tests.conftest import point_scw_env_at, start_emulator, write
 from tests.helpers import TWO, create, many, owned
 from tests.machines import default_signals
 
@@ -87,10 +87,7 @@ def test_saved_plan_applies_and_stale_plan_is_refused(cli, scw_env, sdk, tmp_pat
 def test_faults_and_lost_responses_still_converge_without_duplicates(cli, tmp_path, monkeypatch):
     running, server = start_emulator(fault_rate=0.3, lose_create_responses=2, seed=3, retry_after=0)
     try:
-        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0000")
-        monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
-        monkeypatch.setenv("SCW_API_URL", running.url)
-        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+        point_scw_env_at(running.url, monkeypatch)
         write(tmp_path / "infermod.yaml", many(6))
         result = cli("apply", "--auto-approve")
         assert result.code == 0, result.out + result.err
@@ -363,10 +360,7 @@ def test_a_lost_create_answer_on_a_lagging_list_leaves_one_copy_counted_as_added
         monkeypatch.setattr(gateway, "LIST_LAG", 0.0)
     running, server = start_emulator(lose_create_responses=1, list_lag=1.5)
     try:
-        monkeypatch.setenv("SCW_ACCESS_KEY", "SCWTESTACCESSKEY0000")
-        monkeypatch.setenv("SCW_SECRET_KEY", "9f8e7d6c-5b4a-4321-8765-0123456789ab")
-        monkeypatch.setenv("SCW_API_URL", running.url)
-        monkeypatch.setenv("SCW_DEFAULT_PROJECT_ID", "11111111-1111-4111-8111-111111111111")
+        point_scw_env_at(running.url, monkeypatch)
         write(tmp_path / "infermod.yaml", many(1))
         result = cli("apply", "--auto-approve")
         assert result.code == 0, result.out + result.err
